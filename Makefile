@@ -1,0 +1,49 @@
+# Spreekkamer. `make run` for a laptop (SQLite, no broker); `make test` for the whole suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# The suite runs against the real PostgreSQL and Redis that every development machine has.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/spreekkamer
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run seed test lint migrations-check bench messages
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+messages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+seed: install messages
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_seed_content
+	@echo "Demo accounts:"
+	@$(PY) manage.py create_demo_accounts
+
+run: seed
+	@echo "Serving on http://127.0.0.1:8000/"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install messages
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_TEST_BROKER_URL=$${CELERY_TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/run.py

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import Course, CourseVersion, LearningTrack, Persona, RegisterNumber, User
+
+
+class RegisterNumberInline(admin.TabularInline):
+    model = RegisterNumber
+    extra = 0
+
+
+@admin.register(User)
+class LearnerAdmin(UserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "profession", "is_staff"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Persoon", {"fields": ("first_name", "surname_prefix", "last_name", "initials", "profession")}),
+        ("Rechten", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    inlines = [RegisterNumberInline]
+
+
+admin.site.register(Course)
+admin.site.register(CourseVersion)
+admin.site.register(Persona)
+admin.site.register(LearningTrack)

@@ -1,0 +1,714 @@
+"""Course content: Course → CourseVersion → Module → Lesson → Block, plus quizzes, personas, tracks.
+
+A Course is an identity (slug, authors). Its content lives in CourseVersions: at most one
+draft (what authors edit) and a published version (what learners see). Publishing freezes the
+draft; editing after that works on a fresh draft copied from the published version. Modules,
+lessons, blocks, quizzes and questions carry a `key` that is stable across versions, so
+progress and reports follow a lesson or question from one version to the next.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from polymorphic.models import PolymorphicModel
+
+from courses.fields import SanitisedHTMLField
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class Persona(models.Model):
+    """A recurring patient character, reused across courses (e.g. Levi, Jaimy)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("naam"), max_length=100)
+    age = models.PositiveSmallIntegerField(_("leeftijd"), null=True, blank=True)
+    pronouns = models.CharField(_("voornaamwoorden"), max_length=40, blank=True)
+    bio = SanitisedHTMLField(_("korte beschrijving"), blank=True)
+    portrait = models.ImageField(_("portret"), upload_to="personas/", blank=True)
+    portrait_alt = models.CharField(_("alt-tekst portret"), max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("persona")
+        verbose_name_plural = _("persona's")
+
+    def __str__(self):
+        return self.name
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_version__isnull=False)
+
+    def for_catalog(self):
+        """Published courses with their live version, for the catalog (one query)."""
+        return self.published().select_related("published_version").order_by("slug")
+
+    def editable_by(self, user):
+        if user.is_superuser:
+            return self.all()
+        return self.filter(roles__user=user, roles__role=CourseRole.Role.AUTHOR).distinct()
+
+
+class Course(models.Model):
+    slug = models.SlugField(unique=True)
+    published_version = models.OneToOneField(
+        "CourseVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cursus")
+        verbose_name_plural = _("cursussen")
+
+    def __str__(self):
+        version = self.published_version or self.versions.order_by("-number").first()
+        return version.title if version else self.slug
+
+    def get_absolute_url(self):
+        return reverse("courses:course_detail", args=[self.slug])
+
+    @property
+    def draft_version(self):
+        return self.versions.filter(status=CourseVersion.Status.DRAFT).first()
+
+
+class CourseRole(models.Model):
+    """Who may author or review a course."""
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", _("auteur")
+        REVIEWER = "reviewer", _("reviewer")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_roles")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user", "role"], name="courses_courserole_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} – {self.course}"
+
+
+class CourseVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("concept")
+        PUBLISHED = "published", _("gepubliceerd")
+        RETIRED = "retired", _("vervangen")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(_("titel"), max_length=200)
+    summary = models.TextField(_("samenvatting"), blank=True)
+    description = SanitisedHTMLField(_("beschrijving"), blank=True)
+    language = models.CharField(_("taal"), max_length=5, default="nl")
+    study_load_hours = models.DecimalField(
+        _("studiebelasting (uren)"), max_digits=5, decimal_places=2, default=1,
+        validators=[MinValueValidator(0)],
+    )
+    accreditation_reference = models.CharField(_("accreditatiereferentie"), max_length=100, blank=True)
+    audience = models.CharField(_("doelgroep"), max_length=200, blank=True)
+    learning_objectives = models.JSONField(_("leerdoelen"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["course", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="courses_courseversion_unique_number"),
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(status="draft"), name="courses_courseversion_one_draft"
+            ),
+            models.CheckConstraint(
+                condition=Q(study_load_hours__gte=0), name="courses_courseversion_study_load_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (v{self.number})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def final_test(self):
+        return next((q for q in self.quizzes.all() if q.kind == Quiz.Kind.FINAL), None)
+
+    def lessons_in_order(self):
+        return Lesson.objects.filter(module__version=self).select_related("module").order_by(
+            "module__position", "position"
+        )
+
+
+class Module(models.Model):
+    version = models.ForeignKey(CourseVersion, on_delete=models.CASCADE, related_name="modules")
+    key = models.SlugField(max_length=64, default=new_key)
+    title = models.CharField(_("titel"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="courses_module_unique_key"),
+            models.UniqueConstraint(fields=["version", "position"], name="courses_module_unique_position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class LessonQuerySet(models.QuerySet):
+    def for_player(self):
+        """Lessons with module, version and course joined, for the lesson player."""
+        return self.select_related("module__version__course")
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
+    key = models.SlugField(max_length=64, default=new_key)
+    title = models.CharField(_("titel"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    required = models.BooleanField(_("verplicht"), default=True)
+    estimated_minutes = models.PositiveSmallIntegerField(_("geschatte duur (minuten)"), default=10)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "key"], name="courses_lesson_unique_key"),
+            models.UniqueConstraint(fields=["module", "position"], name="courses_lesson_unique_position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def version(self):
+        return self.module.version
+
+    def get_absolute_url(self):
+        return reverse("courses:lesson", args=[self.module.version.course.slug, self.key])
+
+
+# --- Blocks -------------------------------------------------------------------------------------
+
+
+class Block(PolymorphicModel):
+    """One piece of a lesson. Subclasses copy this shape: fields, `template_name`, `kind`."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="blocks")
+    key = models.SlugField(max_length=64, default=new_key)
+    position = models.PositiveIntegerField(default=0)
+
+    kind = "block"
+    template_name = "courses/blocks/block.html"
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "position"], name="courses_block_unique_position"),
+            models.UniqueConstraint(fields=["lesson", "key"], name="courses_block_unique_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.position}"
+
+
+class RichTextBlock(Block):
+    html = SanitisedHTMLField(_("tekst"))
+
+    kind = "text"
+    template_name = "courses/blocks/text.html"
+
+
+class ImageBlock(Block):
+    image = models.ImageField(_("afbeelding"), upload_to="blocks/images/")
+    alt = models.CharField(_("alt-tekst"), max_length=250, blank=True)
+    decorative = models.BooleanField(_("alleen decoratief"), default=False)
+    caption = models.CharField(_("onderschrift"), max_length=300, blank=True)
+
+    kind = "image"
+    template_name = "courses/blocks/image.html"
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decorative=True) | ~Q(alt=""), name="courses_imageblock_alt_or_decorative"
+            ),
+        ]
+
+
+class MediaBlock(Block):
+    """Video or audio. Accessible only with captions (video) or a transcript."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("video")
+        AUDIO = "audio", _("audio")
+
+    media_kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.VIDEO)
+    title = models.CharField(_("titel"), max_length=200)
+    file = models.FileField(_("bestand"), upload_to="blocks/media/", blank=True)
+    url = models.URLField(_("externe URL"), blank=True)
+    captions = models.FileField(_("ondertitels (WebVTT)"), upload_to="blocks/captions/", blank=True)
+    transcript = SanitisedHTMLField(_("transcript"), blank=True)
+
+    kind = "media"
+    template_name = "courses/blocks/media.html"
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(transcript="") | ~Q(captions=""), name="courses_mediablock_accessible"
+            ),
+        ]
+
+
+class CalloutBlock(Block):
+    class Style(models.TextChoices):
+        INFO = "info", _("informatie")
+        TIP = "tip", _("tip")
+        WARNING = "warning", _("let op")
+        QUOTE = "quote", _("citaat")
+
+    style = models.CharField(max_length=16, choices=Style.choices, default=Style.INFO)
+    title = models.CharField(_("titel"), max_length=200, blank=True)
+    html = SanitisedHTMLField(_("tekst"))
+
+    kind = "callout"
+    template_name = "courses/blocks/callout.html"
+
+
+class PersonaStoryBlock(Block):
+    """A persona's story: the situation, then the consequences per life domain and per stakeholder.
+
+    `impacts` is a list of {"kind": "domain"|"stakeholder", "label": str, "text": str},
+    following the seeds' impact card of Levi.
+    """
+
+    persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="stories")
+    title = models.CharField(_("titel"), max_length=200)
+    situation = SanitisedHTMLField(_("situatie"))
+    impacts = models.JSONField(_("gevolgen"), default=list, blank=True)
+    lesson_learned = SanitisedHTMLField(_("les voor de praktijk"), blank=True)
+
+    kind = "persona_story"
+    template_name = "courses/blocks/persona_story.html"
+
+    def impacts_of_kind(self, kind):
+        return [i for i in self.impacts if i.get("kind") == kind]
+
+    @property
+    def domain_impacts(self):
+        return self.impacts_of_kind("domain")
+
+    @property
+    def stakeholder_impacts(self):
+        return self.impacts_of_kind("stakeholder")
+
+
+class ScenarioBlock(Block):
+    """A branching scenario: steps with choices; a choice gives feedback and may lead to another step."""
+
+    title = models.CharField(_("titel"), max_length=200)
+    persona = models.ForeignKey(Persona, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    introduction = SanitisedHTMLField(_("inleiding"), blank=True)
+
+    kind = "scenario"
+    template_name = "courses/blocks/scenario.html"
+
+    @property
+    def first_step(self):
+        steps = list(self.steps.all())
+        return steps[0] if steps else None
+
+
+class ScenarioStep(models.Model):
+    scenario = models.ForeignKey(ScenarioBlock, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(max_length=64, default=new_key)
+    position = models.PositiveIntegerField(default=0)
+    situation = SanitisedHTMLField(_("situatie"))
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "key"], name="courses_scenariostep_unique_key"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class ScenarioChoice(models.Model):
+    step = models.ForeignKey(ScenarioStep, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(_("keuze"), max_length=500)
+    feedback = SanitisedHTMLField(_("feedback"))
+    recommended = models.BooleanField(_("aanbevolen keuze"), default=False)
+    next_step = models.ForeignKey(
+        ScenarioStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.text
+
+
+class ReflectionBlock(Block):
+    """A prompt for private reflection. Answers are stored per learner and never leave the system."""
+
+    prompt = SanitisedHTMLField(_("vraag"))
+    guidance = SanitisedHTMLField(_("toelichting"), blank=True)
+
+    kind = "reflection"
+    template_name = "courses/blocks/reflection.html"
+
+
+class QuizBlock(Block):
+    quiz = models.ForeignKey("Quiz", on_delete=models.PROTECT, related_name="blocks")
+
+    kind = "quiz"
+    template_name = "courses/blocks/quiz.html"
+
+
+# --- Quizzes and questions ---------------------------------------------------------------------
+
+
+class Quiz(models.Model):
+    class Kind(models.TextChoices):
+        PRACTICE = "practice", _("oefenvragen")
+        TEST = "test", _("toets")
+        FINAL = "final", _("eindtoets")
+        SELF_ASSESSMENT = "self_assessment", _("zelfevaluatie")
+
+    version = models.ForeignKey(CourseVersion, on_delete=models.CASCADE, related_name="quizzes")
+    key = models.SlugField(max_length=64, default=new_key)
+    title = models.CharField(_("titel"), max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRACTICE)
+    introduction = SanitisedHTMLField(_("inleiding"), blank=True)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("cesuur (%)"), default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("maximaal aantal pogingen"), null=True, blank=True, help_text=_("Leeg: onbeperkt.")
+    )
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzen")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="courses_quiz_unique_key"),
+            models.UniqueConstraint(
+                fields=["version"], condition=Q(kind="final"), name="courses_quiz_one_final_test"
+            ),
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=0) & Q(pass_mark__lte=100), name="courses_quiz_pass_mark_range"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_scored(self) -> bool:
+        return self.kind in {self.Kind.TEST, self.Kind.FINAL}
+
+    @property
+    def gives_immediate_feedback(self) -> bool:
+        return self.kind == self.Kind.PRACTICE
+
+
+class Grade:
+    """The outcome of grading one response: a fraction 0..1, correctness and the feedback to show."""
+
+    __slots__ = ("fraction", "is_correct", "feedback")
+
+    def __init__(self, fraction: float, feedback: list[str]):
+        self.fraction = max(0.0, min(1.0, fraction))
+        self.is_correct = self.fraction >= 0.999
+        self.feedback = feedback
+
+
+class Question(PolymorphicModel):
+    """A question in a quiz. Subclasses copy this shape: `kind`, `template_name`, `grade()`."""
+
+    class Tag(models.TextChoices):
+        KNOWLEDGE = "knowledge", _("kennis")
+        ATTITUDE = "attitude", _("houding")
+        SKILL = "skill", _("vaardigheid")
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=64, default=new_key)
+    position = models.PositiveIntegerField(default=0)
+    prompt = SanitisedHTMLField(_("vraag"))
+    explanation = SanitisedHTMLField(_("uitleg"), blank=True)
+    tag = models.CharField(_("soort"), max_length=16, choices=Tag.choices, default=Tag.KNOWLEDGE)
+    points = models.PositiveSmallIntegerField(default=1)
+
+    kind = "question"
+    template_name = "courses/questions/question.html"
+    scored = True
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "key"], name="courses_question_unique_key"),
+            models.UniqueConstraint(fields=["quiz", "position"], name="courses_question_unique_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.prompt[:60]}"
+
+    def options_in_order(self):
+        # Uses the prefetch cache when the caller prefetched `options`.
+        return list(self.options.all())
+
+    def parse_response(self, data) -> object:
+        """Turn submitted form data (a QueryDict or dict) into the JSON stored on the Answer."""
+        raise NotImplementedError
+
+    def grade(self, response) -> Grade:
+        raise NotImplementedError
+
+    @property
+    def field_name(self) -> str:
+        return f"q-{self.pk}"
+
+    def has_correct_answer(self) -> bool:
+        return any(o.is_correct for o in self.options_in_order())
+
+
+class Option(models.Model):
+    """An answer option. For ordering, `position` in the correct order; for matching, `text` ↔ `match`."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    key = models.SlugField(max_length=64, default=new_key)
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(_("tekst"), max_length=500)
+    match = models.CharField(_("koppeling"), max_length=500, blank=True)
+    is_correct = models.BooleanField(_("juist"), default=False)
+    feedback = SanitisedHTMLField(_("feedback"), blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="courses_option_unique_key"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+
+def _selected_ids(data, field):
+    if hasattr(data, "getlist"):
+        raw = data.getlist(field)
+    else:
+        raw = data.get(field, [])
+        raw = raw if isinstance(raw, list) else [raw]
+    ids = []
+    for value in raw:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+class SingleChoiceQuestion(Question):
+    kind = "single_choice"
+    template_name = "courses/questions/single_choice.html"
+
+    def parse_response(self, data):
+        ids = _selected_ids(data, self.field_name)
+        valid = {o.pk for o in self.options_in_order()}
+        return {"option": ids[0]} if ids and ids[0] in valid else {"option": None}
+
+    def grade(self, response):
+        chosen = (response or {}).get("option")
+        for option in self.options_in_order():
+            if option.pk == chosen:
+                return Grade(1.0 if option.is_correct else 0.0, [option.feedback] if option.feedback else [])
+        return Grade(0.0, [])
+
+
+class TrueFalseQuestion(SingleChoiceQuestion):
+    """A single choice between two options, 'Waar' and 'Niet waar'."""
+
+    kind = "true_false"
+    template_name = "courses/questions/single_choice.html"
+
+
+class MultipleChoiceQuestion(Question):
+    """Select all that apply. Score: share of options judged right (selected iff correct)."""
+
+    kind = "multiple_choice"
+    template_name = "courses/questions/multiple_choice.html"
+
+    def parse_response(self, data):
+        valid = {o.pk for o in self.options_in_order()}
+        return {"options": sorted(set(_selected_ids(data, self.field_name)) & valid)}
+
+    def grade(self, response):
+        chosen = set((response or {}).get("options", []))
+        options = self.options_in_order()
+        if not options:
+            return Grade(0.0, [])
+        right = sum(1 for o in options if (o.pk in chosen) == o.is_correct)
+        # All-or-nothing keeps "select everything" from earning partial credit.
+        fraction = 1.0 if right == len(options) else 0.0
+        feedback = [o.feedback for o in options if o.pk in chosen and o.feedback]
+        return Grade(fraction, feedback)
+
+
+class OrderingQuestion(Question):
+    """Put the options in the right order; the correct order is the options' `position`."""
+
+    kind = "ordering"
+    template_name = "courses/questions/ordering.html"
+
+    def parse_response(self, data):
+        options = self.options_in_order()
+        ranks = {}
+        for option in options:
+            try:
+                ranks[option.pk] = int(data.get(f"{self.field_name}-{option.pk}", ""))
+            except (TypeError, ValueError):
+                ranks[option.pk] = None
+        order = sorted(options, key=lambda o: (ranks[o.pk] is None, ranks[o.pk] or 0))
+        return {"order": [o.pk for o in order]}
+
+    def grade(self, response):
+        expected = [o.pk for o in self.options_in_order()]
+        given = (response or {}).get("order", [])
+        fraction = 1.0 if given == expected else 0.0
+        return Grade(fraction, [])
+
+    def has_correct_answer(self) -> bool:
+        return len(self.options_in_order()) >= 2
+
+
+class MatchingQuestion(Question):
+    """Match each option's `text` with its `match`."""
+
+    kind = "matching"
+    template_name = "courses/questions/matching.html"
+
+    def parse_response(self, data):
+        valid = {o.pk for o in self.options_in_order()}
+        pairs = {}
+        for option in self.options_in_order():
+            chosen = _selected_ids(data, f"{self.field_name}-{option.pk}")
+            pairs[str(option.pk)] = chosen[0] if chosen and chosen[0] in valid else None
+        return {"pairs": pairs}
+
+    def grade(self, response):
+        pairs = (response or {}).get("pairs", {})
+        options = self.options_in_order()
+        if not options:
+            return Grade(0.0, [])
+        right = sum(1 for o in options if pairs.get(str(o.pk)) == o.pk)
+        return Grade(1.0 if right == len(options) else 0.0, [])
+
+    def has_correct_answer(self) -> bool:
+        return len(self.options_in_order()) >= 2 and all(o.match for o in self.options_in_order())
+
+
+class ScaleQuestion(Question):
+    """A self-assessment statement rated 1..scale_max (not graded): e.g. the 0-meting."""
+
+    scale_max = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(2), MaxValueValidator(10)])
+    low_label = models.CharField(_("label laagste waarde"), max_length=100, default=_("helemaal oneens"))
+    high_label = models.CharField(_("label hoogste waarde"), max_length=100, default=_("helemaal eens"))
+
+    kind = "scale"
+    template_name = "courses/questions/scale.html"
+    scored = False
+
+    def parse_response(self, data):
+        try:
+            value = int(data.get(self.field_name, ""))
+        except (TypeError, ValueError):
+            return {"value": None}
+        return {"value": value if 1 <= value <= self.scale_max else None}
+
+    def grade(self, response):
+        return Grade(0.0, [])
+
+    def has_correct_answer(self) -> bool:
+        return True
+
+    @property
+    def scale_values(self):
+        return range(1, self.scale_max + 1)
+
+
+# --- Tracks and glossary -----------------------------------------------------------------------
+
+
+class LearningTrack(models.Model):
+    """A leerlijn: ordered courses, some requiring others first."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(_("titel"), max_length=200)
+    description = SanitisedHTMLField(_("beschrijving"), blank=True)
+    courses = models.ManyToManyField(Course, through="TrackCourse", related_name="tracks")
+
+    class Meta:
+        verbose_name = _("leerlijn")
+        verbose_name_plural = _("leerlijnen")
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:track_detail", args=[self.slug])
+
+
+class TrackCourse(models.Model):
+    track = models.ForeignKey(LearningTrack, on_delete=models.CASCADE, related_name="entries")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="track_entries")
+    position = models.PositiveIntegerField(default=0)
+    prerequisites = models.ManyToManyField(Course, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "course"], name="courses_trackcourse_unique_course"),
+        ]
+
+    def __str__(self):
+        return f"{self.track}: {self.course}"
+
+
+class GlossaryTerm(models.Model):
+    term = models.CharField(_("term"), max_length=100, unique=True)
+    definition = SanitisedHTMLField(_("definitie"))
+    courses = models.ManyToManyField(Course, blank=True, related_name="glossary_terms")
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = _("begrip")
+        verbose_name_plural = _("begrippenlijst")
+
+    def __str__(self):
+        return self.term

@@ -1,0 +1,183 @@
+"""The learner side: enrolments, progress, attempts, answers, reflections, completions."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .content import Course, CourseVersion, Question, Quiz, ReflectionBlock, ScenarioChoice
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def for_dashboard(self, user):
+        return self.filter(user=user).select_related("course", "version").order_by("-enrolled_at")
+
+
+class Enrollment(models.Model):
+    """A learner taking a course. `version` is the version they are on (moved forward on publish)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    version = models.ForeignKey(CourseVersion, on_delete=models.PROTECT, related_name="enrollments")
+    # The xAPI registration: one per enrolment, stable.
+    registration = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    last_lesson_key = models.SlugField(max_length=64, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="courses_enrollment_unique_user_course"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.course}"
+
+
+class LessonProgress(models.Model):
+    """Progress in one lesson, keyed by the lesson's stable key so it survives new versions."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="lesson_progress")
+    lesson_key = models.SlugField(max_length=64)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "lesson_key"], name="courses_lessonprogress_unique_lesson"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} – {self.lesson_key}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class ScenarioDecision(models.Model):
+    """A choice a learner made in a branching scenario (kept for resume and for authors' reports)."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="scenario_decisions")
+    choice = models.ForeignKey(ScenarioChoice, on_delete=models.CASCADE, related_name="decisions")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.enrollment} chose {self.choice_id}"
+
+
+class Reflection(models.Model):
+    """A learner's private reflection. Never exported, never sent, never shown to anyone else."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections")
+    block = models.ForeignKey(ReflectionBlock, on_delete=models.CASCADE, related_name="reflections")
+    text = models.TextField(_("jouw reflectie"), max_length=10000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "block"], name="courses_reflection_unique_user_block"),
+        ]
+
+    def __str__(self):
+        return f"reflection {self.pk}"
+
+
+class QuizAttempt(models.Model):
+    class Phase(models.TextChoices):
+        NONE = "", _("—")
+        PRE = "pre", _("voormeting")
+        POST = "post", _("nameting")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attempts")
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField(default=1)
+    phase = models.CharField(max_length=4, choices=Phase.choices, blank=True, default="")
+    started_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    passed = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "quiz", "number"], name="courses_quizattempt_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=1)),
+                name="courses_quizattempt_score_0_1",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} – {self.quiz} #{self.number}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def score_percent(self) -> int | None:
+        return None if self.score is None else round(float(self.score) * 100)
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    response = models.JSONField(default=dict)
+    fraction = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    is_correct = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="courses_answer_unique_question"),
+        ]
+
+    def __str__(self):
+        return f"answer {self.pk}"
+
+
+def new_verification_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class CourseCompletion(models.Model):
+    """A completed course: the accreditation record. Says which version was completed."""
+
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="completion")
+    version = models.ForeignKey(CourseVersion, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField()
+    score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    passed = models.BooleanField(default=True)
+    verification_code = models.CharField(max_length=32, unique=True, default=new_verification_code)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Completion exports filter by course version and completion date.
+            models.Index(fields=["version", "completed_at"], name="courses_completion_export_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.enrollment} completed {self.completed_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("courses:verify_certificate", args=[self.verification_code])
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def verification_url(self) -> str:
+        return settings.SITE_URL + self.get_absolute_url()

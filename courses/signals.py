@@ -1,0 +1,13 @@
+"""Learning events. Sent inside the service's transaction, so a receiver that writes
+(e.g. an xAPI outbox row) commits or rolls back together with the event itself.
+
+Every signal is sent with `sender=<model class>` and the keyword arguments named here.
+"""
+
+from django.dispatch import Signal
+
+enrollment_created = Signal()  # enrollment
+lesson_started = Signal()  # enrollment, lesson, progress
+lesson_completed = Signal()  # enrollment, lesson, progress
+attempt_submitted = Signal()  # attempt, answers (list of Answer with .question set)
+course_completed = Signal()  # completion

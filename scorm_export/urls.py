@@ -1,0 +1,2 @@
+app_name = "scorm_export"
+urlpatterns: list = []
