@@ -1,0 +1,1 @@
+"""Models of exports and accreditation records; each area in its own module, imported here."""
