@@ -58,11 +58,18 @@ def html_fields(course):
     """Yield (path, value) for every field the format marks (html)."""
     yield "description", course.get("description", "")
     for m, module in enumerate(course["modules"]):
-        for l, lesson in enumerate(module["lessons"]):
+        for li, lesson in enumerate(module["lessons"]):
             for b, block in enumerate(lesson["blocks"]):
-                at = f"modules[{m}].lessons[{l}].blocks[{b}]"
-                for field in ("html", "situation", "lesson_learned", "introduction", "prompt",
-                              "guidance", "transcript"):
+                at = f"modules[{m}].lessons[{li}].blocks[{b}]"
+                for field in (
+                    "html",
+                    "situation",
+                    "lesson_learned",
+                    "introduction",
+                    "prompt",
+                    "guidance",
+                    "transcript",
+                ):
                     if field in block:
                         yield f"{at}.{field}", block[field]
                 for s, step in enumerate(block.get("steps", [])):
@@ -88,10 +95,10 @@ def plain_fields(course):
         yield f"learning_objectives[{i}]", objective, 1000
     for m, module in enumerate(course["modules"]):
         yield f"modules[{m}].title", module["title"], 200
-        for l, lesson in enumerate(module["lessons"]):
-            yield f"modules[{m}].lessons[{l}].title", lesson["title"], 200
+        for li, lesson in enumerate(module["lessons"]):
+            yield f"modules[{m}].lessons[{li}].title", lesson["title"], 200
             for b, block in enumerate(lesson["blocks"]):
-                at = f"modules[{m}].lessons[{l}].blocks[{b}]"
+                at = f"modules[{m}].lessons[{li}].blocks[{b}]"
                 if "title" in block:
                     yield f"{at}.title", block["title"], 200
                 for i, impact in enumerate(block.get("impacts", [])):
@@ -105,7 +112,11 @@ def plain_fields(course):
         for n, question in enumerate(quiz["questions"]):
             for o, option in enumerate(question.get("options", [])):
                 yield f"quizzes[{q}].questions[{n}].options[{o}].text", option["text"], 500
-                yield f"quizzes[{q}].questions[{n}].options[{o}].match", option.get("match", ""), 500
+                yield (
+                    f"quizzes[{q}].questions[{n}].options[{o}].match",
+                    option.get("match", ""),
+                    500,
+                )
 
 
 def test_it_ships_the_three_seed_courses():
@@ -174,8 +185,13 @@ def test_it_gives_levis_impact_card_per_life_domain_and_stakeholder():
     domains = {i["label"] for i in impacts if i["kind"] == "domain"}
     stakeholders = {i["label"] for i in impacts if i["kind"] == "stakeholder"}
     # The five life domains and five stakeholder groups of the seeds' impact card 3.
-    assert domains == {"Lichaamsfuncties", "Mentaal welbevinden", "Zingeving en kwaliteit van leven",
-                       "Meedoen", "Dagelijks functioneren"}
+    assert domains == {
+        "Lichaamsfuncties",
+        "Mentaal welbevinden",
+        "Zingeving en kwaliteit van leven",
+        "Meedoen",
+        "Dagelijks functioneren",
+    }
     assert len(stakeholders) == 5
     assert any("huisarts" in label.lower() for label in stakeholders)
 
@@ -264,7 +280,7 @@ def test_it_has_one_final_test_across_knowledge_attitude_and_skill(name):
 
 
 @course_params
-def test_it_gives_feedback_on_every_option_of_every_scored_question(name):
+def test_it_explains_every_scored_question_and_gives_feedback_per_option(name):
     for quiz in COURSES[name]["quizzes"]:
         for question in quiz["questions"]:
             assert question["type"] in ALL_TYPES
@@ -272,8 +288,13 @@ def test_it_gives_feedback_on_every_option_of_every_scored_question(name):
             assert question["prompt"].strip()
             if question["type"] == "scale":
                 continue
+            assert question.get("explanation", "").strip(), (quiz["key"], question["key"])
             for option in question["options"]:
-                assert option.get("feedback", "").strip(), (quiz["key"], question["key"], option["text"])
+                assert option.get("feedback", "").strip(), (
+                    quiz["key"],
+                    question["key"],
+                    option["text"],
+                )
 
 
 @course_params
@@ -352,10 +373,26 @@ def test_it_defines_personas_the_importer_can_store():
 def test_it_defines_each_glossary_term_once_with_simple_html():
     terms = [t["term"] for t in GLOSSARY]
     assert len(terms) == len({t.lower() for t in terms})
-    required = {"Sekse", "Gender", "Genderidentiteit", "Genderexpressie", "Seksuele oriëntatie", "LHBTI",
-                "LHBTIQ+", "Cisgender", "Transgender", "Non-binair", "Intersekse", "DSD",
-                "Variaties in geslachtskenmerken", "Bias", "Impliciete bias", "Normpatiënt",
-                "Handelingsverlegenheid", "Bejegening"}
+    required = {
+        "Sekse",
+        "Gender",
+        "Genderidentiteit",
+        "Genderexpressie",
+        "Seksuele oriëntatie",
+        "LHBTI",
+        "LHBTIQ+",
+        "Cisgender",
+        "Transgender",
+        "Non-binair",
+        "Intersekse",
+        "DSD",
+        "Variaties in geslachtskenmerken",
+        "Bias",
+        "Impliciete bias",
+        "Normpatiënt",
+        "Handelingsverlegenheid",
+        "Bejegening",
+    }
     assert required <= set(terms), required - set(terms)
     for term in GLOSSARY:
         assert len(term["term"]) <= 100
