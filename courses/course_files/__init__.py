@@ -10,6 +10,12 @@ from .exporter import export_version, version_to_dict
 from .importer import FileResult, check_files, import_content, version_plan
 
 __all__ = [
-    "ContentError", "ContentFilesInvalid", "FileResult", "check_files", "export_version",
-    "import_content", "version_plan", "version_to_dict",
+    "ContentError",
+    "ContentFilesInvalid",
+    "FileResult",
+    "check_files",
+    "export_version",
+    "import_content",
+    "version_plan",
+    "version_to_dict",
 ]

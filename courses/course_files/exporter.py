@@ -32,18 +32,35 @@ from courses.models import (
 from .media import digest_ref, export_name, stored_digest
 
 
-def _block_fields(block, media, personas, quiz_keys, steps_by_scenario, choices_by_step, step_keys) -> dict:
+def _block_fields(
+    block, media, personas, quiz_keys, steps_by_scenario, choices_by_step, step_keys
+) -> dict:
     if isinstance(block, RichTextBlock):
         return {"type": "text", "key": block.key, "html": block.html}
     if isinstance(block, CalloutBlock):
-        return {"type": "callout", "key": block.key, "style": block.style, "title": block.title, "html": block.html}
+        return {
+            "type": "callout",
+            "key": block.key,
+            "style": block.style,
+            "title": block.title,
+            "html": block.html,
+        }
     if isinstance(block, ImageBlock):
         return {
-            "type": "image", "key": block.key, "file": media(block.image, "image"), "alt": block.alt,
-            "decorative": block.decorative, "caption": block.caption,
+            "type": "image",
+            "key": block.key,
+            "file": media(block.image, "image"),
+            "alt": block.alt,
+            "decorative": block.decorative,
+            "caption": block.caption,
         }
     if isinstance(block, MediaBlock):
-        data = {"type": "media", "key": block.key, "media_kind": block.media_kind, "title": block.title}
+        data = {
+            "type": "media",
+            "key": block.key,
+            "media_kind": block.media_kind,
+            "title": block.title,
+        }
         if block.file:
             data["file"] = media(block.file, block.media_kind)
         if block.url:
@@ -54,9 +71,15 @@ def _block_fields(block, media, personas, quiz_keys, steps_by_scenario, choices_
         return data
     if isinstance(block, PersonaStoryBlock):
         return {
-            "type": "persona_story", "key": block.key, "persona": personas[block.persona_id],
-            "title": block.title, "situation": block.situation,
-            "impacts": [{"kind": i.get("kind"), "label": i.get("label"), "text": i.get("text")} for i in block.impacts],
+            "type": "persona_story",
+            "key": block.key,
+            "persona": personas[block.persona_id],
+            "title": block.title,
+            "situation": block.situation,
+            "impacts": [
+                {"kind": i.get("kind"), "label": i.get("label"), "text": i.get("text")}
+                for i in block.impacts
+            ],
             "lesson_learned": block.lesson_learned,
         }
     if isinstance(block, ScenarioBlock):
@@ -70,7 +93,9 @@ def _block_fields(block, media, personas, quiz_keys, steps_by_scenario, choices_
                 "situation": step.situation,
                 "choices": [
                     {
-                        "text": c.text, "feedback": c.feedback, "recommended": c.recommended,
+                        "text": c.text,
+                        "feedback": c.feedback,
+                        "recommended": c.recommended,
                         **({"next": step_keys[c.next_step_id]} if c.next_step_id else {}),
                     }
                     for c in choices_by_step.get(step.pk, [])
@@ -80,7 +105,12 @@ def _block_fields(block, media, personas, quiz_keys, steps_by_scenario, choices_
         ]
         return data
     if isinstance(block, ReflectionBlock):
-        return {"type": "reflection", "key": block.key, "prompt": block.prompt, "guidance": block.guidance}
+        return {
+            "type": "reflection",
+            "key": block.key,
+            "prompt": block.prompt,
+            "guidance": block.guidance,
+        }
     if isinstance(block, QuizBlock):
         return {"type": "quiz", "key": block.key, "quiz": quiz_keys[block.quiz_id]}
     raise ValueError(f"Cannot export block kind {block.kind!r}")
@@ -88,11 +118,19 @@ def _block_fields(block, media, personas, quiz_keys, steps_by_scenario, choices_
 
 def _question(question, options) -> dict:
     data = {
-        "type": question.kind, "key": question.key, "tag": question.tag, "prompt": question.prompt,
-        "explanation": question.explanation, "points": question.points,
+        "type": question.kind,
+        "key": question.key,
+        "tag": question.tag,
+        "prompt": question.prompt,
+        "explanation": question.explanation,
+        "points": question.points,
     }
     if isinstance(question, ScaleQuestion):
-        data.update(scale_max=question.scale_max, low_label=str(question.low_label), high_label=str(question.high_label))
+        data.update(
+            scale_max=question.scale_max,
+            low_label=str(question.low_label),
+            high_label=str(question.high_label),
+        )
         return data
     rows = []
     for o in options:
@@ -114,30 +152,47 @@ def version_to_dict(version: CourseVersion, media) -> dict:
     """
     course = version.course
     modules = list(
-        Module.objects.filter(version=version).order_by("position").prefetch_related(
-            Prefetch("lessons", queryset=Lesson.objects.order_by("position"))
-        )
+        Module.objects.filter(version=version)
+        .order_by("position")
+        .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("position")))
     )
     blocks_by_lesson: dict[int, list] = {}
-    for block in Block.objects.filter(lesson__module__version=version).order_by("lesson_id", "position"):
+    for block in Block.objects.filter(lesson__module__version=version).order_by(
+        "lesson_id", "position"
+    ):
         blocks_by_lesson.setdefault(block.lesson_id, []).append(block)
     steps_by_scenario: dict[int, list] = {}
     step_keys = {}
-    for step in ScenarioStep.objects.filter(scenario__lesson__module__version=version).order_by("scenario_id", "position", "pk"):
+    for step in ScenarioStep.objects.filter(scenario__lesson__module__version=version).order_by(
+        "scenario_id", "position", "pk"
+    ):
         steps_by_scenario.setdefault(step.scenario_id, []).append(step)
         step_keys[step.pk] = step.key
     choices_by_step: dict[int, list] = {}
-    for choice in ScenarioChoice.objects.filter(step__scenario__lesson__module__version=version).order_by("step_id", "position", "pk"):
+    for choice in ScenarioChoice.objects.filter(
+        step__scenario__lesson__module__version=version
+    ).order_by("step_id", "position", "pk"):
         choices_by_step.setdefault(choice.step_id, []).append(choice)
-    persona_ids = {b.persona_id for bs in blocks_by_lesson.values() for b in bs if getattr(b, "persona_id", None)}
-    personas = dict(Persona.objects.filter(pk__in=persona_ids).values_list("pk", "slug")) if persona_ids else {}
+    persona_ids = {
+        b.persona_id
+        for bs in blocks_by_lesson.values()
+        for b in bs
+        if getattr(b, "persona_id", None)
+    }
+    personas = (
+        dict(Persona.objects.filter(pk__in=persona_ids).values_list("pk", "slug"))
+        if persona_ids
+        else {}
+    )
     quizzes = list(version.quizzes.order_by("pk"))
     quiz_keys = {q.pk: q.key for q in quizzes}
     questions_by_quiz: dict[int, list] = {}
     for question in Question.objects.filter(quiz__version=version).order_by("quiz_id", "position"):
         questions_by_quiz.setdefault(question.quiz_id, []).append(question)
     options_by_question: dict[int, list] = {}
-    for option in Option.objects.filter(question__quiz__version=version).order_by("question_id", "position", "pk"):
+    for option in Option.objects.filter(question__quiz__version=version).order_by(
+        "question_id", "position", "pk"
+    ):
         options_by_question.setdefault(option.question_id, []).append(option)
 
     data = {
@@ -166,7 +221,15 @@ def version_to_dict(version: CourseVersion, media) -> dict:
                         "required": lesson.required,
                         "estimated_minutes": lesson.estimated_minutes,
                         "blocks": [
-                            _block_fields(b, media, personas, quiz_keys, steps_by_scenario, choices_by_step, step_keys)
+                            _block_fields(
+                                b,
+                                media,
+                                personas,
+                                quiz_keys,
+                                steps_by_scenario,
+                                choices_by_step,
+                                step_keys,
+                            )
                             for b in blocks_by_lesson.get(lesson.pk, [])
                         ],
                     }
@@ -184,7 +247,8 @@ def version_to_dict(version: CourseVersion, media) -> dict:
                 "max_attempts": quiz.max_attempts,
                 "introduction": quiz.introduction,
                 "questions": [
-                    _question(q, options_by_question.get(q.pk, [])) for q in questions_by_quiz.get(quiz.pk, [])
+                    _question(q, options_by_question.get(q.pk, []))
+                    for q in questions_by_quiz.get(quiz.pk, [])
                 ],
             }
             for quiz in quizzes
@@ -218,7 +282,10 @@ class _MediaCopier:
             relative = f"{self.subdir}/{stem}-{n}{dot}{ext}" if dot else f"{self.subdir}/{name}-{n}"
         destination = self.target_dir / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with field_file.storage.open(field_file.name, "rb") as source, destination.open("wb") as out:
+        with (
+            field_file.storage.open(field_file.name, "rb") as source,
+            destination.open("wb") as out,
+        ):
             shutil.copyfileobj(source, out)
         self.written[field_file.name] = relative
         return relative
@@ -249,17 +316,24 @@ def _prune(value):
 
 
 def dump_yaml(data) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
 
 
 def export_version(version: CourseVersion, path: Path) -> Path:
-    """Write `version` as a YAML course file. `path` is a file, or a folder to write `<slug>.yaml` in.
+    """Write `version` as a YAML course file: `path` itself when it ends in .yaml/.yml, else
+    `<path>/<slug>.yaml`.
 
     Media files are copied to `media/<slug>/` next to the course file. Returns the file written.
     """
-    as_folder = str(path).endswith(("/", "\\"))
     path = Path(path)
-    if as_folder or path.is_dir():
+    if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml"):
         path = path / f"{version.course.slug}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     data = version_to_dict(version, _MediaCopier(path.parent, f"media/{version.course.slug}"))

@@ -48,7 +48,15 @@ from courses.models import (
 from .errors import ContentError, ContentFilesInvalid
 from .exporter import media_as_digest, version_to_dict
 from .media import MediaError, StagedMedia, stage_media, store_media
-from .plan import Context, FileReport, plan_course, plan_glossary, plan_personas, plan_tracks, term_lookup
+from .plan import (
+    Context,
+    FileReport,
+    plan_course,
+    plan_glossary,
+    plan_personas,
+    plan_tracks,
+    term_lookup,
+)
 from .schema import kind_of, schema_errors
 from .yaml_lines import YamlSyntaxError, parse_yaml
 
@@ -102,7 +110,9 @@ def collect_files(paths) -> tuple[list[Path], list[ContentError]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            )
         elif path.is_file():
             files.append(path)
         else:
@@ -132,8 +142,11 @@ def _read(path: Path) -> tuple[ContentFile, list[ContentError]]:
     for dup_path, line in duplicates:
         report.add(dup_path, _("dit veld staat twee keer in dezelfde mapping"), line=line)
     if not isinstance(item.data, dict):
-        report.add((), _("het bestand moet een mapping zijn (velden met waarden), geen %(what)s")
-                   % {"what": type(item.data).__name__ if item.data is not None else _("leeg document")})
+        report.add(
+            (),
+            _("het bestand moet een mapping zijn (velden met waarden), geen %(what)s")
+            % {"what": type(item.data).__name__ if item.data is not None else _("leeg document")},
+        )
         return item, report.errors
     item.kind = kind_of(item.data)
     for path_, message in schema_errors(item.kind, item.data):
@@ -187,7 +200,7 @@ def check_files(paths) -> list[ContentFile]:
             if slug in course_files:
                 report.add(
                     ("slug",),
-                    _("de cursus ‘%(slug)s’ staat ook in %(other)s; één cursus per bestand")
+                    _("de cursus ‘%(slug)s’ staat ook in %(other)s; een cursus mag maar in één bestand van een import staan")
                     % {"slug": slug, "other": course_files[slug]},
                 )
             course_files.setdefault(slug, item.name)
@@ -220,8 +233,12 @@ def import_content(paths, publish: bool = False, user=None) -> list[FileResult]:
     results = []
     with transaction.atomic():
         for item in items:
-            writer = {"personas": _write_personas, "glossary": _write_glossary,
-                      "course": _write_course, "tracks": _write_tracks}[item.kind]
+            writer = {
+                "personas": _write_personas,
+                "glossary": _write_glossary,
+                "course": _write_course,
+                "tracks": _write_tracks,
+            }[item.kind]
             if item.kind == "course":
                 results.append(writer(item, publish=publish, user=user))
             else:
@@ -254,12 +271,18 @@ def _write_personas(item: ContentFile) -> FileResult:
         elif _changed(persona, values):
             persona.save()
             updated += 1
-    return FileResult(item.name, "personas", "updated" if created or updated else "unchanged",
-                      counts={"nieuw": created, "gewijzigd": updated, "persona's": len(item.plan)})
+    return FileResult(
+        item.name,
+        "personas",
+        "updated" if created or updated else "unchanged",
+        counts={"nieuw": created, "gewijzigd": updated, "persona's": len(item.plan)},
+    )
 
 
 def _write_glossary(item: ContentFile) -> FileResult:
-    existing = {t.term: t for t in GlossaryTerm.objects.filter(term__in=[t["term"] for t in item.plan])}
+    existing = {
+        t.term: t for t in GlossaryTerm.objects.filter(term__in=[t["term"] for t in item.plan])
+    }
     new = [GlossaryTerm(**row) for row in item.plan if row["term"] not in existing]
     GlossaryTerm.objects.bulk_create(new)
     updated = 0
@@ -268,8 +291,12 @@ def _write_glossary(item: ContentFile) -> FileResult:
         if term is not None and _changed(term, row):
             term.save(update_fields=["definition"])
             updated += 1
-    return FileResult(item.name, "glossary", "updated" if new or updated else "unchanged",
-                      counts={"nieuw": len(new), "gewijzigd": updated, "begrippen": len(item.plan)})
+    return FileResult(
+        item.name,
+        "glossary",
+        "updated" if new or updated else "unchanged",
+        counts={"nieuw": len(new), "gewijzigd": updated, "begrippen": len(item.plan)},
+    )
 
 
 def _write_tracks(item: ContentFile) -> FileResult:
@@ -280,23 +307,33 @@ def _write_tracks(item: ContentFile) -> FileResult:
         track, was_created = LearningTrack.objects.get_or_create(
             slug=row["slug"], defaults={"title": row["title"], "description": row["description"]}
         )
-        changed = not was_created and _changed(track, {"title": row["title"], "description": row["description"]})
+        changed = not was_created and _changed(
+            track, {"title": row["title"], "description": row["description"]}
+        )
         if changed:
             track.save()
         current = [
             {"course": e.course.slug, "requires": sorted(c.slug for c in e.prerequisites.all())}
-            for e in track.entries.select_related("course").prefetch_related("prerequisites").order_by("position")
+            for e in track.entries.select_related("course")
+            .prefetch_related("prerequisites")
+            .order_by("position")
         ]
         if current != row["courses"]:
             track.entries.all().delete()
             for position, entry in enumerate(row["courses"]):
-                tc = TrackCourse.objects.create(track=track, course=courses[entry["course"]], position=position)
+                tc = TrackCourse.objects.create(
+                    track=track, course=courses[entry["course"]], position=position
+                )
                 tc.prerequisites.set([courses[s] for s in entry["requires"]])
             changed = True
         created += was_created
         updated += changed and not was_created
-    return FileResult(item.name, "tracks", "updated" if created or updated else "unchanged",
-                      counts={"nieuw": created, "gewijzigd": updated, "leerlijnen": len(item.plan)})
+    return FileResult(
+        item.name,
+        "tracks",
+        "updated" if created or updated else "unchanged",
+        counts={"nieuw": created, "gewijzigd": updated, "leerlijnen": len(item.plan)},
+    )
 
 
 def canonical(plan: dict) -> dict:
@@ -355,7 +392,11 @@ def _write_course(item: ContentFile, publish: bool, user) -> FileResult:
     if not created:
         published = course.published_version
         if published is not None and version_plan(published) == wanted:
-            result.action, result.version, result.status = "unchanged", published.number, published.status
+            result.action, result.version, result.status = (
+                "unchanged",
+                published.number,
+                published.status,
+            )
             return result
         draft = course.versions.filter(status=CourseVersion.Status.DRAFT).first()
         if draft is not None and version_plan(draft) == wanted:
@@ -378,11 +419,21 @@ def _write_course(item: ContentFile, publish: bool, user) -> FileResult:
     return result
 
 
-_VERSION_FIELDS = ("title", "summary", "description", "language", "study_load_hours",
-                   "accreditation_reference", "audience", "learning_objectives")
+_VERSION_FIELDS = (
+    "title",
+    "summary",
+    "description",
+    "language",
+    "study_load_hours",
+    "accreditation_reference",
+    "audience",
+    "learning_objectives",
+)
 
 
-def _replace_draft(course: Course, draft: CourseVersion | None, plan: dict, item: ContentFile) -> CourseVersion:
+def _replace_draft(
+    course: Course, draft: CourseVersion | None, plan: dict, item: ContentFile
+) -> CourseVersion:
     values = {name: plan[name] for name in _VERSION_FIELDS}
     others = course.versions.exclude(pk=draft.pk) if draft else course.versions.all()
     number = (others.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -394,11 +445,19 @@ def _replace_draft(course: Course, draft: CourseVersion | None, plan: dict, item
             Module.objects.filter(version=draft).delete()
             Quiz.objects.filter(version=draft).delete()
         except ProtectedError as exc:
-            raise ContentFilesInvalid([ContentError(
-                item.name, "slug", item.lines.get(("slug",)),
-                _("het concept van ‘%(slug)s’ kan niet vervangen worden: er zijn al antwoorden op gegeven")
-                % {"slug": course.slug},
-            )]) from exc
+            raise ContentFilesInvalid(
+                [
+                    ContentError(
+                        item.name,
+                        "slug",
+                        item.lines.get(("slug",)),
+                        _(
+                            "het concept van ‘%(slug)s’ kan niet vervangen worden: er zijn al antwoorden op gegeven"
+                        )
+                        % {"slug": course.slug},
+                    )
+                ]
+            ) from exc
         for name, value in values.items():
             setattr(draft, name, value)
         draft.number = number
@@ -415,25 +474,50 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
     inheritance, which bulk_create cannot do) are created one by one: two inserts each.
     """
     stored = {ref: staged.storage_name for ref, staged in item.media.items()}
-    slugs = {b["persona"] for m in plan["modules"] for lesson in m["lessons"] for b in lesson["blocks"]
-             if b.get("persona")}
+    slugs = {
+        b["persona"]
+        for m in plan["modules"]
+        for lesson in m["lessons"]
+        for b in lesson["blocks"]
+        if b.get("persona")
+    }
     personas = {p.slug: p for p in Persona.objects.filter(slug__in=slugs)} if slugs else {}
 
-    quizzes = Quiz.objects.bulk_create([
-        Quiz(version=version, key=q["key"], title=q["title"], kind=q["kind"], pass_mark=q["pass_mark"],
-             max_attempts=q["max_attempts"], introduction=q["introduction"])
-        for q in plan["quizzes"]
-    ])
+    quizzes = Quiz.objects.bulk_create(
+        [
+            Quiz(
+                version=version,
+                key=q["key"],
+                title=q["title"],
+                kind=q["kind"],
+                pass_mark=q["pass_mark"],
+                max_attempts=q["max_attempts"],
+                introduction=q["introduction"],
+            )
+            for q in plan["quizzes"]
+        ]
+    )
     quiz_by_key = {q.key: q for q in quizzes}
-    modules = Module.objects.bulk_create([
-        Module(version=version, key=m["key"], title=m["title"], position=i) for i, m in enumerate(plan["modules"])
-    ])
-    lessons = Lesson.objects.bulk_create([
-        Lesson(module=module, key=lesson["key"], title=lesson["title"], position=i,
-               required=lesson["required"], estimated_minutes=lesson["estimated_minutes"])
-        for module, m in zip(modules, plan["modules"], strict=True)
-        for i, lesson in enumerate(m["lessons"])
-    ])
+    modules = Module.objects.bulk_create(
+        [
+            Module(version=version, key=m["key"], title=m["title"], position=i)
+            for i, m in enumerate(plan["modules"])
+        ]
+    )
+    lessons = Lesson.objects.bulk_create(
+        [
+            Lesson(
+                module=module,
+                key=lesson["key"],
+                title=lesson["title"],
+                position=i,
+                required=lesson["required"],
+                estimated_minutes=lesson["estimated_minutes"],
+            )
+            for module, m in zip(modules, plan["modules"], strict=True)
+            for i, lesson in enumerate(m["lessons"])
+        ]
+    )
     plan_lessons = [lesson for m in plan["modules"] for lesson in m["lessons"]]
 
     scenarios = []  # (ScenarioBlock, steps plan)
@@ -444,24 +528,41 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
             if kind == "text":
                 RichTextBlock.objects.create(**common, html=b["html"])
             elif kind == "callout":
-                CalloutBlock.objects.create(**common, style=b["style"], title=b["title"], html=b["html"])
+                CalloutBlock.objects.create(
+                    **common, style=b["style"], title=b["title"], html=b["html"]
+                )
             elif kind == "image":
-                ImageBlock.objects.create(**common, image=stored[b["file"]], alt=b["alt"],
-                                          decorative=b["decorative"], caption=b["caption"])
+                ImageBlock.objects.create(
+                    **common,
+                    image=stored[b["file"]],
+                    alt=b["alt"],
+                    decorative=b["decorative"],
+                    caption=b["caption"],
+                )
             elif kind == "media":
                 MediaBlock.objects.create(
-                    **common, media_kind=b["media_kind"], title=b["title"],
-                    file=stored[b["file"]] if b["file"] else "", url=b["url"],
-                    captions=stored[b["captions"]] if b["captions"] else "", transcript=b["transcript"],
+                    **common,
+                    media_kind=b["media_kind"],
+                    title=b["title"],
+                    file=stored[b["file"]] if b["file"] else "",
+                    url=b["url"],
+                    captions=stored[b["captions"]] if b["captions"] else "",
+                    transcript=b["transcript"],
                 )
             elif kind == "persona_story":
                 PersonaStoryBlock.objects.create(
-                    **common, persona=personas[b["persona"]], title=b["title"], situation=b["situation"],
-                    impacts=b["impacts"], lesson_learned=b["lesson_learned"],
+                    **common,
+                    persona=personas[b["persona"]],
+                    title=b["title"],
+                    situation=b["situation"],
+                    impacts=b["impacts"],
+                    lesson_learned=b["lesson_learned"],
                 )
             elif kind == "scenario":
                 scenario = ScenarioBlock.objects.create(
-                    **common, title=b["title"], persona=personas.get(b["persona"]) if b["persona"] else None,
+                    **common,
+                    title=b["title"],
+                    persona=personas.get(b["persona"]) if b["persona"] else None,
                     introduction=b["introduction"],
                 )
                 scenarios.append((scenario, b["steps"]))
@@ -470,11 +571,13 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
             elif kind == "quiz":
                 QuizBlock.objects.create(**common, quiz=quiz_by_key[b["quiz"]])
 
-    steps = ScenarioStep.objects.bulk_create([
-        ScenarioStep(scenario=scenario, key=s["key"], position=i, situation=s["situation"])
-        for scenario, splan in scenarios
-        for i, s in enumerate(splan)
-    ])
+    steps = ScenarioStep.objects.bulk_create(
+        [
+            ScenarioStep(scenario=scenario, key=s["key"], position=i, situation=s["situation"])
+            for scenario, splan in scenarios
+            for i, s in enumerate(splan)
+        ]
+    )
     step_iter = iter(steps)
     choices = []
     for scenario, splan in scenarios:
@@ -486,8 +589,14 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
             pairs.append((step, s))
         for step, s in pairs:
             choices.extend(
-                ScenarioChoice(step=step, position=i, text=c["text"], feedback=c["feedback"],
-                               recommended=c["recommended"], next_step=by_key[c["next"]] if c["next"] else None)
+                ScenarioChoice(
+                    step=step,
+                    position=i,
+                    text=c["text"],
+                    feedback=c["feedback"],
+                    recommended=c["recommended"],
+                    next_step=by_key[c["next"]] if c["next"] else None,
+                )
                 for i, c in enumerate(s["choices"])
             )
     ScenarioChoice.objects.bulk_create(choices)
@@ -496,14 +605,30 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
     for quiz, qplan in zip(quizzes, plan["quizzes"], strict=True):
         for position, q in enumerate(qplan["questions"]):
             cls = QUESTION_CLASSES[q["type"]]
-            fields = {"quiz": quiz, "key": q["key"], "position": position, "prompt": q["prompt"],
-                      "explanation": q["explanation"], "tag": q["tag"], "points": q["points"]}
+            fields = {
+                "quiz": quiz,
+                "key": q["key"],
+                "position": position,
+                "prompt": q["prompt"],
+                "explanation": q["explanation"],
+                "tag": q["tag"],
+                "points": q["points"],
+            }
             if q["type"] == "scale":
-                fields.update(scale_max=q["scale_max"], low_label=q["low_label"], high_label=q["high_label"])
+                fields.update(
+                    scale_max=q["scale_max"], low_label=q["low_label"], high_label=q["high_label"]
+                )
             question = cls.objects.create(**fields)
             options.extend(
-                Option(question=question, key=o["key"], position=i, text=o["text"], match=o["match"],
-                       is_correct=o["correct"], feedback=o["feedback"])
+                Option(
+                    question=question,
+                    key=o["key"],
+                    position=i,
+                    text=o["text"],
+                    match=o["match"],
+                    is_correct=o["correct"],
+                    feedback=o["feedback"],
+                )
                 for i, o in enumerate(q.get("options", []))
             )
     Option.objects.bulk_create(options)

@@ -104,7 +104,9 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
     relative = PurePosixPath(value.replace("\\", "/"))
     if relative.is_absolute() or ".." in relative.parts or re.match(r"^[a-zA-Z]:", value):
         raise MediaError(
-            _("het pad ‘%(path)s’ moet binnen de map van het bestand blijven (geen ‘..’ of absoluut pad)")
+            _(
+                "het pad ‘%(path)s’ moet binnen de map van het bestand blijven (geen ‘..’ of absoluut pad)"
+            )
             % {"path": value}
         )
     base = base_dir.resolve()
@@ -112,7 +114,8 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
     # A symlink inside the folder could still point outside it.
     if not path.is_relative_to(base):
         raise MediaError(
-            _("het pad ‘%(path)s’ wijst naar een bestand buiten de map van het bestand") % {"path": value}
+            _("het pad ‘%(path)s’ wijst naar een bestand buiten de map van het bestand")
+            % {"path": value}
         )
     if not path.is_file():
         raise MediaError(_("het bestand ‘%(path)s’ bestaat niet") % {"path": value})
@@ -137,12 +140,16 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
         head = handle.read(64)
     if not test(head):
         raise MediaError(
-            _("de inhoud van ‘%(path)s’ past niet bij de extensie: dit is geen geldig %(label)s-bestand")
+            _(
+                "de inhoud van ‘%(path)s’ past niet bij de extensie: dit is geen geldig %(label)s-bestand"
+            )
             % {"path": value, "label": label}
         )
     digest = _hash(path)
     stem = get_valid_filename(path.stem)[:40] or "bestand"
-    return StagedMedia(source=path, digest=digest, storage_name=f"{folder}/{digest}-{stem}.{extension}")
+    return StagedMedia(
+        source=path, digest=digest, storage_name=f"{folder}/{digest}-{stem}.{extension}"
+    )
 
 
 def store_media(staged: StagedMedia) -> str:

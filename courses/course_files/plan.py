@@ -22,7 +22,16 @@ from lms.lib.html import sanitise_html
 from .errors import ContentError, format_path
 from .yaml_lines import line_for
 
-BLOCK_TYPES = ("text", "callout", "image", "media", "persona_story", "scenario", "reflection", "quiz")
+BLOCK_TYPES = (
+    "text",
+    "callout",
+    "image",
+    "media",
+    "persona_story",
+    "scenario",
+    "reflection",
+    "quiz",
+)
 QUESTION_TYPES = ("single_choice", "multiple_choice", "true_false", "ordering", "matching", "scale")
 
 
@@ -95,7 +104,9 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
         "summary": data.get("summary", ""),
         "description": _html(data.get("description")),
         "language": data.get("language", "nl"),
-        "study_load_hours": str(Decimal(str(data.get("study_load_hours", 1))).quantize(Decimal("0.01"))),
+        "study_load_hours": str(
+            Decimal(str(data.get("study_load_hours", 1))).quantize(Decimal("0.01"))
+        ),
         "accreditation_reference": data.get("accreditation_reference", ""),
         "audience": data.get("audience", ""),
         "learning_objectives": list(data.get("learning_objectives") or []),
@@ -104,7 +115,9 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
     }
     plan["glossary"] = _plan_glossary(data.get("glossary") or [], report, ctx)
 
-    _unique_keys(report, data["modules"], ("modules",), _("de modules"), [m["key"] for m in data["modules"]])
+    _unique_keys(
+        report, data["modules"], ("modules",), _("de modules"), [m["key"] for m in data["modules"]]
+    )
     # Lesson keys name a lesson in its URL and in learners' progress, so they are unique in the course.
     lesson_seen: dict[str, tuple] = {}
     for mi, module in enumerate(data["modules"]):
@@ -115,18 +128,29 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
             if lesson["key"] in lesson_seen:
                 report.add(
                     lpath + ("key",),
-                    _("de lessleutel ‘%(key)s’ komt twee keer voor in de cursus (ook bij %(other)s)")
+                    _(
+                        "de lessleutel ‘%(key)s’ komt twee keer voor in de cursus (ook bij %(other)s)"
+                    )
                     % {"key": lesson["key"], "other": format_path(lesson_seen[lesson["key"]])},
                 )
             else:
                 lesson_seen[lesson["key"]] = lpath
-            mplan["lessons"].append({
-                "key": lesson["key"],
-                "title": lesson["title"],
-                "required": lesson.get("required", True),
-                "estimated_minutes": lesson.get("estimated_minutes", 10),
-                "blocks": _plan_blocks(lesson.get("blocks") or [], lpath + ("blocks",), report, ctx, media, quiz_keys),
-            })
+            mplan["lessons"].append(
+                {
+                    "key": lesson["key"],
+                    "title": lesson["title"],
+                    "required": lesson.get("required", True),
+                    "estimated_minutes": lesson.get("estimated_minutes", 10),
+                    "blocks": _plan_blocks(
+                        lesson.get("blocks") or [],
+                        lpath + ("blocks",),
+                        report,
+                        ctx,
+                        media,
+                        quiz_keys,
+                    ),
+                }
+            )
         plan["modules"].append(mplan)
 
     _unique_keys(report, quizzes_data, ("quizzes",), _("de quizzen"), quiz_keys)
@@ -153,7 +177,10 @@ def _plan_glossary(names, report, ctx):
             continue
         term = ctx.terms.get(term_lookup(name))
         if term is None:
-            report.add(("glossary", index), _("het begrip ‘%(term)s’ staat niet in de begrippenlijst") % {"term": name})
+            report.add(
+                ("glossary", index),
+                _("het begrip ‘%(term)s’ staat niet in de begrippenlijst") % {"term": name},
+            )
         elif term not in resolved:
             resolved.append(term)
     return sorted(resolved)
@@ -161,7 +188,11 @@ def _plan_glossary(names, report, ctx):
 
 def _check_persona(slug, path, report, ctx):
     if slug and ctx.personas is not None and slug not in ctx.personas:
-        report.add(path, _("de persona ‘%(slug)s’ bestaat niet (niet in personas.yaml en niet in de database)") % {"slug": slug})
+        report.add(
+            path,
+            _("de persona ‘%(slug)s’ bestaat niet (niet in personas.yaml en niet in de database)")
+            % {"slug": slug},
+        )
 
 
 def _plan_blocks(blocks, path, report, ctx, media, quiz_keys):
@@ -179,10 +210,20 @@ def _plan_blocks(blocks, path, report, ctx, media, quiz_keys):
                 bpath + ("key",) if "key" in block else bpath,
                 _("de bloksleutel ‘%(key)s’ komt twee keer voor in deze les (ook bij %(other)s)")
                 % {"key": key, "other": format_path(path + (keys_seen[key],))}
-                + ("" if "key" in block or key not in explicit else _("; geef dit blok een eigen ‘key’")),
+                + (
+                    ""
+                    if "key" in block or key not in explicit
+                    else _("; geef dit blok een eigen ‘key’")
+                ),
             )
         keys_seen.setdefault(key, bi)
-        planned.append({"type": btype, "key": key, **_plan_block_fields(block, bpath, report, ctx, media, quiz_keys)})
+        planned.append(
+            {
+                "type": btype,
+                "key": key,
+                **_plan_block_fields(block, bpath, report, ctx, media, quiz_keys),
+            }
+        )
     return planned
 
 
@@ -191,12 +232,19 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
     if btype == "text":
         return {"html": _html(block["html"])}
     if btype == "callout":
-        return {"style": block.get("style", "info"), "title": block.get("title", ""), "html": _html(block["html"])}
+        return {
+            "style": block.get("style", "info"),
+            "title": block.get("title", ""),
+            "html": _html(block["html"]),
+        }
     if btype == "image":
         decorative = block.get("decorative", False)
         alt = (block.get("alt") or "").strip()
         if not decorative and not alt:
-            report.add(bpath, _("een afbeelding heeft een alt-tekst (‘alt’) nodig, tenzij ‘decorative: true’"))
+            report.add(
+                bpath,
+                _("een afbeelding heeft een alt-tekst (‘alt’) nodig, tenzij ‘decorative: true’"),
+            )
         return {
             "file": media(block["file"], bpath + ("file",), "image"),
             "alt": block.get("alt", ""),
@@ -208,13 +256,20 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
         if ("file" in block) == ("url" in block):
             report.add(bpath, _("een mediablok heeft precies één van ‘file’ of ‘url’"))
         if not block.get("captions") and not (block.get("transcript") or "").strip():
-            report.add(bpath, _("een mediablok heeft ondertitels (‘captions’) of een transcript (‘transcript’) nodig"))
+            report.add(
+                bpath,
+                _(
+                    "een mediablok heeft ondertitels (‘captions’) of een transcript (‘transcript’) nodig"
+                ),
+            )
         return {
             "media_kind": kind,
             "title": block["title"],
             "file": media(block["file"], bpath + ("file",), kind) if block.get("file") else "",
             "url": block.get("url", ""),
-            "captions": media(block["captions"], bpath + ("captions",), "captions") if block.get("captions") else "",
+            "captions": media(block["captions"], bpath + ("captions",), "captions")
+            if block.get("captions")
+            else "",
             "transcript": _html(block.get("transcript")),
         }
     if btype == "persona_story":
@@ -223,7 +278,10 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
             "persona": block["persona"],
             "title": block["title"],
             "situation": _html(block["situation"]),
-            "impacts": [{"kind": i["kind"], "label": i["label"], "text": i["text"]} for i in block.get("impacts") or []],
+            "impacts": [
+                {"kind": i["kind"], "label": i["label"], "text": i["text"]}
+                for i in block.get("impacts") or []
+            ],
             "lesson_learned": _html(block.get("lesson_learned")),
         }
     if btype == "scenario":
@@ -240,7 +298,8 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
         if block["quiz"] not in quiz_keys:
             report.add(
                 bpath + ("quiz",),
-                _("de quiz ‘%(key)s’ bestaat niet in ‘quizzes’ van dit bestand") % {"key": block["quiz"]},
+                _("de quiz ‘%(key)s’ bestaat niet in ‘quizzes’ van dit bestand")
+                % {"key": block["quiz"]},
             )
         return {"quiz": block["quiz"]}
     raise AssertionError(btype)  # the schema allows no other type
@@ -257,15 +316,20 @@ def _plan_steps(steps, path, report):
             if target is not None and target not in keys:
                 report.add(
                     path + (si, "choices", ci, "next"),
-                    _("‘next’ verwijst naar de stap ‘%(key)s’, maar die bestaat niet in dit scenario; "
-                      "bestaande stappen: %(keys)s") % {"key": target, "keys": ", ".join(keys)},
+                    _(
+                        "‘next’ verwijst naar de stap ‘%(key)s’, maar die bestaat niet in dit scenario; "
+                        "bestaande stappen: %(keys)s"
+                    )
+                    % {"key": target, "keys": ", ".join(keys)},
                 )
-            choices.append({
-                "text": choice["text"],
-                "feedback": _html(choice["feedback"]),
-                "recommended": choice.get("recommended", False),
-                "next": target,
-            })
+            choices.append(
+                {
+                    "text": choice["text"],
+                    "feedback": _html(choice["feedback"]),
+                    "recommended": choice.get("recommended", False),
+                    "next": target,
+                }
+            )
         planned.append({"key": keys[si], "situation": _html(step["situation"]), "choices": choices})
     return planned
 
@@ -289,7 +353,10 @@ def _plan_quiz(quiz, qpath, report):
         }
         if qtype == "scale":
             if kind != "self_assessment":
-                report.add(path + ("type",), _("een schaalvraag hoort alleen in een quiz van soort ‘self_assessment’"))
+                report.add(
+                    path + ("type",),
+                    _("een schaalvraag hoort alleen in een quiz van soort ‘self_assessment’"),
+                )
             item.update(
                 scale_max=question.get("scale_max", 5),
                 low_label=question.get("low_label", "helemaal oneens"),
@@ -298,7 +365,13 @@ def _plan_quiz(quiz, qpath, report):
         else:
             _check_options(qtype, question["options"], path, report)
             okeys = [o.get("key") or f"o{n + 1}" for n, o in enumerate(question["options"])]
-            _unique_keys(report, question["options"], path + ("options",), _("de opties van deze vraag"), okeys)
+            _unique_keys(
+                report,
+                question["options"],
+                path + ("options",),
+                _("de opties van deze vraag"),
+                okeys,
+            )
             item["options"] = [
                 {
                     "key": okeys[n],
@@ -328,11 +401,25 @@ def _check_options(qtype, options, path, report):
         report.add(opath, _("een keuzevraag heeft minstens twee opties"))
     if qtype in ("single_choice", "true_false") and correct != 1:
         if correct == 0:
-            report.add(opath, _("deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij precies één optie"))
+            report.add(
+                opath,
+                _(
+                    "deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij precies één optie"
+                ),
+            )
         else:
-            report.add(opath, _("bij dit vraagtype is precies één optie juist, maar %(n)s opties hebben ‘correct: true’") % {"n": correct})
+            report.add(
+                opath,
+                _(
+                    "bij dit vraagtype is precies één optie juist, maar %(n)s opties hebben ‘correct: true’"
+                )
+                % {"n": correct},
+            )
     if qtype == "multiple_choice" and correct == 0:
-        report.add(opath, _("deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij minstens één optie"))
+        report.add(
+            opath,
+            _("deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij minstens één optie"),
+        )
     if qtype == "true_false" and len(options) != 2:
         report.add(opath, _("een waar/niet waar-vraag heeft precies twee opties"))
     if qtype in ("ordering", "matching"):
@@ -342,7 +429,9 @@ def _check_options(qtype, options, path, report):
             if "correct" in option:
                 report.add(
                     opath + (n, "correct"),
-                    _("‘correct’ hoort niet bij dit vraagtype: de volgorde of de ‘match’ bepaalt het juiste antwoord"),
+                    _(
+                        "‘correct’ hoort niet bij dit vraagtype: de volgorde of de ‘match’ bepaalt het juiste antwoord"
+                    ),
                 )
     if qtype == "matching":
         for n, option in enumerate(options):
@@ -351,7 +440,9 @@ def _check_options(qtype, options, path, report):
     elif any("match" in o for o in options):
         for n, option in enumerate(options):
             if "match" in option:
-                report.add(opath + (n, "match"), _("‘match’ hoort alleen bij een koppelvraag (matching)"))
+                report.add(
+                    opath + (n, "match"), _("‘match’ hoort alleen bij een koppelvraag (matching)")
+                )
 
 
 def plan_personas(data, report: FileReport, media: MediaFn) -> list[dict]:
@@ -360,18 +451,24 @@ def plan_personas(data, report: FileReport, media: MediaFn) -> list[dict]:
     planned = []
     for i, persona in enumerate(items):
         path = ("personas", i)
-        portrait = media(persona["portrait"], path + ("portrait",), "portrait") if persona.get("portrait") else ""
+        portrait = (
+            media(persona["portrait"], path + ("portrait",), "portrait")
+            if persona.get("portrait")
+            else ""
+        )
         if persona.get("portrait") and not (persona.get("portrait_alt") or "").strip():
             report.add(path, _("een portret heeft een alt-tekst (‘portrait_alt’) nodig"))
-        planned.append({
-            "slug": persona["slug"],
-            "name": persona["name"],
-            "age": persona.get("age"),
-            "pronouns": persona.get("pronouns", ""),
-            "bio": _html(persona.get("bio")),
-            "portrait": portrait,
-            "portrait_alt": persona.get("portrait_alt", ""),
-        })
+        planned.append(
+            {
+                "slug": persona["slug"],
+                "name": persona["name"],
+                "age": persona.get("age"),
+                "pronouns": persona.get("pronouns", ""),
+                "bio": _html(persona.get("bio")),
+                "portrait": portrait,
+                "portrait_alt": persona.get("portrait_alt", ""),
+            }
+        )
     return planned
 
 
@@ -401,23 +498,38 @@ def plan_tracks(data, report: FileReport, ctx: Context) -> list[dict]:
             path = ("tracks", ti, "courses", ci)
             slug = entry["course"]
             if ctx.courses is not None and slug not in ctx.courses:
-                report.add(path + ("course",), _("de cursus ‘%(slug)s’ bestaat niet (niet in deze import en niet in de database)") % {"slug": slug})
+                report.add(
+                    path + ("course",),
+                    _(
+                        "de cursus ‘%(slug)s’ bestaat niet (niet in deze import en niet in de database)"
+                    )
+                    % {"slug": slug},
+                )
             if slug in earlier:
-                report.add(path + ("course",), _("de cursus ‘%(slug)s’ staat twee keer in deze leerlijn") % {"slug": slug})
+                report.add(
+                    path + ("course",),
+                    _("de cursus ‘%(slug)s’ staat twee keer in deze leerlijn") % {"slug": slug},
+                )
             for ri, required in enumerate(entry.get("requires") or []):
                 if required == slug:
-                    report.add(path + ("requires", ri), _("een cursus kan niet zichzelf als voorwaarde hebben"))
+                    report.add(
+                        path + ("requires", ri),
+                        _("een cursus kan niet zichzelf als voorwaarde hebben"),
+                    )
                 elif required not in earlier:
                     report.add(
                         path + ("requires", ri),
-                        _("de voorwaarde ‘%(slug)s’ moet eerder in deze leerlijn staan") % {"slug": required},
+                        _("de voorwaarde ‘%(slug)s’ moet eerder in deze leerlijn staan")
+                        % {"slug": required},
                     )
             earlier.append(slug)
             entries.append({"course": slug, "requires": sorted(set(entry.get("requires") or []))})
-        planned.append({
-            "slug": track["slug"],
-            "title": track["title"],
-            "description": _html(track.get("description")),
-            "courses": entries,
-        })
+        planned.append(
+            {
+                "slug": track["slug"],
+                "title": track["title"],
+                "description": _html(track.get("description")),
+                "courses": entries,
+            }
+        )
     return planned

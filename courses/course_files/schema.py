@@ -12,10 +12,20 @@ from jsonschema import Draft202012Validator
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "course-file.schema.json"
 
 KINDS = ("personas", "glossary", "course", "tracks")
-_DEFS = {"personas": "personas_file", "glossary": "glossary_file", "course": "course_file", "tracks": "tracks_file"}
+_DEFS = {
+    "personas": "personas_file",
+    "glossary": "glossary_file",
+    "course": "course_file",
+    "tracks": "tracks_file",
+}
 _TYPE_NAMES = {
-    "string": "tekst", "integer": "geheel getal", "number": "getal", "boolean": "true of false",
-    "array": "lijst", "object": "mapping (velden met waarden)", "null": "leeg",
+    "string": "tekst",
+    "integer": "geheel getal",
+    "number": "getal",
+    "boolean": "true of false",
+    "array": "lijst",
+    "object": "mapping (velden met waarden)",
+    "null": "leeg",
 }
 
 
@@ -88,36 +98,90 @@ def _describe(error) -> list[tuple[tuple, str]]:
     if v == "enum":
         choices = ", ".join(str(c) for c in expected)
         if last == "type" and parent == "blocks":
-            return [(path, _("onbekend bloktype ‘%(value)s’; kies uit: %(choices)s") % {"value": instance, "choices": choices})]
+            return [
+                (
+                    path,
+                    _("onbekend bloktype ‘%(value)s’; kies uit: %(choices)s")
+                    % {"value": instance, "choices": choices},
+                )
+            ]
         if last == "type" and parent == "questions":
-            return [(path, _("onbekend vraagtype ‘%(value)s’; kies uit: %(choices)s") % {"value": instance, "choices": choices})]
-        return [(path, _("‘%(value)s’ is geen geldige waarde; kies uit: %(choices)s") % {"value": instance, "choices": choices})]
+            return [
+                (
+                    path,
+                    _("onbekend vraagtype ‘%(value)s’; kies uit: %(choices)s")
+                    % {"value": instance, "choices": choices},
+                )
+            ]
+        return [
+            (
+                path,
+                _("‘%(value)s’ is geen geldige waarde; kies uit: %(choices)s")
+                % {"value": instance, "choices": choices},
+            )
+        ]
     if v == "const":
-        return [(path, _("moet %(value)s zijn, niet %(got)s") % {"value": json.dumps(expected), "got": json.dumps(instance, default=str)})]
+        return [
+            (
+                path,
+                _("moet %(value)s zijn, niet %(got)s")
+                % {"value": json.dumps(expected), "got": json.dumps(instance, default=str)},
+            )
+        ]
     if v == "type":
         names = expected if isinstance(expected, list) else [expected]
         wanted = _(" of ").join(_TYPE_NAMES.get(n, n) for n in names)
-        return [(path, _("verwacht %(expected)s, maar dit is %(got)s") % {"expected": wanted, "got": _type_name(instance)})]
+        return [
+            (
+                path,
+                _("verwacht %(expected)s, maar dit is %(got)s")
+                % {"expected": wanted, "got": _type_name(instance)},
+            )
+        ]
     if v == "minimum":
-        return [(path, _("%(value)s is te klein: het minimum is %(limit)s") % {"value": instance, "limit": expected})]
+        return [
+            (
+                path,
+                _("%(value)s is te klein: het minimum is %(limit)s")
+                % {"value": instance, "limit": expected},
+            )
+        ]
     if v == "maximum":
-        return [(path, _("%(value)s is te groot: het maximum is %(limit)s") % {"value": instance, "limit": expected})]
+        return [
+            (
+                path,
+                _("%(value)s is te groot: het maximum is %(limit)s")
+                % {"value": instance, "limit": expected},
+            )
+        ]
     if v == "minLength":
         if expected == 1:
             return [(path, _("mag niet leeg zijn"))]
         return [(path, _("is te kort: minimaal %(limit)s tekens") % {"limit": expected})]
     if v == "maxLength":
-        return [(path, _("is te lang (%(length)s tekens): maximaal %(limit)s") % {"length": len(instance), "limit": expected})]
+        return [
+            (
+                path,
+                _("is te lang (%(length)s tekens): maximaal %(limit)s")
+                % {"length": len(instance), "limit": expected},
+            )
+        ]
     if v == "minItems":
         return [(path, _("moet minstens %(limit)s onderdelen hebben") % {"limit": expected})]
     if v == "pattern":
         if expected.startswith("^http"):
-            return [(path, _("‘%(value)s’ moet beginnen met http:// of https://") % {"value": instance})]
-        return [(
-            path,
-            _("‘%(value)s’ is geen geldige sleutel: gebruik kleine letters, cijfers en streepjes (bijvoorbeeld ‘les-1’)")
-            % {"value": instance},
-        )]
+            return [
+                (path, _("‘%(value)s’ moet beginnen met http:// of https://") % {"value": instance})
+            ]
+        return [
+            (
+                path,
+                _(
+                    "‘%(value)s’ is geen geldige sleutel: gebruik kleine letters, cijfers en streepjes (bijvoorbeeld ‘les-1’)"
+                )
+                % {"value": instance},
+            )
+        ]
     return [(path, error.message)]
 
 

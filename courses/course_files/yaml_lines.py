@@ -28,16 +28,18 @@ class LineLoader(_BaseLoader):
         finally:
             self.dispose()
 
-    def _record(self, node, path):
-        self.lines[path] = node.start_mark.line + 1
+    def _record(self, node, path, line=None):
+        # A mapping value is located at its key: `options:` rather than the first option below it.
+        self.lines[path] = line or node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen = set()
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                key_line = key_node.start_mark.line + 1
                 if key in seen:
-                    self.duplicates.append((path + (key,), key_node.start_mark.line + 1))
+                    self.duplicates.append((path + (key,), key_line))
                 seen.add(key)
-                self._record(value_node, path + (key,))
+                self._record(value_node, path + (key,), key_line)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
                 self._record(item, path + (index,))
@@ -60,7 +62,8 @@ def parse_yaml(text: str):
         problem = exc.problem or exc.context or str(exc)
         raise YamlSyntaxError(
             mark.line + 1 if mark else None,
-            _("ongeldige YAML: %(problem)s") % {"problem": problem},
+            _("ongeldige YAML (controleer de inspringing en aanhalingstekens): %(problem)s")
+            % {"problem": problem},
         ) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, _("ongeldige YAML: %(problem)s") % {"problem": exc}) from exc

@@ -9,9 +9,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("-o", "--output", required=True, metavar="PATH",
-                            help="The file to write, or a folder to write <slug>.yaml in.")
-        parser.add_argument("--draft", action="store_true", help="Export the draft version instead.")
+        parser.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            metavar="PATH",
+            help="The file to write, or a folder to write <slug>.yaml in.",
+        )
+        parser.add_argument(
+            "--draft", action="store_true", help="Export the draft version instead."
+        )
 
     def handle(self, *args, slug, output, draft, **options):
         course = Course.objects.filter(slug=slug).select_related("published_version").first()

@@ -11,7 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
-        parser.add_argument("--publish", action="store_true", help="Publish each new or changed course version.")
+        parser.add_argument(
+            "--publish", action="store_true", help="Publish each new or changed course version."
+        )
 
     def handle(self, *args, paths, publish, **options):
         try:
@@ -19,6 +21,8 @@ class Command(BaseCommand):
         except ContentFilesInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"{len(exc.errors)} fout(en) gevonden; er is niets geïmporteerd.") from exc
+            raise CommandError(
+                f"{len(exc.errors)} fout(en) gevonden; er is niets geïmporteerd."
+            ) from exc
         for result in results:
             self.stdout.write(result.summary())

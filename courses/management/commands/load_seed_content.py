@@ -11,8 +11,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--path", default=str(settings.BASE_DIR / "content"),
-                            help="The content folder (default: content/ in the project).")
+        parser.add_argument(
+            "--path",
+            default=str(settings.BASE_DIR / "content"),
+            help="The content folder (default: content/ in the project).",
+        )
 
     def handle(self, *args, path, **options):
         try:
@@ -20,6 +23,8 @@ class Command(BaseCommand):
         except ContentFilesInvalid as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"{len(exc.errors)} fout(en) in {path}; er is niets geïmporteerd.") from exc
+            raise CommandError(
+                f"{len(exc.errors)} fout(en) in {path}; er is niets geïmporteerd."
+            ) from exc
         for result in results:
             self.stdout.write(result.summary())
