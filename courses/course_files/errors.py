@@ -1,4 +1,4 @@
-"""Errors found in content files. Each names the file, the path inside it, the line and the problem."""
+"""Errors found in content files: each names the file, the path inside it, the line, the problem."""
 
 from __future__ import annotations
 

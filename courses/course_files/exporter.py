@@ -146,9 +146,10 @@ def _question(question, options) -> dict:
 
 
 def version_to_dict(version: CourseVersion, media) -> dict:
-    """Return `version` as a course-file dict. `media(field_file, kind)` gives the value of a file field.
+    """Return `version` as a course-file dict; `media(field_file, kind)` gives a file field's value.
 
-    Reads the whole version in a fixed number of queries (one per table, one per block and question type).
+    Reads the whole version in a fixed number of queries (one per table, one per block and
+    question type).
     """
     course = version.course
     modules = list(
@@ -337,6 +338,9 @@ def export_version(version: CourseVersion, path: Path) -> Path:
         path = path / f"{version.course.slug}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     data = version_to_dict(version, _MediaCopier(path.parent, f"media/{version.course.slug}"))
-    header = f"# Exported from Spreekkamer: {version.course.slug}, version {version.number} ({version.status}).\n"
+    header = (
+        f"# Exported from Spreekkamer: {version.course.slug}, "
+        f"version {version.number} ({version.status}).\n"
+    )
     path.write_text(header + dump_yaml(_prune(data)), encoding="utf-8")
     return path

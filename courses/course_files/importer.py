@@ -97,7 +97,8 @@ class FileResult:
     def summary(self) -> str:
         counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
         if self.kind == "course":
-            return f"{self.file}: {self.slug} v{self.version} ({self.status}) – {self.action}; {counts}"
+            version = f"{self.slug} v{self.version} ({self.status})"
+            return f"{self.file}: {version} – {self.action}; {counts}"
         return f"{self.file}: {self.kind} – {self.action}; {counts}"
 
 
@@ -168,9 +169,10 @@ def _stager(item: ContentFile, report: FileReport):
 
 
 def check_files(paths) -> list[ContentFile]:
-    """Read, schema-check and plan every file of `paths`; raise ContentFilesInvalid listing all problems.
+    """Read, schema-check and plan every file of `paths`; return them in import order.
 
-    Reads the database only to resolve references (personas, glossary terms, course slugs); writes nothing.
+    Raises ContentFilesInvalid listing every problem. Reads the database only to resolve
+    references (personas, glossary terms, course slugs); writes nothing.
     """
     files, errors = collect_files(paths)
     items = []
@@ -200,7 +202,10 @@ def check_files(paths) -> list[ContentFile]:
             if slug in course_files:
                 report.add(
                     ("slug",),
-                    _("de cursus ‘%(slug)s’ staat ook in %(other)s; een cursus mag maar in één bestand van een import staan")
+                    _(
+                        "de cursus ‘%(slug)s’ staat ook in %(other)s; een cursus mag maar in één "
+                        "bestand van een import staan"
+                    )
                     % {"slug": slug, "other": course_files[slug]},
                 )
             course_files.setdefault(slug, item.name)
@@ -218,7 +223,7 @@ def check_files(paths) -> list[ContentFile]:
 
 
 def import_content(paths, publish: bool = False, user=None) -> list[FileResult]:
-    """Import the content files at `paths` (files or folders) in one transaction; return what happened.
+    """Import the content files at `paths` (files or folders) in one transaction; return results.
 
     Raises ContentFilesInvalid, having written nothing, when any file is invalid. Writes personas,
     glossary terms, courses (a version per changed course, published when `publish`), tracks and
@@ -391,6 +396,8 @@ def _write_course(item: ContentFile, publish: bool, user) -> FileResult:
 
     if not created:
         published = course.published_version
+        if published is not None:
+            published.course = course  # spare version_to_dict a query
         if published is not None and version_plan(published) == wanted:
             result.action, result.version, result.status = (
                 "unchanged",
@@ -398,7 +405,11 @@ def _write_course(item: ContentFile, publish: bool, user) -> FileResult:
                 published.status,
             )
             return result
-        draft = course.versions.filter(status=CourseVersion.Status.DRAFT).first()
+        draft = (
+            course.versions.filter(status=CourseVersion.Status.DRAFT)
+            .select_related("course")
+            .first()
+        )
         if draft is not None and version_plan(draft) == wanted:
             if publish:
                 _publish_imported_version(draft, user)
@@ -452,7 +463,8 @@ def _replace_draft(
                         "slug",
                         item.lines.get(("slug",)),
                         _(
-                            "het concept van ‘%(slug)s’ kan niet vervangen worden: er zijn al antwoorden op gegeven"
+                            "het concept van ‘%(slug)s’ kan niet vervangen worden: er zijn al "
+                            "antwoorden op gegeven"
                         )
                         % {"slug": course.slug},
                     )
@@ -580,7 +592,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
     )
     step_iter = iter(steps)
     choices = []
-    for scenario, splan in scenarios:
+    for _scenario, splan in scenarios:
         by_key = {}
         pairs = []
         for s in splan:

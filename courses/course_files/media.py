@@ -51,7 +51,8 @@ _SIGNATURES = {
     "vtt": ("WebVTT", _is_vtt),
 }
 
-# What each kind of field accepts, and where it is stored. SVG is never accepted: it can carry scripts.
+# What each kind of field accepts, and where it is stored. SVG is never accepted: it can carry
+# scripts.
 KINDS = {
     "image": (("png", "jpg", "jpeg", "webp", "gif"), "blocks/images"),
     "video": (("mp4", "webm"), "blocks/media"),
@@ -61,7 +62,7 @@ KINDS = {
 }
 
 DIGEST_LENGTH = 32
-_STORED_NAME = re.compile(r"(?:^|/)([0-9a-f]{%d})-[^/]*$" % DIGEST_LENGTH)
+_STORED_NAME = re.compile(rf"(?:^|/)([0-9a-f]{{{DIGEST_LENGTH}}})-[^/]*$")
 
 
 class MediaError(Exception):
@@ -105,7 +106,8 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
     if relative.is_absolute() or ".." in relative.parts or re.match(r"^[a-zA-Z]:", value):
         raise MediaError(
             _(
-                "het pad ‘%(path)s’ moet binnen de map van het bestand blijven (geen ‘..’ of absoluut pad)"
+                "het pad ‘%(path)s’ moet binnen de map van het bestand blijven (geen ‘..’ of "
+                "absoluut pad)"
             )
             % {"path": value}
         )
@@ -141,7 +143,8 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
     if not test(head):
         raise MediaError(
             _(
-                "de inhoud van ‘%(path)s’ past niet bij de extensie: dit is geen geldig %(label)s-bestand"
+                "de inhoud van ‘%(path)s’ past niet bij de extensie: dit is geen geldig "
+                "%(label)s-bestand"
             )
             % {"path": value, "label": label}
         )
@@ -153,7 +156,7 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
 
 
 def store_media(staged: StagedMedia) -> str:
-    """Copy the staged file into MEDIA storage unless it is there already; return the stored name."""
+    """Copy the staged file into MEDIA storage unless it is there already; return its name."""
     if not default_storage.exists(staged.storage_name):
         with staged.source.open("rb") as handle:
             name = default_storage.save(staged.storage_name, File(handle))
@@ -162,7 +165,7 @@ def store_media(staged: StagedMedia) -> str:
 
 
 def stored_digest(field_file) -> str:
-    """The content digest of a stored FieldFile: from its name when we stored it, else by reading it."""
+    """The content digest of a stored FieldFile: from its name if we stored it, else its bytes."""
     match = _STORED_NAME.search(field_file.name)
     if match:
         return match.group(1)

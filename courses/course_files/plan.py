@@ -60,7 +60,7 @@ class Context:
 
 
 def term_lookup(term: str) -> str:
-    """Courses may name a term by its exact text or by its slug: both map to the same lookup form."""
+    """Courses may name a term by its exact text or by its slug: both map to this lookup form."""
     return slugify(term)
 
 
@@ -118,7 +118,7 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
     _unique_keys(
         report, data["modules"], ("modules",), _("de modules"), [m["key"] for m in data["modules"]]
     )
-    # Lesson keys name a lesson in its URL and in learners' progress, so they are unique in the course.
+    # Lesson keys name a lesson in its URL and in learners' progress: unique in the whole course.
     lesson_seen: dict[str, tuple] = {}
     for mi, module in enumerate(data["modules"]):
         mpath = ("modules", mi)
@@ -129,7 +129,8 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
                 report.add(
                     lpath + ("key",),
                     _(
-                        "de lessleutel ‘%(key)s’ komt twee keer voor in de cursus (ook bij %(other)s)"
+                        "de lessleutel ‘%(key)s’ komt twee keer voor in de cursus (ook bij "
+                        "%(other)s)"
                     )
                     % {"key": lesson["key"], "other": format_path(lesson_seen[lesson["key"]])},
                 )
@@ -259,7 +260,8 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
             report.add(
                 bpath,
                 _(
-                    "een mediablok heeft ondertitels (‘captions’) of een transcript (‘transcript’) nodig"
+                    "een mediablok heeft ondertitels (‘captions’) of een transcript "
+                    "(‘transcript’) nodig"
                 ),
             )
         return {
@@ -317,7 +319,8 @@ def _plan_steps(steps, path, report):
                 report.add(
                     path + (si, "choices", ci, "next"),
                     _(
-                        "‘next’ verwijst naar de stap ‘%(key)s’, maar die bestaat niet in dit scenario; "
+                        "‘next’ verwijst naar de stap ‘%(key)s’, maar die bestaat niet in dit "
+                        "scenario; "
                         "bestaande stappen: %(keys)s"
                     )
                     % {"key": target, "keys": ", ".join(keys)},
@@ -404,14 +407,16 @@ def _check_options(qtype, options, path, report):
             report.add(
                 opath,
                 _(
-                    "deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij precies één optie"
+                    "deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij precies één "
+                    "optie"
                 ),
             )
         else:
             report.add(
                 opath,
                 _(
-                    "bij dit vraagtype is precies één optie juist, maar %(n)s opties hebben ‘correct: true’"
+                    "bij dit vraagtype is precies één optie juist, maar %(n)s opties hebben "
+                    "‘correct: true’"
                 )
                 % {"n": correct},
             )
@@ -430,7 +435,8 @@ def _check_options(qtype, options, path, report):
                 report.add(
                     opath + (n, "correct"),
                     _(
-                        "‘correct’ hoort niet bij dit vraagtype: de volgorde of de ‘match’ bepaalt het juiste antwoord"
+                        "‘correct’ hoort niet bij dit vraagtype: de volgorde of de ‘match’ "
+                        "bepaalt het juiste antwoord"
                     ),
                 )
     if qtype == "matching":
@@ -501,7 +507,8 @@ def plan_tracks(data, report: FileReport, ctx: Context) -> list[dict]:
                 report.add(
                     path + ("course",),
                     _(
-                        "de cursus ‘%(slug)s’ bestaat niet (niet in deze import en niet in de database)"
+                        "de cursus ‘%(slug)s’ bestaat niet (niet in deze import en niet in de "
+                        "database)"
                     )
                     % {"slug": slug},
                 )

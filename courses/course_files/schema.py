@@ -177,7 +177,8 @@ def _describe(error) -> list[tuple[tuple, str]]:
             (
                 path,
                 _(
-                    "‘%(value)s’ is geen geldige sleutel: gebruik kleine letters, cijfers en streepjes (bijvoorbeeld ‘les-1’)"
+                    "‘%(value)s’ is geen geldige sleutel: gebruik kleine letters, cijfers en "
+                    "streepjes (bijvoorbeeld ‘les-1’)"
                 )
                 % {"value": instance},
             )

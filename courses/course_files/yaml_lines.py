@@ -53,7 +53,7 @@ class YamlSyntaxError(Exception):
 
 
 def parse_yaml(text: str):
-    """Return `(data, lines, duplicates)` for YAML `text`, or raise YamlSyntaxError with the line."""
+    """Return `(data, lines, duplicates)` for YAML `text`; raise YamlSyntaxError with the line."""
     loader = LineLoader(text)
     try:
         data = loader.load()

@@ -6,7 +6,10 @@ from courses.course_files import ContentFilesInvalid, check_files
 
 
 class Command(BaseCommand):
-    help = "Check course, personas, glossary and tracks YAML files without writing anything. Exit code 1 when invalid."
+    help = (
+        "Check course, personas, glossary and tracks YAML files without writing anything. "
+        "Exit code 1 when invalid."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH")
