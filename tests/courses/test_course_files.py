@@ -20,7 +20,9 @@ from courses.course_files import (
     export_version,
     import_content,
     version_plan,
+    version_to_dict,
 )
+from courses.course_files.exporter import media_as_digest
 from courses.course_files.importer import canonical
 from courses.course_files.schema import SCHEMA_PATH
 from courses.models import (
@@ -774,3 +776,49 @@ def test_it_publishes_a_schema_that_accepts_the_valid_corpus_and_rejects_a_broke
         assert errors == [], (path, errors)
     broken = yaml.safe_load((BROKEN / "unknown-block.yaml").read_text(encoding="utf-8"))
     assert any(list(e.absolute_path)[-1:] == ["type"] for e in validator.iter_errors(broken))
+
+
+@pytest.mark.django_db
+def test_it_reads_a_version_for_export_in_a_fixed_number_of_queries(django_assert_num_queries):
+    import_valid_set()
+    version = CourseVersion.objects.select_related("course").get(course__slug="test-alles")
+    version_to_dict(version, media_as_digest)  # warms Django's content-type cache, as in a server
+
+    # modules + lessons, blocks (1 + 8 block types), scenario steps, choices, personas, quizzes,
+    # questions (1 + 6 question types), options, glossary terms.
+    with django_assert_num_queries(2 + 9 + 2 + 1 + 1 + 7 + 1 + 1):
+        data = version_to_dict(version, media_as_digest)
+
+    scenario = data["modules"][0]["lessons"][1]["blocks"][1]
+    assert scenario["persona"] == "test-jaimy"
+    assert scenario["steps"][0]["choices"][0]["next"] == "vervolg"
+    assert data["modules"][0]["lessons"][0]["blocks"][2]["file"].startswith("sha256:")
+
+
+@pytest.mark.django_db
+def test_it_updates_personas_glossary_and_tracks_in_place(tmp_path):
+    import_valid_set()
+    levi = Persona.objects.get(slug="test-levi")
+    folder = tmp_path / "set"
+    shutil.copytree(VALID, folder)
+    personas = folder / "personas.yaml"
+    personas.write_text(personas.read_text(encoding="utf-8").replace("age: 16", "age: 17"), "utf-8")
+    glossary = folder / "glossary.yaml"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8").replace("Hoe iemand", "Wie iemand"), "utf-8"
+    )
+    tracks = folder / "tracks.yaml"
+    tracks.write_text(
+        tracks.read_text(encoding="utf-8").replace("        requires: [test-alles]\n", ""), "utf-8"
+    )
+    before = model_counts()
+
+    results = {r.kind: r for r in import_content([folder], publish=True)}
+
+    assert results["personas"].counts["gewijzigd"] == 1 and results["course"].action == "unchanged"
+    levi.refresh_from_db()
+    assert levi.age == 17
+    assert "Wie iemand" in GlossaryTerm.objects.get(term="Genderidentiteit").definition
+    entries = LearningTrack.objects.get(slug="test-leerlijn").entries.order_by("position")
+    assert [list(e.prerequisites.all()) for e in entries] == [[], []]
+    assert model_counts() == before
