@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from courses.models import (
     CalloutBlock,
@@ -95,11 +96,30 @@ class FileResult:
     counts: dict = field(default_factory=dict)
 
     def summary(self) -> str:
+        """E.g. `…/sgd-basis.yaml: sgd-basis v2 (gepubliceerd) – gepubliceerd; 4 modules, …`."""
         counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
+        action = _ACTION_LABELS.get(self.action, self.action)
         if self.kind == "course":
-            version = f"{self.slug} v{self.version} ({self.status})"
-            return f"{self.file}: {version} – {self.action}; {counts}"
-        return f"{self.file}: {self.kind} – {self.action}; {counts}"
+            status = CourseVersion.Status(self.status).label if self.status else ""
+            version = f"{self.slug} v{self.version} ({status})"
+            return f"{self.file}: {version} – {action}; {counts}"
+        return f"{self.file}: {KIND_LABELS[self.kind]} – {action}; {counts}"
+
+
+_ACTION_LABELS = {
+    "created": _lazy("nieuw (concept)"),
+    "created and published": _lazy("nieuw en gepubliceerd"),
+    "draft": _lazy("nieuw concept"),
+    "published": _lazy("gepubliceerd"),
+    "unchanged": _lazy("ongewijzigd"),
+    "updated": _lazy("bijgewerkt"),
+}
+KIND_LABELS = {
+    "course": _lazy("cursus"),
+    "personas": _lazy("persona's"),
+    "glossary": _lazy("begrippenlijst"),
+    "tracks": _lazy("leerlijnen"),
+}
 
 
 # --- Reading and checking ----------------------------------------------------------------------

@@ -588,7 +588,7 @@ def test_it_validates_good_files_with_exit_code_0_and_writes_nothing():
     out = StringIO()
     call_command("validate_course", str(VALID), stdout=out)
 
-    assert "every-kind.yaml: course – in orde" in out.getvalue()
+    assert "every-kind.yaml: cursus – in orde" in out.getvalue()
     assert set(model_counts().values()) == {0}
 
 
@@ -604,7 +604,7 @@ def test_it_imports_and_exports_with_the_commands(tmp_path):
         stdout=out,
     )
     assert (
-        "test-klein v1 (published) – created and published; 1 modules, 1 lessen, 1 blokken"
+        "test-klein v1 (gepubliceerd) – nieuw en gepubliceerd; 1 modules, 1 lessen, 1 blokken"
         in out.getvalue()
     )
 
@@ -680,7 +680,7 @@ modules:
 
     out = StringIO()
     call_command("load_seed_content", "--path", str(content), stdout=out)
-    assert "mini v1 (published) – created and published" in out.getvalue()
+    assert "mini v1 (gepubliceerd) – nieuw en gepubliceerd" in out.getvalue()
     course = Course.objects.get(slug="mini")
     assert course.published_version.number == 1
     assert course.glossary_terms.get().term == "Queer"
@@ -691,7 +691,7 @@ modules:
     with CaptureQueriesContext(connection) as second_run:
         call_command("load_seed_content", "--path", str(content), stdout=out)
     assert model_counts() == before
-    assert out.getvalue().count("unchanged") == 4
+    assert out.getvalue().count("– ongewijzigd;") == 4
     assert not [
         q
         for q in second_run.captured_queries

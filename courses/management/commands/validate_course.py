@@ -3,6 +3,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from courses.course_files import ContentFilesInvalid, check_files
+from courses.course_files.importer import KIND_LABELS
 
 
 class Command(BaseCommand):
@@ -23,4 +24,4 @@ class Command(BaseCommand):
             self.stderr.write(f"{len(exc.errors)} fout(en) gevonden.")
             sys.exit(1)
         for item in items:
-            self.stdout.write(f"{item.name}: {item.kind} – in orde")
+            self.stdout.write(f"{item.name}: {KIND_LABELS[item.kind]} – in orde")
