@@ -150,7 +150,11 @@ def _display_name(path: Path) -> str:
 
 
 def _read(path: Path) -> tuple[ContentFile, list[ContentError]]:
-    item = ContentFile(path=path, name=_display_name(path))
+    # Until the content says otherwise (it may not parse), guess the kind from the file name.
+    guess = {"personas": "personas", "glossary": "glossary", "tracks": "tracks"}.get(
+        path.stem, "course"
+    )
+    item = ContentFile(path=path, name=_display_name(path), kind=guess)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -195,11 +199,13 @@ def check_files(paths) -> list[ContentFile]:
     references (personas, glossary terms, course slugs); writes nothing.
     """
     files, errors = collect_files(paths)
-    items = []
+    items, unreadable = [], set()
     for path in files:
         item, file_errors = _read(path)
         errors.extend(file_errors)
-        if not file_errors:
+        if file_errors:
+            unreadable.add(item.kind)
+        else:
             items.append(item)
     items.sort(key=lambda i: KIND_ORDER[i.kind])
 
@@ -208,15 +214,25 @@ def check_files(paths) -> list[ContentFile]:
         terms={term_lookup(t): t for t in GlossaryTerm.objects.values_list("term", flat=True)},
         courses=set(Course.objects.values_list("slug", flat=True)),
     )
+    # When a personas, glossary or course file could not be read, references to what it defines
+    # are not checked: the import fails anyway, and "does not exist" errors would only be noise.
+    if "personas" in unreadable:
+        ctx.personas = None
+    if "glossary" in unreadable:
+        ctx.terms = None
+    if "course" in unreadable:
+        ctx.courses = None
     course_files: dict[str, str] = {}
     for item in items:
         report = FileReport(item.name, item.lines)
         if item.kind == "personas":
             item.plan = plan_personas(item.data, report, _stager(item, report))
-            ctx.personas.update(p["slug"] for p in item.plan)
+            if ctx.personas is not None:
+                ctx.personas.update(p["slug"] for p in item.plan)
         elif item.kind == "glossary":
             item.plan = plan_glossary(item.data, report)
-            ctx.terms.update({term_lookup(t["term"]): t["term"] for t in item.plan})
+            if ctx.terms is not None:
+                ctx.terms.update({term_lookup(t["term"]): t["term"] for t in item.plan})
         elif item.kind == "course":
             slug = item.data["slug"]
             if slug in course_files:
@@ -230,7 +246,8 @@ def check_files(paths) -> list[ContentFile]:
                 )
             course_files.setdefault(slug, item.name)
             item.plan = plan_course(item.data, report, ctx, _stager(item, report))
-            ctx.courses.add(slug)
+            if ctx.courses is not None:
+                ctx.courses.add(slug)
         else:
             item.plan = plan_tracks(item.data, report, ctx)
         errors.extend(report.errors)

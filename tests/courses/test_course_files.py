@@ -887,3 +887,56 @@ def test_it_updates_personas_glossary_and_tracks_in_place(tmp_path):
     entries = LearningTrack.objects.get(slug="test-leerlijn").entries.order_by("position")
     assert [list(e.prerequisites.all()) for e in entries] == [[], []]
     assert model_counts() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reference", ["../buiten.png", "/etc/passwd", "media/link.png"])
+def test_it_refuses_media_paths_that_leave_the_course_folder(tmp_path, reference):
+    outside = tmp_path / "buiten.png"
+    shutil.copy(VALID / "courses/media/pixel.png", outside)
+    folder = tmp_path / "cursus"
+    (folder / "media").mkdir(parents=True)
+    (folder / "media" / "link.png").symlink_to(outside)  # a link inside that points outside
+    course = folder / "cursus.yaml"
+    course.write_text(
+        SMALL.read_text(encoding="utf-8").replace("slug: test-klein", "slug: met-plaatje")
+        + f'          - type: image\n            file: "{reference}"\n            alt: Stip\n',
+        encoding="utf-8",
+    )
+
+    [error] = refused([course])
+
+    assert error.path == "modules[0].lessons[0].blocks[1].file"
+    assert "buiten de map" in error.message or "binnen de map" in error.message
+    assert not list((tmp_path / "media").rglob("*.png"))
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_key_given_twice_in_one_mapping(tmp_path):
+    course = tmp_path / "dubbel.yaml"
+    course.write_text(
+        SMALL.read_text(encoding="utf-8").replace('title: "Kleine cursus"', "title: A\ntitle: B"),
+        encoding="utf-8",
+    )
+
+    [error] = refused([course])
+
+    assert (error.path, error.line) == ("title", line_of(course, "title: B"))
+    assert "twee keer" in error.message
+
+
+@pytest.mark.django_db
+def test_it_reports_only_the_unreadable_file_when_personas_do_not_parse(tmp_path):
+    personas = tmp_path / "personas.yaml"
+    personas.write_text("personas:\n  - slug: test-levi\n   name: [\n", encoding="utf-8")
+
+    errors = refused([personas, EVERY_KIND])
+
+    assert [Path(e.file).name for e in errors if "persona" in e.message] == []
+    # The glossary was not given: its two terms are real errors, reported as well.
+    assert [(Path(e.file).name, e.path) for e in errors] == [
+        ("personas.yaml", ""),
+        ("every-kind.yaml", "glossary[0]"),
+        ("every-kind.yaml", "glossary[1]"),
+    ]
+    assert errors[0].line == 3 and "ongeldige YAML" in errors[0].message
