@@ -19,6 +19,7 @@ class LineLoader(_BaseLoader):
     def load(self):
         self.lines: dict[tuple, int] = {}
         self.duplicates: list[tuple[tuple, int]] = []
+        self._seen_nodes: set[int] = set()
         try:
             node = self.get_single_node()
             if node is None:
@@ -31,6 +32,18 @@ class LineLoader(_BaseLoader):
     def _record(self, node, path, line=None):
         # A mapping value is located at its key: `options:` rather than the first option below it.
         self.lines[path] = line or node.start_mark.line + 1
+        # An alias (*name) reuses a node. Content files have no need for them, and refusing them
+        # keeps a "billion laughs" document from expanding exponentially here or in validation.
+        if id(node) in self._seen_nodes:
+            # The alias node's own mark is where the anchor was defined; report where it is used.
+            raise YamlSyntaxError(
+                line or self.lines.get(path[:-1]),
+                _(
+                    "YAML-verwijzingen (&anker en *alias) worden niet ondersteund; "
+                    "schrijf de tekst uit"
+                ),
+            )
+        self._seen_nodes.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen = set()
             for key_node, value_node in node.value:

@@ -940,3 +940,15 @@ def test_it_reports_only_the_unreadable_file_when_personas_do_not_parse(tmp_path
         ("every-kind.yaml", "glossary[1]"),
     ]
     assert errors[0].line == 3 and "ongeldige YAML" in errors[0].message
+
+
+@pytest.mark.django_db
+def test_it_refuses_yaml_aliases_so_a_billion_laughs_cannot_expand(tmp_path):
+    laughs = tmp_path / "lachen.yaml"
+    lines = ["format: 1", 'a0: &a0 ["ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha", "ha"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    laughs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    [error] = refused([laughs])
+
+    assert error.line == 3 and "niet ondersteund" in error.message
