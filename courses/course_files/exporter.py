@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.db.models import Prefetch
@@ -54,6 +55,7 @@ def _block_fields(
             "decorative": block.decorative,
             "caption": block.caption,
         }
+    data: dict[str, Any]
     if isinstance(block, MediaBlock):
         data = {
             "type": "media",

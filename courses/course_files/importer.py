@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, ProtectedError
@@ -77,9 +78,9 @@ class ContentFile:
     path: Path
     name: str  # as shown in messages
     kind: str = "course"
-    data: object = None
+    data: Any = None
     lines: dict = field(default_factory=dict)
-    plan: object = None
+    plan: Any = None
     media: dict[str, StagedMedia] = field(default_factory=dict)  # ref -> staged file
 
 
@@ -275,16 +276,14 @@ def import_content(paths, publish: bool = False, user=None) -> list[FileResult]:
     results = []
     with transaction.atomic():
         for item in items:
-            writer = {
-                "personas": _write_personas,
-                "glossary": _write_glossary,
-                "course": _write_course,
-                "tracks": _write_tracks,
-            }[item.kind]
-            if item.kind == "course":
-                results.append(writer(item, publish=publish, user=user))
+            if item.kind == "personas":
+                results.append(_write_personas(item))
+            elif item.kind == "glossary":
+                results.append(_write_glossary(item))
+            elif item.kind == "course":
+                results.append(_write_course(item, publish=publish, user=user))
             else:
-                results.append(writer(item))
+                results.append(_write_tracks(item))
     return results
 
 
@@ -628,7 +627,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
         ]
     )
     step_iter = iter(steps)
-    choices = []
+    choices: list[ScenarioChoice] = []
     for _scenario, splan in scenarios:
         by_key = {}
         pairs = []
@@ -650,7 +649,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
             )
     ScenarioChoice.objects.bulk_create(choices)
 
-    options = []
+    options: list[Option] = []
     for quiz, qplan in zip(quizzes, plan["quizzes"], strict=True):
         for position, q in enumerate(qplan["questions"]):
             cls = QUESTION_CLASSES[q["type"]]

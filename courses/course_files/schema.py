@@ -130,7 +130,7 @@ def _describe(error) -> list[tuple[tuple, str]]:
         ]
     if v == "type":
         names = expected if isinstance(expected, list) else [expected]
-        wanted = _(" of ").join(_TYPE_NAMES.get(n, n) for n in names)
+        wanted = _(" of ").join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
         return [
             (
                 path,

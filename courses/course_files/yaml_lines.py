@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from django.utils.translation import gettext as _
 
 # libyaml is much faster on the seed content; its nodes carry the same start marks.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LineLoader(_BaseLoader):
