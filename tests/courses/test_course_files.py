@@ -649,12 +649,13 @@ def test_it_exits_validate_course_with_1_and_the_errors_on_stderr():
 
 
 @pytest.mark.django_db
-def test_it_validates_good_files_with_exit_code_0_and_writes_nothing():
+def test_it_validates_good_files_with_exit_code_0_and_writes_nothing(media_root):
     out = StringIO()
     call_command("validate_course", str(VALID), stdout=out)
 
     assert "every-kind.yaml: cursus – in orde" in out.getvalue()
     assert set(model_counts().values()) == {0}
+    assert not media_root.exists() or not any(media_root.rglob("*"))
 
 
 @pytest.mark.django_db

@@ -26,5 +26,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(exc.errors)} fout(en) in {path}; er is niets geïmporteerd."
             ) from exc
+        if not results:
+            self.stdout.write("Geen YAML-bestanden gevonden; er is niets geïmporteerd.")
         for result in results:
             self.stdout.write(result.summary())
