@@ -303,6 +303,15 @@ def render_lesson(request, enrollment, lesson_obj, *, forms_by_block=None, statu
         form = (forms_by_block or {}).get(block.pk)
         if isinstance(block, ReflectionBlock):
             block.form = form or ReflectionForm(initial={"text": block.my_reflection}, prefix=block.key)
+        elif isinstance(block, QuizBlock) and isinstance(form, QuizForm):
+            # Show what the learner filled in, with an error at each incomplete question.
+            block.form = form
+            block.practice_attempt = None
+            responses = form.responses()
+            for question in block.quiz.questions.all():
+                annotate_question(
+                    question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+                )
         elif form is not None:
             block.form = form
     context = {
