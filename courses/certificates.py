@@ -32,7 +32,7 @@ def certificate_filename(completion: CourseCompletion) -> str:
 
 
 def build_certificate_pdf(completion: CourseCompletion) -> bytes:
-    """Return the certificate of `completion` as PDF bytes. Reads completion.enrollment.user and .version."""
+    """Return the certificate as PDF bytes. Reads completion.enrollment.user and .version."""
     user = completion.enrollment.user
     version = completion.version
     buffer = io.BytesIO()
@@ -56,7 +56,9 @@ def build_certificate_pdf(completion: CourseCompletion) -> bytes:
     pdf.setFont("Helvetica-Bold", 22)
     pdf.drawCentredString(width / 2, height - 7 * cm, user.display_name or user.email)
     pdf.setFont("Helvetica", 14)
-    pdf.drawCentredString(width / 2, height - 8.3 * cm, _("met goed gevolg de nascholing heeft afgerond:"))
+    pdf.drawCentredString(
+        width / 2, height - 8.3 * cm, _("met goed gevolg de nascholing heeft afgerond:")
+    )
     pdf.setFont("Helvetica-Bold", 18)
     pdf.drawCentredString(width / 2, height - 9.6 * cm, version.title)
 
@@ -66,7 +68,9 @@ def build_certificate_pdf(completion: CourseCompletion) -> bytes:
         _("Studiebelasting: %(hours)s uur") % {"hours": format_hours(version.study_load_hours)},
     ]
     if version.accreditation_reference:
-        lines.append(_("Accreditatiereferentie: %(ref)s") % {"ref": version.accreditation_reference})
+        lines.append(
+            _("Accreditatiereferentie: %(ref)s") % {"ref": version.accreditation_reference}
+        )
     lines.append(_("Cursusversie: %(number)s") % {"number": version.number})
     pdf.setFont("Helvetica", 12)
     y = height - 11.2 * cm
@@ -77,7 +81,9 @@ def build_certificate_pdf(completion: CourseCompletion) -> bytes:
     pdf.setFont("Helvetica", 10)
     pdf.setFillColor(colors.HexColor("#333333"))
     pdf.drawCentredString(
-        width / 2, 3.2 * cm, _("Controleer dit certificaat op %(url)s") % {"url": completion.verification_url}
+        width / 2,
+        3.2 * cm,
+        _("Controleer dit certificaat op %(url)s") % {"url": completion.verification_url},
     )
     pdf.drawCentredString(
         width / 2, 2.6 * cm, _("Verificatiecode: %(code)s") % {"code": completion.verification_code}

@@ -46,14 +46,17 @@ def response_problem(question: Question, data) -> str | None:
     if kind == "multiple_choice":
         return None if response.get("options") else str(_("Kies ten minste één antwoord."))
     if kind == "scale":
-        return None if response.get("value") is not None else str(_("Kies een waarde op de schaal."))
+        return (
+            None if response.get("value") is not None else str(_("Kies een waarde op de schaal."))
+        )
     if kind == "ordering":
         options = question.options_in_order()
         ranks = [data.get(f"{question.field_name}-{o.pk}", "") for o in options]
         expected = {str(n) for n in range(1, len(options) + 1)}
         if set(ranks) != expected:
             return str(
-                _("Geef elk onderdeel een ander nummer, van 1 tot en met %(count)d.") % {"count": len(options)}
+                _("Geef elk onderdeel een ander nummer, van 1 tot en met %(count)d.")
+                % {"count": len(options)}
             )
         return None
     if kind == "matching":
@@ -64,7 +67,7 @@ def response_problem(question: Question, data) -> str | None:
 
 
 class QuizForm(forms.Form):
-    """A whole quiz submitted at once. The questions parse their own fields (`q-<pk>`, `q-<pk>-<option>`).
+    """A whole quiz submitted at once; questions parse their own fields (`q-<pk>`, `q-<pk>-<opt>`).
 
     Valid when every question is answered; `question_errors` maps question pk to its error.
     """

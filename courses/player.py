@@ -156,7 +156,9 @@ def attach_learner_state(blocks: list[Block], enrollment, user) -> None:
     reflections = [b for b in blocks if isinstance(b, ReflectionBlock)]
     if reflections:
         texts = dict(
-            Reflection.objects.filter(user=user, block__in=reflections).values_list("block_id", "text")
+            Reflection.objects.filter(user=user, block__in=reflections).values_list(
+                "block_id", "text"
+            )
         )
         for block in reflections:
             block.my_reflection = texts.get(block.pk, "")
@@ -164,7 +166,9 @@ def attach_learner_state(blocks: list[Block], enrollment, user) -> None:
     if scenarios:
         decided = defaultdict(list)
         rows = (
-            ScenarioDecision.objects.filter(enrollment=enrollment, choice__step__scenario__in=scenarios)
+            ScenarioDecision.objects.filter(
+                enrollment=enrollment, choice__step__scenario__in=scenarios
+            )
             .order_by("decided_at", "pk")
             .values_list("choice__step__scenario_id", "choice_id")
         )
@@ -181,7 +185,9 @@ def attach_quiz_state(quiz_blocks: list[QuizBlock], enrollment) -> None:
     """Practice quizzes: the latest submitted attempt's answers. Tests: the attempts so far."""
     quiz_ids = {b.quiz_id for b in quiz_blocks}
     attempts = list(
-        QuizAttempt.objects.filter(enrollment=enrollment, quiz_id__in=quiz_ids, submitted_at__isnull=False)
+        QuizAttempt.objects.filter(
+            enrollment=enrollment, quiz_id__in=quiz_ids, submitted_at__isnull=False
+        )
         .order_by("quiz_id", "-submitted_at", "-pk")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("pk")))
     )
@@ -200,4 +206,6 @@ def attach_quiz_state(quiz_blocks: list[QuizBlock], enrollment) -> None:
             block.practice_attempt = attempt
             for question in quiz.questions.all():
                 answer = answers.get(question.pk)
-                annotate_question(question, answer.response if answer else None, graded=answer is not None)
+                annotate_question(
+                    question, answer.response if answer else None, graded=answer is not None
+                )

@@ -1,4 +1,4 @@
-"""The learner's path: catalog, tracks, course page, lesson player, quizzes, completion, certificate.
+"""The learner's path: catalog, tracks, course page, player, quizzes, completion, certificate.
 
 Function views; every learner view is login_required and reads through a `get_<obj>_for_user()`
 helper that answers 404 for anything that is not the learner's own. Workflows go through
@@ -66,7 +66,9 @@ def get_enrollment_for_user(user, slug) -> Enrollment:
 
 
 def get_lesson_for_enrollment(enrollment, lesson_key) -> Lesson:
-    return get_object_or_404(Lesson.objects.for_player(), module__version=enrollment.version, key=lesson_key)
+    return get_object_or_404(
+        Lesson.objects.for_player(), module__version=enrollment.version, key=lesson_key
+    )
 
 
 def get_quiz_for_enrollment(enrollment, quiz_key) -> Quiz:
@@ -74,7 +76,7 @@ def get_quiz_for_enrollment(enrollment, quiz_key) -> Quiz:
 
 
 def get_attempt_for_user(user, attempt_id) -> QuizAttempt:
-    """An attempt of the user's own; someone else's attempt is a 404, never a 403 that confirms it exists."""
+    """The user's own attempt; anyone else's is a 404 (a 403 would confirm it exists)."""
     return get_object_or_404(
         QuizAttempt.objects.select_related("quiz", "enrollment__course", "enrollment__version"),
         pk=attempt_id,
@@ -84,7 +86,9 @@ def get_attempt_for_user(user, attempt_id) -> QuizAttempt:
 
 def get_completion_for_user(user, slug) -> CourseCompletion:
     return get_object_or_404(
-        CourseCompletion.objects.select_related("enrollment__user", "enrollment__course", "version__course"),
+        CourseCompletion.objects.select_related(
+            "enrollment__user", "enrollment__course", "version__course"
+        ),
         enrollment__user=user,
         enrollment__course__slug=slug,
     )
@@ -92,9 +96,11 @@ def get_completion_for_user(user, slug) -> CourseCompletion:
 
 def enrollment_or_redirect(request, slug):
     """The learner's enrolment, or a redirect to the course page when they are not enrolled."""
-    enrollment = Enrollment.objects.select_related("course", "version").filter(
-        user=request.user, course__slug=slug
-    ).first()
+    enrollment = (
+        Enrollment.objects.select_related("course", "version")
+        .filter(user=request.user, course__slug=slug)
+        .first()
+    )
     if enrollment is None:
         course = get_course_for_user(request.user, slug)
         messages.info(request, _("Schrijf je eerst in voor deze cursus."))
@@ -115,8 +121,7 @@ def catalog(request):
     enrollments = {}
     if request.user.is_authenticated:
         enrollments = {
-            e.course_id: e
-            for e in Enrollment.objects.filter(user=request.user).with_progress()
+            e.course_id: e for e in Enrollment.objects.filter(user=request.user).with_progress()
         }
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
@@ -127,7 +132,9 @@ def completed_course_ids(user) -> set[int]:
     if not user.is_authenticated:
         return set()
     return set(
-        Enrollment.objects.filter(user=user, completed_at__isnull=False).values_list("course_id", flat=True)
+        Enrollment.objects.filter(user=user, completed_at__isnull=False).values_list(
+            "course_id", flat=True
+        )
     )
 
 
@@ -136,9 +143,14 @@ def track_detail(request, slug):
         LearningTrack.objects.prefetch_related(
             Prefetch(
                 "entries",
-                queryset=TrackCourse.objects.order_by("position").select_related("course__published_version"),
+                queryset=TrackCourse.objects.order_by("position").select_related(
+                    "course__published_version"
+                ),
             ),
-            Prefetch("entries__prerequisites", queryset=Course.objects.select_related("published_version")),
+            Prefetch(
+                "entries__prerequisites",
+                queryset=Course.objects.select_related("published_version"),
+            ),
         ),
         slug=slug,
     )
@@ -159,7 +171,12 @@ def track_detail(request, slug):
     return render(
         request,
         "courses/track_detail.html",
-        {"track": track, "entries": entries, "completed_count": completed, "total_count": len(entries)},
+        {
+            "track": track,
+            "entries": entries,
+            "completed_count": completed,
+            "total_count": len(entries),
+        },
     )
 
 
@@ -167,11 +184,13 @@ def track_detail(request, slug):
 
 
 def missing_prerequisites(user, course) -> list[Course]:
-    """Courses that a track says come before `course` and that the user has not completed (advisory)."""
+    """Courses a track puts before `course` that the user has not completed (advisory)."""
     required = (
-        Course.objects.filter(pk__in=TrackCourse.prerequisites.through.objects.filter(
-            trackcourse__course=course
-        ).values("course_id"))
+        Course.objects.filter(
+            pk__in=TrackCourse.prerequisites.through.objects.filter(
+                trackcourse__course=course
+            ).values("course_id")
+        )
         .exclude(pk=course.pk)
         .select_related("published_version")
         .order_by("slug")
@@ -198,7 +217,9 @@ def course_detail(request, slug):
         .order_by("position")
         .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("position")))
     )
-    quizzes = {q.kind: q for q in Quiz.objects.filter(version=version).exclude(kind=Quiz.Kind.PRACTICE)}
+    quizzes = {
+        q.kind: q for q in Quiz.objects.filter(version=version).exclude(kind=Quiz.Kind.PRACTICE)
+    }
     progress = {}
     pre_done = False
     final_passed = False
@@ -213,7 +234,9 @@ def course_detail(request, slug):
         for lesson_obj in module.lessons.all():
             first_lesson = first_lesson or lesson_obj
             row = progress.get(lesson_obj.key)
-            lesson_obj.status = "done" if row and row.is_completed else ("started" if row else "new")
+            lesson_obj.status = (
+                "done" if row and row.is_completed else ("started" if row else "new")
+            )
             if enrollment and lesson_obj.key == enrollment.last_lesson_key:
                 resume_lesson = lesson_obj
     # Registers: another part of the site fills this list (e.g. "je BIG-nummer ontbreekt");
@@ -255,7 +278,9 @@ def enroll(request, slug):
 @login_required
 def dashboard(request):
     enrollments = list(
-        Enrollment.objects.for_dashboard(request.user).with_progress().select_related("completion__version")
+        Enrollment.objects.for_dashboard(request.user)
+        .with_progress()
+        .select_related("completion__version")
     )
     resume_titles = dict(
         Lesson.objects.filter(
@@ -278,9 +303,9 @@ def lesson_context(enrollment, lesson_obj) -> dict:
     lessons = list(enrollment.version.lessons_in_order())
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson_obj.pk)
     done_keys = set(
-        LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
-            "lesson_key", flat=True
-        )
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_key", flat=True)
     )
     required = [item for item in lessons if item.required]
     done = sum(1 for item in required if item.key in done_keys)
@@ -302,7 +327,9 @@ def render_lesson(request, enrollment, lesson_obj, *, forms_by_block=None, statu
     for block in blocks:
         form = (forms_by_block or {}).get(block.pk)
         if isinstance(block, ReflectionBlock):
-            block.form = form or ReflectionForm(initial={"text": block.my_reflection}, prefix=block.key)
+            block.form = form or ReflectionForm(
+                initial={"text": block.my_reflection}, prefix=block.key
+            )
         elif isinstance(block, QuizBlock) and isinstance(form, QuizForm):
             # Show what the learner filled in, with an error at each incomplete question.
             block.form = form
@@ -310,7 +337,9 @@ def render_lesson(request, enrollment, lesson_obj, *, forms_by_block=None, statu
             responses = form.responses()
             for question in block.quiz.questions.all():
                 annotate_question(
-                    question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+                    question,
+                    responses.get(question.pk),
+                    error=form.question_errors.get(question.pk),
                 )
         elif form is not None:
             block.form = form
@@ -407,9 +436,13 @@ def scenario(request, slug, lesson_key, block_key):
             services.record_scenario_choice(enrollment, form.cleaned_data["choice"])
             if wants_partial(request):
                 return redirect("courses:scenario", slug, lesson_key, block_key)
-            return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
+            return redirect(
+                reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}"
+            )
         if not wants_partial(request):
-            return render_lesson(request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400)
+            return render_lesson(
+                request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
+            )
     attach_learner_state([block], enrollment, request.user)
     block.form = form
     return render(
@@ -433,7 +466,9 @@ def reflection(request, slug, lesson_key, block_key):
         except ValidationError as exc:
             form.add_error("text", exc.messages[0])
     if not form.is_valid():
-        return render_lesson(request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400)
+        return render_lesson(
+            request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
+        )
     messages.success(request, _("Je reflectie is opgeslagen. Alleen jij kunt hem lezen."))
     return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
 
@@ -450,7 +485,9 @@ def practice(request, slug, lesson_key, block_key):
     questions = list(block.quiz.questions.all())
     form = QuizForm(questions, request.POST)
     if not form.is_valid():
-        return render_lesson(request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400)
+        return render_lesson(
+            request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
+        )
     attempt = services.start_attempt(enrollment, block.quiz)
     services.submit_attempt(attempt.pk, request.POST, request.user)
     return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
@@ -477,9 +514,9 @@ def quiz_detail(request, slug, quiz_key):
     attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).order_by("number"))
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     lessons_open = services.required_lesson_keys(enrollment.version) - set(
-        LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
-            "lesson_key", flat=True
-        )
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_key", flat=True)
     )
     return render(
         request,
@@ -528,7 +565,9 @@ def attempt(request, slug, quiz_key, attempt_id):
         return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
     responses = form.responses() if form.is_bound else {}
     for question in questions:
-        annotate_question(question, responses.get(question.pk), error=form.question_errors.get(question.pk))
+        annotate_question(
+            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+        )
     return render(
         request,
         "courses/attempt.html",
@@ -559,7 +598,9 @@ def attempt_result(request, slug, quiz_key, attempt_id):
         answer = answers.get(question.pk)
         annotate_question(question, answer.response if answer else None, graded=True)
     completion = CourseCompletion.objects.filter(enrollment=enrollment).first()
-    self_assessment = Quiz.objects.filter(version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT).first()
+    self_assessment = Quiz.objects.filter(
+        version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT
+    ).first()
     return render(
         request,
         "courses/attempt_result.html",
@@ -606,9 +647,12 @@ def self_assessment(request, slug, phase):
     if submitted.exists():
         messages.info(request, _("Je hebt deze zelfevaluatie al ingevuld."))
         return redirect("courses:self_assessment_results", slug)
-    if phase_value == QuizAttempt.Phase.POST and not QuizAttempt.objects.filter(
-        enrollment=enrollment, quiz__kind=Quiz.Kind.FINAL, passed=True
-    ).exists():
+    if (
+        phase_value == QuizAttempt.Phase.POST
+        and not QuizAttempt.objects.filter(
+            enrollment=enrollment, quiz__kind=Quiz.Kind.FINAL, passed=True
+        ).exists()
+    ):
         messages.info(request, _("De nameting kun je invullen nadat je de eindtoets hebt gehaald."))
         return redirect(enrollment.course)
     questions = list(quiz.questions.all())
@@ -622,11 +666,19 @@ def self_assessment(request, slug, phase):
         return redirect("courses:self_assessment_results", slug)
     responses = form.responses() if form.is_bound else {}
     for question in questions:
-        annotate_question(question, responses.get(question.pk), error=form.question_errors.get(question.pk))
+        annotate_question(
+            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+        )
     return render(
         request,
         "courses/self_assessment.html",
-        {"course": enrollment.course, "quiz": quiz, "phase": phase_value, "questions": questions, "form": form},
+        {
+            "course": enrollment.course,
+            "quiz": quiz,
+            "phase": phase_value,
+            "questions": questions,
+            "form": form,
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -692,12 +744,14 @@ def completion(request, slug):
 @login_required
 @require_GET
 def certificate_pdf(request, slug):
-    """The owner's certificate. Looked up through the user's own enrolment: nobody else's is reachable."""
+    """The owner's certificate, found through their own enrolment: no one else's is reachable."""
     completion_obj = get_completion_for_user(request.user, slug)
     if not completion_obj.is_valid:
         raise Http404
     response = HttpResponse(build_certificate_pdf(completion_obj), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{certificate_filename(completion_obj)}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="{certificate_filename(completion_obj)}"'
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -705,6 +759,7 @@ def certificate_pdf(request, slug):
 def verify_certificate(request, code):
     """Public: anyone with the code sees the name, course, date and validity. Nothing else."""
     completion_obj = get_object_or_404(
-        CourseCompletion.objects.select_related("enrollment__user", "version"), verification_code=code
+        CourseCompletion.objects.select_related("enrollment__user", "version"),
+        verification_code=code,
     )
     return render(request, "courses/verify_certificate.html", {"completion": completion_obj})

@@ -18,13 +18,15 @@ class EnrollmentQuerySet(models.QuerySet):
         return self.filter(user=user).select_related("course", "version").order_by("-enrolled_at")
 
     def with_progress(self):
-        """Annotate `lessons_required` and `lessons_done` (required lessons completed), in the same query.
+        """Annotate `lessons_required` and `lessons_done` (required lessons completed); no extra query.
 
         Progress is by stable lesson key, so lessons completed in an earlier version still count
         when the same lesson exists in the version the learner is on now.
         """
         required = Lesson.objects.filter(module__version=OuterRef("version"), required=True)
-        required_count = required.order_by().values("module__version").annotate(n=Count("pk")).values("n")
+        required_count = (
+            required.order_by().values("module__version").annotate(n=Count("pk")).values("n")
+        )
         done = LessonProgress.objects.filter(
             enrollment=OuterRef("pk"),
             completed_at__isnull=False,
@@ -68,7 +70,7 @@ class Enrollment(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        """Share of required lessons done, 0..100; needs `with_progress()` (or set the two counts)."""
+        """Share of required lessons done, 0..100; needs `with_progress()` (or the two counts)."""
         if self.completed_at is not None:
             return 100
         required = getattr(self, "lessons_required", 0)

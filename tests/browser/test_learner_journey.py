@@ -1,4 +1,4 @@
-"""A learner's whole path in a real chromium against a live server: log in, enrol, learn, pass, certify."""
+"""A learner's whole path in a real chromium: log in, enrol, learn, pass, get certified."""
 
 import io
 import os
@@ -25,7 +25,12 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
     course = make_rich_course(slug="journey")
     learner = factories.make_user(email="noor@example.org", first_name="Noor", last_name="Bakker")
     policy_violations = []
-    page.on("console", lambda msg: policy_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: (
+            policy_violations.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
 
     # Log in through the login page.
     page.goto(f"{live_server.url}/accounts/login/?next=/cursus/{course.slug}/")
@@ -59,7 +64,10 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
     page.get_by_label("Jouw reflectie").fill("Ik vraag voortaan naar wie er thuis is.")
     page.get_by_role("button", name="Reflectie opslaan").click()
     page.get_by_text("Je reflectie is opgeslagen.").wait_for()
-    assert page.get_by_label("Jouw reflectie").input_value() == "Ik vraag voortaan naar wie er thuis is."
+    assert (
+        page.get_by_label("Jouw reflectie").input_value()
+        == "Ik vraag voortaan naar wie er thuis is."
+    )
     assert page.get_by_text("Alleen voor jou zichtbaar").is_visible()
 
     # A practice quiz with feedback in place.
@@ -104,7 +112,9 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
     other = stranger.new_page()
     other.goto(live_server.url + verify_path)
     body = other.locator("main").inner_text()
-    assert "Noor Bakker" in body and "Testcursus" in body and "Ja, dit certificaat is geldig." in body
+    assert (
+        "Noor Bakker" in body and "Testcursus" in body and "Ja, dit certificaat is geldig." in body
+    )
     assert "noor@example.org" not in body
     stranger.close()
     assert policy_violations == []

@@ -113,4 +113,9 @@ def test_it_answers_404_for_a_block_key_of_the_wrong_kind(client, learner, rich_
     services.enroll_learner(learner, rich_course)
     client.force_login(learner)
     assert client.get(f"/cursus/{rich_course.slug}/les/les-1/scenario/t0/").status_code == 404
-    assert client.post(f"/cursus/{rich_course.slug}/les/les-1/reflectie/s0/", {"s0-text": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/cursus/{rich_course.slug}/les/les-1/reflectie/s0/", {"s0-text": "x"}
+        ).status_code
+        == 404
+    )

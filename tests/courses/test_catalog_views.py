@@ -26,7 +26,9 @@ def complete(user, course):
     for lesson in Lesson.objects.filter(module__version=enrollment.version):
         services.complete_lesson(enrollment, lesson)
     quiz = enrollment.version.final_test
-    services.submit_attempt(services.start_attempt(enrollment, quiz).pk, correct_final_answers(quiz), user)
+    services.submit_attempt(
+        services.start_attempt(enrollment, quiz).pk, correct_final_answers(quiz), user
+    )
     return enrollment
 
 
@@ -40,7 +42,9 @@ def test_it_lists_courses_and_tracks_with_study_load_for_everyone(client, track)
 
 def test_it_shows_enrolment_and_progress_in_the_catalog(client, learner, track):
     enrollment = services.enroll_learner(learner, track.courses.get(slug="basis"))
-    services.complete_lesson(enrollment, Lesson.objects.get(module__version=enrollment.version, key="les-1"))
+    services.complete_lesson(
+        enrollment, Lesson.objects.get(module__version=enrollment.version, key="les-1")
+    )
     client.force_login(learner)
     html = client.get("/").content.decode()
     assert "Ingeschreven" in html
@@ -65,7 +69,9 @@ def test_it_advises_the_basics_first_until_they_are_completed(client, learner, t
     assert "Begin eerst met:" not in client.get("/cursus/verdieping/").content.decode()
 
 
-def test_it_shows_lesson_status_objectives_and_the_enrol_button_on_the_course_page(client, learner, course):
+def test_it_shows_lesson_status_objectives_and_the_enrol_button_on_the_course_page(
+    client, learner, course
+):
     version = course.published_version
     version.learning_objectives = ["Open vragen stellen over seksualiteit"]
     version.save(update_fields=["learning_objectives"])
@@ -88,17 +94,27 @@ def test_it_renders_registration_warnings_when_the_view_passes_them(rf, learner,
 
     html = render_to_string(
         "courses/course_detail.html",
-        {"course": course, "version": course.published_version, "modules": [], "user": learner,
-         "registration_warnings": ["Je BIG-nummer ontbreekt."], "missing_prerequisites": []},
+        {
+            "course": course,
+            "version": course.published_version,
+            "modules": [],
+            "user": learner,
+            "registration_warnings": ["Je BIG-nummer ontbreekt."],
+            "missing_prerequisites": [],
+        },
         request=rf.get("/"),
     )
     assert "Je BIG-nummer ontbreekt." in html
 
 
-def test_it_shows_the_dashboard_with_a_constant_number_of_queries(client, learner, django_assert_num_queries):
+def test_it_shows_the_dashboard_with_a_constant_number_of_queries(
+    client, learner, django_assert_num_queries
+):
     for i in range(3):
         enrollment = services.enroll_learner(learner, factories.make_course(slug=f"c{i}"))
-        services.start_lesson(enrollment, Lesson.objects.get(module__version=enrollment.version, key="les-2"))
+        services.start_lesson(
+            enrollment, Lesson.objects.get(module__version=enrollment.version, key="les-2")
+        )
     client.force_login(learner)
     with django_assert_num_queries(4):  # session, user, enrolments with progress, resume titles
         html = client.get("/dashboard/").content.decode()

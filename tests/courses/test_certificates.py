@@ -28,7 +28,9 @@ def completion(learner, course):
         services.complete_lesson(enrollment, lesson)
     quiz = enrollment.version.final_test
     with time_machine.travel(FROZEN, tick=False):
-        services.submit_attempt(services.start_attempt(enrollment, quiz).pk, correct_final_answers(quiz), learner)
+        services.submit_attempt(
+            services.start_attempt(enrollment, quiz).pk, correct_final_answers(quiz), learner
+        )
     return CourseCompletion.objects.get(enrollment=enrollment)
 
 
@@ -36,7 +38,9 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def test_it_lets_the_owner_download_a_certificate_with_what_accreditation_needs(client, learner, completion):
+def test_it_lets_the_owner_download_a_certificate_with_what_accreditation_needs(
+    client, learner, completion
+):
     client.force_login(learner)
     response = client.get("/cursus/basis/certificaat.pdf")
     assert response.status_code == 200
@@ -62,7 +66,9 @@ def test_it_shows_the_completion_page_with_score_and_version(client, learner, co
     assert 'href="/cursus/basis/certificaat.pdf"' in html
 
 
-def test_it_verifies_a_certificate_publicly_with_only_name_course_date_and_validity(client, completion):
+def test_it_verifies_a_certificate_publicly_with_only_name_course_date_and_validity(
+    client, completion
+):
     response = client.get(f"/certificaat/{completion.verification_code}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -83,7 +89,9 @@ def test_it_answers_404_for_an_unknown_code(client, completion):
     assert client.get("/certificaat/bestaat-niet/").status_code == 404
 
 
-def test_it_lists_completed_courses_with_certificate_links_on_the_dashboard(client, learner, completion):
+def test_it_lists_completed_courses_with_certificate_links_on_the_dashboard(
+    client, learner, completion
+):
     other = factories.make_course(slug="tweede", title="Tweede cursus")
     services.enroll_learner(learner, other)
     client.force_login(learner)

@@ -1,17 +1,14 @@
-"""The lesson player: blocks, navigation, completion, heartbeat, scenarios, reflections, practice quizzes."""
+"""The lesson player: blocks, navigation, completion, heartbeat, scenarios, reflections, quizzes."""
 
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.template.loader import render_to_string
-from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.utils import timezone
 
 from courses import services
 from courses.models import (
-    Enrollment,
     Lesson,
     LessonProgress,
     QuizAttempt,
@@ -56,7 +53,9 @@ def test_it_renders_every_block_kind_and_records_the_resume_point(client, enroll
     assert 'name="csrf-token"' in html
     enrolled.refresh_from_db()
     assert enrolled.last_lesson_key == "les-1"
-    assert LessonProgress.objects.filter(enrollment=enrolled, lesson_key="les-1", completed_at=None).exists()
+    assert LessonProgress.objects.filter(
+        enrollment=enrolled, lesson_key="les-1", completed_at=None
+    ).exists()
 
 
 def test_it_sends_learners_who_are_not_enrolled_to_the_course_page(client, learner, rich_course):
@@ -73,8 +72,12 @@ def add_rounds(lesson, rounds):
 
 
 @pytest.mark.parametrize("rounds", [1, 9])
-def test_it_renders_a_lesson_with_a_constant_number_of_queries(client, learner, django_assert_num_queries, rounds):
-    course = factories.make_course(slug=f"veel-{rounds}", lessons=1, blocks_per_lesson=0, publish=False)
+def test_it_renders_a_lesson_with_a_constant_number_of_queries(
+    client, learner, django_assert_num_queries, rounds
+):
+    course = factories.make_course(
+        slug=f"veel-{rounds}", lessons=1, blocks_per_lesson=0, publish=False
+    )
     lesson = Lesson.objects.get(module__version__course=course)
     add_rounds(lesson, rounds)  # 6 blocks, or 54 blocks of the same six kinds
     factories.publish_version(course.versions.get())
@@ -83,7 +86,8 @@ def test_it_renders_a_lesson_with_a_constant_number_of_queries(client, learner, 
     url = lesson_url(course, lesson.key)
     client.get(url)  # first visit creates the progress row; measure a later visit
     ScenarioDecision.objects.create(
-        enrollment=enrollment, choice=ScenarioChoice.objects.filter(step__scenario__lesson=lesson).first()
+        enrollment=enrollment,
+        choice=ScenarioChoice.objects.filter(step__scenario__lesson=lesson).first(),
     )
     # session, user, enrolment, lesson, start_lesson (4), blocks 1 + 6 types, personas 1,
     # scenario steps + choices 2, quizzes 1 + questions 1 + 3 types + options 1,
@@ -151,7 +155,10 @@ def test_it_records_a_scenario_choice_and_shows_feedback_and_the_next_step_witho
 def test_it_returns_the_scenario_partial_for_the_script(client, enrolled, rich_course):
     choice = ScenarioChoice.objects.get(text="Ga ervan uit")
     response = client.post(
-        scenario_url(rich_course), {"choice": choice.pk}, HTTP_X_SPREEKKAMER_PARTIAL="1", follow=True
+        scenario_url(rich_course),
+        {"choice": choice.pk},
+        HTTP_X_SPREEKKAMER_PARTIAL="1",
+        follow=True,
     )
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == scenario_url(rich_course)
@@ -160,10 +167,14 @@ def test_it_returns_the_scenario_partial_for_the_script(client, enrolled, rich_c
     assert "Einde van het scenario." in html  # this choice has no next step
 
 
-def test_it_refuses_a_choice_from_another_scenario_with_a_dutch_error(client, enrolled, rich_course):
+def test_it_refuses_a_choice_from_another_scenario_with_a_dutch_error(
+    client, enrolled, rich_course
+):
     other_lesson = Lesson.objects.get(module__version=enrolled.version, key="les-2")
     other = factories.add_every_block_kind(other_lesson, start=10)
-    foreign = ScenarioChoice.objects.filter(step__scenario=[b for b in other if isinstance(b, ScenarioBlock)][0]).first()
+    foreign = ScenarioChoice.objects.filter(
+        step__scenario=[b for b in other if isinstance(b, ScenarioBlock)][0]
+    ).first()
     response = client.post(scenario_url(rich_course), {"choice": foreign.pk})
     assert response.status_code == 400
     assert "Deze keuze hoort niet bij dit scenario." in response.content.decode()
@@ -172,7 +183,9 @@ def test_it_refuses_a_choice_from_another_scenario_with_a_dutch_error(client, en
     assert not ScenarioDecision.objects.exists()
 
 
-def test_it_saves_a_private_reflection_and_shows_it_only_to_its_author(client, enrolled, rich_course, outsider):
+def test_it_saves_a_private_reflection_and_shows_it_only_to_its_author(
+    client, enrolled, rich_course, outsider
+):
     url = lesson_url(rich_course) + "reflectie/r0/"
     response = client.post(url, {"r0-text": "Ik <b>schrik</b> van mijn eigen aannames."})
     assert response.status_code == 302
@@ -228,7 +241,9 @@ def test_it_asks_for_every_practice_answer_before_grading(client, enrolled, rich
 
 def test_it_renders_the_blocks_inert_in_the_authors_preview(rich_course):
     lesson = Lesson.objects.get(module__version=rich_course.published_version, key="les-1")
-    html = render_to_string("courses/_lesson_blocks.html", {"blocks": blocks_for_player(lesson), "preview": True})
+    html = render_to_string(
+        "courses/_lesson_blocks.html", {"blocks": blocks_for_player(lesson), "preview": True}
+    )
     assert "<form" in html
     assert 'method="post"' not in html and "action=" not in html
     assert "csrfmiddlewaretoken" not in html

@@ -88,9 +88,13 @@ def test_it_shows_attempts_left_and_stops_at_the_maximum(client, learner):
     enrollment = services.enroll_learner(learner, course)
     client.force_login(learner)
     quiz = enrollment.version.final_test
-    html = client.post(start(client, course), wrong_final_answers(quiz), follow=True).content.decode()
+    html = client.post(
+        start(client, course), wrong_final_answers(quiz), follow=True
+    ).content.decode()
     assert "Je hebt nog 1 poging over." in html
-    html = client.post(start(client, course), wrong_final_answers(quiz), follow=True).content.decode()
+    html = client.post(
+        start(client, course), wrong_final_answers(quiz), follow=True
+    ).content.decode()
     assert "Je hebt geen pogingen meer." in html
     response = client.post(quiz_url(course) + "starten/", follow=True)
     assert "Je hebt geen pogingen meer voor deze toets." in response.content.decode()
@@ -114,7 +118,9 @@ def test_it_asks_for_every_answer_in_dutch_and_keeps_what_was_filled_in(client, 
 def test_it_grades_ordering_and_matching_questions_from_their_selects(client, learner):
     course = factories.make_course(slug="soorten", final_questions=0, publish=False)
     version = course.versions.get()
-    quiz = Quiz.objects.create(version=version, key="toets", title="Toets", kind=Quiz.Kind.TEST, pass_mark=100)
+    quiz = Quiz.objects.create(
+        version=version, key="toets", title="Toets", kind=Quiz.Kind.TEST, pass_mark=100
+    )
     ordering = add_ordering_question(quiz, 0)
     matching = add_matching_question(quiz, 1)
     factories.publish_version(version)
@@ -124,7 +130,10 @@ def test_it_grades_ordering_and_matching_questions_from_their_selects(client, le
     page = client.get(attempt_url).content.decode()
     assert f'<select name="q-{ordering.pk}-' in page and f'<select name="q-{matching.pk}-' in page
     bad = {f"q-{ordering.pk}-{o.pk}": "1" for o in ordering.options.all()}
-    assert "Geef elk onderdeel een ander nummer, van 1 tot en met 3." in client.post(attempt_url, bad).content.decode()
+    assert (
+        "Geef elk onderdeel een ander nummer, van 1 tot en met 3."
+        in client.post(attempt_url, bad).content.decode()
+    )
     data = {f"q-{ordering.pk}-{o.pk}": str(o.position + 1) for o in ordering.options.all()}
     data.update({f"q-{matching.pk}-{o.pk}": str(o.pk) for o in matching.options.all()})
     html = client.post(attempt_url, data, follow=True).content.decode()
@@ -181,7 +190,9 @@ def test_it_prompts_for_the_pre_self_assessment_before_the_first_lesson(client, 
 def test_it_refuses_the_post_self_assessment_before_the_final_test_is_passed(client, learner):
     course, enrollment = make_self_assessed_course(learner, client)
     quiz = enrollment.version.quizzes.get(kind="self_assessment")
-    response = client.post(f"/cursus/{course.slug}/zelfevaluatie/na/", scale_data(quiz, 4), follow=True)
+    response = client.post(
+        f"/cursus/{course.slug}/zelfevaluatie/na/", scale_data(quiz, 4), follow=True
+    )
     assert "nadat je de eindtoets hebt gehaald" in response.content.decode()
     assert not QuizAttempt.objects.filter(phase="post").exists()
 
@@ -209,14 +220,16 @@ def test_it_renders_every_question_type_with_accessible_controls(client, learner
     factories.add_choice_question(quiz, 1, cls=MultipleChoiceQuestion)
     add_ordering_question(quiz, 2)
     add_matching_question(quiz, 3)
-    ScaleQuestion.objects.create(quiz=quiz, position=4, key="schaal", prompt="<p>Stelling</p>", scale_max=4)
+    ScaleQuestion.objects.create(
+        quiz=quiz, position=4, key="schaal", prompt="<p>Stelling</p>", scale_max=4
+    )
     factories.publish_version(version)
     services.enroll_learner(learner, course)
     client.force_login(learner)
     html = client.get(start(client, course, "toets")).content.decode()
     assert html.count("<fieldset") == 5 and html.count("<legend>") == 5
     assert 'type="radio"' in html and 'type="checkbox"' in html
-    assert html.count("<select name=\"q-") == 5  # 3 ordering items + 2 matching items
+    assert html.count('<select name="q-') == 5  # 3 ordering items + 2 matching items
     assert "1 = helemaal oneens, 4 = helemaal eens" in html
     # every control has a label
     import re
