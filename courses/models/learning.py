@@ -18,7 +18,7 @@ class EnrollmentQuerySet(models.QuerySet):
         return self.filter(user=user).select_related("course", "version").order_by("-enrolled_at")
 
     def with_progress(self):
-        """Annotate `lessons_required` and `lessons_done` (required lessons completed); no extra query.
+        """Annotate `lessons_required` and `lessons_done` (required lessons completed) in one query.
 
         Progress is by stable lesson key, so lessons completed in an earlier version still count
         when the same lesson exists in the version the learner is on now.
