@@ -11,6 +11,7 @@ practice nurse may already know the basics from elsewhere).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -348,6 +349,9 @@ def render_lesson(request, enrollment, lesson_obj, *, forms_by_block=None, statu
         "enrollment": enrollment,
         "lesson": lesson_obj,
         "blocks": blocks,
+        # How often player.js reports time; tests shorten it. Gaps above the service's
+        # HEARTBEAT_MAX_GAP_SECONDS are not counted, so this must stay well below that.
+        "heartbeat_seconds": getattr(settings, "PLAYER_HEARTBEAT_SECONDS", 30),
         **lesson_context(enrollment, lesson_obj),
     }
     return render(request, "courses/lesson.html", context, status=status)

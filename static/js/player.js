@@ -8,7 +8,7 @@
   }
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrfToken = meta ? meta.getAttribute("content") : "";
-  var HEARTBEAT_MS = 30000;
+  var HEARTBEAT_MS = 1000 * (parseInt(player.getAttribute("data-heartbeat-seconds"), 10) || 30);
 
   // Heartbeat: count time only while the lesson is visible (the server ignores long gaps).
   var heartbeatUrl = player.getAttribute("data-heartbeat-url");

@@ -21,7 +21,8 @@ def answer_every_question(page, option_text):
         questions.nth(i).get_by_label(option_text, exact=True).check()
 
 
-def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, page):
+def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, page, settings):
+    settings.PLAYER_HEARTBEAT_SECONDS = 1  # so the time heartbeat fires during the walk
     course = make_rich_course(slug="journey")
     learner = factories.make_user(email="noor@example.org", first_name="Noor", last_name="Bakker")
     policy_violations = []
@@ -44,8 +45,12 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
     page.get_by_text("Je bent ingeschreven.").wait_for()
     page.get_by_role("link", name="Start de zelfevaluatie").click()
     answer_every_question(page, "2")
-    page.get_by_role("button", name="Opslaan").click()
-    page.wait_for_url("**/les/les-1/")
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/les/les-1/tijd/")
+    ) as beat:
+        page.get_by_role("button", name="Opslaan").click()
+        page.wait_for_url("**/les/les-1/")
+    assert beat.value.response().status == 200
 
     # Lesson 1: a scenario answered with the keyboard, swapped in place by player.js.
     page.get_by_label("Vraag door").focus()

@@ -236,3 +236,37 @@ def test_it_renders_every_question_type_with_accessible_controls(client, learner
 
     ids = re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html)
     assert ids and all(f'for="{i}"' in html for i in ids)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_scores_one_attempt_when_two_tabs_submit_at_the_same_moment(learner):
+    """Two real requests on two database connections race; the row lock lets one of them grade."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    course = factories.make_course(slug="race")
+    enrollment = services.enroll_learner(learner, course)
+    quiz = enrollment.version.final_test
+    attempt = services.start_attempt(enrollment, quiz)
+    url = f"/cursus/race/toets/eindtoets/poging/{attempt.pk}/"
+    payloads = [correct_final_answers(quiz), wrong_final_answers(quiz)]
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def submit(data):
+        tab = Client()
+        tab.force_login(learner)
+        barrier.wait()
+        statuses.append(tab.post(url, data).status_code)
+        connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(data,)) for data in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302, 302]
+    assert QuizAttempt.objects.filter(submitted_at__isnull=False).count() == 1
+    assert Answer.objects.filter(attempt=attempt).count() == 3
