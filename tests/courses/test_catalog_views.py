@@ -119,3 +119,13 @@ def test_it_shows_the_dashboard_with_a_constant_number_of_queries(
     with django_assert_num_queries(4):  # session, user, enrolments with progress, resume titles
         html = client.get("/dashboard/").content.decode()
     assert html.count("Verder met: Les 2") == 3
+
+
+def test_it_switches_the_learner_pages_to_english(client, learner, course):
+    client.force_login(learner)
+    client.post("/cursus/basis/inschrijven/")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/cursus/basis/les/les-1/").content.decode()
+    assert 'lang="en"' in html
+    assert "Lesson 1 of 2" in html and "Complete lesson and continue" in html
+    assert "0% – 0 of 2 lessons completed" in html
