@@ -257,3 +257,12 @@ def test_it_resumes_where_the_learner_left_off(client, enrolled, rich_course):
     assert response["Location"] == lesson_url(rich_course, "les-2")
     page = client.get(f"/cursus/{rich_course.slug}/").content.decode()
     assert f'href="{lesson_url(rich_course, "les-2")}">Verder waar je gebleven was: Les 2' in page
+
+
+def test_it_renders_question_options_for_a_preview_that_did_not_use_the_player_loader(rich_course):
+    """The authoring side may pass plain blocks; options still show (in authored order)."""
+    lesson = Lesson.objects.get(module__version=rich_course.published_version, key="les-1")
+    blocks = list(lesson.blocks.all())
+    html = render_to_string("courses/_lesson_blocks.html", {"blocks": blocks, "preview": True})
+    assert html.count('type="radio" name="q-') == 5  # 3 single-choice options + 2 true/false
+    assert "action=" not in html
