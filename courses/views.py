@@ -560,6 +560,8 @@ def attempt(request, slug, quiz_key, attempt_id):
     attempt_obj = get_attempt_for_user(request.user, attempt_id)
     if attempt_obj.enrollment.course.slug != slug or attempt_obj.quiz.key != quiz_key:
         raise Http404
+    if not attempt_obj.quiz.is_scored:  # practice and self-assessment have their own pages
+        raise Http404
     if attempt_obj.is_submitted:
         return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
     questions = quiz_questions(attempt_obj.quiz)
@@ -592,10 +594,12 @@ def attempt_result(request, slug, quiz_key, attempt_id):
     enrollment = attempt_obj.enrollment
     if enrollment.course.slug != slug or attempt_obj.quiz.key != quiz_key:
         raise Http404
-    if not attempt_obj.is_submitted:
-        return redirect("courses:attempt", slug, quiz_key, attempt_obj.pk)
     if attempt_obj.quiz.kind == Quiz.Kind.SELF_ASSESSMENT:
         return redirect("courses:self_assessment_results", slug)
+    if not attempt_obj.quiz.is_scored:
+        raise Http404
+    if not attempt_obj.is_submitted:
+        return redirect("courses:attempt", slug, quiz_key, attempt_obj.pk)
     questions = quiz_questions(attempt_obj.quiz)
     answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt_obj)}
     for question in questions:

@@ -46,8 +46,12 @@
       body: new FormData(form),
     })
       .then(function (response) {
+        // Anything but the partial (e.g. a login page after the session expired): fall back
+        // to a normal submit so the learner sees what the server says.
+        var partialUrl = new URL(container.getAttribute("data-partial-url"), window.location.href);
+        var isPartial = new URL(response.url).pathname === partialUrl.pathname;
         return response.text().then(function (html) {
-          return { ok: response.ok || response.status === 400, html: html };
+          return { ok: isPartial && (response.ok || response.status === 400), html: html };
         });
       })
       .then(function (result) {

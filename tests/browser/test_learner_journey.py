@@ -113,7 +113,7 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
 
     # The verification page, opened by someone who is not logged in.
     verify_path = re.search(r'href="(/certificaat/[^"]+/)"', page.content()).group(1)
-    stranger = page.context.browser.new_context()
+    stranger = page.context.browser.new_context(locale="nl-NL")
     other = stranger.new_page()
     other.goto(live_server.url + verify_path)
     body = other.locator("main").inner_text()

@@ -129,3 +129,31 @@ def test_it_switches_the_learner_pages_to_english(client, learner, course):
     assert 'lang="en"' in html
     assert "Lesson 1 of 2" in html and "Complete lesson and continue" in html
     assert "0% – 0 of 2 lessons completed" in html
+
+
+@pytest.mark.parametrize("n", [2, 8])
+def test_it_lists_the_catalog_with_a_constant_number_of_queries(
+    client, learner, n, django_assert_num_queries
+):
+    for i in range(n):
+        course = factories.make_course(slug=f"k{i}")
+        if i % 2:
+            services.enroll_learner(learner, course)
+    client.force_login(learner)
+    with django_assert_num_queries(5):  # session, user, courses, tracks (none), enrolments
+        response = client.get("/")
+    assert response.content.decode().count('class="card"') == n
+
+
+def test_it_shows_a_course_page_with_a_fixed_number_of_queries(
+    client, learner, course, django_assert_num_queries
+):
+    enrollment = services.enroll_learner(learner, course)
+    services.start_lesson(
+        enrollment, Lesson.objects.get(module__version=enrollment.version, key="les-1")
+    )
+    client.force_login(learner)
+    # session, user, course, enrolment with progress, modules, lessons, quizzes, progress,
+    # self-assessment done, final passed, prerequisites (2: completed courses, required courses)
+    with django_assert_num_queries(12):
+        client.get("/cursus/basis/")
