@@ -62,7 +62,7 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
     assert "Goed" in scenario.inner_text()
     assert page.url.endswith("/les/les-1/")  # no page load: the partial was swapped
     scenario.get_by_label("Rond af").check()
-    scenario.get_by_role("button", name="Kies").click()
+    scenario.get_by_role("button", name="Bevestig je keuze").click()
     scenario.get_by_text("Einde van het scenario.").wait_for()
 
     # A private reflection.
