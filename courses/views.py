@@ -283,14 +283,18 @@ def dashboard(request):
         .with_progress()
         .select_related("completion__version")
     )
-    resume_titles = dict(
-        Lesson.objects.filter(
+    # Lesson keys are only unique within a version, so look titles up by (version, key).
+    resume_titles = {
+        (version_id, key): title
+        for version_id, key, title in Lesson.objects.filter(
             module__version__in=[e.version_id for e in enrollments],
             key__in=[e.last_lesson_key for e in enrollments if e.last_lesson_key],
-        ).values_list("key", "title")
-    )
+        ).values_list("module__version_id", "key", "title")
+    }
     for enrollment in enrollments:
-        enrollment.resume_title = resume_titles.get(enrollment.last_lesson_key)
+        enrollment.resume_title = resume_titles.get(
+            (enrollment.version_id, enrollment.last_lesson_key)
+        )
     active = [e for e in enrollments if not e.is_completed]
     completed = [e for e in enrollments if e.is_completed]
     return render(request, "courses/dashboard.html", {"active": active, "completed": completed})
