@@ -336,16 +336,7 @@ def render_lesson(request, enrollment, lesson_obj, *, forms_by_block=None, statu
                 initial={"text": block.my_reflection}, prefix=block.key
             )
         elif isinstance(block, QuizBlock) and isinstance(form, QuizForm):
-            # Show what the learner filled in, with an error at each incomplete question.
-            block.form = form
-            block.practice_attempt = None
-            responses = form.responses()
-            for question in block.quiz.questions.all():
-                annotate_question(
-                    question,
-                    responses.get(question.pk),
-                    error=form.question_errors.get(question.pk),
-                )
+            bind_practice_form(block, form)
         elif form is not None:
             block.form = form
     context = {
@@ -481,24 +472,51 @@ def reflection(request, slug, lesson_key, block_key):
     return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
 
 
+def bind_practice_form(block, form) -> None:
+    """Show what the learner filled in, with an error at each incomplete question."""
+    block.form = form
+    block.practice_attempt = None
+    responses = form.responses()
+    for question in block.quiz.questions.all():
+        annotate_question(
+            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+        )
+
+
 @login_required
-@require_POST
 def practice(request, slug, lesson_key, block_key):
-    """Submit a practice quiz in a lesson; its feedback shows in place on the lesson page."""
+    """GET: the practice-quiz partial (swapped by player.js). POST: grade; feedback in place."""
     enrollment = get_enrollment_for_user(request.user, slug)
     lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
     block = get_block_for_lesson(lesson_obj, block_key, QuizBlock)
     if block.quiz.kind != Quiz.Kind.PRACTICE:
         raise Http404
-    questions = list(block.quiz.questions.all())
-    form = QuizForm(questions, request.POST)
-    if not form.is_valid():
-        return render_lesson(
-            request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
-        )
-    attempt = services.start_attempt(enrollment, block.quiz)
-    services.submit_attempt(attempt.pk, request.POST, request.user)
-    return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
+    status = 200
+    if request.method == "POST":
+        form = QuizForm(list(block.quiz.questions.all()), request.POST)
+        if form.is_valid():
+            attempt_obj = services.start_attempt(enrollment, block.quiz)
+            services.submit_attempt(attempt_obj.pk, request.POST, request.user)
+            if wants_partial(request):
+                return redirect("courses:practice", slug, lesson_key, block_key)
+            return redirect(
+                reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}"
+            )
+        if not wants_partial(request):
+            return render_lesson(
+                request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
+            )
+        attach_learner_state([block], enrollment, request.user)
+        bind_practice_form(block, form)
+        status = 400
+    else:
+        attach_learner_state([block], enrollment, request.user)
+    return render(
+        request,
+        "courses/partials/practice_quiz.html",
+        {"block": block, "course": enrollment.course, "lesson": lesson_obj},
+        status=status,
+    )
 
 
 # --- Tests and the final test --------------------------------------------------------------------

@@ -28,17 +28,22 @@
     window.setInterval(beat, HEARTBEAT_MS);
   }
 
-  // Scenarios: submit the choice with fetch and swap in the scenario's partial (its own URL).
+  // Scenarios and practice quizzes: submit with fetch and swap in the block's partial, which has
+  // its own URL. The forms post normally when this script is absent or the request fails.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.classList || !form.classList.contains("scenario-form")) {
+    if (!form.classList || !form.classList.contains("swap-form")) {
       return;
     }
-    var container = form.closest(".scenario-state");
-    if (!container || !form.getAttribute("action")) {
+    var container = form.closest(".swap-target");
+    if (!container || !form.getAttribute("action") || !container.getAttribute("data-partial-url")) {
       return;
     }
     event.preventDefault();
+    var submitter = event.submitter;
+    if (submitter) {
+      submitter.disabled = true;
+    }
     fetch(form.getAttribute("action"), {
       method: "POST",
       credentials: "same-origin",
@@ -60,9 +65,12 @@
           return;
         }
         container.innerHTML = result.html;
-        // Move focus to the newest feedback so keyboard and screen-reader users hear it.
-        var feedback = container.querySelectorAll(".scenario-step-done");
-        var target = feedback.length ? feedback[feedback.length - 1] : container;
+        // Move focus to what changed so keyboard and screen-reader users get the feedback.
+        var target =
+          container.querySelector(".error-summary, .errorlist") ||
+          last(container.querySelectorAll(".scenario-step-done")) ||
+          container.querySelector(".practice-score") ||
+          container;
         target.setAttribute("tabindex", "-1");
         target.focus();
       })
@@ -70,4 +78,8 @@
         form.submit();
       });
   });
+
+  function last(nodes) {
+    return nodes.length ? nodes[nodes.length - 1] : null;
+  }
 })();

@@ -266,3 +266,25 @@ def test_it_renders_question_options_for_a_preview_that_did_not_use_the_player_l
     html = render_to_string("courses/_lesson_blocks.html", {"blocks": blocks, "preview": True})
     assert html.count('type="radio" name="q-') == 5  # 3 single-choice options + 2 true/false
     assert "action=" not in html
+
+
+def test_it_returns_the_practice_partial_with_feedback_for_the_script(
+    client, enrolled, rich_course
+):
+    quiz = practice_quiz(rich_course)
+    data = {f"q-{q.pk}": q.options.get(is_correct=True).pk for q in quiz.questions.all()}
+    url = lesson_url(rich_course) + "oefenen/q0/"
+    response = client.post(url, data, HTTP_X_SPREEKKAMER_PARTIAL="1", follow=True)
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == url
+    assert "<html" not in html
+    assert "Je oefenscore: 100%" in html and html.count("✓ </span>Goed") == 3
+
+
+def test_it_returns_the_practice_partial_with_errors_for_the_script(client, enrolled, rich_course):
+    url = lesson_url(rich_course) + "oefenen/q0/"
+    response = client.post(url, {}, HTTP_X_SPREEKKAMER_PARTIAL="1")
+    html = response.content.decode()
+    assert response.status_code == 400 and "<html" not in html
+    assert "Je hebt 3 vragen nog niet (volledig) beantwoord." in html
+    assert not QuizAttempt.objects.exists()
