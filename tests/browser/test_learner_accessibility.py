@@ -6,9 +6,13 @@ from pathlib import Path
 import pytest
 
 from courses import services
-from courses.models import Lesson
+from courses.models import CourseCompletion, LearningTrack, Lesson, TrackCourse
 from tests import factories
-from tests.courses.learning_fixtures import make_rich_course, wrong_final_answers
+from tests.courses.learning_fixtures import (
+    correct_final_answers,
+    make_rich_course,
+    wrong_final_answers,
+)
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -38,6 +42,20 @@ def test_it_has_no_wcag_violations_on_the_learner_pages(live_server, browser):
     failed = services.start_attempt(enrollment, quiz)
     services.submit_attempt(failed.pk, wrong_final_answers(quiz), learner)
     open_attempt = services.start_attempt(enrollment, quiz)
+    # A second course, completed, in a track after the first.
+    done_course = factories.make_course(slug="klaar", title="Afgeronde cursus")
+    done = services.enroll_learner(learner, done_course)
+    for lesson in Lesson.objects.filter(module__version=done.version):
+        services.complete_lesson(done, lesson)
+    final = done.version.final_test
+    services.submit_attempt(
+        services.start_attempt(done, final).pk, correct_final_answers(final), learner
+    )
+    track = LearningTrack.objects.create(slug="lijn", title="Leerlijn")
+    TrackCourse.objects.create(track=track, course=done_course, position=0)
+    TrackCourse.objects.create(track=track, course=course, position=1).prerequisites.add(
+        done_course
+    )
 
     # axe is injected as a script, which the site's CSP forbids; this context bypasses it.
     context = browser.new_context(locale="nl-NL", bypass_csp=True)
@@ -58,6 +76,9 @@ def test_it_has_no_wcag_violations_on_the_learner_pages(live_server, browser):
         f"/cursus/{slug}/toets/eindtoets/",
         f"/cursus/{slug}/toets/eindtoets/poging/{open_attempt.pk}/",
         f"/cursus/{slug}/toets/eindtoets/poging/{failed.pk}/resultaat/",
+        "/leerlijn/lijn/",
+        "/cursus/klaar/afgerond/",
+        f"/certificaat/{CourseCompletion.objects.get(enrollment=done).verification_code}/",
     ]
     problems = {}
     for path in paths:
