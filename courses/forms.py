@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,12 +36,13 @@ class ScenarioChoiceForm(forms.Form):
 
     def __init__(self, block: ScenarioBlock, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].queryset = ScenarioChoice.objects.filter(step__scenario=block)
+        field: Any = self.fields["choice"]
+        field.queryset = ScenarioChoice.objects.filter(step__scenario=block)
 
 
 def response_problem(question: Question, data) -> str | None:
     """Return why the submitted answer to `question` is incomplete, or None when it is complete."""
-    response = question.parse_response(data)
+    response: Any = question.parse_response(data)
     kind = question.kind
     if kind in {"single_choice", "true_false"}:
         return None if response.get("option") is not None else str(_("Kies een antwoord."))
@@ -94,6 +97,6 @@ class QuizForm(forms.Form):
             )
         return self.cleaned_data
 
-    def responses(self) -> dict[int, dict]:
+    def responses(self) -> dict[int, Any]:
         """The parsed response per question, to show what the learner filled in again."""
         return {q.pk: q.parse_response(self.data) for q in self.questions}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 
@@ -43,7 +44,7 @@ def questions_prefetch(lookup: str = "questions") -> Prefetch:
     )
 
 
-def blocks_for_player(lesson, block_keys=None) -> list[Block]:
+def blocks_for_player(lesson, block_keys=None) -> list[Any]:
     """Return the lesson's blocks in order, resolved, with relations prefetched per block type.
 
     Queries: 1 + one per block type, then per type present: persona stories 1, scenarios 3
@@ -52,8 +53,9 @@ def blocks_for_player(lesson, block_keys=None) -> list[Block]:
     qs = Block.objects.filter(lesson=lesson).order_by("position")
     if block_keys is not None:
         qs = qs.filter(key__in=block_keys)
-    blocks = list(qs)
-    by_type: dict[type, list[Block]] = defaultdict(list)
+    # Any: the player decorates these instances with learner state (see attach_learner_state).
+    blocks: list[Any] = list(qs)
+    by_type: dict[type, list[Any]] = defaultdict(list)
     for block in blocks:
         by_type[type(block)].append(block)
     if by_type.get(PersonaStoryBlock):
@@ -92,7 +94,7 @@ class ScenarioPath:
         return bool(self.taken) and self.current is None
 
 
-def scenario_path(block: ScenarioBlock, choice_ids: list[int]) -> ScenarioPath:
+def scenario_path(block: Any, choice_ids: list[int]) -> ScenarioPath:
     """Replay the learner's choices (oldest first) through the scenario's prefetched steps.
 
     A choice on the first step starts the scenario afresh, so a learner can try again.
@@ -112,7 +114,7 @@ def scenario_path(block: ScenarioBlock, choice_ids: list[int]) -> ScenarioPath:
             path = ScenarioPath(current=first)
         if path.current is not None and choice.step_id == path.current.pk:
             path.taken.append((path.current, choice))
-            path.current = steps_by_id.get(choice.next_step_id)
+            path.current = steps_by_id.get(choice.next_step_id) if choice.next_step_id else None
     return path
 
 
@@ -124,7 +126,7 @@ def shuffled(items, seed) -> list:
     return sorted(items, key=lambda item: hashlib.sha256(f"{seed}-{item.pk}".encode()).hexdigest())
 
 
-def annotate_question(question: Question, response=None, *, error=None, graded=False) -> Question:
+def annotate_question(question: Any, response=None, *, error=None, graded=False) -> Any:
     """Attach what the question templates read: the learner's response, its error and its grade."""
     response = response or {}
     question.response = response
@@ -148,12 +150,12 @@ def annotate_question(question: Question, response=None, *, error=None, graded=F
     return question
 
 
-def attach_learner_state(blocks: list[Block], enrollment, user) -> None:
+def attach_learner_state(blocks: list[Any], enrollment, user) -> None:
     """Add the learner's own state to the blocks: reflection text, scenario path, practice result.
 
     Reads only rows that belong to `user`/`enrollment`: 1 query per kind of block present.
     """
-    reflections = [b for b in blocks if isinstance(b, ReflectionBlock)]
+    reflections: list[Any] = [b for b in blocks if isinstance(b, ReflectionBlock)]
     if reflections:
         texts = dict(
             Reflection.objects.filter(user=user, block__in=reflections).values_list(
@@ -162,9 +164,9 @@ def attach_learner_state(blocks: list[Block], enrollment, user) -> None:
         )
         for block in reflections:
             block.my_reflection = texts.get(block.pk, "")
-    scenarios = [b for b in blocks if isinstance(b, ScenarioBlock)]
+    scenarios: list[Any] = [b for b in blocks if isinstance(b, ScenarioBlock)]
     if scenarios:
-        decided = defaultdict(list)
+        decided: dict[int, list[int]] = defaultdict(list)
         rows = (
             ScenarioDecision.objects.filter(
                 enrollment=enrollment, choice__step__scenario__in=scenarios
@@ -174,14 +176,14 @@ def attach_learner_state(blocks: list[Block], enrollment, user) -> None:
         )
         for scenario_id, choice_id in rows:
             decided[scenario_id].append(choice_id)
-        for block in scenarios:
-            block.path = scenario_path(block, decided[block.pk])
+        for scenario in scenarios:
+            scenario.path = scenario_path(scenario, decided[scenario.pk])
     quiz_blocks = [b for b in blocks if isinstance(b, QuizBlock)]
     if quiz_blocks:
         attach_quiz_state(quiz_blocks, enrollment)
 
 
-def attach_quiz_state(quiz_blocks: list[QuizBlock], enrollment) -> None:
+def attach_quiz_state(quiz_blocks: list[Any], enrollment) -> None:
     """Practice quizzes: the latest submitted attempt's answers. Tests: the attempts so far."""
     quiz_ids = {b.quiz_id for b in quiz_blocks}
     attempts = list(
@@ -200,10 +202,10 @@ def attach_quiz_state(quiz_blocks: list[QuizBlock], enrollment) -> None:
         quiz = block.quiz
         block.attempts = by_quiz[quiz.pk]
         block.passed = any(a.passed for a in block.attempts)
-        attempt = latest.get(quiz.pk)
+        last = latest.get(quiz.pk)
         if quiz.kind == Quiz.Kind.PRACTICE:
-            answers = {a.question_id: a for a in attempt.answers.all()} if attempt else {}
-            block.practice_attempt = attempt
+            answers = {a.question_id: a for a in last.answers.all()} if last else {}
+            block.practice_attempt = last
             for question in quiz.questions.all():
                 answer = answers.get(question.pk)
                 annotate_question(
