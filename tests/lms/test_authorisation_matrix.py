@@ -50,7 +50,8 @@ def world():
         "learner": learner, "course": course, "author_of_other": outsider_author,
         "kwargs": {
             "slug": course.slug, "lesson_key": lesson.key, "code": "no-such-code",
-            "uidb64": "x", "token": "x", "key": lesson.key,
+            "uidb64": "x", "token": "x", "key": lesson.key, "block_key": "b0",
+            "quiz_key": enrollment.version.final_test.key, "phase": "pre",
         },
         "ids": {"version": enrollment.version.pk, "lesson": lesson.pk},
     }
