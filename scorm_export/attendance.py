@@ -81,7 +81,7 @@ class AttendanceRow:
 
 
 def initials_for(user: User) -> str:
-    """The register's initials: as entered, else derived from the first name(s) ("Anna Maria" → "A.M.")."""
+    """The register's initials: as entered, else from the first name(s): "Anna Maria" → "A.M."."""
     if user.initials.strip():
         return user.initials.strip()
     return "".join(f"{part[0].upper()}." for part in user.first_name.split() if part)
@@ -321,7 +321,7 @@ def pe_online_xml_chunks(
 def export_file_name(
     accreditation: CourseAccreditation, kind: str, since: dt.date | None, until: dt.date | None
 ) -> str:
-    """A descriptive file name: presentielijst-<course>-<register>[-<edition>][-<since>_<until>].<ext>."""
+    """A descriptive name: <kind>-<course>-<register>[-<edition>][-<since>_<until>].<ext>."""
     stem = {
         "csv": "presentielijst",
         "xlsx": "presentielijst",

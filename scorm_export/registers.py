@@ -1,4 +1,4 @@
-"""Rules of the Dutch quality registers: who may earn points where, and which completions are reportable.
+"""Rules of the Dutch quality registers: who earns points where, and which completions count.
 
 `reportability()` decides per completion and accreditation; `registration_warnings()` tells a
 learner before the final test what would block their points; `accreditation_overview()` counts
@@ -108,7 +108,7 @@ def _first_final_attempt_passed(completion) -> bool:
 def reportability(
     completion: CourseCompletion, accreditation: CourseAccreditation
 ) -> Reportability:
-    """Decide whether `completion` earns the accreditation's points; reads nothing it has prefetched.
+    """Decide whether `completion` earns the accreditation's points (no query when prefetched).
 
     Checked in this order, the first failing rule is the reason: revoked certificate, profession
     not eligible for the register, no number for the register, invalid number, completed outside
@@ -196,7 +196,7 @@ class RegistrationWarning:
 
 
 def registration_warnings(user, course) -> list[RegistrationWarning]:
-    """Dutch messages listing what is missing or invalid for the registers `course` is accredited by.
+    """Dutch messages: what is missing or invalid for the registers that accredit `course`.
 
     Only registers that accept the learner's profession are mentioned; a learner whose profession
     no accrediting register accepts is told so once. Returns [] when the course has no accreditation

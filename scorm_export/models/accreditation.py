@@ -20,7 +20,7 @@ _pe_id = RegexValidator(r"^\d+$", _("Een PE-online-ID bestaat alleen uit cijfers
 
 
 class BlockReason(models.TextChoices):
-    """Why a completion cannot be reported to a register (shown to staff, counted in the overview)."""
+    """Why a completion cannot be reported to a register (shown to staff, counted per register)."""
 
     REVOKED = "revoked", _("Certificaat ingetrokken")
     PROFESSION_NOT_ELIGIBLE = "profession_not_eligible", _("Beroep hoort niet bij dit register")
@@ -137,7 +137,7 @@ class CourseAccreditation(models.Model):
 
 
 class AttendanceReport(models.Model):
-    """The fact that a completion was reported to a register under an accreditation, and in which file."""
+    """The fact that a completion was reported under an accreditation, and in which file."""
 
     completion = models.ForeignKey(
         CourseCompletion, on_delete=models.PROTECT, related_name="attendance_reports"

@@ -1,5 +1,5 @@
 """`{% registration_warnings course %}`: tell the learner, before the final test, what would keep
-their accreditation points from being registered (see scorm_export.registers.registration_warnings)."""
+their accreditation points from being registered (scorm_export.registers.registration_warnings)."""
 
 from django import template
 

@@ -77,24 +77,37 @@ def build_export_scenario():
     course = factories.make_course(slug="verschil-de-norm", pass_mark=60)
     big = accredit(course, RegisterNumber.Register.BIG, pe_org_id=19)
     vvn = accredit(
-        course, RegisterNumber.Register.VVN, pe_org_id=52, pe_course_id="98765", pe_edition_id="45324",
-        pe_module_id="1000", points=Decimal("1.5"), first_attempt_only=True,
+        course,
+        RegisterNumber.Register.VVN,
+        pe_org_id=52,
+        pe_course_id="98765",
+        pe_edition_id="45324",
+        pe_module_id="1000",
+        points=Decimal("1.5"),
+        first_attempt_only=True,
     )
-    kabiz = accredit(course, RegisterNumber.Register.KABIZ, pe_org_id=22, pe_course_id="55501",
-                     points=Decimal("1"))
+    kabiz = accredit(
+        course,
+        RegisterNumber.Register.KABIZ,
+        pe_org_id=22,
+        pe_course_id="55501",
+        points=Decimal("1"),
+    )
     Reg = RegisterNumber.Register
 
     lotte = factories.make_user(first_name="Lotte", last_name="Visser", profession="huisarts")
     add_number(lotte, Reg.BIG, "123456780")
     complete(lotte, course, at(2025, 12, 20, 10, 0))  # before the accreditation period
 
-    anna = factories.make_user(first_name="Anna Maria", surname_prefix="de", last_name="Vries",
-                               profession="huisarts")
+    anna = factories.make_user(
+        first_name="Anna Maria", surname_prefix="de", last_name="Vries", profession="huisarts"
+    )
     add_number(anna, Reg.BIG, "1234.56789")  # stored as 00123456789
     complete(anna, course, at(2026, 3, 2, 14, 5))
 
-    pieter = factories.make_user(first_name="Pieter", initials="P.J.", last_name="Bakker",
-                                 profession="verpleegkundige")
+    pieter = factories.make_user(
+        first_name="Pieter", initials="P.J.", last_name="Bakker", profession="verpleegkundige"
+    )
     add_number(pieter, Reg.BIG, "12345678901")
     add_number(pieter, Reg.VVN, "987654321")
     complete(pieter, course, at(2026, 3, 3, 9, 30), failed_first=True)
@@ -115,7 +128,9 @@ def build_export_scenario():
     add_number(fatima, Reg.VVN, "112 233 445")
     complete(fatima, course, at(2026, 3, 10, 10, 0))
 
-    eva = factories.make_user(first_name="Eva", surname_prefix="de", last_name="Boer", profession="huisarts")
+    eva = factories.make_user(
+        first_name="Eva", surname_prefix="de", last_name="Boer", profession="huisarts"
+    )
     add_number(eva, Reg.BIG, "0987654321")
     complete(eva, course, at(2026, 7, 1, 13, 0), correct=2)  # 67 %: passes the course, not the 70 %
 

@@ -114,8 +114,13 @@ def test_it_writes_an_excel_workbook_with_a_blocked_sheet(scenario, tmp_path):
             return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
         return str(value)
 
-    presence = [[as_text(v) for v in row] for row in workbook["Presentielijst"].iter_rows(values_only=True)]
-    blocked = [[as_text(v) for v in row] for row in workbook["Niet rapporteerbaar"].iter_rows(values_only=True)]
+    presence = [
+        [as_text(v) for v in row] for row in workbook["Presentielijst"].iter_rows(values_only=True)
+    ]
+    blocked = [
+        [as_text(v) for v in row]
+        for row in workbook["Niet rapporteerbaar"].iter_rows(values_only=True)
+    ]
     assert presence == fixture_csv("registers_big_presentielijst.csv")
     assert blocked == fixture_csv("registers_big_niet_rapporteerbaar.csv")
 
@@ -123,9 +128,12 @@ def test_it_writes_an_excel_workbook_with_a_blocked_sheet(scenario, tmp_path):
 def test_it_filters_by_period_in_dutch_local_dates(scenario):
     import datetime as dt
 
-    rows = list(attendance_rows(scenario["big"], since=dt.date(2026, 3, 2), until=dt.date(2026, 3, 3)))
+    rows = list(
+        attendance_rows(scenario["big"], since=dt.date(2026, 3, 2), until=dt.date(2026, 3, 3))
+    )
     assert [(r.surname, r.completion_date.isoformat()) for r in rows] == [
-        ("Vries", "2026-03-02"), ("Bakker", "2026-03-03"),
+        ("Vries", "2026-03-02"),
+        ("Bakker", "2026-03-03"),
     ]
 
 
@@ -140,7 +148,9 @@ def test_it_leaves_reported_rows_out_of_the_next_export_unless_asked(scenario):
     assert all(r.reported_at is not None for r in again)
 
 
-def test_it_streams_the_xml_lazily_with_bounded_queries_per_chunk(scenario, django_assert_num_queries):
+def test_it_streams_the_xml_lazily_with_bounded_queries_per_chunk(
+    scenario, django_assert_num_queries
+):
     big = scenario["big"]
     with django_assert_num_queries(0):
         chunks = pe_online_xml_chunks(big, attendance_rows(big, chunk_size=3), rows_per_chunk=1)

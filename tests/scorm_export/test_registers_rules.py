@@ -53,7 +53,9 @@ def test_it_stores_register_numbers_as_eleven_digits(huisarts, raw, stored):
     assert RegisterNumber.objects.get(user=huisarts).number == stored
 
 
-@pytest.mark.parametrize("raw", ["", "12345678", "123456789012", "12345678X", "BIG123456789", "+31123456789"])
+@pytest.mark.parametrize(
+    "raw", ["", "12345678", "123456789012", "12345678X", "BIG123456789", "+31123456789"]
+)
 def test_it_refuses_numbers_that_are_not_nine_to_eleven_digits(huisarts, raw):
     with pytest.raises(ValidationError) as excinfo:
         add_number(huisarts, Reg.BIG, raw)
@@ -64,13 +66,18 @@ def test_it_refuses_numbers_that_are_not_nine_to_eleven_digits(huisarts, raw):
 def test_it_invents_no_checksum(huisarts):
     # Any 9-11 digits are accepted: the BIG register publishes no check digit to verify.
     for number in ["000000001", "99999999999", "123456780", "123456781"]:
-        assert normalised_number(RegisterNumber(register=Reg.BIG, number=number)) == number.zfill(11)
+        assert normalised_number(RegisterNumber(register=Reg.BIG, number=number)) == number.zfill(
+            11
+        )
 
 
 def test_it_passes_an_other_register_number_on_as_entered():
     number = RegisterNumber(register=Reg.OTHER, register_name="NVVS", number=" LID-4711 ")
     assert normalised_number(number) == "LID-4711"
-    assert normalised_number(RegisterNumber(register=Reg.OTHER, register_name="NVVS", number="  ")) is None
+    assert (
+        normalised_number(RegisterNumber(register=Reg.OTHER, register_name="NVVS", number="  "))
+        is None
+    )
 
 
 # --- Profession mapping ------------------------------------------------------------------------
@@ -90,7 +97,9 @@ def test_it_passes_an_other_register_number_on_as_entered():
     ],
 )
 def test_it_maps_professions_to_registers_as_documented(profession, eligible):
-    assert {reg for reg in PROFESSIONS_BY_REGISTER if is_profession_eligible(profession, reg)} == eligible
+    assert {
+        reg for reg in PROFESSIONS_BY_REGISTER if is_profession_eligible(profession, reg)
+    } == eligible
 
 
 # --- Block reasons -----------------------------------------------------------------------------
@@ -114,7 +123,9 @@ def test_it_blocks_without_a_number_for_that_register(course, huisarts):
 
 def test_it_blocks_an_invalid_stored_number(course, huisarts):
     big = accredit(course, Reg.BIG)
-    RegisterNumber.objects.create(user=huisarts, register=Reg.BIG, number="1234")  # legacy, never cleaned
+    RegisterNumber.objects.create(
+        user=huisarts, register=Reg.BIG, number="1234"
+    )  # legacy, never cleaned
     result = reportability(complete(huisarts, course, at(2026, 3, 2)), big)
     assert result.reason == BlockReason.INVALID_NUMBER
     assert result.register_number == "1234"
@@ -123,7 +134,9 @@ def test_it_blocks_an_invalid_stored_number(course, huisarts):
 def test_it_blocks_a_score_below_the_accreditation_minimum(course, huisarts):
     big = accredit(course, Reg.BIG, min_score=70)
     add_number(huisarts, Reg.BIG, "123456789")
-    completion = complete(huisarts, course, at(2026, 3, 2), correct=2)  # 67 % passes the 60 % course
+    completion = complete(
+        huisarts, course, at(2026, 3, 2), correct=2
+    )  # 67 % passes the 60 % course
     assert reportability(completion, big).reason == BlockReason.SCORE_TOO_LOW
     lenient = accredit(course, Reg.OTHER, register_name="NHG", min_score=60)
     add_number(huisarts, Reg.OTHER, "4711", register_name="nhg")
@@ -157,7 +170,9 @@ def test_it_accepts_a_first_attempt_pass_when_only_the_first_counts(course):
     ],
 )
 def test_it_blocks_completions_outside_the_validity_period(course, huisarts, completed, reportable):
-    big = accredit(course, Reg.BIG, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 6, 30))
+    big = accredit(
+        course, Reg.BIG, valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2026, 6, 30)
+    )
     add_number(huisarts, Reg.BIG, "123456789")
     result = reportability(complete(huisarts, course, completed), big)
     assert result.reportable is reportable
@@ -166,11 +181,16 @@ def test_it_blocks_completions_outside_the_validity_period(course, huisarts, com
 
 
 def test_it_blocks_a_profession_the_register_does_not_take(course):
-    assistant = factories.make_user(first_name="Karin", last_name="Smit", profession="doktersassistent")
+    assistant = factories.make_user(
+        first_name="Karin", last_name="Smit", profession="doktersassistent"
+    )
     add_number(assistant, Reg.BIG, "123456789")
     add_number(assistant, Reg.KABIZ, "555666777")
     completion = complete(assistant, course, at(2026, 3, 2))
-    assert reportability(completion, accredit(course, Reg.BIG)).reason == BlockReason.PROFESSION_NOT_ELIGIBLE
+    assert (
+        reportability(completion, accredit(course, Reg.BIG)).reason
+        == BlockReason.PROFESSION_NOT_ELIGIBLE
+    )
     assert reportability(completion, accredit(course, Reg.KABIZ, points=Decimal("1"))).reportable
 
 
@@ -187,8 +207,14 @@ def test_it_matches_an_other_register_by_name(course):
     person = factories.make_user(first_name="Ilse", last_name="Kok", profession="anders")
     add_number(person, Reg.OTHER, "LID-4711", register_name="NVVS")
     completion = complete(person, course, at(2026, 3, 2))
-    assert reportability(completion, accredit(course, Reg.OTHER, register_name="nvvs")).register_number == "LID-4711"
-    assert reportability(completion, accredit(course, Reg.OTHER, register_name="NVAB")).reason == BlockReason.NO_NUMBER
+    assert (
+        reportability(completion, accredit(course, Reg.OTHER, register_name="nvvs")).register_number
+        == "LID-4711"
+    )
+    assert (
+        reportability(completion, accredit(course, Reg.OTHER, register_name="NVAB")).reason
+        == BlockReason.NO_NUMBER
+    )
 
 
 # --- Accreditation settings --------------------------------------------------------------------
@@ -210,8 +236,13 @@ def test_it_allows_one_accreditation_per_register_and_edition(course):
 
 def test_it_validates_pe_ids_and_the_other_register_name(course):
     accreditation = CourseAccreditation(
-        course=course, register=Reg.OTHER, pe_course_id="PE-12", points=1, study_load_hours=1,
-        valid_from=dt.date(2026, 1, 1), valid_until=dt.date(2025, 1, 1),
+        course=course,
+        register=Reg.OTHER,
+        pe_course_id="PE-12",
+        points=1,
+        study_load_hours=1,
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2025, 1, 1),
     )
     with pytest.raises(ValidationError) as excinfo:
         accreditation.full_clean()

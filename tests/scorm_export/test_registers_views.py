@@ -33,7 +33,8 @@ def overview_url(scenario):
 
 def download_url(scenario, register, kind):
     return reverse(
-        "scorm_export:attendance_download", args=[scenario["course"].slug, scenario[register].pk, kind]
+        "scorm_export:attendance_download",
+        args=[scenario["course"].slug, scenario[register].pk, kind],
     )
 
 
@@ -58,7 +59,10 @@ def test_it_hides_them_from_the_author_of_another_course(client, scenario):
     assert client.get(overview_url(scenario)).status_code == 404
     assert client.get(download_url(scenario, "big", "csv")).status_code == 404
     response = client.post(
-        reverse("scorm_export:attendance_mark_reported", args=[scenario["course"].slug, scenario["big"].pk])
+        reverse(
+            "scorm_export:attendance_mark_reported",
+            args=[scenario["course"].slug, scenario["big"].pk],
+        )
     )
     assert response.status_code == 404
     assert not AttendanceReport.objects.exists()
@@ -74,7 +78,9 @@ def test_it_hides_them_from_an_author_who_is_not_staff(client, scenario):
 def test_it_does_not_serve_another_courses_accreditation_under_this_course(client, scenario):
     other = build_other_course_accreditation()
     client.force_login(scenario["author"])
-    url = reverse("scorm_export:attendance_download", args=[scenario["course"].slug, other.pk, "csv"])
+    url = reverse(
+        "scorm_export:attendance_download", args=[scenario["course"].slug, other.pk, "csv"]
+    )
     assert client.get(url).status_code == 404
 
 
@@ -91,7 +97,10 @@ def test_it_counts_reportable_reported_and_blocked_per_register(client, scenario
     big = scenario["big"]
     ids = [c.pk for c in big.course.versions.first().completions.order_by("completed_at")[1:2]]
     AttendanceReport.objects.create(
-        completion_id=ids[0], accreditation=big, reported_at="2026-04-01T10:00:00+02:00", file_name="x.xml"
+        completion_id=ids[0],
+        accreditation=big,
+        reported_at="2026-04-01T10:00:00+02:00",
+        file_name="x.xml",
     )
     client.force_login(scenario["author"])
     response = client.get(overview_url(scenario))
@@ -112,7 +121,9 @@ def test_it_counts_reportable_reported_and_blocked_per_register(client, scenario
 
 
 def test_it_counts_the_overview_in_a_fixed_number_of_queries(scenario, django_assert_num_queries):
-    with django_assert_num_queries(4):  # accreditations, reported pairs, completions, register numbers
+    with django_assert_num_queries(
+        4
+    ):  # accreditations, reported pairs, completions, register numbers
         rows = accreditation_overview(scenario["course"])
     assert sum(r.reportable + r.blocked + r.reported for r in rows) == 3 * 8
 
@@ -137,12 +148,23 @@ def test_it_streams_the_presence_and_blocked_csv_for_a_period(client, scenario):
     query = "?since=2026-03-01&until=2026-03-05"
     response = client.get(download_url(scenario, "big", "csv") + query)
     assert response.streaming
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
     assert [r[2] for r in rows[1:]] == ["Vries", "Bakker"]
     assert "2026-03-01_2026-03-05" in response["Content-Disposition"]
     blocked = client.get(download_url(scenario, "big", "niet-rapporteerbaar") + query)
-    rows = list(csv.reader(io.StringIO(b"".join(blocked.streaming_content).decode("utf-8-sig")), delimiter=";"))
-    assert [(r[2], r[7]) for r in rows[1:]] == [("Jansen", "no_number"), ("Smit", "profession_not_eligible")]
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(blocked.streaming_content).decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    assert [(r[2], r[7]) for r in rows[1:]] == [
+        ("Jansen", "no_number"),
+        ("Smit", "profession_not_eligible"),
+    ]
 
 
 def test_it_serves_the_excel_workbook(client, scenario):
@@ -158,13 +180,17 @@ def test_it_serves_the_excel_workbook(client, scenario):
 def test_it_rejects_an_unknown_kind_and_a_reversed_period(client, scenario):
     client.force_login(scenario["author"])
     assert client.get(download_url(scenario, "big", "pdf")).status_code == 404
-    response = client.get(download_url(scenario, "big", "csv") + "?since=2026-04-01&until=2026-03-01")
+    response = client.get(
+        download_url(scenario, "big", "csv") + "?since=2026-04-01&until=2026-03-01"
+    )
     assert response.status_code == 302
 
 
 def test_it_marks_the_periods_reportable_rows_as_reported(client, scenario):
     client.force_login(scenario["author"])
-    url = reverse("scorm_export:attendance_mark_reported", args=[scenario["course"].slug, scenario["big"].pk])
+    url = reverse(
+        "scorm_export:attendance_mark_reported", args=[scenario["course"].slug, scenario["big"].pk]
+    )
     response = client.post(url, {"since": "2026-03-01", "until": "2026-03-31"}, follow=True)
     assert "2 deelnemers gemarkeerd als gerapporteerd aan BIG-register" in response.content.decode()
     reports = AttendanceReport.objects.filter(accreditation=scenario["big"])
@@ -185,14 +211,19 @@ def test_it_renders_the_warning_partial_for_the_learner_on_the_course_page(scena
     assert "Je punten kunnen niet worden geregistreerd zonder geldig BIG-nummer." in html
     assert 'role="status"' in html and "<h2" in html
     request.user = scenario["author"]  # staff without profession
-    assert "zonder beroep" in Template("{% load registers_tags %}{% registration_warnings course %}").render(
-        Context({"request": request, "course": scenario["course"]})
-    )
+    assert "zonder beroep" in Template(
+        "{% load registers_tags %}{% registration_warnings course %}"
+    ).render(Context({"request": request, "course": scenario["course"]}))
 
 
 def test_it_renders_nothing_when_all_is_in_order(scenario):
     request = RequestFactory().get("/")
-    request.user = scenario["big"].course.versions.first().completions.order_by("completed_at")[1].enrollment.user
+    request.user = (
+        scenario["big"]
+        .course.versions.first()
+        .completions.order_by("completed_at")[1]
+        .enrollment.user
+    )
     html = Template("{% load registers_tags %}{% registration_warnings course %}").render(
         Context({"request": request, "course": scenario["course"]})
     )
@@ -206,39 +237,80 @@ def test_it_exports_pe_xml_with_a_blocked_side_file_and_marks_reported(scenario,
     out = tmp_path / "big.xml"
     stdout = io.StringIO()
     call_command(
-        "export_attendance", "--course", "verschil-de-norm", "--register", "big", "--format", "pe-xml",
-        "-o", str(out), "--mark-reported", stdout=stdout,
+        "export_attendance",
+        "--course",
+        "verschil-de-norm",
+        "--register",
+        "big",
+        "--format",
+        "pe-xml",
+        "-o",
+        str(out),
+        "--mark-reported",
+        stdout=stdout,
     )
     expected = etree.parse(str(FIXTURES / "registers_big_pe_online.xml")).getroot()
     assert [e.text for e in etree.parse(str(out)).iter("externalPersonID")] == [
         e.text for e in expected.iter("externalPersonID")
     ]
     blocked = (tmp_path / "big-niet-rapporteerbaar.csv").read_text("utf-8-sig")
-    assert blocked.replace("\r\n", "\n") == (FIXTURES / "registers_big_niet_rapporteerbaar.csv").read_text(
-        "utf-8"
-    ).replace("\r\n", "\n")
+    assert blocked.replace("\r\n", "\n") == (
+        FIXTURES / "registers_big_niet_rapporteerbaar.csv"
+    ).read_text("utf-8").replace("\r\n", "\n")
     assert "2 reportable" in stdout.getvalue() and "6 not reportable" in stdout.getvalue()
-    assert AttendanceReport.objects.filter(accreditation=scenario["big"], file_name="big.xml").count() == 2
+    assert (
+        AttendanceReport.objects.filter(accreditation=scenario["big"], file_name="big.xml").count()
+        == 2
+    )
     # A second run finds nothing new to report, and says so.
     call_command(
-        "export_attendance", "--course", "verschil-de-norm", "--register", "big", "--format", "csv",
-        "-o", str(tmp_path / "again.csv"), stdout=(stdout := io.StringIO()),
+        "export_attendance",
+        "--course",
+        "verschil-de-norm",
+        "--register",
+        "big",
+        "--format",
+        "csv",
+        "-o",
+        str(tmp_path / "again.csv"),
+        stdout=(stdout := io.StringIO()),
     )
     assert "0 reportable" in stdout.getvalue()
 
 
 def test_it_exports_the_presence_csv_and_xlsx(scenario, tmp_path):
     call_command(
-        "export_attendance", "--course", "verschil-de-norm", "--register", "vvn", "--edition", "45324",
-        "--since", "2026-01-01", "--until", "2026-12-31", "--format", "csv", "-o", str(tmp_path / "v.csv"),
+        "export_attendance",
+        "--course",
+        "verschil-de-norm",
+        "--register",
+        "vvn",
+        "--edition",
+        "45324",
+        "--since",
+        "2026-01-01",
+        "--until",
+        "2026-12-31",
+        "--format",
+        "csv",
+        "-o",
+        str(tmp_path / "v.csv"),
         stdout=io.StringIO(),
     )
     assert (tmp_path / "v.csv").read_text("utf-8-sig").replace("\r\n", "\n") == (
         FIXTURES / "registers_vvn_presentielijst.csv"
     ).read_text("utf-8").replace("\r\n", "\n")
     call_command(
-        "export_attendance", "--course", "verschil-de-norm", "--register", "kabiz", "--format", "xlsx",
-        "-o", str(tmp_path / "k.xlsx"), stdout=io.StringIO(),
+        "export_attendance",
+        "--course",
+        "verschil-de-norm",
+        "--register",
+        "kabiz",
+        "--format",
+        "xlsx",
+        "-o",
+        str(tmp_path / "k.xlsx"),
+        stdout=io.StringIO(),
     )
     from openpyxl import load_workbook
 
@@ -252,8 +324,19 @@ def test_it_exports_the_presence_csv_and_xlsx(scenario, tmp_path):
         (["--course", "bestaat-niet", "--register", "big"], "No course"),
         (["--course", "verschil-de-norm", "--register", "poh_ggz"], "no accreditation"),
         (["--course", "verschil-de-norm", "--register", "other"], "--register-name"),
-        (["--course", "verschil-de-norm", "--register", "big", "--since", "2026-02-01", "--until", "2026-01-01"],
-         "after"),
+        (
+            [
+                "--course",
+                "verschil-de-norm",
+                "--register",
+                "big",
+                "--since",
+                "2026-02-01",
+                "--until",
+                "2026-01-01",
+            ],
+            "after",
+        ),
     ],
 )
 def test_it_explains_bad_command_arguments(scenario, tmp_path, args, message):

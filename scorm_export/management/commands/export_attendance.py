@@ -120,8 +120,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{blocked_path}: {blocked} not reportable")
         if opts["fmt"] == "pe-xml" and reportable > PE_ONLINE_MAX_ATTENDANCES_PER_CALL:
             self.stdout.write(
-                f"Note: the PE-online webservice takes at most {PE_ONLINE_MAX_ATTENDANCES_PER_CALL} "
-                "attendances per call; split the file when sending it."
+                "Note: the PE-online webservice takes at most "
+                f"{PE_ONLINE_MAX_ATTENDANCES_PER_CALL} attendances per call; "
+                "split the file when sending it."
             )
         if opts["mark_reported"]:
             created = record_attendance_reported(accreditation, exported_ids, output.name)
