@@ -258,8 +258,10 @@ def pe_online_xml_chunks(
     <Settings> carries userID (setting PE_ONLINE_USER_ID), userRole EDU and the accreditation's
     orgID; userKey is left empty on purpose — a secret never goes into a downloadable file, the
     sender fills it in. One <Attendance> per completion: PECourseID, externalPersonID (the
-    11-digit register number), PEModuleID when set, endDate (completion moment), PEEditionID
-    when set. Blocked rows are not written here; use `split_blocked` to route them elsewhere.
+    11-digit register number), then for e-learning PEModuleID (when set) and endDate (the
+    completion moment), or for a course with editions PEEditionID — PE-online rejects an
+    e-learning row with an edition and an edition row with an endDate. Blocked rows are not
+    written here; use `split_blocked` to route them elsewhere.
     """
     buffer = io.BytesIO()
     xml = XMLGenerator(buffer, encoding="utf-8", short_empty_elements=True)
@@ -294,16 +296,18 @@ def pe_online_xml_chunks(
         element(name, value, "\n    ")
     xml.ignorableWhitespace("\n  ")
     xml.endElement("Settings")
+    elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
     pending = 0
     for row in only_reportable(rows):
         xml.ignorableWhitespace("\n  ")
         xml.startElement("Attendance", {})
         element("PECourseID", accreditation.pe_course_id, "\n    ")
         element("externalPersonID", row.result.register_number, "\n    ")
-        if accreditation.pe_module_id:
-            element("PEModuleID", accreditation.pe_module_id, "\n    ")
-        element("endDate", pe_end_date(row.completed_at), "\n    ")
-        if accreditation.pe_edition_id:
+        if elearning:
+            if accreditation.pe_module_id:
+                element("PEModuleID", accreditation.pe_module_id, "\n    ")
+            element("endDate", pe_end_date(row.completed_at), "\n    ")
+        else:
             element("PEEditionID", accreditation.pe_edition_id, "\n    ")
         xml.ignorableWhitespace("\n  ")
         xml.endElement("Attendance")

@@ -44,6 +44,13 @@ class CourseAccreditation(models.Model):
 
     Register = RegisterNumber.Register
 
+    class PeCourseType(models.TextChoices):
+        # PE-online rejects an edition on an e-learning row and an endDate on a row of a course
+        # with editions (error list of the webservice documentation), so the type decides which
+        # of the two each <Attendance> carries.
+        ELEARNING = "elearning", _("E-learning (PE-online type 2): einddatum per deelnemer")
+        EDITIONS = "editions", _("Cursus met uitvoeringen (PE-online type 1/4): uitvoering-ID")
+
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="accreditations")
     register = models.CharField(_("register"), max_length=16, choices=Register.choices)
     register_name = models.CharField(
@@ -58,20 +65,26 @@ class CourseAccreditation(models.Model):
         blank=True,
         help_text=_("Bijvoorbeeld 19 voor KNMG/GAIA. Eén bestand per organisatie."),
     )
+    pe_course_type = models.CharField(
+        _("soort cursus in PE-online"),
+        max_length=16,
+        choices=PeCourseType.choices,
+        default=PeCourseType.ELEARNING,
+    )
     pe_course_id = models.CharField(_("PE-online cursus-ID"), max_length=20, validators=[_pe_id])
     pe_edition_id = models.CharField(
         _("PE-online uitvoering-ID"),
         max_length=20,
         blank=True,
         validators=[_pe_id],
-        help_text=_("Leeg laten voor e-learning zonder uitvoeringen."),
+        help_text=_("Alleen bij een cursus met uitvoeringen; leeg bij e-learning."),
     )
     pe_module_id = models.CharField(
         _("PE-online module-ID"),
         max_length=20,
         blank=True,
         validators=[_pe_id],
-        help_text=_("Alleen als de cursus in PE-online uit meerdere modules bestaat."),
+        help_text=_("Alleen als de e-learning in PE-online uit meerdere modules bestaat."),
     )
     points = models.DecimalField(
         _("accreditatiepunten"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
@@ -109,6 +122,11 @@ class CourseAccreditation(models.Model):
                 name="scorm_export_accreditation_points_positive",
             ),
             models.CheckConstraint(
+                condition=(Q(pe_course_type="elearning") & Q(pe_edition_id=""))
+                | (Q(pe_course_type="editions") & ~Q(pe_edition_id="")),
+                name="scorm_export_accreditation_edition_matches_type",
+            ),
+            models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
                 name="scorm_export_accreditation_valid_period",
             ),
@@ -125,6 +143,18 @@ class CourseAccreditation(models.Model):
             raise ValidationError({"register_name": _("Geef de naam van het register op.")})
         if self.register != self.Register.OTHER:
             self.register_name = ""
+        errors = {}
+        if self.pe_course_type == self.PeCourseType.EDITIONS:
+            if not self.pe_edition_id:
+                errors["pe_edition_id"] = _(
+                    "Een cursus met uitvoeringen heeft een uitvoering-ID nodig."
+                )
+            if self.pe_module_id:
+                errors["pe_module_id"] = _("Modules horen alleen bij e-learning.")
+        elif self.pe_edition_id:
+            errors["pe_edition_id"] = _("PE-online weigert een uitvoering bij e-learning.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def register_label(self) -> str:

@@ -70,9 +70,10 @@ def accredit(course, register, **fields) -> CourseAccreditation:
 def build_export_scenario():
     """The course and learners behind the fixture files in tests/scorm_export/fixtures/.
 
-    One course (pass mark 60 %, three questions) accredited by BIG (2 points, orgID 19), V&VN
-    (1.5 points, edition 45324, module 1000, first attempt only) and KABIZ. Eight learners, one
-    per outcome; see the fixture files for what each register receives.
+    One course (pass mark 60 %, three questions) accredited by BIG (2 points, orgID 19, an
+    e-learning), V&VN (1.5 points, a PE-online course with edition 45324, first attempt only)
+    and KABIZ. Eight learners, about one per outcome; the fixture files show what each
+    register receives.
     """
     course = factories.make_course(slug="verschil-de-norm", pass_mark=60)
     big = accredit(course, RegisterNumber.Register.BIG, pe_org_id=19)
@@ -81,8 +82,8 @@ def build_export_scenario():
         RegisterNumber.Register.VVN,
         pe_org_id=52,
         pe_course_id="98765",
+        pe_course_type="editions",
         pe_edition_id="45324",
-        pe_module_id="1000",
         points=Decimal("1.5"),
         first_attempt_only=True,
     )

@@ -81,11 +81,28 @@ def test_it_writes_pe_online_xml_that_matches_the_fixture_and_the_documented_fie
     xmlschema.XMLSchema(str(FIXTURES / "pe_online_attendance.xsd")).validate(io.BytesIO(data))
 
 
-def test_it_writes_edition_and_module_for_a_register_that_has_them(scenario):
+def test_it_writes_the_edition_instead_of_an_end_date_for_a_course_with_editions(scenario):
     vvn = scenario["vvn"]
     data = b"".join(pe_online_xml_chunks(vvn, attendance_rows(vvn)))
     expected = etree.parse(str(FIXTURES / "registers_vvn_pe_online.xml")).getroot()
     assert_same_xml(etree.fromstring(data), expected)
+    assert etree.fromstring(data).find("Attendance/endDate") is None
+    xmlschema.XMLSchema(str(FIXTURES / "pe_online_attendance.xsd")).validate(io.BytesIO(data))
+
+
+def test_it_writes_the_module_of_a_multi_module_elearning(scenario):
+    big = scenario["big"]
+    big.pe_module_id = "1000"
+    big.save(update_fields=["pe_module_id"])
+    data = b"".join(pe_online_xml_chunks(big, attendance_rows(big)))
+    attendance = etree.fromstring(data).find("Attendance")
+    assert [child.tag for child in attendance] == [
+        "PECourseID",
+        "externalPersonID",
+        "PEModuleID",
+        "endDate",
+    ]
+    assert attendance.findtext("PEModuleID") == "1000"
     xmlschema.XMLSchema(str(FIXTURES / "pe_online_attendance.xsd")).validate(io.BytesIO(data))
 
 

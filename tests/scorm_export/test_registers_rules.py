@@ -226,11 +226,11 @@ def test_it_refuses_a_minimum_score_above_100_in_the_database(course):
 
 
 def test_it_allows_one_accreditation_per_register_and_edition(course):
-    accredit(course, Reg.BIG, pe_edition_id="1")
-    accredit(course, Reg.BIG, pe_edition_id="2")
-    accredit(course, Reg.VVN, pe_edition_id="1")
+    accredit(course, Reg.BIG, pe_course_type="editions", pe_edition_id="1")
+    accredit(course, Reg.BIG, pe_course_type="editions", pe_edition_id="2")
+    accredit(course, Reg.VVN, pe_course_type="editions", pe_edition_id="1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        accredit(course, Reg.BIG, pe_edition_id="1")
+        accredit(course, Reg.BIG, pe_course_type="editions", pe_edition_id="1")
     assert CourseAccreditation.objects.filter(course=course).count() == 3
 
 
@@ -247,6 +247,38 @@ def test_it_validates_pe_ids_and_the_other_register_name(course):
     with pytest.raises(ValidationError) as excinfo:
         accreditation.full_clean()
     assert {"pe_course_id", "register_name"} <= set(excinfo.value.message_dict)
+
+
+@pytest.mark.parametrize(
+    ("course_type", "edition", "module", "field"),
+    [
+        ("elearning", "45324", "", "pe_edition_id"),  # PE-online: no editions on e-learning
+        ("editions", "", "", "pe_edition_id"),
+        ("editions", "45324", "1000", "pe_module_id"),  # modules only exist for e-learning
+    ],
+)
+def test_it_keeps_edition_and_module_consistent_with_the_pe_course_type(
+    course, course_type, edition, module, field
+):
+    accreditation = CourseAccreditation(
+        course=course,
+        register=Reg.BIG,
+        pe_course_id="8001",
+        pe_course_type=course_type,
+        pe_edition_id=edition,
+        pe_module_id=module,
+        points=1,
+        study_load_hours=1,
+        valid_from=dt.date(2026, 1, 1),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        accreditation.full_clean()
+    assert field in excinfo.value.message_dict
+
+
+def test_it_refuses_an_edition_on_an_elearning_in_the_database(course):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        accredit(course, Reg.BIG, pe_course_type="elearning", pe_edition_id="45324")
 
 
 # --- Learner warnings --------------------------------------------------------------------------
@@ -270,8 +302,8 @@ def test_it_warns_about_an_invalid_number(course, huisarts):
 def test_it_warns_once_per_register_and_only_for_what_is_missing(course):
     nurse = factories.make_user(first_name="Piet", last_name="Bakker", profession="verpleegkundige")
     add_number(nurse, Reg.BIG, "123456789")
-    accredit(course, Reg.BIG, pe_edition_id="1")
-    accredit(course, Reg.BIG, pe_edition_id="2")
+    accredit(course, Reg.BIG, pe_course_type="editions", pe_edition_id="1")
+    accredit(course, Reg.BIG, pe_course_type="editions", pe_edition_id="2")
     accredit(course, Reg.VVN)
     assert [w.register for w in registration_warnings(nurse, course)] == ["vvn"]
     add_number(nurse, Reg.VVN, "987654321")
