@@ -283,7 +283,7 @@ def pe_online_xml_chunks(
     xml.ignorableWhitespace("\n  ")
     xml.startElement("Settings", {})
     settings_fields = [
-        ("userID", str(getattr(settings, "PE_ONLINE_USER_ID", ""))),
+        ("userID", settings.PE_ONLINE_USER_ID),
         ("userRole", "EDU"),
         ("userKey", ""),
         ("orgID", "" if accreditation.pe_org_id is None else str(accreditation.pe_org_id)),

@@ -343,3 +343,32 @@ def test_it_explains_bad_command_arguments(scenario, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("export_attendance", *args, "--format", "csv", "-o", str(tmp_path / "x.csv"))
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_it_links_to_the_profile_and_escapes_register_names(scenario):
+    from tests.scorm_export.registers_support import accredit
+
+    accredit(
+        scenario["course"],
+        RegisterNumber.Register.OTHER,
+        register_name="<b>NVVS</b>",
+        pe_course_id="1",
+    )
+    person = factories.make_user(first_name="Ilse", last_name="Kok", profession="anders")
+    request = RequestFactory().get("/")
+    request.user = person
+    html = Template(
+        "{% load registers_tags %}{% registration_warnings course profile_url='/profiel/' %}"
+    ).render(Context({"request": request, "course": scenario["course"]}))
+    assert "registratienummer in &lt;b&gt;NVVS&lt;/b&gt;" in html and "<b>NVVS" not in html
+    assert 'href="/profiel/"' in html
+
+
+def test_it_offers_accreditations_in_the_admin(client, scenario):
+    admin = factories.make_user(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.get(reverse("admin:scorm_export_courseaccreditation_changelist"))
+    assert response.status_code == 200 and "98765" in response.content.decode()
+    response = client.get(reverse("admin:scorm_export_attendancereport_changelist"))
+    assert response.status_code == 200
+    assert client.get(reverse("admin:scorm_export_attendancereport_add")).status_code == 403
