@@ -177,6 +177,15 @@ def blocked_record(row: AttendanceRow) -> list[str]:
     ]
 
 
+# Spreadsheet programs run a cell starting with one of these as a formula ("CSV injection");
+# learners type their own names, so such a value gets a leading apostrophe (OWASP advice).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def _csv_chunks(header, records: Iterable[list[str]], rows_per_chunk: int) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
@@ -185,7 +194,7 @@ def _csv_chunks(header, records: Iterable[list[str]], rows_per_chunk: int) -> It
     writer.writerow(header)
     pending = 0
     for record in records:
-        writer.writerow(record)
+        writer.writerow([csv_safe(value) for value in record])
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue().encode("utf-8")
@@ -220,16 +229,24 @@ def write_presence_xlsx(rows: Iterable[AttendanceRow], fileobj) -> tuple[int, in
     Returns (reportable, blocked) row counts.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     presence = workbook.create_sheet("Presentielijst")
     blocked = workbook.create_sheet("Niet rapporteerbaar")
     presence.append(PRESENCE_HEADER)
     blocked.append(BLOCKED_HEADER)
+
+    def text(sheet, value: str) -> WriteOnlyCell:
+        # openpyxl turns any string starting with "=" into a formula; learner text stays text.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+
     counts = [0, 0]
     for row in rows:
         if row.reportable:
-            record: list = presence_record(row)
+            record: list = [text(presence, value) for value in presence_record(row)]
             record[6] = row.completion_date
             record[7] = (
                 int(row.points) if row.points == row.points.to_integral() else float(row.points)
@@ -237,7 +254,7 @@ def write_presence_xlsx(rows: Iterable[AttendanceRow], fileobj) -> tuple[int, in
             presence.append(record)
             counts[0] += 1
         else:
-            record = blocked_record(row)
+            record = [text(blocked, value) for value in blocked_record(row)]
             record[6] = row.completion_date
             blocked.append(record)
             counts[1] += 1

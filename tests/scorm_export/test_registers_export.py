@@ -186,3 +186,16 @@ def test_it_never_writes_the_pe_online_key_into_a_file(scenario, settings):
     data = b"".join(pe_online_xml_chunks(scenario["big"], attendance_rows(scenario["big"])))
     assert b"geheim-123" not in data
     assert etree.fromstring(data).findtext("Settings/userKey") == ""
+
+
+def test_it_keeps_a_learners_formula_like_name_from_running_in_a_spreadsheet(scenario, tmp_path):
+    from courses.models import User
+
+    User.objects.filter(last_name="Vries").update(last_name='=HYPERLINK("http://x.example","klik")')
+    rows = csv_rows(b"".join(presence_csv_chunks(attendance_rows(scenario["big"]))))
+    assert rows[1][2] == '\'=HYPERLINK("http://x.example","klik")'
+    path = tmp_path / "big.xlsx"
+    with path.open("wb") as fh:
+        write_presence_xlsx(attendance_rows(scenario["big"]), fh)
+    cell = load_workbook(path)["Presentielijst"]["C2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x.example","klik")'

@@ -324,5 +324,12 @@ def test_it_tells_a_learner_whose_profession_no_register_takes(course):
     assert "niet geaccrediteerd voor jouw beroep (Praktijkmanager)" in warning.message
 
 
+def test_it_computes_the_warnings_in_two_queries(course, huisarts, django_assert_num_queries):
+    accredit(course, Reg.BIG)
+    accredit(course, Reg.VVN)
+    with django_assert_num_queries(2):  # the course's accreditations, the learner's numbers
+        assert len(registration_warnings(huisarts, course)) == 1
+
+
 def test_it_has_nothing_to_say_about_a_course_without_accreditation(course, huisarts):
     assert registration_warnings(huisarts, course) == []
