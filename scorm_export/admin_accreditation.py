@@ -25,6 +25,7 @@ class CourseAccreditationAdmin(admin.ModelAdmin):
     list_filter = ["register", "first_attempt_only"]
     search_fields = ["course__slug", "pe_course_id", "pe_edition_id", "register_name"]
     raw_id_fields = ["course"]
+    list_select_related = ["course__published_version"]
 
 
 @admin.register(AttendanceReport)
@@ -33,7 +34,12 @@ class AttendanceReportAdmin(admin.ModelAdmin):
 
     list_display = ["completion", "accreditation", "reported_at", "file_name", "reported_by"]
     list_filter = ["accreditation__register"]
-    list_select_related = ["accreditation__course", "completion__enrollment__user", "reported_by"]
+    list_select_related = [
+        "accreditation__course__published_version",
+        "completion__enrollment__user",
+        "completion__enrollment__course__published_version",
+        "reported_by",
+    ]
 
     def has_add_permission(self, request):
         return False
