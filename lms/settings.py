@@ -178,6 +178,10 @@ CACHES = {
     )
 }
 
+# PE-online (GAIA and other quality registers): the provider account written into attendance
+# XML. The account's userKey is deliberately not a setting here: it never goes into a file.
+PE_ONLINE_USER_ID = os.environ.get("PE_ONLINE_USER_ID", "")
+
 # Celery: a broker in production; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
