@@ -240,9 +240,6 @@ def course_detail(request, slug):
             )
             if enrollment and lesson_obj.key == enrollment.last_lesson_key:
                 resume_lesson = lesson_obj
-    # Registers: another part of the site fills this list (e.g. "je BIG-nummer ontbreekt");
-    # the template renders whatever is passed and nothing when it is empty.
-    registration_warnings: list[str] = []
     return render(
         request,
         "courses/course_detail.html",
@@ -258,7 +255,7 @@ def course_detail(request, slug):
             "first_lesson": first_lesson,
             "resume_lesson": resume_lesson,
             "missing_prerequisites": missing_prerequisites(request.user, course),
-            "registration_warnings": registration_warnings,
+            "profile_url": "",
         },
     )
 
@@ -557,6 +554,7 @@ def quiz_detail(request, slug, quiz_key):
             "passed": any(a.passed for a in attempts),
             "lessons_open": len(lessons_open),
             "question_count": quiz.questions.count(),
+            "profile_url": "",
         },
     )
 
