@@ -6,6 +6,7 @@ app_name = "courses"
 urlpatterns = [
     path("", views.catalog, name="catalog"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("begrippen/", views.glossary, name="glossary"),
     path("leerlijn/<slug:slug>/", views.track_detail, name="track_detail"),
     path("cursus/<slug:slug>/", views.course_detail, name="course_detail"),
     path("cursus/<slug:slug>/inschrijven/", views.enroll, name="enroll"),

@@ -26,6 +26,7 @@ from . import services
 from .certificates import build_certificate_pdf, certificate_filename
 from .forms import QuizForm, ReflectionForm, ScenarioChoiceForm
 from .models import (
+    GlossaryTerm,
     Answer,
     Course,
     CourseCompletion,
@@ -110,6 +111,19 @@ def enrollment_or_redirect(request, slug):
 
 
 # --- Catalog and tracks --------------------------------------------------------------------------
+
+
+def glossary(request):
+    """The glossary of terms; `?cursus=<slug>` narrows it to the terms one course uses."""
+    terms = GlossaryTerm.objects.order_by("term")
+    course = None
+    slug = request.GET.get("cursus", "")
+    if slug:
+        course = Course.objects.for_catalog().filter(slug=slug).first()
+        if course is None:
+            raise Http404
+        terms = terms.filter(courses=course)
+    return render(request, "courses/glossary.html", {"terms": terms, "course": course})
 
 
 def catalog(request):

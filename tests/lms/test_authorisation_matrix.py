@@ -20,6 +20,7 @@ PUBLIC = {
 }
 # Namespaces and names only course authors and staff may open.
 AUTHOR_NAMESPACES = {"authoring"}
+AUTHOR_PREFIXES = ("scorm_export:attendance_",)
 STAFF_ONLY = {"admin"}
 # Token-authenticated API for accreditation bodies: 401 without a token.
 API_PREFIX = "scorm_export:api_"
@@ -51,7 +52,7 @@ def world():
         "kwargs": {
             "slug": course.slug, "lesson_key": lesson.key, "code": "no-such-code",
             "uidb64": "x", "token": "x", "key": lesson.key, "block_key": "b0",
-            "quiz_key": enrollment.version.final_test.key, "phase": "pre",
+            "quiz_key": enrollment.version.final_test.key, "phase": "pre", "kind": "csv",
         },
         "ids": {"version": enrollment.version.pk, "lesson": lesson.pk},
     }
@@ -75,7 +76,7 @@ def classify(name):
         return "public"
     if name.startswith(API_PREFIX):
         return "api"
-    if namespace in AUTHOR_NAMESPACES:
+    if namespace in AUTHOR_NAMESPACES or name.startswith(AUTHOR_PREFIXES):
         return "author"
     return "learner"
 
