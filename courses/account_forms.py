@@ -94,8 +94,12 @@ def login_limiters():
     """The per-e-mail and per-address failure counters, kept in Django's default cache."""
     window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
     return (
-        FailureLimiter(cache, settings.LOGIN_RATE_LIMIT_ATTEMPTS, window, prefix="login-fail-email"),
-        FailureLimiter(cache, settings.LOGIN_RATE_LIMIT_IP_ATTEMPTS, window, prefix="login-fail-ip"),
+        FailureLimiter(
+            cache, settings.LOGIN_RATE_LIMIT_ATTEMPTS, window, prefix="login-fail-email"
+        ),
+        FailureLimiter(
+            cache, settings.LOGIN_RATE_LIMIT_IP_ATTEMPTS, window, prefix="login-fail-ip"
+        ),
     )
 
 
@@ -108,9 +112,13 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("Dit e-mailadres en wachtwoord horen niet bij elkaar. Let op hoofdletters."),
+        "invalid_login": _(
+            "Dit e-mailadres en wachtwoord horen niet bij elkaar. Let op hoofdletters."
+        ),
         "inactive": _("Dit account is niet actief."),
-        "rate_limited": _("Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw."),
+        "rate_limited": _(
+            "Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -123,14 +131,18 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
         email = (self.cleaned_data.get("username") or "").strip().lower()
         meta = self.request.META if self.request is not None else {}
         address = client_address(
-            meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), settings.TRUSTED_PROXY_COUNT
+            meta.get("REMOTE_ADDR", ""),
+            meta.get("HTTP_X_FORWARDED_FOR", ""),
+            settings.TRUSTED_PROXY_COUNT,
         )
         return email, address
 
     def clean(self):
         email, address = self._rate_keys()
         email_limiter, ip_limiter = login_limiters()
-        wait = max(email_limiter.retry_after(email) if email else 0, ip_limiter.retry_after(address))
+        wait = max(
+            email_limiter.retry_after(email) if email else 0, ip_limiter.retry_after(address)
+        )
         if wait:
             raise ValidationError(
                 self.error_messages["rate_limited"],
@@ -185,14 +197,18 @@ class RegisterNumberForm(forms.ModelForm):
         # The inline formset leaves the user out of Django's constraint check, so check the
         # learner's stored numbers here (after clean() has normalised register_name).
         instance = self.instance
-        if instance.user_id and instance.register and (
-            RegisterNumber.objects.filter(
-                user_id=instance.user_id,
-                register=instance.register,
-                register_name__iexact=instance.register_name.strip(),
+        if (
+            instance.user_id
+            and instance.register
+            and (
+                RegisterNumber.objects.filter(
+                    user_id=instance.user_id,
+                    register=instance.register,
+                    register_name__iexact=instance.register_name.strip(),
+                )
+                .exclude(pk=instance.pk)
+                .exists()
             )
-            .exclude(pk=instance.pk)
-            .exists()
         ):
             self.add_error(None, DUPLICATE_REGISTER)
 
@@ -204,7 +220,10 @@ class BaseRegisterNumberFormSet(forms.BaseInlineFormSet):
         for form in self.forms:
             if not form.is_valid() or not form.has_changed() or self._should_delete_form(form):
                 continue
-            key = (form.cleaned_data.get("register"), (form.instance.register_name or "").strip().lower())
+            key = (
+                form.cleaned_data.get("register"),
+                (form.instance.register_name or "").strip().lower(),
+            )
             if key in seen:
                 form.add_error(None, DUPLICATE_REGISTER)
             seen.add(key)

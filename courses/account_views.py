@@ -5,7 +5,8 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, views as auth_views
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -76,13 +77,19 @@ def profile(request):
     return render(
         request,
         "courses/account/profile.html",
-        {"form": form, "formset": formset, "register_numbers": user.register_numbers.order_by("register")},
+        {
+            "form": form,
+            "formset": formset,
+            "register_numbers": user.register_numbers.order_by("register"),
+        },
     )
 
 
 @login_required
 def privacy_page(request):
-    return render(request, "courses/account/privacy.html", {"delete_form": DeleteAccountForm(request.user)})
+    return render(
+        request, "courses/account/privacy.html", {"delete_form": DeleteAccountForm(request.user)}
+    )
 
 
 @login_required

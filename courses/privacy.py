@@ -49,11 +49,15 @@ def export_learner_data(user: User) -> dict:
             "lesson_progress",
             Prefetch(
                 "scenario_decisions",
-                queryset=ScenarioDecision.objects.select_related("choice__step__scenario").order_by("decided_at"),
+                queryset=ScenarioDecision.objects.select_related("choice__step__scenario").order_by(
+                    "decided_at"
+                ),
             ),
             Prefetch(
                 "attempts",
-                queryset=QuizAttempt.objects.select_related("quiz").order_by("quiz_id", "phase", "number"),
+                queryset=QuizAttempt.objects.select_related("quiz").order_by(
+                    "quiz_id", "phase", "number"
+                ),
             ),
             Prefetch(
                 "attempts__answers",
@@ -62,7 +66,9 @@ def export_learner_data(user: User) -> dict:
         )
         .order_by("enrolled_at")
     )
-    completions = {c.enrollment_id: c for c in CourseCompletion.objects.filter(enrollment__user=user)}
+    completions = {
+        c.enrollment_id: c for c in CourseCompletion.objects.filter(enrollment__user=user)
+    }
     reflections = Reflection.objects.filter(user=user).select_related(
         "block__lesson__module__version__course"
     )

@@ -47,9 +47,7 @@ def profile_data(user, registers=(), initial=0, **overrides):
 
 
 def login(client, email, password, ip="198.51.100.10"):
-    return client.post(
-        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
 
 
 # --- sign-up -------------------------------------------------------------------------------------
@@ -59,7 +57,12 @@ def test_it_signs_up_logs_in_and_asks_for_register_numbers(client):
     response = client.post(reverse("signup"), signup_data())
     assert response.status_code == 302 and response["Location"] == reverse("profile")
     user = User.objects.get(email="Nieuw@example.org")
-    assert (user.first_name, user.initials, user.surname_prefix, user.last_name) == ("Robin", "R.J.", "van", "Dijk")
+    assert (user.first_name, user.initials, user.surname_prefix, user.last_name) == (
+        "Robin",
+        "R.J.",
+        "van",
+        "Dijk",
+    )
     assert user.profession == User.Profession.POH_GGZ
     assert user.check_password(NEW_PASSWORD)
     page = client.get(reverse("profile"))
@@ -85,13 +88,15 @@ def test_it_refuses_a_taken_email_address_in_dutch(client, learner):
 def test_it_refuses_different_or_weak_passwords(client):
     response = client.post(reverse("signup"), signup_data(password2="iets-anders-12345"))
     assert "De twee wachtwoorden zijn niet gelijk." in response.content.decode()
-    response = client.post(reverse("signup"), signup_data(password1="12345678", password2="12345678"))
+    response = client.post(
+        reverse("signup"), signup_data(password1="12345678", password2="12345678")
+    )
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.content.decode()
     assert not User.objects.exists()
 
 
-# --- login and rate limiting ----------------------------------------------------------------------
+# --- login and rate limiting ---
 
 
 def test_it_logs_in_with_the_email_address(client, learner):
@@ -136,7 +141,9 @@ def test_it_locks_a_client_address_that_tries_many_accounts(client, learner, set
     response = login(client, "learner@example.org", factories.PASSWORD, ip="192.0.2.50")
     assert LOCK_MESSAGE in response.content.decode()
     # Another address is not affected.
-    assert login(client, "learner@example.org", factories.PASSWORD, ip="192.0.2.51").status_code == 302
+    assert (
+        login(client, "learner@example.org", factories.PASSWORD, ip="192.0.2.51").status_code == 302
+    )
 
 
 def test_it_forgets_failures_after_a_successful_login(client, learner, settings):
@@ -157,7 +164,7 @@ def test_it_logs_out_with_a_post(client, learner):
     assert client.get(reverse("profile")).status_code == 302
 
 
-# --- profile and register numbers ------------------------------------------------------------------
+# --- profile and register numbers ---
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client):
@@ -169,8 +176,15 @@ def test_it_edits_name_and_profession(client, learner):
     client.force_login(learner)
     response = client.post(
         reverse("profile"),
-        profile_data(learner, **{"profile-first_name": "Sam", "profile-surname_prefix": "de",
-                                 "profile-last_name": "Vries", "profile-profession": "doktersassistent"}),
+        profile_data(
+            learner,
+            **{
+                "profile-first_name": "Sam",
+                "profile-surname_prefix": "de",
+                "profile-last_name": "Vries",
+                "profile-profession": "doktersassistent",
+            },
+        ),
     )
     assert response.status_code == 302
     learner.refresh_from_db()
@@ -194,7 +208,9 @@ def test_it_saves_nothing_when_a_register_number_is_wrong(client, learner):
     client.force_login(learner)
     response = client.post(
         reverse("profile"),
-        profile_data(learner, [{"register": "kabiz", "number": "12345"}], **{"profile-first_name": "Anders"}),
+        profile_data(
+            learner, [{"register": "kabiz", "number": "12345"}], **{"profile-first_name": "Anders"}
+        ),
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -207,7 +223,9 @@ def test_it_saves_nothing_when_a_register_number_is_wrong(client, learner):
 
 def test_it_needs_a_name_for_another_register(client, learner):
     client.force_login(learner)
-    response = client.post(reverse("profile"), profile_data(learner, [{"register": "other", "number": "A-77"}]))
+    response = client.post(
+        reverse("profile"), profile_data(learner, [{"register": "other", "number": "A-77"}])
+    )
     assert "Geef de naam van het register op." in response.content.decode()
     response = client.post(
         reverse("profile"),
@@ -225,8 +243,10 @@ def test_it_refuses_the_same_register_twice(client, learner):
     assert not RegisterNumber.objects.exists()
 
     existing = RegisterNumber.objects.create(user=learner, register="big", number="00123456789")
-    rows = [{"id": str(existing.pk), "register": "big", "number": "00123456789"},
-            {"register": "big", "number": "987654321"}]
+    rows = [
+        {"id": str(existing.pk), "register": "big", "number": "00123456789"},
+        {"register": "big", "number": "987654321"},
+    ]
     response = client.post(reverse("profile"), profile_data(learner, rows, initial=1))
     assert "Dit register staat er al in." in response.content.decode()
     assert RegisterNumber.objects.count() == 1
@@ -236,7 +256,9 @@ def test_it_removes_a_register_number(client, learner):
     existing = RegisterNumber.objects.create(user=learner, register="vvn", number="01234567890")
     client.force_login(learner)
     rows = [{"id": str(existing.pk), "register": "vvn", "number": "01234567890", "DELETE": "on"}]
-    assert client.post(reverse("profile"), profile_data(learner, rows, initial=1)).status_code == 302
+    assert (
+        client.post(reverse("profile"), profile_data(learner, rows, initial=1)).status_code == 302
+    )
     assert not RegisterNumber.objects.exists()
 
 
@@ -251,7 +273,9 @@ def test_it_cannot_touch_someone_elses_register_number(client, learner, outsider
     assert not RegisterNumber.objects.filter(user=learner).exists()
 
 
-def test_it_renders_the_profile_page_in_a_fixed_number_of_queries(client, learner, django_assert_num_queries):
+def test_it_renders_the_profile_page_in_a_fixed_number_of_queries(
+    client, learner, django_assert_num_queries
+):
     for register in ("big", "vvn", "kabiz"):
         RegisterNumber.objects.create(user=learner, register=register, number="01234567890")
     client.force_login(learner)
@@ -261,7 +285,7 @@ def test_it_renders_the_profile_page_in_a_fixed_number_of_queries(client, learne
     assert response.content.decode().count("01234567890") >= 3
 
 
-# --- password change ---------------------------------------------------------------------------------
+# --- password change ---
 
 
 def test_it_changes_the_password(client, learner):
@@ -273,7 +297,11 @@ def test_it_changes_the_password(client, learner):
     assert response.status_code == 200
     response = client.post(
         reverse("password_change"),
-        {"old_password": factories.PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
     )
     assert response["Location"] == reverse("password_change_done")
     learner.refresh_from_db()
