@@ -47,7 +47,9 @@ def build_history(user, course, reflection_text, complete=True):
     if complete:
         for lesson in lessons:
             services.complete_lesson(enrollment, lesson)
-        services.submit_attempt(services.start_attempt(enrollment, final).pk, correct_answers(final), user)
+        services.submit_attempt(
+            services.start_attempt(enrollment, final).pk, correct_answers(final), user
+        )
     else:
         services.submit_attempt(services.start_attempt(enrollment, final).pk, {}, user)
     # Fresh, because the services cached "no completion yet" on this instance.
@@ -78,8 +80,12 @@ def test_it_exports_the_learners_own_data(learner, history):
     assert data["profile"]["email"] == "learner@example.org"
     assert data["profile"]["profession"] == "huisarts"
     assert data["register_numbers"] == [
-        {"register": "big", "register_name": "", "number": "00123456789",
-         "created_at": data["register_numbers"][0]["created_at"]}
+        {
+            "register": "big",
+            "register_name": "",
+            "number": "00123456789",
+            "created_at": data["register_numbers"][0]["created_at"],
+        }
     ]
     by_course = {e["course"]: e for e in data["enrollments"]}
     assert set(by_course) == {"rijk", "basis"}
@@ -116,7 +122,9 @@ def test_it_downloads_the_export_as_a_json_file(client, learner, history):
     client.force_login(learner)
     response = client.get(reverse("privacy_download"))
     assert response["Content-Type"].startswith("application/json")
-    assert response["Content-Disposition"].startswith('attachment; filename="spreekkamer-mijn-gegevens-')
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="spreekkamer-mijn-gegevens-'
+    )
     data = json.loads(response.content)
     assert data["profile"]["email"] == "learner@example.org"
     assert data["reflections"][0]["text"] == SECRET_REFLECTION
@@ -127,7 +135,9 @@ def user_foreign_keys():
     found = []
     for model in apps.get_models():
         for field in model._meta.get_fields():
-            if isinstance(field, models.ForeignKey | models.OneToOneField) and field.related_model in (
+            if isinstance(
+                field, models.ForeignKey | models.OneToOneField
+            ) and field.related_model in (
                 User,
                 Enrollment,
             ):
@@ -141,16 +151,22 @@ KEPT = {(Enrollment, "user"), (CourseCompletion, "enrollment")}
 
 def test_it_deletes_every_piece_of_personal_data_but_keeps_completions(learner, history):
     learner.groups.create(name="redactie")
-    course_role = CourseRole.objects.create(course=history.course, user=learner, role=CourseRole.Role.AUTHOR)
+    course_role = CourseRole.objects.create(
+        course=history.course, user=learner, role=CourseRole.Role.AUTHOR
+    )
     completion = history.completion
     user = privacy.delete_learner_account(learner)
 
     assert user.pk == learner.pk
     assert user.email.endswith("@verwijderd.invalid") and user.username == user.email
     assert "learner" not in user.email
-    assert (user.first_name, user.last_name, user.initials, user.surname_prefix, user.profession) == (
-        "", "", "", "", ""
-    )
+    assert (
+        user.first_name,
+        user.last_name,
+        user.initials,
+        user.surname_prefix,
+        user.profession,
+    ) == ("", "", "", "", "")
     assert not user.is_active and not user.has_usable_password() and user.last_login is None
     assert not user.groups.exists()
     assert not CourseRole.objects.filter(pk=course_role.pk).exists()
@@ -162,12 +178,17 @@ def test_it_deletes_every_piece_of_personal_data_but_keeps_completions(learner, 
         rows = model._default_manager.filter(**{lookup: target})
         if (model, field.name) in KEPT:
             continue
-        assert not rows.exists(), f"{model.__name__}.{field.name} still holds data of the deleted user"
+        assert not rows.exists(), (
+            f"{model.__name__}.{field.name} still holds data of the deleted user"
+        )
 
     assert list(Enrollment.objects.filter(user=user)) == [history]
     kept = Enrollment.objects.get(user=user)
     assert kept.last_lesson_key == "" and kept.last_activity_at is None
-    assert CourseCompletion.objects.get(pk=completion.pk).verification_code == completion.verification_code
+    assert (
+        CourseCompletion.objects.get(pk=completion.pk).verification_code
+        == completion.verification_code
+    )
     assert not Reflection.objects.filter(text=SECRET_REFLECTION).exists()
     assert not RegisterNumber.objects.filter(number="00123456789").exists()
 
