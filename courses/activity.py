@@ -149,7 +149,7 @@ def load_plan(course: Course) -> CoursePlan:
 
 
 def answer_data(questions, rng: random.Random, correct: bool) -> dict:
-    """Form data answering every question right (or, with `correct` false, every scored one wrong)."""
+    """Form data answering every question right (or, when not `correct`, every scored one wrong)."""
     data: dict = {}
     for q in questions:
         options = q.options_in_order()

@@ -131,7 +131,7 @@ def test_it_downloads_the_export_as_a_json_file(client, learner, history):
 
 
 def user_foreign_keys():
-    """Every (model, field) in the project that points at a user, directly or through an enrolment."""
+    """Every (model, field) pointing at a user, directly or through an enrolment."""
     found = []
     for model in apps.get_models():
         for field in model._meta.get_fields():
