@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from . import signals
 from .models import (
     Answer,
     CourseCompletion,
@@ -178,13 +179,15 @@ def _export_enrollment(enrollment: Enrollment, completion: CourseCompletion | No
 def delete_learner_account(user: User) -> User:
     """Delete the learner's personal data and pseudonymise what accreditation must keep.
 
-    Deletes register numbers, reflections, course roles, and every enrolment without a completion
+    Sends `account_deleting` first so other apps remove their own data about the user. Deletes
+    register numbers, reflections, course roles, and every enrolment without a completion
     (with its progress, decisions, attempts and answers). For completed enrolments it deletes
     progress, decisions, attempts and answers but keeps the Enrollment and CourseCompletion rows.
     The user row stays (completions point at it) with a random e-mail, no name, no profession,
     no usable password, inactive. Returns the pseudonymised user. All or nothing.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
+    signals.account_deleting.send(sender=User, user=user)
     RegisterNumber.objects.filter(user=user).delete()
     Reflection.objects.filter(user=user).delete()
     CourseRole.objects.filter(user=user).delete()

@@ -6,7 +6,7 @@ from django.contrib.sessions.models import Session
 from django.db import models
 from django.urls import reverse
 
-from courses import privacy, services
+from courses import privacy, services, signals
 from courses.models import (
     Answer,
     CourseCompletion,
@@ -242,3 +242,21 @@ def test_it_deletes_nothing_when_deletion_fails_halfway(learner, history, monkey
     assert RegisterNumber.objects.filter(user=learner).count() == 1
     assert Enrollment.objects.filter(user=learner).count() == 2
     assert Answer.objects.filter(attempt__enrollment__user=learner).count() == 3
+
+
+def test_it_lets_other_apps_remove_their_data_in_the_same_transaction(learner, history):
+    seen = []
+
+    def receiver(sender, user, **kwargs):
+        seen.append(user.email)
+        raise RuntimeError("the xAPI outbox could not be cleaned")
+
+    signals.account_deleting.connect(receiver, dispatch_uid="test-privacy")
+    try:
+        with pytest.raises(RuntimeError):
+            privacy.delete_learner_account(learner)
+    finally:
+        signals.account_deleting.disconnect(dispatch_uid="test-privacy")
+    assert seen == ["learner@example.org"]
+    assert User.objects.get(pk=learner.pk).email == "learner@example.org"
+    assert Reflection.objects.filter(user=learner).exists()
