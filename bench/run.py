@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import http.client
 import importlib
-import io
 import json
 import os
 import platform
@@ -65,6 +64,7 @@ WARMUP_REQUESTS = 3
 
 BENCH_SLUGS = {20: "bench-20-blokken", 100: "bench-100-blokken"}
 FINAL_QUESTIONS = 10
+JSONL_ROWS = 100_000  # the xAPI JSON Lines export is timed on at most this many completions
 
 
 class Skip(Exception):
@@ -108,7 +108,7 @@ def missing_requirement(requires) -> str | None:
     return None
 
 
-# --- Statistics -------------------------------------------------------------------------------------
+# --- Statistics ---
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -294,7 +294,10 @@ def count_queries(func: Callable[[], object]) -> dict:
 
     connection.commit = counting_commit
     try:
-        with connection.execute_wrapper(autocommit_writes), CaptureQueriesContext(connection) as captured:
+        with (
+            connection.execute_wrapper(autocommit_writes),
+            CaptureQueriesContext(connection) as captured,
+        ):
             outcome = func()
     finally:
         del connection.commit
@@ -464,8 +467,9 @@ def timed(func: Callable[[], object]) -> tuple[float, object, dict]:
     ["scorm_export.packaging.builder:Scorm12Builder", "scorm_export.packaging.builder:Cmi5Builder"],
 )
 def bench_package_export(ctx):
-    from courses.models import CourseVersion
     from scorm_export.packaging import builder
+
+    from courses.models import CourseVersion
 
     version = CourseVersion.objects.get(course__slug=BENCH_SLUGS[100], status="published")
     rows = []
@@ -476,9 +480,28 @@ def bench_package_export(ctx):
         try:
             seconds, package, counts = timed(lambda cls=cls: cls(version).build_bytes())
         except builder.PackageError as exc:
-            raise Skip(f"{name}: {exc}") from exc
-        rows.append({"variant": cls.standard or name, "seconds": round(seconds, 3),
-                     "bytes": len(package), **counts})
+            rows.append(
+                {
+                    "variant": cls.standard or name,
+                    "seconds": "–",
+                    "bytes": "–",
+                    "queries": "–",
+                    "commits": "–",
+                    "not_built": str(exc),
+                }
+            )
+            continue
+        rows.append(
+            {
+                "variant": cls.standard or name,
+                "seconds": round(seconds, 3),
+                "bytes": len(package),
+                **counts,
+                "not_built": "",
+            }
+        )
+    if all(row["not_built"] for row in rows):
+        raise Skip("; ".join(row["not_built"] for row in rows))
     return rows
 
 
@@ -510,42 +533,61 @@ class StubLRS(BaseHTTPRequestHandler):
     "xAPI delivery to a loopback LRS, batch sizes 1/10/100",
     "call",
     ["scorm_export.records_services:deliver_statements", "scorm_export.models:StatementOutbox"],
-    note="Statements come from seed_activity learners (written by the real receivers); each batch "
-    "size delivers the same pending rows again (reset to pending between runs).",
+    note="300 statements written by the real receivers while seed_activity learners worked; each "
+    "batch size delivers the same rows again (reset to pending between runs).",
 )
 def bench_xapi_delivery(ctx):
     from django.utils import timezone
-
-    from scorm_export.models import LearningRecordStore, StatementOutbox
     from scorm_export.records_services import deliver_statements
+
+    from courses.activity import seed_activity
+    from scorm_export.models import LearningRecordStore, StatementOutbox
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), StubLRS)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        lrs = LearningRecordStore.objects.create(
-            name="bench", endpoint=f"http://127.0.0.1:{server.server_address[1]}/xapi/", enabled=False
-        )
-        # Copy 300 already written statements to this LRS as pending rows.
-        source = list(StatementOutbox.objects.exclude(lrs=lrs).order_by("id")[:300])
-        if not source:
-            raise Skip("no xAPI statements were written while seeding (no LRS receives the courses)")
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}/xapi/"
+        # Real statements: learners simulated while an LRS receives every course, so the
+        # receivers write the outbox rows (Celery is eager here: they are delivered at once).
+        source = LearningRecordStore.objects.create(name="bench-bron", endpoint=endpoint)
+        seed_activity(15, seed=99, email_prefix="xapi")
+        LearningRecordStore.objects.filter(pk=source.pk).update(enabled=False)
+        statements = list(StatementOutbox.objects.filter(lrs=source).order_by("id")[:300])
+        if not statements:
+            raise Skip("seeding wrote no xAPI statements")
+        # The same statements, pending for a fresh LRS, delivered again for each batch size.
+        lrs = LearningRecordStore.objects.create(name="bench", endpoint=endpoint, enabled=False)
         StatementOutbox.objects.bulk_create(
-            [StatementOutbox(statement_id=s.statement_id, lrs=lrs, verb=s.verb, payload=s.payload)
-             for s in source]
+            [
+                StatementOutbox(
+                    statement_id=s.statement_id, lrs=lrs, verb=s.verb, payload=s.payload
+                )
+                for s in statements
+            ]
         )
         LearningRecordStore.objects.filter(pk=lrs.pk).update(enabled=True)
         rows = []
         for batch_size in (1, 10, 100):
             StatementOutbox.objects.filter(lrs=lrs).update(
-                status=StatementOutbox.Status.PENDING, next_attempt_at=timezone.now(), delivered_at=None
+                status=StatementOutbox.Status.PENDING,
+                next_attempt_at=timezone.now(),
+                delivered_at=None,
             )
             StubLRS.received = 0
-            seconds, report, counts = timed(lambda b=batch_size: deliver_statements(lrs.pk, batch_size=b))
-            rows.append({
-                "variant": f"batch {batch_size}", "statements": report.delivered, "requests": report.requests,
-                "seconds": round(seconds, 3), "statements_per_s": round(report.delivered / seconds, 1),
-                "lrs_received": StubLRS.received, **counts,
-            })
+            seconds, report, counts = timed(
+                lambda b=batch_size: deliver_statements(lrs.pk, batch_size=b)
+            )
+            rows.append(
+                {
+                    "variant": f"batch {batch_size}",
+                    "statements": report.delivered,
+                    "requests": report.requests,
+                    "seconds": round(seconds, 3),
+                    "statements_per_s": round(report.delivered / seconds, 1),
+                    "lrs_received": StubLRS.received,
+                    **counts,
+                }
+            )
         return rows
     finally:
         server.shutdown()
@@ -553,44 +595,108 @@ def bench_xapi_delivery(ctx):
 
 @benchmark(
     "completion_export",
-    "Completion (attendance) export, 1M completions",
+    "Completion export (1M completions unless --completions)",
     "call",
-    ["scorm_export.attendance:attendance_rows", "scorm_export.attendance:presence_csv_chunks",
-     "scorm_export.models:CourseAccreditation"],
-    note="Rows are generated with INSERT … SELECT generate_series; the export streams CSV chunks "
-    "and the bytes are counted, not kept. Peak RSS is the whole bench process's.",
+    [
+        "scorm_export.records_exports:export_lines",
+        "scorm_export.records_exports:completions_for_export",
+    ],
+    note="Rows are generated with INSERT … SELECT generate_series. Each export streams its output "
+    "and the bytes are counted, not kept. Peak RSS growth is the whole bench process's.",
 )
 def bench_completion_export(ctx):
-    from scorm_export.attendance import attendance_rows, presence_csv_chunks
-    from scorm_export.models import CourseAccreditation
+    from scorm_export.records_exports import completions_for_export, export_lines
 
     course, made = make_completions(ctx.completions)
-    accreditation = CourseAccreditation.objects.create(
-        course=course, register="big", pe_course_id="123456", points=2, study_load_hours=2,
-        valid_from=dt.date(2020, 1, 1),
-    )
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    jsonl_rows = min(made, JSONL_ROWS)
+    exports = {
+        "accreditation CSV (records_exports)": (
+            made,
+            lambda: export_lines(completions_for_export(course), "csv"),
+        ),
+        # Building a tincan statement per row is ~5x slower than CSV: a tenth keeps the run bounded.
+        "xAPI JSON Lines (records_exports)": (
+            jsonl_rows,
+            lambda: export_lines(completions_for_export(course)[:jsonl_rows], "xapi-jsonl"),
+        ),
+    }
+    if (
+        missing_requirement(
+            ["scorm_export.attendance:attendance_rows", "scorm_export.models:CourseAccreditation"]
+        )
+        is None
+    ):
+        from scorm_export.attendance import attendance_rows, presence_csv_chunks
 
-    def export():
-        size = 0
-        for chunk in presence_csv_chunks(attendance_rows(accreditation)):
-            size += len(chunk)
-        return size
+        from scorm_export.models import CourseAccreditation
 
-    seconds, size, counts = timed(export)
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return [{
-        "variant": f"{made:,} completions → CSV", "seconds": round(seconds, 3), "bytes": size,
-        "rows_per_s": round(made / seconds), "peak_rss_growth_mb": round((rss_after - rss_before) / 1024, 1),
-        **counts,
-    }]
+        accreditation = CourseAccreditation.objects.create(
+            course=course,
+            register="big",
+            pe_course_id="123456",
+            points=2,
+            study_load_hours=2,
+            valid_from=dt.date(2020, 1, 1),
+        )
+        exports["register presence list CSV (attendance)"] = (
+            made,
+            lambda: presence_csv_chunks(attendance_rows(accreditation)),
+        )
+    rows = []
+    for variant, (count, make_stream) in exports.items():
+
+        def consume(make_stream=make_stream):
+            size = 0
+            for part in make_stream():
+                size += len(part)
+            return size
+
+        with RssSampler() as rss:
+            seconds, size, counts = timed(consume)
+        rows.append(
+            {
+                "variant": variant,
+                "rows": count,
+                "seconds": round(seconds, 2),
+                "rows_per_s": round(count / seconds),
+                "mb_out": round(size / 1e6, 1),
+                "rss_growth_mb": rss.growth_mb,
+                **counts,
+            }
+        )
+    return rows
+
+
+class RssSampler:
+    """Peak growth of this process's resident memory while the block runs (sampled every 50 ms)."""
+
+    def __enter__(self):
+        self.base = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.growth_mb = round((self.peak - self.base) / 1e6, 1)
+
+    def _sample(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self._rss())
+
+    @staticmethod
+    def _rss() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
 
 
 def make_completions(count: int):
     """A published course with `count` learners who completed it, written with set-based SQL."""
     from django.db import connection
 
-    from courses.models import Course, CourseCompletion, Enrollment, User
+    from courses.models import Course, CourseCompletion, Enrollment, RegisterNumber, User
     from tests import factories
 
     course = factories.make_course(slug="bench-export", lessons=1, final_questions=0)
@@ -599,30 +705,76 @@ def make_completions(count: int):
     n = "g"
     expressions = {
         User: {
-            "password": "'!'", "last_login": "NULL", "is_superuser": "false",
+            "password": "'!'",
+            "last_login": "NULL",
+            "is_superuser": "false",
             "username": f"'bench-export-' || {n} || '@example.org'",
             "email": f"'bench-export-' || {n} || '@example.org'",
-            "first_name": f"'Voornaam' || {n}", "last_name": "'Achternaam'", "is_staff": "false",
-            "is_active": "true", "date_joined": "now()", "profession": "'huisarts'",
-            "initials": "'A.B.'", "surname_prefix": "''", "preferred_language": "'nl'",
+            "first_name": f"'Voornaam' || {n}",
+            "last_name": "'Achternaam'",
+            "is_staff": "false",
+            "is_active": "true",
+            "date_joined": "now()",
+            "profession": "'huisarts'",
+            "initials": "'A.B.'",
+            "surname_prefix": "''",
+            "preferred_language": "'nl'",
         },
     }
     with connection.cursor() as cursor:
         _insert_series(cursor, User, count, expressions[User])
-        cursor.execute(f"SELECT min(id) FROM {tables[User]} WHERE email LIKE 'bench-export-%%'")
+        cursor.execute(
+            f"SELECT min(id) FROM {tables[User]} WHERE email LIKE %s",  # noqa: S608 - our table
+            ["bench-export-%"],
+        )
         first_user = cursor.fetchone()[0]
-        _insert_series(cursor, Enrollment, count, {
-            "user_id": f"{first_user} + {n} - 1", "course_id": str(course.pk), "version_id": str(version_id),
-            "registration": "gen_random_uuid()", "enrolled_at": "now() - interval '30 days'",
-            "last_lesson_key": "''", "last_activity_at": "now()", "completed_at": "now()",
-        })
-        cursor.execute(f"SELECT min(id) FROM {tables[Enrollment]} WHERE course_id = %s", [course.pk])
+        _insert_series(
+            cursor,
+            Enrollment,
+            count,
+            {
+                "user_id": f"{first_user} + {n} - 1",
+                "course_id": str(course.pk),
+                "version_id": str(version_id),
+                "registration": "gen_random_uuid()",
+                "enrolled_at": "now() - interval '30 days'",
+                "last_lesson_key": "''",
+                "last_activity_at": "now()",
+                "completed_at": "now()",
+            },
+        )
+        # Every generated learner has a BIG number, so the register export has rows to report.
+        _insert_series(
+            cursor,
+            RegisterNumber,
+            count,
+            {
+                "user_id": f"{first_user} + {n} - 1",
+                "register": "'big'",
+                "register_name": "''",
+                "number": f"lpad({n}::text, 11, '0')",
+                "created_at": "now()",
+            },
+        )
+        cursor.execute(
+            f"SELECT min(id) FROM {tables[Enrollment]} WHERE course_id = %s",  # noqa: S608 - our table
+            [course.pk],
+        )
         first_enrollment = cursor.fetchone()[0]
-        _insert_series(cursor, CourseCompletion, count, {
-            "enrollment_id": f"{first_enrollment} + {n} - 1", "version_id": str(version_id),
-            "completed_at": f"now() - ({n} % 300) * interval '1 hour'", "score": "0.9", "passed": "true",
-            "verification_code": f"'bx' || {n} || substr(md5(random()::text), 1, 8)", "revoked_at": "NULL",
-        })
+        _insert_series(
+            cursor,
+            CourseCompletion,
+            count,
+            {
+                "enrollment_id": f"{first_enrollment} + {n} - 1",
+                "version_id": str(version_id),
+                "completed_at": f"now() - ({n} %% 300) * interval '1 hour'",
+                "score": "0.9",
+                "passed": "true",
+                "verification_code": f"'bx' || {n} || substr(md5(random()::text), 1, 8)",
+                "revoked_at": "NULL",
+            },
+        )
         cursor.execute("ANALYZE")
     return Course.objects.get(pk=course.pk), count
 
@@ -711,9 +863,14 @@ def seed(ctx: Context, learners: int, background: int) -> None:
 
     courses = {}
     for blocks, slug in BENCH_SLUGS.items():
-        course = factories.make_course(slug=slug, lessons=2, blocks_per_lesson=0,
-                                       final_questions=FINAL_QUESTIONS, publish=False,
-                                       title=f"Benchcursus {blocks} blokken")
+        course = factories.make_course(
+            slug=slug,
+            lessons=2,
+            blocks_per_lesson=0,
+            final_questions=FINAL_QUESTIONS,
+            publish=False,
+            title=f"Benchcursus {blocks} blokken",
+        )
         version = course.versions.get()
         lesson = Lesson.objects.get(module__version=version, position=0)
         position = 0
@@ -721,13 +878,19 @@ def seed(ctx: Context, learners: int, background: int) -> None:
             factories.add_every_block_kind(lesson, start=position)
             position += 6
         while position < blocks:
-            RichTextBlock.objects.create(lesson=lesson, position=position, key=f"x{position}",
-                                         html="<p>Extra tekst</p>" * 3)
+            RichTextBlock.objects.create(
+                lesson=lesson, position=position, key=f"x{position}", html="<p>Extra tekst</p>" * 3
+            )
             position += 1
         factories.publish_version(version)
         final = version.final_test
         wrong = {f"q-{q.pk}": str(q.options.get(position=1).pk) for q in final.questions.all()}
-        courses[blocks] = {"slug": slug, "lesson": lesson.key, "final": final.key, "wrong_answers": wrong}
+        courses[blocks] = {
+            "slug": slug,
+            "lesson": lesson.key,
+            "final": final.key,
+            "wrong_answers": wrong,
+        }
     ctx.fixtures["courses"] = courses
 
     if background:
@@ -735,9 +898,17 @@ def seed(ctx: Context, learners: int, background: int) -> None:
 
     password = factories.make_user().password  # one hash, reused: hashing is not what we measure
     users = User.objects.bulk_create(
-        [User(email=f"bench-{i:04d}@example.org", username=f"bench-{i:04d}@example.org",
-              first_name="Bench", last_name=f"Leerling {i}", profession="huisarts", password=password)
-         for i in range(learners + 1)]
+        [
+            User(
+                email=f"bench-{i:04d}@example.org",
+                username=f"bench-{i:04d}@example.org",
+                first_name="Bench",
+                last_name=f"Leerling {i}",
+                profession="huisarts",
+                password=password,
+            )
+            for i in range(learners + 1)
+        ]
     )
     for user in users:
         for course in Course.objects.filter(slug__in=BENCH_SLUGS.values()):
@@ -758,13 +929,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, env: dict, workers: int, threads: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, env: dict, workers: int, threads: int, log_path: Path
+) -> subprocess.Popen:
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "gunicorn", "lms.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-         "--timeout", "60", "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lms.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--timeout",
+            "60",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -809,7 +1002,9 @@ def run_benchmarks(ctx: Context, only: set[str] | None = None) -> list[dict]:
         for result in results:
             if result["kind"] == "http" and result["status"] == "ok":
                 for row in result["rows"]:
-                    row["p50_ratio"] = round(row["p50_ms"] / base["p50_ms"], 2) if base["p50_ms"] else None
+                    row["p50_ratio"] = (
+                        round(row["p50_ms"] / base["p50_ms"], 2) if base["p50_ms"] else None
+                    )
                     row["rps_ratio"] = round(row["rps"] / base["rps"], 3) if base["rps"] else None
     return results
 
@@ -818,12 +1013,14 @@ def markdown(report: dict) -> str:
     lines = [
         "# Spreekkamer benchmark",
         "",
-        f"Run {report['started_at']} on {report['machine']}; gunicorn {report['server']} on loopback; "
-        f"PostgreSQL database `{report['database']}`. HTTP: {report['bounds']}. Ratios are to the bare "
-        "1-query view (p50 latency ×, throughput ×). Queries and commits are counted in-process for "
-        "the same request (session and user lookups included).",
+        f"Run {report['started_at']} on {report['machine']}; "
+        f"gunicorn {report['server']} on loopback; PostgreSQL database `{report['database']}`. "
+        f"HTTP: {report['bounds']}. Ratios are to the bare 1-query view (p50 latency ×, "
+        "throughput ×). Queries and commits are counted in-process for the same request "
+        "(session and user lookups included).",
         "",
-        "| benchmark | req | err | rps | p50 ms | p95 ms | p50 × base | rps × base | queries | commits |",
+        "| benchmark | req | err | rps | p50 ms | p95 ms | p50 × base | rps × base "
+        "| queries | commits |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     calls, skipped = [], []
@@ -836,8 +1033,9 @@ def markdown(report: dict) -> str:
             continue
         for row in r["rows"]:
             lines.append(
-                f"| {r['title']} | {row['requests']} | {row['errors']} | {row['rps']} | {row['p50_ms']} | "
-                f"{row['p95_ms']} | {row.get('p50_ratio', '–')} | {row.get('rps_ratio', '–')} | "
+                f"| {r['title']} | {row['requests']} | {row['errors']} | {row['rps']} | "
+                f"{row['p50_ms']} | {row['p95_ms']} | {row.get('p50_ratio', '–')} | "
+                f"{row.get('rps_ratio', '–')} | "
                 f"{row['queries']} | {row['commits']} |"
             )
     for r in calls:
@@ -846,14 +1044,20 @@ def markdown(report: dict) -> str:
         lines.append("| variant | " + " | ".join(keys) + " |")
         lines.append("| --- |" + " ---: |" * len(keys))
         for row in r["rows"]:
-            lines.append(f"| {row.get('variant', '')} | " + " | ".join(str(row[k]) for k in keys) + " |")
+            lines.append(
+                f"| {row.get('variant', '')} | " + " | ".join(str(row[k]) for k in keys) + " |"
+            )
     notes = [r for r in report["results"] if r.get("note") and r["status"] == "ok"]
     if notes:
         lines += ["", "## Notes", ""] + [f"- **{r['title']}**: {r['note']}" for r in notes]
     if skipped:
         lines += ["", "## Not available in this run", ""]
         lines += [f"- **{r['title']}** ({r['status']}): {r['reason']}" for r in skipped]
-    errors = [r for r in report["results"] if r["status"] == "ok" and any(row.get("errors") for row in r["rows"])]
+    errors = [
+        r
+        for r in report["results"]
+        if r["status"] == "ok" and any(row.get("errors") for row in r["rows"])
+    ]
     for r in errors:
         lines.append(f"- errors in {r['title']}: {r['rows'][0].get('first_errors')}")
     return "\n".join(lines) + "\n"
@@ -866,15 +1070,23 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    parser.add_argument("--background-learners", type=int, default=60,
-                        help="seed_activity learners, so tables are not empty")
-    parser.add_argument("--completions", type=int, default=1_000_000, help="rows for the export benchmark")
+    parser.add_argument(
+        "--background-learners",
+        type=int,
+        default=60,
+        help="seed_activity learners, so tables are not empty",
+    )
+    parser.add_argument(
+        "--completions", type=int, default=1_000_000, help="rows for the export benchmark"
+    )
     parser.add_argument("--only", nargs="*", help="benchmark keys to run (default: all)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    db_url = bench_database_url(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/spreekkamer"))
+    db_url = bench_database_url(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/spreekkamer")
+    )
     static_root = tempfile.mkdtemp(prefix="spk-bench-static-")
     env = configure_environment(db_url, static_root)
     print(f"bench database {db_url}", flush=True)
@@ -883,8 +1095,12 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    ctx = Context(requests=args.requests, seconds=args.seconds, concurrency=args.concurrency,
-                  completions=args.completions)
+    ctx = Context(
+        requests=args.requests,
+        seconds=args.seconds,
+        concurrency=args.concurrency,
+        completions=args.completions,
+    )
     print("seeding …", flush=True)
     seed(ctx, learners=max(args.concurrency, 1), background=args.background_learners)
 
@@ -905,11 +1121,11 @@ def main(argv=None) -> int:
         server.wait(timeout=30)
     report = {
         "started_at": started,
-        "machine": f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})",
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "server": f"{args.workers} workers × {args.threads} threads (gthread)",
         "database": urllib.parse.urlsplit(db_url).path.lstrip("/"),
-        "bounds": f"{args.requests} requests or {args.seconds:g} s per benchmark, {args.concurrency} "
-        f"client threads, {WARMUP_REQUESTS} warm-up requests per thread",
+        "bounds": f"{args.requests} requests or {args.seconds:g} s per benchmark, "
+        f"{args.concurrency} client threads, {WARMUP_REQUESTS} warm-up requests per thread",
         "paths": PATHS,
         "results": results,
     }
