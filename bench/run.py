@@ -28,6 +28,7 @@ import os
 import platform
 import resource
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -52,6 +53,7 @@ PATHS = {
     "lesson": "/cursus/{slug}/les/{lesson}/",
     "heartbeat": "/cursus/{slug}/les/{lesson}/tijd/",
     "complete_lesson": "/cursus/{slug}/les/{lesson}/afronden/",
+    "quiz": "/cursus/{slug}/toets/{quiz}/",
     "quiz_start": "/cursus/{slug}/toets/{quiz}/starten/",
     "attempt": "/cursus/{slug}/toets/{quiz}/poging/{attempt}/",
 }
@@ -814,15 +816,46 @@ def bench_database_url(base_url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=f"/{name}_bench"))
 
 
-def recreate_database(url: str) -> None:
+def recreate_database(url: str, create: bool = True) -> None:
+    """Drop the database at `url` if it exists, then create it empty (unless `create` is false)."""
     import psycopg
 
     parts = urllib.parse.urlsplit(url)
     name = parts.path.lstrip("/")
+    if not name.endswith(("_bench", "_load")):
+        raise ValueError(f"refusing to drop {name!r}: not a bench database")
     admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def code_version() -> str:
+    """The commit the numbers belong to (and whether the work tree had changes)."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        described = subprocess.run(  # noqa: S603
+            [git, "log", "-1", "--format=%h %s"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603
+            [git, "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return described + (" (with uncommitted changes)" if dirty else "")
 
 
 def configure_environment(db_url: str, static_root: str) -> dict:
@@ -1013,6 +1046,8 @@ def markdown(report: dict) -> str:
     lines = [
         "# Spreekkamer benchmark",
         "",
+        f"Code: {report.get('code', 'unknown')}.",
+        "",
         f"Run {report['started_at']} on {report['machine']}; "
         f"gunicorn {report['server']} on loopback; PostgreSQL database `{report['database']}`. "
         f"HTTP: {report['bounds']}. Ratios are to the bare 1-query view (p50 latency ×, "
@@ -1081,6 +1116,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--only", nargs="*", help="benchmark keys to run (default: all)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -1119,6 +1155,9 @@ def main(argv=None) -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        connections.close_all()
+        if not args.keep_db:
+            recreate_database(db_url, create=False)
     report = {
         "started_at": started,
         "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
@@ -1127,6 +1166,7 @@ def main(argv=None) -> int:
         "bounds": f"{args.requests} requests or {args.seconds:g} s per benchmark, "
         f"{args.concurrency} client threads, {WARMUP_REQUESTS} warm-up requests per thread",
         "paths": PATHS,
+        "code": code_version(),
         "results": results,
     }
     (args.out / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
