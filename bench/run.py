@@ -846,7 +846,8 @@ def code_version() -> str:
             timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(  # noqa: S603
-            [git, "status", "--porcelain", "--untracked-files=no"],
+            # The results this run writes are tracked too: they do not make the code dirty.
+            [git, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
             cwd=ROOT,
             capture_output=True,
             text=True,
