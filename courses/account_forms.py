@@ -214,6 +214,11 @@ class RegisterNumberForm(forms.ModelForm):
 
 
 class BaseRegisterNumberFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Verwijderen")
+
     def validate_unique(self):
         # Django's own check names the fields in English; say it in Dutch and per register.
         seen = set()
@@ -236,6 +241,7 @@ RegisterNumberFormSet = inlineformset_factory(
     formset=BaseRegisterNumberFormSet,
     extra=1,
     can_delete=True,
+    can_delete_extra=False,
     max_num=10,
     validate_max=True,
 )

@@ -202,6 +202,9 @@ def test_it_stores_and_shows_a_register_number_in_eleven_digits(client, learner)
     assert (stored.register, stored.number) == ("big", "00123456789")
     page = client.get(reverse("profile")).content.decode()
     assert "00123456789" in page and "BIG-register" in page
+    # The stored number can be removed; the empty form for a new one has nothing to remove.
+    assert page.count('name="registers-0-DELETE"') == 1 and 'name="registers-1-DELETE"' not in page
+    assert "Verwijderen" in page
 
 
 def test_it_saves_nothing_when_a_register_number_is_wrong(client, learner):
