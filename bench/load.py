@@ -31,6 +31,20 @@ QUESTIONS = 10
 SLUG = "last-eindtoets"
 
 
+def check_paths() -> None:
+    """Exit with a clear message when the learner views this scenario drives are not served."""
+    from django.urls import Resolver404, resolve
+
+    for name in ("quiz", "quiz_start", "attempt"):
+        try:
+            resolve(bench.PATHS[name].format(slug=SLUG, quiz="eindtoets", attempt=1))
+        except Resolver404:
+            sys.exit(
+                f"make load: {bench.PATHS[name]} is not served yet (courses/urls.py; see PATHS "
+                "in bench/run.py)"
+            )
+
+
 def prepare(learners: int) -> dict:
     """The course, the learners and their sessions; returns what the locustfile needs."""
     import secrets
@@ -47,16 +61,6 @@ def prepare(learners: int) -> dict:
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    from django.urls import Resolver404, resolve
-
-    for name in ("quiz", "quiz_start", "attempt"):
-        try:
-            resolve(bench.PATHS[name].format(slug=SLUG, quiz="eindtoets", attempt=1))
-        except Resolver404:
-            sys.exit(
-                f"make load: {bench.PATHS[name]} is not served yet (courses/urls.py; see PATHS "
-                "in bench/run.py)"
-            )
     course = factories.make_course(
         slug=SLUG,
         lessons=3,
@@ -185,12 +189,12 @@ def main(argv=None) -> int:
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/spreekkamer")
     db_url = bench.bench_database_url(base_url).removesuffix("_bench") + "_load"
     env = bench.configure_environment(db_url, tempfile.mkdtemp(prefix="spk-load-static-"))
-    print(f"load database {db_url}", flush=True)
-    bench.recreate_database(db_url)
-
     import django
 
     django.setup()
+    check_paths()
+    print(f"load database {db_url}", flush=True)
+    bench.recreate_database(db_url)
     print(f"preparing {args.learners} learners …", flush=True)
     data = prepare(args.learners)
     from django.db import connections
