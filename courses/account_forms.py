@@ -60,7 +60,7 @@ class SignUpForm(PersonFieldsMixin, forms.ModelForm):
         email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(
-                _("Er is al een account met dit e-mailadres. Log in of kies 'wachtwoord vergeten'.")
+                _("Er is al een account met dit e-mailadres. Log in met dat account.")
             )
         return email
 
