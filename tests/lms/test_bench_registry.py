@@ -72,3 +72,27 @@ def test_it_computes_nearest_rank_percentiles(bench):
     stats = bench.summarise([0.01, 0.02, 0.03, 0.04], errors=1, wall=2.0)
     assert stats["requests"] == 5 and stats["errors"] == 1 and stats["rps"] == 2.0
     assert stats["p50_ms"] == 20.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_queries_and_commits_like_the_database_sees_them(bench):
+    from django.db import transaction
+
+    from courses.models import Course, User
+
+    # One INSERT in autocommit mode: PostgreSQL commits it by itself.
+    counted = bench.count_queries(lambda: User.objects.create(email="a@example.org"))
+    assert (counted["queries"], counted["commits"]) == (1, 1)
+
+    # Two writes in one atomic block: one commit.
+    def two_writes():
+        with transaction.atomic():
+            Course.objects.create(slug="een")
+            Course.objects.create(slug="twee")
+
+    counted = bench.count_queries(two_writes)
+    assert counted["commits"] == 1 and counted["queries"] >= 2
+
+    # Reads commit nothing.
+    counted = bench.count_queries(lambda: list(Course.objects.all()))
+    assert (counted["queries"], counted["commits"]) == (1, 0)
