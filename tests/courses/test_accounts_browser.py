@@ -1,8 +1,8 @@
 """The account pages in a real chromium: sign up, register numbers, download, delete."""
 
 import json
-import re
 import os
+import re
 
 import pytest
 

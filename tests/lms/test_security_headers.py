@@ -68,8 +68,10 @@ def test_it_has_no_inline_scripts_or_styles_on_account_pages(client, learner):
 
 def test_it_passes_the_deployment_checks(tmp_path):
     """`check --deploy` as CI runs it (.ci/run): production settings must raise no warning."""
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; CI's check runs without it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
-        **os.environ,
+        **inherited,
         "DEBUG": "0",
         "SECRET_KEY": "test-check-deploy-a-long-random-enough-secret-value-0123456789abcdef",
         "SITE_URL": "https://spreekkamer.example",
