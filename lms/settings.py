@@ -169,6 +169,18 @@ X_FRAME_OPTIONS = "DENY"
 # Login rate limiting: failed attempts per e-mail address and per client address.
 LOGIN_RATE_LIMIT_ATTEMPTS = env_int("LOGIN_RATE_LIMIT_ATTEMPTS", 5)
 LOGIN_RATE_LIMIT_WINDOW_SECONDS = env_int("LOGIN_RATE_LIMIT_WINDOW_SECONDS", 900)
+# A practice shares one address among several colleagues, so the per-address limit is looser.
+LOGIN_RATE_LIMIT_IP_ATTEMPTS = env_int(
+    "LOGIN_RATE_LIMIT_IP_ATTEMPTS", 4 * LOGIN_RATE_LIMIT_ATTEMPTS
+)
+# Reverse proxies in front of gunicorn appending to X-Forwarded-For (0: REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+_limits = (LOGIN_RATE_LIMIT_ATTEMPTS, LOGIN_RATE_LIMIT_WINDOW_SECONDS, LOGIN_RATE_LIMIT_IP_ATTEMPTS)
+if min(_limits) < 1:
+    raise ImproperlyConfigured("LOGIN_RATE_LIMIT_* settings must be at least 1")
+
+# Tiny baseline views for `make bench` (bench/run.py), mounted only when this is on.
+BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
 
 CACHES = {
     "default": (
