@@ -14,8 +14,18 @@ class ScormExportConfig(AppConfig):
 
         from . import records_services, records_tasks  # noqa: F401 - registers the Celery tasks
 
-        signals.enrollment_created.connect(records_services.on_enrollment_created, dispatch_uid="xapi_enrollment")
-        signals.lesson_started.connect(records_services.on_lesson_started, dispatch_uid="xapi_lesson_started")
-        signals.lesson_completed.connect(records_services.on_lesson_completed, dispatch_uid="xapi_lesson_completed")
-        signals.attempt_submitted.connect(records_services.on_attempt_submitted, dispatch_uid="xapi_attempt")
-        signals.course_completed.connect(records_services.on_course_completed, dispatch_uid="xapi_course_completed")
+        signals.enrollment_created.connect(
+            records_services.on_enrollment_created, dispatch_uid="xapi_enrollment"
+        )
+        signals.lesson_started.connect(
+            records_services.on_lesson_started, dispatch_uid="xapi_lesson_started"
+        )
+        signals.lesson_completed.connect(
+            records_services.on_lesson_completed, dispatch_uid="xapi_lesson_completed"
+        )
+        signals.attempt_submitted.connect(
+            records_services.on_attempt_submitted, dispatch_uid="xapi_attempt"
+        )
+        signals.course_completed.connect(
+            records_services.on_course_completed, dispatch_uid="xapi_course_completed"
+        )

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -73,7 +72,9 @@ def sync_stores_from_settings() -> None:
         elif any(getattr(store, name) != value for name, value in fields.items()):
             LearningRecordStore.objects.filter(pk=store.pk).update(**fields)
         if config["body"] and body_id is None:
-            logger.warning("LRS %s names unknown accreditation body %r: kept disabled", key, config["body"])
+            logger.warning(
+                "LRS %s names unknown accreditation body %r: kept disabled", key, config["body"]
+            )
     stale = [s.pk for key, s in existing.items() if key not in wanted and s.enabled]
     if stale:
         LearningRecordStore.objects.filter(pk__in=stale).update(enabled=False)
@@ -109,7 +110,10 @@ def queue_statements(course_id: int, user, build) -> list[StatementOutbox]:
         for payload in by_mode[mode]:
             rows.append(
                 StatementOutbox(
-                    statement_id=payload["id"], lrs=store, verb=payload["verb"]["display"]["en-US"], payload=payload
+                    statement_id=payload["id"],
+                    lrs=store,
+                    verb=payload["verb"]["display"]["en-US"],
+                    payload=payload,
                 )
             )
     # A replayed event writes nothing new: (lrs, statement_id) is unique and ids are deterministic.
@@ -127,13 +131,17 @@ def queue_delivery(lrs_id: int) -> None:
 
 def on_enrollment_created(sender, enrollment, **kwargs):
     queue_statements(
-        enrollment.course_id, enrollment.user, lambda actor: [xapi.course_registered(enrollment, actor)]
+        enrollment.course_id,
+        enrollment.user,
+        lambda actor: [xapi.course_registered(enrollment, actor)],
     )
 
 
 def on_lesson_started(sender, enrollment, lesson, progress, **kwargs):
     queue_statements(
-        enrollment.course_id, enrollment.user, lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)]
+        enrollment.course_id,
+        enrollment.user,
+        lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)],
     )
 
 
@@ -149,7 +157,9 @@ def on_attempt_submitted(sender, attempt, answers, **kwargs):
     enrollment, quiz = attempt.enrollment, attempt.quiz
 
     def build(actor):
-        statements = [xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers]
+        statements = [
+            xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers
+        ]
         statements.append(xapi.quiz_result(enrollment, attempt, quiz, answers, actor))
         return statements
 
@@ -158,11 +168,15 @@ def on_attempt_submitted(sender, attempt, answers, **kwargs):
 
 def on_course_completed(sender, completion, **kwargs):
     enrollment = completion.enrollment
-    seconds = LessonProgress.objects.filter(enrollment=enrollment).aggregate(total=Sum("seconds_spent"))["total"]
+    seconds = LessonProgress.objects.filter(enrollment=enrollment).aggregate(
+        total=Sum("seconds_spent")
+    )["total"]
     queue_statements(
         enrollment.course_id,
         enrollment.user,
-        lambda actor: [xapi.course_completed(completion, enrollment, completion.version, seconds or 0, actor)],
+        lambda actor: [
+            xapi.course_completed(completion, enrollment, completion.version, seconds or 0, actor)
+        ],
     )
 
 
@@ -196,29 +210,36 @@ def post_statements(lrs: LearningRecordStore, payloads: list[dict]) -> tuple[int
             return response.status, response.read(MAX_STORED_RESPONSE).decode(errors="replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read(MAX_STORED_RESPONSE).decode(errors="replace")
-    except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, f"{type(reason).__name__}: {reason}"[:MAX_STORED_RESPONSE]
 
 
 def backoff(attempts: int) -> timedelta:
     """Wait before attempt `attempts + 1`: base × 2^(attempts − 1), at most six hours."""
-    return min(timedelta(seconds=settings.LRS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return min(
+        timedelta(seconds=settings.LRS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)), MAX_BACKOFF
+    )
 
 
 def _mark_delivered(rows, status_code, text, report):
     now = timezone.now()
     StatementOutbox.objects.filter(pk__in=[r.pk for r in rows]).update(
-        status=StatementOutbox.Status.DELIVERED, delivered_at=now, attempts=F("attempts") + 1,
-        last_status_code=status_code, last_response=text[:MAX_STORED_RESPONSE],
+        status=StatementOutbox.Status.DELIVERED,
+        delivered_at=now,
+        attempts=F("attempts") + 1,
+        last_status_code=status_code,
+        last_response=text[:MAX_STORED_RESPONSE],
     )
     report.delivered += len(rows)
 
 
 def _mark_failed(row, status_code, text, report):
     StatementOutbox.objects.filter(pk=row.pk).update(
-        status=StatementOutbox.Status.FAILED, attempts=F("attempts") + 1,
-        last_status_code=status_code, last_response=text[:MAX_STORED_RESPONSE],
+        status=StatementOutbox.Status.FAILED,
+        attempts=F("attempts") + 1,
+        last_status_code=status_code,
+        last_response=text[:MAX_STORED_RESPONSE],
     )
     report.failed += 1
 
@@ -265,8 +286,9 @@ def _send(lrs, rows, report) -> bool:
     return False
 
 
-def deliver_statements(lrs_id: int, *, batch_size: int | None = None, max_batches: int | None = None,
-                       now=None) -> DeliveryReport:
+def deliver_statements(
+    lrs_id: int, *, batch_size: int | None = None, max_batches: int | None = None, now=None
+) -> DeliveryReport:
     """Send the LRS's due outbox rows in batches until none are due, the LRS fails, or max_batches.
 
     Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED and held while the batch is sent, so two
@@ -281,9 +303,9 @@ def deliver_statements(lrs_id: int, *, batch_size: int | None = None, max_batche
     while max_batches is None or batches < max_batches:
         with transaction.atomic():
             rows = list(
-                StatementOutbox.objects.due(lrs.pk, now or timezone.now()).select_for_update(skip_locked=True)[
-                    :batch_size
-                ]
+                StatementOutbox.objects.due(lrs.pk, now or timezone.now()).select_for_update(
+                    skip_locked=True
+                )[:batch_size]
             )
             if not rows:
                 break
@@ -310,9 +332,13 @@ def due_store_ids(now=None) -> list[int]:
 @transaction.atomic
 def retry_statements(outbox_ids) -> int:
     """Put failed rows back in the queue (fresh attempt budget) and queue their delivery; return how many."""
-    rows = StatementOutbox.objects.filter(pk__in=list(outbox_ids), status=StatementOutbox.Status.FAILED)
+    rows = StatementOutbox.objects.filter(
+        pk__in=list(outbox_ids), status=StatementOutbox.Status.FAILED
+    )
     lrs_ids = set(rows.values_list("lrs_id", flat=True))
-    count = rows.update(status=StatementOutbox.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    count = rows.update(
+        status=StatementOutbox.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
     for lrs_id in lrs_ids:
         queue_delivery(lrs_id)
     return count

@@ -117,10 +117,12 @@ def make_actor(user, mode: str = "account", big_number: str = "") -> Agent:
         return Agent(object_type="Agent", mbox=f"mailto:{user.email}")
     if mode == "big" and big_number:
         return Agent(
-            object_type="Agent", account=AgentAccount(home_page=settings.XAPI_BIG_HOME_PAGE, name=big_number)
+            object_type="Agent",
+            account=AgentAccount(home_page=settings.XAPI_BIG_HOME_PAGE, name=big_number),
         )
     return Agent(
-        object_type="Agent", account=AgentAccount(home_page=settings.SITE_URL, name=actor_account_name(user.pk))
+        object_type="Agent",
+        account=AgentAccount(home_page=settings.SITE_URL, name=actor_account_name(user.pk)),
     )
 
 
@@ -149,7 +151,9 @@ def _name(language: str, text: str) -> LanguageMap:
 def _course_activity(course, version) -> Activity:
     return Activity(
         id=course_iri(course.slug),
-        definition=ActivityDefinition(type=ACTIVITY_TYPES["course"], name=_name(version.language, version.title)),
+        definition=ActivityDefinition(
+            type=ACTIVITY_TYPES["course"], name=_name(version.language, version.title)
+        ),
     )
 
 
@@ -157,7 +161,9 @@ def _number(value) -> float:
     return float(Decimal(value))
 
 
-def _context(enrollment, course, version, user, parent: Activity | None = None, course_level=False, **extra):
+def _context(
+    enrollment, course, version, user, parent: Activity | None = None, course_level=False, **extra
+):
     """Registration per enrolment, the course as parent and grouping, and the accreditation extensions.
 
     Statements about the course itself (`course_level`) carry no parent: the course is their object.
@@ -169,7 +175,7 @@ def _context(enrollment, course, version, user, parent: Activity | None = None, 
         extension_iri("course-version"): version.number,
         extension_iri("profession"): user.profession or None,
     }
-    extensions.update({extension_iri(k): v for k, v in extra.items()})
+    extensions.update({extension_iri(k.replace("_", "-")): v for k, v in extra.items()})
     return Context(
         registration=enrollment.registration,
         platform=settings.XAPI_PLATFORM,
@@ -184,7 +190,13 @@ def _context(enrollment, course, version, user, parent: Activity | None = None, 
 
 def _statement(sid, actor, verb, obj, context, timestamp, result=None) -> dict:
     statement = Statement(
-        id=sid, actor=actor, verb=_verb(verb), object=obj, context=context, timestamp=_utc(timestamp), result=result
+        id=sid,
+        actor=actor,
+        verb=_verb(verb),
+        object=obj,
+        context=context,
+        timestamp=_utc(timestamp),
+        result=result,
     )
     payload = statement.as_version(XAPI_VERSION)
     # The LRS sets `version`; a client may leave it out, and some older LRSs refuse it.
@@ -193,7 +205,12 @@ def _statement(sid, actor, verb, obj, context, timestamp, result=None) -> dict:
 
 
 def _score(raw, maximum, scaled) -> Score:
-    return Score(raw=round(_number(raw), 4), min=0.0, max=round(_number(maximum), 4), scaled=round(_number(scaled), 4))
+    return Score(
+        raw=round(_number(raw), 4),
+        min=0.0,
+        max=round(_number(maximum), 4),
+        scaled=round(_number(scaled), 4),
+    )
 
 
 # --- Statements per learning event -------------------------------------------------------------
@@ -219,7 +236,9 @@ def lesson_launched(enrollment, lesson, progress, actor) -> dict:
         "launched",
         Activity(
             id=lesson_iri(course.slug, lesson.key),
-            definition=ActivityDefinition(type=ACTIVITY_TYPES["lesson"], name=_name(version.language, lesson.title)),
+            definition=ActivityDefinition(
+                type=ACTIVITY_TYPES["lesson"], name=_name(version.language, lesson.title)
+            ),
         ),
         _context(enrollment, course, version, user),
         progress.started_at,
@@ -234,7 +253,9 @@ def lesson_completed(enrollment, lesson, progress, actor) -> dict:
         "completed",
         Activity(
             id=lesson_iri(course.slug, lesson.key),
-            definition=ActivityDefinition(type=ACTIVITY_TYPES["lesson"], name=_name(version.language, lesson.title)),
+            definition=ActivityDefinition(
+                type=ACTIVITY_TYPES["lesson"], name=_name(version.language, lesson.title)
+            ),
         ),
         _context(enrollment, course, version, user),
         progress.completed_at,
@@ -243,7 +264,13 @@ def lesson_completed(enrollment, lesson, progress, actor) -> dict:
 
 
 def _attempt_identity(enrollment, attempt, quiz, version):
-    return (enrollment.registration, f"v{version.number}", quiz.key, attempt.phase or "-", attempt.number)
+    return (
+        enrollment.registration,
+        f"v{version.number}",
+        quiz.key,
+        attempt.phase or "-",
+        attempt.number,
+    )
 
 
 def _response(question, response) -> str | None:
@@ -267,11 +294,15 @@ def question_answered(enrollment, attempt, quiz, answer, actor) -> dict:
     course, user = enrollment.course, enrollment.user
     result = Result(completion=True, response=_response(question, answer.response))
     if question.scored and quiz.is_scored:
-        result.score = _score(Decimal(question.points) * answer.fraction, question.points, answer.fraction)
+        result.score = _score(
+            Decimal(question.points) * answer.fraction, question.points, answer.fraction
+        )
         result.success = answer.is_correct
     quiz_activity = Activity(id=quiz_iri(course.slug, quiz.key))
     return _statement(
-        statement_id("answered", *_attempt_identity(enrollment, attempt, quiz, version), question.key),
+        statement_id(
+            "answered", *_attempt_identity(enrollment, attempt, quiz, version), question.key
+        ),
         actor,
         "answered",
         Activity(
@@ -289,7 +320,7 @@ def question_answered(enrollment, attempt, quiz, answer, actor) -> dict:
 
 
 def _phase(attempt) -> dict:
-    return {"quiz-phase": attempt.phase} if attempt.phase else {}
+    return {"quiz_phase": attempt.phase} if attempt.phase else {}
 
 
 def quiz_result(enrollment, attempt, quiz, answers, actor) -> dict:
@@ -316,7 +347,9 @@ def quiz_result(enrollment, attempt, quiz, answers, actor) -> dict:
         verb,
         Activity(
             id=quiz_iri(course.slug, quiz.key),
-            definition=ActivityDefinition(type=ACTIVITY_TYPES["assessment"], name=_name(version.language, quiz.title)),
+            definition=ActivityDefinition(
+                type=ACTIVITY_TYPES["assessment"], name=_name(version.language, quiz.title)
+            ),
         ),
         _context(enrollment, course, version, user, quiz_kind=quiz.kind, **_phase(attempt)),
         attempt.submitted_at,
@@ -328,7 +361,9 @@ def course_completed(completion, enrollment, version, duration_seconds: int, act
     """The accreditation record: course completed, with the final score and total time spent."""
     course, user = enrollment.course, enrollment.user
     result = Result(
-        completion=True, success=completion.passed, duration=datetime.timedelta(seconds=duration_seconds or 0)
+        completion=True,
+        success=completion.passed,
+        duration=datetime.timedelta(seconds=duration_seconds or 0),
     )
     if completion.score is not None:
         result.score = _score(completion.score * 100, 100, completion.score)

@@ -39,14 +39,24 @@ class AccreditationBody(models.Model):
     name = models.CharField(_("naam"), max_length=200)
     slug = models.SlugField(unique=True)
     courses = models.ManyToManyField(
-        Course, blank=True, related_name="accreditation_bodies", verbose_name=_("geaccrediteerde cursussen")
+        Course,
+        blank=True,
+        related_name="accreditation_bodies",
+        verbose_name=_("geaccrediteerde cursussen"),
     )
     actor_mode = models.CharField(
-        _("leerling identificeren met"), max_length=16, choices=ActorMode.choices, default=ActorMode.ACCOUNT,
-        help_text=_("Alleen wat de accreditatie vereist: e-mail of BIG-nummer alleen als het register erom vraagt."),
+        _("leerling identificeren met"),
+        max_length=16,
+        choices=ActorMode.choices,
+        default=ActorMode.ACCOUNT,
+        help_text=_(
+            "Alleen wat de accreditatie vereist: e-mail of BIG-nummer alleen als het register erom vraagt."
+        ),
     )
     api_token_hash = models.CharField(max_length=64, blank=True, editable=False)
-    api_token_prefix = models.CharField(_("begin van de API-sleutel"), max_length=16, blank=True, editable=False)
+    api_token_prefix = models.CharField(
+        _("begin van de API-sleutel"), max_length=16, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AccreditationBodyQuerySet.as_manager()
@@ -56,7 +66,8 @@ class AccreditationBody(models.Model):
         verbose_name_plural = _("accreditatie-instanties")
         constraints = [
             models.UniqueConstraint(
-                fields=["api_token_hash"], condition=~Q(api_token_hash=""),
+                fields=["api_token_hash"],
+                condition=~Q(api_token_hash=""),
                 name="scorm_export_body_unique_token",
             ),
         ]
@@ -92,12 +103,18 @@ class LearningRecordStore(models.Model):
     """
 
     name = models.CharField(_("naam"), max_length=100)
-    endpoint = models.URLField(_("endpoint"), help_text=_("De xAPI-basis-URL; statements gaan naar <endpoint>/statements."))
+    endpoint = models.URLField(
+        _("endpoint"), help_text=_("De xAPI-basis-URL; statements gaan naar <endpoint>/statements.")
+    )
     username = models.CharField(_("gebruikersnaam"), max_length=200, blank=True)
     password = models.CharField(_("wachtwoord"), max_length=200, blank=True)
     enabled = models.BooleanField(_("actief"), default=True)
     body = models.ForeignKey(
-        AccreditationBody, null=True, blank=True, on_delete=models.PROTECT, related_name="record_stores",
+        AccreditationBody,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="record_stores",
         verbose_name=_("accreditatie-instantie"),
         help_text=_("Leeg: ontvangt statements van alle cursussen."),
     )
@@ -110,7 +127,9 @@ class LearningRecordStore(models.Model):
         verbose_name_plural = _("learning record stores")
         constraints = [
             models.UniqueConstraint(
-                fields=["settings_key"], condition=~Q(settings_key=""), name="scorm_export_lrs_unique_settings_key"
+                fields=["settings_key"],
+                condition=~Q(settings_key=""),
+                name="scorm_export_lrs_unique_settings_key",
             ),
         ]
 
@@ -130,7 +149,9 @@ class StatementOutboxQuerySet(models.QuerySet):
     def due(self, lrs_id: int, now=None):
         """Pending rows for one LRS whose backoff has elapsed, oldest first (the sweep and delivery query)."""
         return self.filter(
-            lrs_id=lrs_id, status=StatementOutbox.Status.PENDING, next_attempt_at__lte=now or timezone.now()
+            lrs_id=lrs_id,
+            status=StatementOutbox.Status.PENDING,
+            next_attempt_at__lte=now or timezone.now(),
         ).order_by("next_attempt_at", "id")
 
 
@@ -143,13 +164,19 @@ class StatementOutbox(models.Model):
         FAILED = "failed", _("mislukt")
 
     statement_id = models.UUIDField(_("statement-id"))
-    lrs = models.ForeignKey(LearningRecordStore, on_delete=models.CASCADE, related_name="outbox", verbose_name="LRS")
+    lrs = models.ForeignKey(
+        LearningRecordStore, on_delete=models.CASCADE, related_name="outbox", verbose_name="LRS"
+    )
     verb = models.CharField(_("werkwoord"), max_length=40, blank=True)
     payload = models.JSONField()
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     attempts = models.PositiveIntegerField(_("pogingen"), default=0)
     next_attempt_at = models.DateTimeField(_("volgende poging"), default=timezone.now)
-    last_status_code = models.PositiveSmallIntegerField(_("laatste HTTP-status"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("laatste HTTP-status"), null=True, blank=True
+    )
     last_response = models.TextField(_("laatste antwoord van de LRS"), blank=True)
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
     delivered_at = models.DateTimeField(_("afgeleverd op"), null=True, blank=True)
@@ -160,12 +187,15 @@ class StatementOutbox(models.Model):
         verbose_name = _("xAPI-statement")
         verbose_name_plural = _("xAPI-statements (outbox)")
         constraints = [
-            models.UniqueConstraint(fields=["lrs", "statement_id"], name="scorm_export_outbox_unique_statement"),
+            models.UniqueConstraint(
+                fields=["lrs", "statement_id"], name="scorm_export_outbox_unique_statement"
+            ),
         ]
         indexes = [
             # The sweep/delivery query: pending rows of one LRS that are due, oldest first.
             models.Index(
-                fields=["lrs", "next_attempt_at", "id"], condition=Q(status="pending"),
+                fields=["lrs", "next_attempt_at", "id"],
+                condition=Q(status="pending"),
                 name="scorm_export_outbox_due_idx",
             ),
         ]
