@@ -62,7 +62,7 @@ class LRSServer:
                 raw = self.rfile.read(length)
                 with server.lock:
                     server.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": raw.decode()}
+                        {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": raw.decode()}
                     )
                 if server.hang:
                     server.release.wait(30)
