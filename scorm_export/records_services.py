@@ -83,16 +83,20 @@ def sync_stores_from_settings() -> None:
 # --- Writing statements (inside the event's transaction) ---------------------------------------
 
 
-def queue_statements(course_id: int, user, build) -> list[StatementOutbox]:
+def queue_statements(enrollment, build) -> list[StatementOutbox]:
     """Write outbox rows for one learning event, one per statement per LRS that receives the course.
 
     `build(actor)` returns the event's statements for that actor. Must run inside the event's
     transaction: the rows commit or roll back with it. Delivery is queued after commit, by LRS id.
+    Costs one query when no LRS receives the course (the usual case on a laptop).
     """
-    sync_stores_from_settings()
-    stores = list(LearningRecordStore.objects.for_course(course_id))
+    if settings.LRS_STORES:
+        # Stores removed from the environment are disabled by the sweep and the command.
+        sync_stores_from_settings()
+    stores = list(LearningRecordStore.objects.for_course(enrollment.course_id))
     if not stores:
         return []
+    user = enrollment.user
     big_number = ""
     if any(store.actor_mode == AccreditationBody.ActorMode.BIG for store in stores):
         big_number = (
@@ -129,55 +133,43 @@ def queue_delivery(lrs_id: int) -> None:
     transaction.on_commit(lambda: deliver_statements_task.delay(lrs_id))
 
 
+# Receivers of courses.signals, connected in ScormExportConfig.ready().
+
+
 def on_enrollment_created(sender, enrollment, **kwargs):
-    queue_statements(
-        enrollment.course_id,
-        enrollment.user,
-        lambda actor: [xapi.course_registered(enrollment, actor)],
-    )
+    queue_statements(enrollment, lambda actor: [xapi.course_registered(enrollment, actor)])
 
 
 def on_lesson_started(sender, enrollment, lesson, progress, **kwargs):
-    queue_statements(
-        enrollment.course_id,
-        enrollment.user,
-        lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)],
-    )
+    queue_statements(enrollment, lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)])
 
 
 def on_lesson_completed(sender, enrollment, lesson, progress, **kwargs):
-    queue_statements(
-        enrollment.course_id,
-        enrollment.user,
-        lambda actor: [xapi.lesson_completed(enrollment, lesson, progress, actor)],
-    )
+    queue_statements(enrollment, lambda actor: [xapi.lesson_completed(enrollment, lesson, progress, actor)])
 
 
 def on_attempt_submitted(sender, attempt, answers, **kwargs):
     enrollment, quiz = attempt.enrollment, attempt.quiz
 
     def build(actor):
-        statements = [
-            xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers
-        ]
+        statements = [xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers]
         statements.append(xapi.quiz_result(enrollment, attempt, quiz, answers, actor))
         return statements
 
-    queue_statements(enrollment.course_id, enrollment.user, build)
+    queue_statements(enrollment, build)
 
 
 def on_course_completed(sender, completion, **kwargs):
     enrollment = completion.enrollment
-    seconds = LessonProgress.objects.filter(enrollment=enrollment).aggregate(
-        total=Sum("seconds_spent")
-    )["total"]
-    queue_statements(
-        enrollment.course_id,
-        enrollment.user,
-        lambda actor: [
-            xapi.course_completed(completion, enrollment, completion.version, seconds or 0, actor)
-        ],
-    )
+    seconds: list[int] = []
+
+    def build(actor):
+        if not seconds:  # once, and only when some LRS receives the course
+            total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(t=Sum("seconds_spent"))["t"]
+            seconds.append(total or 0)
+        return [xapi.course_completed(completion, enrollment, completion.version, seconds[0], actor)]
+
+    queue_statements(enrollment, build)
 
 
 # --- Delivering ----------------------------------------------------------------------------------

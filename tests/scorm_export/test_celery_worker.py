@@ -58,6 +58,9 @@ def worker_queue():
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
+    # Earlier eager tasks cached the app's routing (its default queue); give this test fresh ones.
+    saved_amqp, saved_pool = celery_app.__dict__.pop("amqp", None), celery_app._pool
+    celery_app._pool = None
     celery_app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
     try:
         yield worker
@@ -69,9 +72,10 @@ def worker_queue():
             worker.kill()
             output, _ = worker.communicate()
         celery_app.conf.update(saved)
-        celery_app.pool.force_close_all()
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        celery_app.__dict__.pop("amqp", None)
+        if saved_amqp is not None:
+            celery_app.__dict__["amqp"] = saved_amqp
+        celery_app._pool = saved_pool
         print(output)
 
 

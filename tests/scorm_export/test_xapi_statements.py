@@ -243,3 +243,17 @@ def test_it_queues_delivery_after_commit(learner, course, lrs, lrs_server, djang
     row = StatementOutbox.objects.get()
     assert row.status == StatementOutbox.Status.DELIVERED
     assert list(lrs_server.stored) == [str(row.statement_id)]
+
+
+def test_it_costs_one_query_per_event_without_an_lrs_and_two_with_one(
+    learner, course, lrs_server, django_assert_num_queries
+):
+    enrollment = services.enroll_learner(learner, course)
+    lesson = Lesson.objects.filter(module__version=enrollment.version).select_related("module").first()
+    progress = LessonProgress.objects.create(enrollment=enrollment, lesson_key=lesson.key)
+    with django_assert_num_queries(1):
+        records_services.on_lesson_started(Enrollment, enrollment=enrollment, lesson=lesson, progress=progress)
+    LearningRecordStore.objects.create(name="lrs", endpoint=lrs_server.endpoint)
+    with django_assert_num_queries(2):  # the stores, one insert of every row
+        records_services.on_lesson_started(Enrollment, enrollment=enrollment, lesson=lesson, progress=progress)
+    assert StatementOutbox.objects.count() == 1
