@@ -190,7 +190,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # the beat schedule below sweeps whatever an on-commit delivery task did not get through.
 XAPI_ACTIVITY_BASE = os.environ.get("XAPI_ACTIVITY_BASE", SITE_URL + "/xapi/")
 if not XAPI_ACTIVITY_BASE.startswith(("http://", "https://")):
-    raise ImproperlyConfigured(f"XAPI_ACTIVITY_BASE must be an http(s) IRI, got {XAPI_ACTIVITY_BASE!r}")
+    raise ImproperlyConfigured(
+        f"XAPI_ACTIVITY_BASE must be an http(s) IRI, got {XAPI_ACTIVITY_BASE!r}"
+    )
 if not XAPI_ACTIVITY_BASE.endswith("/"):
     XAPI_ACTIVITY_BASE += "/"
 XAPI_PLATFORM = os.environ.get("XAPI_PLATFORM", "Spreekkamer")
@@ -201,9 +203,10 @@ XAPI_BIG_HOME_PAGE = os.environ.get("XAPI_BIG_HOME_PAGE", "https://www.bigregist
 
 
 def env_lrs_list() -> list[dict]:
-    """LRSs from the environment: LRS_ENDPOINT/LRS_USERNAME/LRS_PASSWORD and/or LRS_ENDPOINTS (JSON list).
+    """LRSs from the environment: LRS_ENDPOINT/_USERNAME/_PASSWORD and/or LRS_ENDPOINTS (JSON).
 
-    LRS_ENDPOINTS items: {"name": ..., "endpoint": ..., "username": ..., "password": ..., "body": <slug>}.
+    LRS_ENDPOINTS is a list of
+    {"name": ..., "endpoint": ..., "username": ..., "password": ..., "body": <body slug>}.
     """
     import json
 
@@ -242,7 +245,8 @@ def env_lrs_list() -> list[dict]:
             raise ImproperlyConfigured("every LRS in LRS_ENDPOINTS needs a name")
         if not store["endpoint"].startswith(("http://", "https://")):
             raise ImproperlyConfigured(
-                f"LRS endpoint {store['name']!r} must start with http:// or https://, got {store['endpoint']!r}"
+                f"LRS endpoint {store['name']!r} must start with http:// or https://, "
+                f"got {store['endpoint']!r}"
             )
         if names.count(store["name"]) > 1:
             raise ImproperlyConfigured(f"LRS name {store['name']!r} is used twice")

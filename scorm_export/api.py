@@ -1,7 +1,9 @@
-"""Read-only JSON API for accreditation bodies, described by `openapi.json` (served at /api/v1/openapi.json).
+"""Read-only JSON API for accreditation bodies, described by `openapi.json`
+(served at /api/v1/openapi.json).
 
 Authentication: `Authorization: Bearer <token>`; the token is stored hashed on AccreditationBody.
-A body sees only completions of the courses it accredits: anything else is a 404, as if it did not exist.
+A body sees only completions of the courses it accredits: anything else is a 404,
+as if it did not exist.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def body_from_request(request) -> AccreditationBody | None:
 
 
 def body_required(view):
-    """Resolve the bearer token to `request.body_obj`; 401 with a WWW-Authenticate header otherwise."""
+    """Set `request.accreditation_body` from the bearer token; 401 (WWW-Authenticate) otherwise."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -87,7 +89,7 @@ def _date_param(request, name: str) -> datetime.date | None:
 
 
 def paginate(request, items, serialise) -> dict:
-    """A page of `items` as {count, page, page_size, next, previous, results}; raises EmptyPage/BadRequest."""
+    """A page as {count, page, page_size, next, previous, results}; raises EmptyPage/BadRequest."""
     page_size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     number = _int_param(request, "page", 1)
     paginator = Paginator(items, page_size)
@@ -141,7 +143,7 @@ def course_list(request):
 @require_GET
 @body_required
 def completion_list(request):
-    """Completions of the accredited courses, oldest first; filters: course, since, until (dates inclusive)."""
+    """Completions of the accredited courses, oldest first; filters: course, since, until."""
     body = request.accreditation_body
     try:
         since, until = _date_param(request, "since"), _date_param(request, "until")

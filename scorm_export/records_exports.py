@@ -38,7 +38,7 @@ DEFAULT_CHUNK_SIZE = 500
 
 
 def day_range(since: datetime.date | None, until: datetime.date | None):
-    """[start of `since`, start of the day after `until`) in the site's time zone, as aware datetimes."""
+    """[start of `since`, start of the day after `until`) in the site's time zone, aware."""
     zone = timezone.get_default_timezone()
     start = datetime.datetime.combine(since, datetime.time.min, zone) if since else None
     end = (
@@ -50,9 +50,12 @@ def day_range(since: datetime.date | None, until: datetime.date | None):
 
 
 def completions_for_export(courses=None, since=None, until=None):
-    """Valid completions with learner, course, version, BIG number and time spent: one query, oldest first.
+    """Valid completions with learner, course, version, BIG number and time spent.
 
-    `courses` is a Course, a queryset/list of courses, or None for all; `since`/`until` are dates (inclusive).
+    One query, oldest first.
+
+    `courses` is a Course, a queryset/list of courses, or None for all;
+    `since`/`until` are dates (inclusive).
     """
     queryset = CourseCompletion.objects.filter(revoked_at__isnull=True)
     if courses is not None:

@@ -1,4 +1,4 @@
-"""Accreditation-record workflows: writing xAPI statements to the outbox and delivering them to LRSs.
+"""Accreditation-record workflows: xAPI statements into the outbox, and from there to LRSs.
 
 (The package exporter owns `services.py`; these live beside it to keep the two areas apart.)
 
@@ -7,11 +7,14 @@ Delivery contract, per LRS:
   `X-Experience-API-Version: 1.0.3`;
 - 2xx: delivered;
 - 409: the LRS already holds a statement with that id; ids are deterministic, so for a single
-  statement that means it is ours and delivered. A batch answered with 409 is split to find out which;
+  statement that means it is ours and delivered. A batch answered with 409 is split to find
+  out which;
 - 400: the LRS refuses the content. A batch is bisected so one bad statement cannot block the rest;
-  a single refused statement is marked failed with the LRS's answer (staff can retry it in the admin);
+  a single refused statement is marked failed with the LRS's answer (staff can retry it in
+  the admin);
 - anything else (5xx, 401/403, timeouts, connection refused): the batch is retried with exponential
-  backoff via `next_attempt_at` and marked failed after LRS_MAX_ATTEMPTS. The periodic sweep picks up
+  backoff via `next_attempt_at` and marked failed after LRS_MAX_ATTEMPTS. The periodic sweep
+  picks up
   rows whose backoff has elapsed, so retries survive a lost broker message or a restarted worker.
 """
 
@@ -141,18 +144,24 @@ def on_enrollment_created(sender, enrollment, **kwargs):
 
 
 def on_lesson_started(sender, enrollment, lesson, progress, **kwargs):
-    queue_statements(enrollment, lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)])
+    queue_statements(
+        enrollment, lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)]
+    )
 
 
 def on_lesson_completed(sender, enrollment, lesson, progress, **kwargs):
-    queue_statements(enrollment, lambda actor: [xapi.lesson_completed(enrollment, lesson, progress, actor)])
+    queue_statements(
+        enrollment, lambda actor: [xapi.lesson_completed(enrollment, lesson, progress, actor)]
+    )
 
 
 def on_attempt_submitted(sender, attempt, answers, **kwargs):
     enrollment, quiz = attempt.enrollment, attempt.quiz
 
     def build(actor):
-        statements = [xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers]
+        statements = [
+            xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers
+        ]
         statements.append(xapi.quiz_result(enrollment, attempt, quiz, answers, actor))
         return statements
 
@@ -165,9 +174,13 @@ def on_course_completed(sender, completion, **kwargs):
 
     def build(actor):
         if not seconds:  # once, and only when some LRS receives the course
-            total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(t=Sum("seconds_spent"))["t"]
+            total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(
+                t=Sum("seconds_spent")
+            )["t"]
             seconds.append(total or 0)
-        return [xapi.course_completed(completion, enrollment, completion.version, seconds[0], actor)]
+        return [
+            xapi.course_completed(completion, enrollment, completion.version, seconds[0], actor)
+        ]
 
     queue_statements(enrollment, build)
 
@@ -284,7 +297,8 @@ def deliver_statements(
     """Send the LRS's due outbox rows in batches until none are due, the LRS fails, or max_batches.
 
     Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED and held while the batch is sent, so two
-    workers never send the same batch. Returns counts; writes each row's status and the LRS's answer.
+    workers never send the same batch. Returns counts; writes each row's status and the LRS's
+    answer.
     """
     report = DeliveryReport()
     lrs = LearningRecordStore.objects.filter(pk=lrs_id, enabled=True).first()
@@ -323,7 +337,7 @@ def due_store_ids(now=None) -> list[int]:
 
 @transaction.atomic
 def retry_statements(outbox_ids) -> int:
-    """Put failed rows back in the queue (fresh attempt budget) and queue their delivery; return how many."""
+    """Requeue failed rows with a fresh attempt budget and queue their delivery; return how many."""
     rows = StatementOutbox.objects.filter(
         pk__in=list(outbox_ids), status=StatementOutbox.Status.FAILED
     )

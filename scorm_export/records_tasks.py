@@ -1,4 +1,4 @@
-"""Celery tasks for xAPI delivery. Imported by the app config (the package exporter owns tasks.py)."""
+"""Celery tasks for xAPI delivery, imported by the app config (the packages own tasks.py)."""
 
 from celery import shared_task
 

@@ -32,7 +32,8 @@ def export_completions(request):
         response = StreamingHttpResponse(
             export_lines(queryset, data["format"]), content_type=CONTENT_TYPES[data["format"]]
         )
-        filename = f"afronding-{data['course'].slug}-{timezone.localdate():%Y%m%d}.{EXTENSIONS[data['format']]}"
+        extension = EXTENSIONS[data["format"]]
+        filename = f"afronding-{data['course'].slug}-{timezone.localdate():%Y%m%d}.{extension}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return render(request, "scorm_export/export_completions.html", {"form": form})

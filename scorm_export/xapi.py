@@ -164,7 +164,7 @@ def _number(value) -> float:
 def _context(
     enrollment, course, version, user, parent: Activity | None = None, course_level=False, **extra
 ):
-    """Registration per enrolment, the course as parent and grouping, and the accreditation extensions.
+    """Registration per enrolment, the course as parent and grouping, accreditation extensions.
 
     Statements about the course itself (`course_level`) carry no parent: the course is their object.
     """
@@ -274,7 +274,7 @@ def _attempt_identity(enrollment, attempt, quiz, version):
 
 
 def _response(question, response) -> str | None:
-    """The chosen option keys in the xAPI response format; only for choice and ordering questions."""
+    """The chosen option keys in xAPI response format; only choice and ordering questions."""
     options = {o.pk: o.key for o in question.options_in_order()}
     response = response or {}
     if question.kind == "single_choice":

@@ -29,7 +29,7 @@ class AccreditationBodyQuerySet(models.QuerySet):
 
 
 class AccreditationBody(models.Model):
-    """An accreditation body (e.g. the NHG/ABC1 or the KABIZ) that receives records of the courses it accredits."""
+    """An accreditation body (e.g. ABC1 or KABIZ): receives records of the courses it accredits."""
 
     class ActorMode(models.TextChoices):
         ACCOUNT = "account", _("anoniem account (standaard)")
@@ -50,7 +50,8 @@ class AccreditationBody(models.Model):
         choices=ActorMode.choices,
         default=ActorMode.ACCOUNT,
         help_text=_(
-            "Alleen wat de accreditatie vereist: e-mail of BIG-nummer alleen als het register erom vraagt."
+            "Alleen wat de accreditatie vereist: e-mail of BIG-nummer alleen als het register "
+            "erom vraagt."
         ),
     )
     api_token_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -76,7 +77,7 @@ class AccreditationBody(models.Model):
         return self.name
 
     def issue_api_token(self) -> str:
-        """Replace the body's API token; return the new token (shown once, stored only as a hash)."""
+        """Replace the API token; return the new one (shown once, stored only as a hash)."""
         token = secrets.token_urlsafe(32)
         self.api_token_hash = hash_api_token(token)
         self.api_token_prefix = token[:API_TOKEN_PREFIX_LENGTH]
@@ -86,7 +87,7 @@ class AccreditationBody(models.Model):
 
 class LearningRecordStoreQuerySet(models.QuerySet):
     def for_course(self, course_id: int):
-        """Enabled LRSs that receive statements about this course: general ones and its bodies' ones."""
+        """Enabled LRSs receiving statements about this course: general ones and its bodies'."""
         return (
             self.filter(enabled=True)
             .filter(Q(body__isnull=True) | Q(body__courses=course_id))
@@ -147,7 +148,7 @@ class LearningRecordStore(models.Model):
 
 class StatementOutboxQuerySet(models.QuerySet):
     def due(self, lrs_id: int, now=None):
-        """Pending rows for one LRS whose backoff has elapsed, oldest first (the sweep and delivery query)."""
+        """Pending rows of one LRS whose backoff has elapsed, oldest first (sweep and delivery)."""
         return self.filter(
             lrs_id=lrs_id,
             status=StatementOutbox.Status.PENDING,
@@ -156,7 +157,7 @@ class StatementOutboxQuerySet(models.QuerySet):
 
 
 class StatementOutbox(models.Model):
-    """One xAPI statement for one LRS, written in the transaction of the learning event it describes."""
+    """One xAPI statement for one LRS, written in the transaction of the event it describes."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("wachtend")

@@ -31,7 +31,7 @@ class LRSServer:
     By default it stores POSTed statement batches and answers 200 with their ids, refusing a batch
     with 409 when it already holds one of its ids (as a strict LRS does). Tests script it:
     - `script`: statuses to answer to the next requests, in order (e.g. [500] then normal);
-    - `refuse_ids`: statement ids it refuses with 400 (a poison statement), whatever batch they are in;
+    - `refuse_ids`: statement ids it refuses with 400 (poison), whatever batch they are in;
     - `hang`: answer nothing until the test ends (the client must time out).
     """
 
@@ -62,15 +62,24 @@ class LRSServer:
                 raw = self.rfile.read(length)
                 with server.lock:
                     server.requests.append(
-                        {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": raw.decode()}
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": raw.decode(),
+                        }
                     )
                 if server.hang:
                     server.release.wait(30)
                     return
-                expected = "Basic " + base64.b64encode(f"{LRS_USER}:{LRS_PASSWORD}".encode()).decode()
+                expected = (
+                    "Basic " + base64.b64encode(f"{LRS_USER}:{LRS_PASSWORD}".encode()).decode()
+                )
                 if self.headers.get("Authorization") != expected:
                     return self._answer(401, {"error": "bad credentials"})
-                if self.path != "/xapi/statements" or self.headers.get("X-Experience-API-Version") != "1.0.3":
+                if (
+                    self.path != "/xapi/statements"
+                    or self.headers.get("X-Experience-API-Version") != "1.0.3"
+                ):
                     return self._answer(400, {"error": "wrong path or version header"})
                 with server.lock:
                     if server.script:
@@ -151,7 +160,9 @@ def correct_answers(quiz):
             data[f"q-{question.pk}"] = "4"
             continue
         correct = [o.pk for o in question.options.all() if o.is_correct]
-        data[f"q-{question.pk}"] = [str(pk) for pk in correct] if len(correct) > 1 else str(correct[0])
+        data[f"q-{question.pk}"] = (
+            [str(pk) for pk in correct] if len(correct) > 1 else str(correct[0])
+        )
     return data
 
 
@@ -165,7 +176,9 @@ def make_rich_course(slug="rijk"):
     self_assessment = Quiz.objects.create(
         version=version, key="nulmeting", title="Nulmeting", kind=Quiz.Kind.SELF_ASSESSMENT
     )
-    ScaleQuestion.objects.create(quiz=self_assessment, position=0, key="s1", prompt="<p>Ik voel me zeker</p>")
+    ScaleQuestion.objects.create(
+        quiz=self_assessment, position=0, key="s1", prompt="<p>Ik voel me zeker</p>"
+    )
     factories.publish_version(version)
     return course
 
@@ -178,7 +191,9 @@ def run_journey(learner, course, *, fail_first=True):
     enrollment = services.enroll_learner(learner, course)
     version = enrollment.version
     for block in ReflectionBlock.objects.filter(lesson__module__version=version):
-        services.save_reflection(learner, block, f"Ik dacht eerst {REFLECTION_SECRET} maar nu niet meer.")
+        services.save_reflection(
+            learner, block, f"Ik dacht eerst {REFLECTION_SECRET} maar nu niet meer."
+        )
     for quiz in version.quizzes.exclude(kind=Quiz.Kind.FINAL):
         phase = "pre" if quiz.kind == Quiz.Kind.SELF_ASSESSMENT else ""
         attempt = services.start_attempt(enrollment, quiz, phase=phase)
@@ -189,6 +204,8 @@ def run_journey(learner, course, *, fail_first=True):
     final = version.final_test
     if fail_first:
         services.submit_attempt(services.start_attempt(enrollment, final).pk, {}, learner)
-    services.submit_attempt(services.start_attempt(enrollment, final).pk, correct_answers(final), learner)
+    services.submit_attempt(
+        services.start_attempt(enrollment, final).pk, correct_answers(final), learner
+    )
     enrollment.refresh_from_db()
     return enrollment

@@ -1,8 +1,10 @@
 import datetime
+import io
 import json
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from openapi_schema_validator import OAS31Validator
@@ -23,11 +25,13 @@ ZONE = timezone.get_default_timezone()
 
 @pytest.fixture
 def accredited(course, body):
-    """`course` (accredited by `body`) with three completions on 1, 2 and 3 March; `ander` with one."""
+    """`course` (accredited by `body`) completed on 1, 2 and 3 March; `ander` completed once."""
     body.courses.add(course)
     other = factories.make_course(slug="ander")
     for day in (1, 2, 3):
-        completion = run_journey(factories.make_user(profession="poh_s"), course, fail_first=False).completion
+        completion = run_journey(
+            factories.make_user(profession="poh_s"), course, fail_first=False
+        ).completion
         when = datetime.datetime(2026, 3, day, 10, tzinfo=ZONE)
         CourseCompletion.objects.filter(pk=completion.pk).update(completed_at=when)
     run_journey(factories.make_user(), other, fail_first=False)
@@ -53,7 +57,7 @@ def spec():
 
 
 def assert_matches_spec(spec, path, response):
-    """The response body validates against the schema the document gives for this path and status."""
+    """The body validates against the schema documented for this path and status."""
     operation = spec["paths"][path]["get"]
     documented = operation["responses"][str(response.status_code)]
     schema = documented["content"]["application/json"]["schema"]
@@ -63,7 +67,11 @@ def assert_matches_spec(spec, path, response):
 
 
 def test_it_refuses_requests_without_a_valid_token(client, accredited):
-    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer verkeerd"}, {"HTTP_AUTHORIZATION": "Basic eDp5"}):
+    for headers in (
+        {},
+        {"HTTP_AUTHORIZATION": "Bearer verkeerd"},
+        {"HTTP_AUTHORIZATION": "Basic eDp5"},
+    ):
         response = client.get(reverse("scorm_export:api_completions"), **headers)
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith("Bearer")
@@ -72,7 +80,10 @@ def test_it_refuses_requests_without_a_valid_token(client, accredited):
 
 def test_it_stores_only_a_hash_of_the_token(body, token):
     body.refresh_from_db()
-    assert token not in (body.api_token_hash, body.api_token_prefix) and body.api_token_prefix == token[:8]
+    assert (
+        token not in (body.api_token_hash, body.api_token_prefix)
+        and body.api_token_prefix == token[:8]
+    )
     assert AccreditationBody.objects.for_token(token).get() == body
     body.issue_api_token()
     assert not AccreditationBody.objects.for_token(token).exists()  # a new token replaces the old
@@ -81,21 +92,31 @@ def test_it_stores_only_a_hash_of_the_token(body, token):
 def test_it_lists_only_the_accredited_courses(api, accredited, spec):
     response = api(reverse("scorm_export:api_courses"))
     assert response.status_code == 200
-    assert response.json()["results"] == [{
-        "slug": "basis", "title": "Testcursus", "version": 1, "language": "nl", "study_load_hours": 2.0,
-        "accreditation_reference": "PE-123",
-    }]
+    assert response.json()["results"] == [
+        {
+            "slug": "basis",
+            "title": "Testcursus",
+            "version": 1,
+            "language": "nl",
+            "study_load_hours": 2.0,
+            "accreditation_reference": "PE-123",
+        }
+    ]
     assert_matches_spec(spec, "/api/v1/courses/", response)
 
 
-def test_it_lists_completions_of_accredited_courses_only(api, accredited, spec, django_assert_num_queries):
+def test_it_lists_completions_of_accredited_courses_only(
+    api, accredited, spec, django_assert_num_queries
+):
     with django_assert_num_queries(3):  # token, count, page
         response = api(reverse("scorm_export:api_completions"))
     data = response.json()
     assert data["count"] == 3
     assert {r["course"] for r in data["results"]} == {"basis"}
     assert [r["completed_at"] for r in data["results"]] == [
-        "2026-03-01T09:00:00+00:00", "2026-03-02T09:00:00+00:00", "2026-03-03T09:00:00+00:00",
+        "2026-03-01T09:00:00+00:00",
+        "2026-03-02T09:00:00+00:00",
+        "2026-03-03T09:00:00+00:00",
     ]
     first = data["results"][0]
     assert first["profession"] == "poh_s" and first["score"] == 100.0 and first["passed"] is True
@@ -113,7 +134,9 @@ def test_it_hides_a_course_the_body_does_not_accredit(api, accredited, spec):
 
 
 def test_it_gives_a_completion_by_verification_code(api, accredited, spec):
-    completion = CourseCompletion.objects.filter(enrollment__course__slug="basis").earliest("completed_at")
+    completion = CourseCompletion.objects.filter(enrollment__course__slug="basis").earliest(
+        "completed_at"
+    )
     response = api(reverse("scorm_export:api_completion", args=[completion.verification_code]))
     assert response.status_code == 200
     assert response.json()["completed_at"] == "2026-03-01T09:00:00+00:00"
@@ -152,13 +175,17 @@ def test_it_filters_by_course_and_inclusive_dates(api, accredited):
 def test_it_answers_empty_for_a_body_without_courses(client, accredited):
     lonely = AccreditationBody.objects.create(name="Nieuw", slug="nieuw")
     token = lonely.issue_api_token()
-    response = client.get(reverse("scorm_export:api_completions"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.get(
+        reverse("scorm_export:api_completions"), HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert response.status_code == 200
     assert response.json()["count"] == 0 and response.json()["results"] == []
 
 
 def test_it_is_read_only(api, client, token, accredited):
-    response = client.post(reverse("scorm_export:api_completions"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        reverse("scorm_export:api_completions"), HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert response.status_code == 405
 
 
@@ -183,3 +210,22 @@ def test_it_serves_a_valid_openapi_document_listing_every_path(client, spec):
         if pattern.name.startswith("api_")
     }
     assert served_paths == documented
+
+
+def test_it_issues_a_token_from_the_command_line_and_the_admin(
+    body, admin_client, client, accredited
+):
+    out = io.StringIO()
+    call_command("issue_api_token", "abc1", stdout=out)
+    token = out.getvalue().strip()
+    url = reverse("scorm_export:api_courses")
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+    response = admin_client.post(
+        reverse("admin:scorm_export_accreditationbody_changelist"),
+        {"action": "issue_token", "_selected_action": [body.pk]},
+        follow=True,
+    )
+    shown = re.search(r"één keer getoond\): (\S+)</", response.content.decode()).group(1)
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401  # replaced
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {shown}").status_code == 200

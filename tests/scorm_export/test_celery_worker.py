@@ -53,11 +53,31 @@ def worker_queue():
         PYTHONPATH=str(ROOT),
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "lms", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "info"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "lms",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
+    saved = {
+        k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")
+    }
     # Earlier eager tasks cached the app's routing (its default queue); give this test fresh ones.
     saved_amqp, saved_pool = celery_app.__dict__.pop("amqp", None), celery_app._pool
     celery_app._pool = None
@@ -89,7 +109,9 @@ def wait_for(condition, seconds=60):
 
 
 def test_it_delivers_through_a_real_celery_worker(worker_queue, learner, course, lrs, lrs_server):
-    enrollment = services.enroll_learner(learner, course)  # commits: on_commit queues the task on Redis
+    enrollment = services.enroll_learner(
+        learner, course
+    )  # commits: on_commit queues the task on Redis
     row = StatementOutbox.objects.get()
     assert row.status == StatementOutbox.Status.PENDING  # nothing ran in this process
 
@@ -98,4 +120,6 @@ def test_it_delivers_through_a_real_celery_worker(worker_queue, learner, course,
     )
     assert worker_queue.poll() is None
     assert list(lrs_server.stored) == [str(row.statement_id)]
-    assert lrs_server.stored[str(row.statement_id)]["context"]["registration"] == str(enrollment.registration)
+    assert lrs_server.stored[str(row.statement_id)]["context"]["registration"] == str(
+        enrollment.registration
+    )

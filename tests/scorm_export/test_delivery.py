@@ -71,7 +71,9 @@ def test_it_sends_nothing_twice(learner, course, lrs, lrs_server):
     assert len(lrs_server.requests) == 1
 
 
-def test_it_marks_only_the_refused_statement_failed_and_delivers_the_rest(learner, course, lrs, lrs_server):
+def test_it_marks_only_the_refused_statement_failed_and_delivers_the_rest(
+    learner, course, lrs, lrs_server
+):
     rows = make_statements(learner, course)
     poison = rows[2]
     lrs_server.refuse_ids = {str(poison.statement_id)}
@@ -87,7 +89,9 @@ def test_it_marks_only_the_refused_statement_failed_and_delivers_the_rest(learne
     assert StatementOutbox.objects.filter(status=Status.DELIVERED).count() == 4
 
 
-def test_it_treats_a_conflict_for_an_already_stored_statement_as_delivered(learner, course, lrs, lrs_server):
+def test_it_treats_a_conflict_for_an_already_stored_statement_as_delivered(
+    learner, course, lrs, lrs_server
+):
     rows = make_statements(learner, course)
     # The LRS stored this one earlier, but its answer never reached us.
     lrs_server.stored[str(rows[0].statement_id)] = rows[0].payload
@@ -98,7 +102,9 @@ def test_it_treats_a_conflict_for_an_already_stored_statement_as_delivered(learn
     assert set(lrs_server.stored) == {str(r.statement_id) for r in rows}
     rows[0].refresh_from_db()
     assert rows[0].status == Status.DELIVERED and rows[0].last_status_code == 409
-    assert StatementOutbox.objects.filter(status=Status.DELIVERED, last_status_code=200).count() == 4
+    assert (
+        StatementOutbox.objects.filter(status=Status.DELIVERED, last_status_code=200).count() == 4
+    )
 
 
 def test_it_retries_a_server_error_with_backoff(learner, course, lrs, lrs_server, settings):
@@ -163,13 +169,17 @@ def test_it_retries_when_the_lrs_is_down_and_gives_up_after_max_attempts(
     assert set(StatementOutbox.objects.values_list("status", flat=True)) == {Status.FAILED}
 
 
-def test_it_lets_staff_see_and_retry_failed_statements(admin_client, learner, course, lrs, lrs_server):
+def test_it_lets_staff_see_and_retry_failed_statements(
+    admin_client, learner, course, lrs, lrs_server
+):
     make_statements(learner, course)
     lrs_server.refuse_ids = {str(r.statement_id) for r in StatementOutbox.objects.all()}
     deliver_statements(lrs.pk)
     assert StatementOutbox.objects.filter(status=Status.FAILED).count() == 5
 
-    page = admin_client.get(reverse("admin:scorm_export_statementoutbox_changelist"), {"status__exact": "failed"})
+    page = admin_client.get(
+        reverse("admin:scorm_export_statementoutbox_changelist"), {"status__exact": "failed"}
+    )
     assert page.status_code == 200
     assert "invalid statement" in page.content.decode()
     row = StatementOutbox.objects.first()
@@ -179,7 +189,10 @@ def test_it_lets_staff_see_and_retry_failed_statements(admin_client, learner, co
     lrs_server.refuse_ids = set()
     response = admin_client.post(
         reverse("admin:scorm_export_statementoutbox_changelist"),
-        {"action": "retry", "_selected_action": list(StatementOutbox.objects.values_list("pk", flat=True))},
+        {
+            "action": "retry",
+            "_selected_action": list(StatementOutbox.objects.values_list("pk", flat=True)),
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -197,7 +210,9 @@ def test_it_drains_the_outbox_from_the_command_line(learner, course, lrs, lrs_se
     assert len(lrs_server.stored) == 5
 
 
-def test_it_sweeps_only_stores_with_due_statements(learner, course, lrs, lrs_server, closed_port_endpoint):
+def test_it_sweeps_only_stores_with_due_statements(
+    learner, course, lrs, lrs_server, closed_port_endpoint
+):
     make_statements(learner, course)
     idle = LearningRecordStore.objects.create(name="leeg", endpoint=closed_port_endpoint)
     assert sweep_statements_task() == [lrs.pk]  # eager: the delivery ran too
@@ -208,11 +223,27 @@ def test_it_sweeps_only_stores_with_due_statements(learner, course, lrs, lrs_ser
 def test_it_mirrors_the_lrs_from_the_environment(settings, lrs_server, learner, course, body):
     body.courses.add(course)
     settings.LRS_STORES = [
-        {"name": "default", "endpoint": lrs_server.endpoint, "username": LRS_USER, "password": LRS_PASSWORD,
-         "body": ""},
-        {"name": "abc1", "endpoint": lrs_server.endpoint, "username": LRS_USER, "password": LRS_PASSWORD,
-         "body": "abc1"},
-        {"name": "onbekend", "endpoint": lrs_server.endpoint, "username": "", "password": "", "body": "bestaat-niet"},
+        {
+            "name": "default",
+            "endpoint": lrs_server.endpoint,
+            "username": LRS_USER,
+            "password": LRS_PASSWORD,
+            "body": "",
+        },
+        {
+            "name": "abc1",
+            "endpoint": lrs_server.endpoint,
+            "username": LRS_USER,
+            "password": LRS_PASSWORD,
+            "body": "abc1",
+        },
+        {
+            "name": "onbekend",
+            "endpoint": lrs_server.endpoint,
+            "username": "",
+            "password": "",
+            "body": "bestaat-niet",
+        },
     ]
     services.enroll_learner(learner, course)
     stores = {s.settings_key: s for s in LearningRecordStore.objects.all()}
@@ -239,7 +270,9 @@ def test_it_refuses_bad_lrs_settings(monkeypatch):
     monkeypatch.setenv("LRS_ENDPOINTS", "[{'name': 'x'}]")
     with pytest.raises(ImproperlyConfigured, match="JSON list"):
         env_lrs_list()
-    monkeypatch.setenv("LRS_ENDPOINTS", '[{"name": "b", "endpoint": "https://b.example.org/", "body": "abc1"}]')
+    monkeypatch.setenv(
+        "LRS_ENDPOINTS", '[{"name": "b", "endpoint": "https://b.example.org/", "body": "abc1"}]'
+    )
     assert [s["name"] for s in env_lrs_list()] == ["default", "b"]
 
 
@@ -276,6 +309,10 @@ def test_it_never_lets_two_workers_claim_the_same_rows(lrs, lrs_server):
 
     assert report.delivered == 3
     sent = {s["id"] for batch in lrs_server.batches() for s in batch}
-    assert not sent & {str(i) for i in StatementOutbox.objects.filter(pk__in=locked_ids).values_list(
-        "statement_id", flat=True)}
+    assert not sent & {
+        str(i)
+        for i in StatementOutbox.objects.filter(pk__in=locked_ids).values_list(
+            "statement_id", flat=True
+        )
+    }
     assert StatementOutbox.objects.filter(pk__in=locked_ids, status=Status.PENDING).count() == 2

@@ -38,12 +38,20 @@ def at(day: int, hour: int = 12) -> datetime.datetime:
 def records(course):
     """Three completions of `course` in March 2026 (one revoked), one of another course."""
     anna = factories.make_user(
-        email="anna@example.org", first_name="Anna", initials="A.M.", surname_prefix="de", last_name="Vries",
+        email="anna@example.org",
+        first_name="Anna",
+        initials="A.M.",
+        surname_prefix="de",
+        last_name="Vries",
         profession="huisarts",
     )
     RegisterNumber.objects.create(user=anna, register="big", number="19012345601")
-    bram = factories.make_user(email="bram@example.org", first_name="=SUM(1+1)", last_name="Bakker",
-                               profession="doktersassistent")
+    bram = factories.make_user(
+        email="bram@example.org",
+        first_name="=SUM(1+1)",
+        last_name="Bakker",
+        profession="doktersassistent",
+    )
     cas = factories.make_user(email="cas@example.org", first_name="Cas", last_name="Jansen")
     other_course = factories.make_course(slug="ander")
     complete(anna, course, at(2))
@@ -61,8 +69,20 @@ def read_csv(text):
 def test_it_exports_one_csv_row_per_valid_completion(records, tmp_path):
     target = tmp_path / "afrondingen.csv"
     stderr = io.StringIO()
-    call_command("export_completions", "--course", "basis", "--since", "2026-03-01", "--until", "2026-03-31",
-                 "--format", "csv", "-o", str(target), stderr=stderr)
+    call_command(
+        "export_completions",
+        "--course",
+        "basis",
+        "--since",
+        "2026-03-01",
+        "--until",
+        "2026-03-31",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+        stderr=stderr,
+    )
     text = target.read_text(encoding="utf-8")
     assert text.splitlines()[0] == ",".join(FIELDS)
     rows = read_csv(text)
@@ -87,7 +107,9 @@ def test_it_exports_one_csv_row_per_valid_completion(records, tmp_path):
 
 def test_it_filters_by_inclusive_local_dates(records):
     # 20 March 23:00 in Amsterdam is 22:00 UTC: still the 20th for the accreditation body.
-    only_20th = completions_for_export(records, datetime.date(2026, 3, 20), datetime.date(2026, 3, 20))
+    only_20th = completions_for_export(
+        records, datetime.date(2026, 3, 20), datetime.date(2026, 3, 20)
+    )
     assert [c.enrollment.user.email for c in only_20th] == ["bram@example.org"]
     assert completions_for_export(records, datetime.date(2026, 3, 21), None).count() == 0
     assert completions_for_export(records, None, datetime.date(2026, 3, 1)).count() == 0
@@ -95,8 +117,18 @@ def test_it_filters_by_inclusive_local_dates(records):
 
 def test_it_exports_xapi_json_lines_that_validate(records, tmp_path):
     target = tmp_path / "afrondingen.jsonl"
-    call_command("export_completions", "--course", "basis", "--format", "xapi-jsonl", "--actor", "big",
-                 "-o", str(target), stderr=io.StringIO())
+    call_command(
+        "export_completions",
+        "--course",
+        "basis",
+        "--format",
+        "xapi-jsonl",
+        "--actor",
+        "big",
+        "-o",
+        str(target),
+        stderr=io.StringIO(),
+    )
     statements = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(statements) == 2
     assert {s["verb"]["id"] for s in statements} == {"http://adlnet.gov/expapi/verbs/completed"}
@@ -106,15 +138,25 @@ def test_it_exports_xapi_json_lines_that_validate(records, tmp_path):
     assert validation_errors(statements) == [[], []]
 
 
-def test_it_streams_with_a_constant_number_of_queries(records, tmp_path, django_assert_max_num_queries):
+def test_it_streams_with_a_constant_number_of_queries(
+    records, tmp_path, django_assert_max_num_queries
+):
     course = records
-    for n in range(12):
+    for _ in range(12):
         complete(factories.make_user(), course, at(15))
     target = tmp_path / "x.csv"
     # 14 rows fetched 5 at a time: one course lookup and one cursor, never a query per row or chunk.
     with django_assert_max_num_queries(2):
-        call_command("export_completions", "--course", "basis", "--chunk-size", "5", "-o", str(target),
-                     stderr=io.StringIO())
+        call_command(
+            "export_completions",
+            "--course",
+            "basis",
+            "--chunk-size",
+            "5",
+            "-o",
+            str(target),
+            stderr=io.StringIO(),
+        )
     assert len(read_csv(target.read_text())) == 14
 
 
@@ -135,7 +177,15 @@ def test_it_refuses_bad_command_input(records):
     with pytest.raises(CommandError, match="No course"):
         call_command("export_completions", "--course", "bestaat-niet")
     with pytest.raises(CommandError, match="after"):
-        call_command("export_completions", "--course", "basis", "--since", "2026-04-01", "--until", "2026-03-01")
+        call_command(
+            "export_completions",
+            "--course",
+            "basis",
+            "--since",
+            "2026-04-01",
+            "--until",
+            "2026-03-01",
+        )
     with pytest.raises(CommandError):
         call_command("export_completions", "--course", "basis", "--since", "1 maart")
 
@@ -145,8 +195,9 @@ def test_it_lets_staff_download_the_export_as_a_stream(admin_client, records):
     form = admin_client.get(url)
     assert form.status_code == 200
     assert "<legend>" in form.content.decode()
-    response = admin_client.get(url, {"course": "basis", "since": "2026-03-01", "until": "2026-03-31",
-                                      "format": "csv"})
+    response = admin_client.get(
+        url, {"course": "basis", "since": "2026-03-01", "until": "2026-03-31", "format": "csv"}
+    )
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="afronding-basis-')
@@ -155,8 +206,10 @@ def test_it_lets_staff_download_the_export_as_a_stream(admin_client, records):
 
 
 def test_it_shows_dutch_errors_for_a_bad_export_request(admin_client, records):
-    response = admin_client.get(reverse("scorm_export:export_completions"),
-                                {"course": "basis", "since": "2026-04-01", "until": "2026-03-01", "format": "csv"})
+    response = admin_client.get(
+        reverse("scorm_export:export_completions"),
+        {"course": "basis", "since": "2026-04-01", "until": "2026-03-01", "format": "csv"},
+    )
     assert response.status_code == 200
     assert "De begindatum ligt na de einddatum." in response.content.decode()
 

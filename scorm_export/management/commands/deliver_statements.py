@@ -8,7 +8,7 @@ from scorm_export.records_services import deliver_statements, sync_stores_from_s
 
 
 class Command(BaseCommand):
-    help = "Drain the xAPI outbox: send every due statement to its LRS now (all enabled LRSs, or --lrs NAME)."
+    help = "Drain the xAPI outbox: send every due statement to its LRS now (or only --lrs NAME)."
 
     def add_arguments(self, parser):
         parser.add_argument("--lrs", help="only this LRS (its name)")
