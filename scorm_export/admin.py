@@ -108,7 +108,11 @@ class StatementOutboxAdmin(admin.ModelAdmin):
     def pretty_payload(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
 
-    @admin.action(description=_("Mislukte statements opnieuw versturen"), permissions=["view"])
+    def has_retry_permission(self, request):
+        # Rows are read-only in the admin; retrying is the one change staff may make.
+        return request.user.has_perm("scorm_export.change_statementoutbox")
+
+    @admin.action(description=_("Mislukte statements opnieuw versturen"), permissions=["retry"])
     def retry(self, request, queryset):
         count = retry_statements(queryset.values_list("pk", flat=True))
         self.message_user(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -105,7 +106,9 @@ class LearningRecordStore(models.Model):
 
     name = models.CharField(_("naam"), max_length=100)
     endpoint = models.URLField(
-        _("endpoint"), help_text=_("De xAPI-basis-URL; statements gaan naar <endpoint>/statements.")
+        _("endpoint"),
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("De xAPI-basis-URL; statements gaan naar <endpoint>/statements."),
     )
     username = models.CharField(_("gebruikersnaam"), max_length=200, blank=True)
     password = models.CharField(_("wachtwoord"), max_length=200, blank=True)
