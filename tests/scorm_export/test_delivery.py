@@ -316,3 +316,29 @@ def test_it_never_lets_two_workers_claim_the_same_rows(lrs, lrs_server):
         )
     }
     assert StatementOutbox.objects.filter(pk__in=locked_ids, status=Status.PENDING).count() == 2
+
+
+def test_it_never_shows_an_lrs_password_in_the_admin(admin_client, lrs):
+    page = admin_client.get(reverse("admin:scorm_export_learningrecordstore_change", args=[lrs.pk]))
+    assert page.status_code == 200
+    assert LRS_PASSWORD not in page.content.decode()
+    data = {
+        "name": "Test-LRS",
+        "endpoint": lrs.endpoint,
+        "username": LRS_USER,
+        "password": "",
+        "enabled": "on",
+    }
+    response = admin_client.post(
+        reverse("admin:scorm_export_learningrecordstore_change", args=[lrs.pk]), data
+    )
+    assert response.status_code == 302
+    lrs.refresh_from_db()
+    assert lrs.password == LRS_PASSWORD  # an empty field keeps the stored password
+    data["endpoint"] = "ftp://lrs.example.org/"
+    refused = admin_client.post(
+        reverse("admin:scorm_export_learningrecordstore_change", args=[lrs.pk]), data
+    )
+    assert refused.status_code == 200
+    lrs.refresh_from_db()
+    assert lrs.endpoint.startswith("http://127.0.0.1")
