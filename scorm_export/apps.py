@@ -8,11 +8,14 @@ class ScormExportConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The learning signals are sent inside the service's transaction, so each receiver's
-        # outbox rows commit or roll back together with the event they describe.
         from courses import signals
 
-        from . import records_services, records_tasks  # noqa: F401 - registers the Celery tasks
+        # Register accreditation admin lives in its own module (docs/registers.md);
+        # records_tasks registers the xAPI delivery tasks (tasks.py is left to the packages).
+        from . import admin_accreditation, records_services, records_tasks  # noqa: F401
+
+        # The learning signals are sent inside the service's transaction, so each receiver's
+        # outbox rows commit or roll back together with the event they describe.
 
         signals.enrollment_created.connect(
             records_services.on_enrollment_created, dispatch_uid="xapi_enrollment"

@@ -1,10 +1,33 @@
-from django.urls import path
-
-from . import api, records_views
-
 app_name = "scorm_export"
-urlpatterns: list = [
-    # Accreditation records: staff download and the token-authenticated API (see openapi.json).
+urlpatterns: list = []
+
+# --- Register accreditation: staff overview and attendance exports (docs/registers.md) ---
+from django.urls import path  # noqa: E402
+
+from . import attendance_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/",
+        attendance_views.attendance_overview,
+        name="attendance_overview",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/gerapporteerd/",
+        attendance_views.attendance_mark_reported,
+        name="attendance_mark_reported",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/<slug:kind>/",
+        attendance_views.attendance_download,
+        name="attendance_download",
+    ),
+]
+
+# --- Accreditation records: staff download and the token-authenticated API (openapi.json) ---
+from . import api, records_views  # noqa: E402
+
+urlpatterns += [
     path("beheer/afrondingen/export/", records_views.export_completions, name="export_completions"),
     path("api/v1/openapi.json", api.openapi_document, name="api_openapi"),
     path("api/v1/courses/", api.course_list, name="api_courses"),
