@@ -55,6 +55,18 @@ class LearningRecordStoreAdmin(admin.ModelAdmin):
     list_display = ["name", "endpoint", "body", "enabled", "from_settings"]
     list_filter = ["enabled", "body"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Stores mirrored from LRS_ENDPOINT(S) are edited in the environment: a sync undoes edits.
+        if obj is not None and obj.settings_key:
+            return ["name", "endpoint", "username", "enabled", "body"]
+        return []
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.settings_key:
+            return [f for f in fields if f != "password"]
+        return fields
+
     @admin.display(boolean=True, description=_("uit de omgeving"))
     def from_settings(self, obj):
         return bool(obj.settings_key)

@@ -342,3 +342,59 @@ def test_it_never_shows_an_lrs_password_in_the_admin(admin_client, lrs):
     assert refused.status_code == 200
     lrs.refresh_from_db()
     assert lrs.endpoint.startswith("http://127.0.0.1")
+
+
+def test_it_schedules_the_sweep_with_celery_beat(settings):
+    from lms.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-xapi-statements"]
+    assert entry["task"] in app.tasks
+    assert entry["task"] == sweep_statements_task.name
+    assert entry["schedule"] == float(settings.XAPI_SWEEP_SECONDS)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("XAPI_ACTIVITY_BASE", "urn:spreekkamer", "XAPI_ACTIVITY_BASE must be an http(s) IRI"),
+        ("LRS_BATCH_SIZE", "0", "LRS_BATCH_SIZE must be at least 1"),
+        ("LRS_TIMEOUT_SECONDS", "tien", "LRS_TIMEOUT_SECONDS must be an integer"),
+        ("LRS_ENDPOINTS", '[{"endpoint": "https://x.example.org/"}]', "needs a name"),
+    ],
+)
+def test_it_stops_at_start_up_on_bad_xapi_settings(variable, value, message):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, **{variable: value})
+    proc = subprocess.run(
+        [sys.executable, "-c", "import lms.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "ImproperlyConfigured" in proc.stderr and message in proc.stderr
+
+
+def test_it_keeps_environment_stores_read_only_in_the_admin(admin_client, settings, lrs_server):
+    settings.LRS_STORES = [
+        {
+            "name": "default",
+            "endpoint": lrs_server.endpoint,
+            "username": "u",
+            "password": "geheim-env",
+            "body": "",
+        }
+    ]
+    records_services.sync_stores_from_settings()
+    store = LearningRecordStore.objects.get(settings_key="default")
+    page = admin_client.get(
+        reverse("admin:scorm_export_learningrecordstore_change", args=[store.pk])
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="endpoint"' not in html and "geheim-env" not in html
