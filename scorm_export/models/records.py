@@ -146,7 +146,9 @@ class LearningRecordStore(models.Model):
 
     @property
     def actor_mode(self) -> str:
-        return self.body.actor_mode if self.body_id else AccreditationBody.ActorMode.ACCOUNT
+        if self.body is None:
+            return AccreditationBody.ActorMode.ACCOUNT
+        return self.body.actor_mode
 
 
 class StatementOutboxQuerySet(models.QuerySet):
