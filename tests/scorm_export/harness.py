@@ -73,7 +73,11 @@ def browser_page():
             context = browser.new_context()
             page = context.new_page()
             console_errors: list[str] = []
-            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+            page.on(
+                "console",
+                lambda msg: console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+                if msg.type == "error" else None,
+            )
             page.on("pageerror", lambda exc: console_errors.append(str(exc)))
             yield page, console_errors
         finally:
@@ -233,6 +237,8 @@ class LocalLrs:
         }
         key = ("/xapi/activities/state", json.dumps(actor, sort_keys=True), activity_id, registration, "LMS.LaunchData")
         self.state[key] = json.dumps(self.launch_data(context_template)).encode()
+        preferences = ("/xapi/agents/profile", json.dumps(actor, sort_keys=True), None, None, "cmi5LearnerPreferences")
+        self.state[preferences] = json.dumps({"languagePreference": "nl-NL", "audioPreference": "on"}).encode()
 
     def new_session(self, actor, activity_id, registration) -> str:
         session_id = str(uuid.uuid4())
