@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--standard", required=True, choices=sorted(BUILDERS))
         parser.add_argument("-o", "--output", required=True, type=Path, help="the zip file to write")
         parser.add_argument(
-            "--version", dest="version_number", type=int, default=None,
+            "--version-number", dest="version_number", type=int, default=None,
             help="version number to export (default: the published version, else the newest)",
         )
 
