@@ -1,2 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "scorm_export"
-urlpatterns: list = []
+urlpatterns = [
+    path("auteur/cursus/<slug:slug>/pakketten/", views.package_exports, name="package_exports"),
+    path("auteur/pakketten/<int:pk>/", views.package_status, name="package_status"),
+    path("auteur/pakketten/<int:pk>/status.json", views.package_status_json, name="package_status_json"),
+    path("auteur/pakketten/<int:pk>/download/", views.package_download, name="package_download"),
+]
