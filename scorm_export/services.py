@@ -8,7 +8,8 @@ from .models import PackageExport
 
 
 def request_package_export(user, version, standard: str) -> PackageExport:
-    """Queue a build of the `standard` package of `version` for `user`; returns the new PackageExport.
+    """Queue a build of the `standard` package of `version` for `user`; returns the new
+    PackageExport.
 
     Writes one PackageExport row; the build task is sent only after the transaction commits, so the
     worker always finds the row.

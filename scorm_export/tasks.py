@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 def build_package(export_id: int) -> str:
     """Build the package of PackageExport `export_id`, updating its progress (0–100) as it goes.
 
-    Writes the zip to the export's `file` and marks it done, or marks it failed with a message for the
-    author. Returns the final status. A finished export is left alone, so a redelivered task is harmless.
+    Writes the zip to the export's `file` and marks it done, or marks it failed with a message for
+    the author. Returns the final status. A finished export is left alone, so a redelivered task is
+    harmless.
     """
     export = PackageExport.objects.select_related("version__course").get(pk=export_id)
     if export.is_finished:
@@ -50,7 +51,13 @@ def build_package(export_id: int) -> str:
         return _fail(export, str(exc))
     except Exception:
         logger.exception("Building package export %s failed", export_id)
-        return _fail(export, _("Het pakket kon niet worden gemaakt door een interne fout. Probeer het later opnieuw."))
+        return _fail(
+            export,
+            _(
+                "Het pakket kon niet worden gemaakt door een interne fout. "
+                "Probeer het later opnieuw."
+            ),
+        )
     export.status = PackageExport.Status.DONE
     export.progress = 100
     export.finished_at = timezone.now()

@@ -6,6 +6,10 @@ app_name = "scorm_export"
 urlpatterns = [
     path("auteur/cursus/<slug:slug>/pakketten/", views.package_exports, name="package_exports"),
     path("auteur/pakketten/<int:pk>/", views.package_status, name="package_status"),
-    path("auteur/pakketten/<int:pk>/status.json", views.package_status_json, name="package_status_json"),
+    path(
+        "auteur/pakketten/<int:pk>/status.json",
+        views.package_status_json,
+        name="package_status_json",
+    ),
     path("auteur/pakketten/<int:pk>/download/", views.package_download, name="package_download"),
 ]

@@ -12,13 +12,18 @@ from .models import PackageExport
 
 def get_authored_course_for_user(user, slug):
     """The course with this slug when `user` authors it (superusers: any course), else 404."""
-    return get_object_or_404(Course.objects.editable_by(user).select_related("published_version"), slug=slug)
+    return get_object_or_404(
+        Course.objects.editable_by(user).select_related("published_version"), slug=slug
+    )
 
 
 def get_export_for_user(user, pk):
     """The package export when `user` authors its course, else 404."""
     return get_object_or_404(
-        PackageExport.objects.for_status_page().filter(version__course__in=Course.objects.editable_by(user)), pk=pk
+        PackageExport.objects.for_status_page().filter(
+            version__course__in=Course.objects.editable_by(user)
+        ),
+        pk=pk,
     )
 
 
@@ -35,7 +40,11 @@ def package_exports(request, slug):
     else:
         form = PackageExportForm(course=course)
     exports = PackageExport.objects.for_status_page().filter(version__course=course)[:20]
-    return render(request, "scorm_export/package_exports.html", {"course": course, "form": form, "exports": exports})
+    return render(
+        request,
+        "scorm_export/package_exports.html",
+        {"course": course, "form": form, "exports": exports},
+    )
 
 
 @login_required
@@ -46,17 +55,22 @@ def package_status(request, pk):
 
 @login_required
 def package_status_json(request, pk):
-    """The export's status for the page's poll: status, label, progress, and the download URL when done."""
+    """The export's status for the page's poll: status, label, progress, and the download URL when
+    done.
+    """
     export = get_export_for_user(request.user, pk)
-    return JsonResponse({
-        "status": export.status,
-        "label": str(export.get_status_display()),
-        "progress": export.progress,
-        "finished": export.is_finished,
-        "error": export.error,
-        "download_url": reverse("scorm_export:package_download", args=[export.pk])
-        if export.status == PackageExport.Status.DONE else None,
-    })
+    return JsonResponse(
+        {
+            "status": export.status,
+            "label": str(export.get_status_display()),
+            "progress": export.progress,
+            "finished": export.is_finished,
+            "error": export.error,
+            "download_url": reverse("scorm_export:package_download", args=[export.pk])
+            if export.status == PackageExport.Status.DONE
+            else None,
+        }
+    )
 
 
 @login_required
@@ -65,5 +79,8 @@ def package_download(request, pk):
     if export.status != PackageExport.Status.DONE or not export.file:
         raise Http404
     return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=export.download_name, content_type="application/zip"
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.download_name,
+        content_type="application/zip",
     )

@@ -1,9 +1,10 @@
 """Writing zip archives safely and deterministically (framework-free).
 
-Safe: every member name is a relative POSIX path without `..`, empty or absolute parts, so the archive
-cannot write outside the folder it is unpacked into (zip-slip). Deterministic: the same members give the
-same bytes, because entries are sorted by name and carry a fixed timestamp, fixed permissions and a
-fixed compression level — a rebuilt package of an unchanged course can be compared byte for byte.
+Safe: every member name is a relative POSIX path without `..`, empty or absolute parts, so the
+archive cannot write outside the folder it is unpacked into (zip-slip). Deterministic: the same
+members give the same bytes, because entries are sorted by name and carry a fixed timestamp, fixed
+permissions and a fixed compression level — a rebuilt package of an unchanged course can be compared
+byte for byte.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ COMPRESS_LEVEL = 9
 
 
 class UnsafePath(ValueError):
-    """A member name that could escape the extraction folder, or that is not a plain relative path."""
+    """A member name that could escape the extraction folder, or is not a plain relative path."""
 
 
 def safe_member_name(name: str) -> str:
     """Return `name` as a normalised relative POSIX path, or raise UnsafePath.
 
-    Refuses absolute paths, drive letters, backslashes, `..`, empty and `.` segments, and control characters.
+    Refuses absolute paths, drive letters, backslashes, `..`, empty and `.` segments, and control
+    characters.
     """
     if not isinstance(name, str) or not name:
         raise UnsafePath("empty member name")
@@ -52,7 +54,9 @@ def write_deterministic_zip(target: str | Path | BinaryIO, members: Mapping[str,
     because `members` is a mapping.
     """
     names = sorted(safe_member_name(name) for name in members)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
+    with zipfile.ZipFile(
+        target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
+    ) as zf:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_DATE_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -62,7 +66,7 @@ def write_deterministic_zip(target: str | Path | BinaryIO, members: Mapping[str,
 
 
 def check_zip_members(names: Iterable[str]) -> list[str]:
-    """Return the member names of an existing archive that are unsafe (empty list when all are safe)."""
+    """Return the unsafe member names of an existing archive (empty when all are safe)."""
     unsafe = []
     for name in names:
         candidate = name[:-1] if name.endswith("/") else name  # folder entries end in a slash
@@ -74,7 +78,7 @@ def check_zip_members(names: Iterable[str]) -> list[str]:
 
 
 def extract_safely(archive: str | Path | BinaryIO, destination: str | Path) -> list[Path]:
-    """Extract `archive` into `destination`, refusing (before writing anything) if a member is unsafe.
+    """Extract `archive` into `destination`; refuses before writing anything if a member is unsafe.
 
     Returns the paths written.
     """

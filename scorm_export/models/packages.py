@@ -1,4 +1,4 @@
-"""PackageExport: one request to build a SCORM 1.2, SCORM 2004 or cmi5 package of a course version."""
+"""PackageExport: a request to build a SCORM 1.2, SCORM 2004 or cmi5 package of a course version."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 class PackageExportQuerySet(models.QuerySet):
     def for_status_page(self):
-        """Exports with their course version and course, for the author's status page (one query)."""
+        """Exports with their version and course, for the author's status page (one query)."""
         return self.select_related("version__course", "requested_by")
 
 
@@ -49,7 +49,8 @@ class PackageExport(models.Model):
         verbose_name_plural = _("pakketexports")
         constraints = [
             models.CheckConstraint(
-                condition=Q(progress__gte=0) & Q(progress__lte=100), name="scorm_export_packageexport_progress_range"
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="scorm_export_packageexport_progress_range",
             ),
             models.CheckConstraint(
                 condition=Q(standard__in=["scorm12", "scorm2004", "cmi5"]),

@@ -1,9 +1,10 @@
-"""Package builders: one class per standard, each the same shape (manifest name, manifest, extra assets).
+"""Package builders: one class per standard, each the same shape (manifest, extra assets).
 
-The whole course is one SCO (cmi5: one AU) with navigation inside the package. One SCO keeps the state
-in one place — suspend_data for resume, one score, one completion — and works the same in every LMS,
-including those that show no table of contents of their own; per-lesson SCOs would need SCORM 2004
-sequencing and rollup rules to get the course-level result right, which LMSs implement unevenly.
+The whole course is one SCO (cmi5: one AU) with navigation inside the package. One SCO keeps the
+state in one place — suspend_data for resume, one score, one completion — and works the same in
+every LMS, including those that show no table of contents of their own; per-lesson SCOs would need
+SCORM 2004 sequencing and rollup rules to get the course-level result right, which LMSs implement
+unevenly.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def node_modules_dir() -> Path:
 
 class PackageBuilder:
     """Builds the zip of one course version. Subclasses set `standard` and `manifest_name`, and
-    implement `manifest()`; `extra_assets()` adds files only that standard needs."""
+    implement `manifest()`; `extra_assets()` adds files only that standard needs.
+    """
 
     standard = ""
     manifest_name = ""
@@ -64,7 +66,8 @@ class PackageBuilder:
 
     def course_iri(self) -> str:
         # An identifier for the LRS, not an address the package ever calls.
-        return f"{settings.SITE_URL}/xapi/activities/course/{self.version.course.slug}/v{self.version.number}"
+        version = self.version
+        return f"{settings.SITE_URL}/xapi/activities/course/{version.course.slug}/v{version.number}"
 
     def members(self) -> dict[str, bytes]:
         """Every file of the package (path → bytes), manifest and schemas included."""
@@ -82,9 +85,14 @@ class PackageBuilder:
         files.update(self.media_files(content, start=30, end=85))
         sco_files = tuple(sorted(files))
         info = manifests.ManifestInfo(
-            identifier=self.identifier(), title=self.version.title, description=self.version.summary,
-            language=self.version.language, launch=LAUNCH_PAGE, files=sco_files,
-            mastery_score=content.final.quiz.pass_mark if content.final else None, course_iri=self.course_iri(),
+            identifier=self.identifier(),
+            title=self.version.title,
+            description=self.version.summary,
+            language=self.version.language,
+            launch=LAUNCH_PAGE,
+            files=sco_files,
+            mastery_score=content.final.quiz.pass_mark if content.final else None,
+            course_iri=self.course_iri(),
         )
         files.update(manifests.schema_files(self.standard))
         files[self.manifest_name] = self.manifest(info)
@@ -94,12 +102,14 @@ class PackageBuilder:
         return files
 
     def build(self, target: str | Path | io.BufferedIOBase) -> None:
-        """Write the package zip to `target`; raises PackageError with a Dutch message on bad content."""
+        """Write the package zip to `target`; raises PackageError (Dutch message) on bad content."""
         members = self.members()
         try:
             write_deterministic_zip(target, members)
         except UnsafePath as exc:
-            raise PackageError(_("Een bestandsnaam in de cursus is niet veilig: %(error)s") % {"error": exc}) from exc
+            raise PackageError(
+                _("Een bestandsnaam in de cursus is niet veilig: %(error)s") % {"error": exc}
+            ) from exc
         self.progress(100)
 
     def build_bytes(self) -> bytes:
@@ -121,13 +131,23 @@ class PackageBuilder:
                 "courseKey": self.identifier(),
                 "passMark": content.final.quiz.pass_mark if content.final else None,
                 "maxAttempts": content.final.quiz.max_attempts if content.final else None,
-                "pages": [{"key": p.key, "kind": p.kind, "required": p.required, "dom": p.dom_id} for p in content.pages],
-                "quizzes": {dom_id: item.answer_data() for dom_id, item in sorted(content.quizzes.items())},
+                "pages": [
+                    {"key": p.key, "kind": p.kind, "required": p.required, "dom": p.dom_id}
+                    for p in content.pages
+                ],
+                "quizzes": {
+                    dom_id: item.answer_data() for dom_id, item in sorted(content.quizzes.items())
+                },
                 "messages": package_messages(),
             }
             html = render_to_string(
                 "scorm_export/package/index.html",
-                {"version": self.version, "content": content, "data": data, "standard": self.standard},
+                {
+                    "version": self.version,
+                    "content": content,
+                    "data": data,
+                    "standard": self.standard,
+                },
             )
         return html.encode("utf-8")
 
@@ -138,13 +158,16 @@ class PackageBuilder:
             try:
                 safe_member_name(path)
             except UnsafePath as exc:
-                raise PackageError(_("Onveilige bestandsnaam: %(name)s") % {"name": storage_name}) from exc
+                raise PackageError(
+                    _("Onveilige bestandsnaam: %(name)s") % {"name": storage_name}
+                ) from exc
             try:
                 with default_storage.open(storage_name, "rb") as fh:
                     files[path] = fh.read()
             except FileNotFoundError as exc:
                 raise PackageError(
-                    _("Het bestand %(name)s ontbreekt; upload het opnieuw.") % {"name": storage_name}
+                    _("Het bestand %(name)s ontbreekt; upload het opnieuw.")
+                    % {"name": storage_name}
                 ) from exc
             self.progress(start + (end - start) * n // len(items))
         return files
@@ -169,7 +192,7 @@ class Scorm2004Builder(PackageBuilder):
 class Cmi5Builder(PackageBuilder):
     standard = "cmi5"
     manifest_name = "cmi5.xml"
-    # The browser build of @xapi/cmi5 (npm), shipped inside the package so the AU needs nothing online.
+    # The browser build of @xapi/cmi5 (npm), shipped in the package: the AU needs nothing online.
     library = Path("@xapi") / "cmi5" / "dist" / "Cmi5.umd.js"
 
     def manifest(self, info):
@@ -179,7 +202,8 @@ class Cmi5Builder(PackageBuilder):
         path = node_modules_dir() / self.library
         if not path.is_file():
             raise PackageError(
-                _("De cmi5-bibliotheek ontbreekt (%(path)s); voer eerst ‘npm ci’ uit.") % {"path": path}
+                _("De cmi5-bibliotheek ontbreekt (%(path)s); voer eerst ‘npm ci’ uit.")
+                % {"path": path}
             )
         return {"assets/lib/cmi5.umd.js": path.read_bytes()}
 
@@ -195,7 +219,9 @@ def builder_for(standard: str, version, progress: Progress | None = None) -> Pac
     try:
         return BUILDERS[standard](version, progress)
     except KeyError:
-        raise PackageError(_("Onbekende standaard: %(standard)s") % {"standard": standard}) from None
+        raise PackageError(
+            _("Onbekende standaard: %(standard)s") % {"standard": standard}
+        ) from None
 
 
 def package_messages() -> dict[str, str]:
@@ -215,7 +241,9 @@ def package_messages() -> dict[str, str]:
         "done": _("afgerond"),
         "notDone": _("nog niet afgerond"),
         "finished": _("Je voortgang is opgeslagen. Je kunt dit venster nu sluiten."),
-        "noLms": _("Geen verbinding met de leeromgeving gevonden; je voortgang wordt niet opgeslagen."),
+        "noLms": _(
+            "Geen verbinding met de leeromgeving gevonden; je voortgang wordt niet opgeslagen."
+        ),
         "lmsError": _("De leeromgeving meldde een fout: %(message)s"),
         "thanks": _("Dank je wel, je antwoorden zijn genoteerd."),
         "courseComplete": _("Je hebt alle onderdelen van de cursus afgerond."),
@@ -229,6 +257,12 @@ def write_package(version, standard: str, target, progress: Progress | None = No
 
 
 __all__ = [
-    "BUILDERS", "Cmi5Builder", "PackageBuilder", "PackageError", "Scorm12Builder", "Scorm2004Builder",
-    "builder_for", "write_package",
+    "BUILDERS",
+    "Cmi5Builder",
+    "PackageBuilder",
+    "PackageError",
+    "Scorm12Builder",
+    "Scorm2004Builder",
+    "builder_for",
+    "write_package",
 ]

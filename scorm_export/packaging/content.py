@@ -1,4 +1,5 @@
-"""Reading a course version for a package: every lesson, block, scenario and quiz in a fixed number of queries.
+"""Reading a course version for a package: all lessons, blocks, scenarios and quizzes in a fixed
+number of queries.
 
 The result is a plain structure the package templates render to static HTML at build time, and the
 answer data the in-browser grader needs. Nothing here renders; nothing here writes.
@@ -66,8 +67,11 @@ class QuestionItem:
         else:
             correct = []
         return {
-            "name": self.name, "kind": kind, "points": self.question.points,
-            "scored": bool(self.question.scored), "correct": correct,
+            "name": self.name,
+            "kind": kind,
+            "points": self.question.points,
+            "scored": bool(self.question.scored),
+            "correct": correct,
         }
 
 
@@ -79,7 +83,9 @@ class QuizItem:
 
     def answer_data(self) -> dict:
         return {
-            "kind": self.quiz.kind, "scored": self.quiz.is_scored, "passMark": self.quiz.pass_mark,
+            "kind": self.quiz.kind,
+            "scored": self.quiz.is_scored,
+            "passMark": self.quiz.pass_mark,
             "questions": [q.answer_data() for q in self.questions],
         }
 
@@ -132,20 +138,37 @@ def load_course_content(version) -> CourseContent:
     quizzes 1, questions 1 + one per question type + options 1.
     """
     lessons = list(
-        Lesson.objects.filter(module__version=version).select_related("module").order_by("module__position", "position")
+        Lesson.objects.filter(module__version=version)
+        .select_related("module")
+        .order_by("module__position", "position")
     )
     blocks_by_lesson: dict[int, list[Block]] = defaultdict(list)
-    for block in Block.objects.filter(lesson__module__version=version).order_by("lesson_id", "position"):
+    for block in Block.objects.filter(lesson__module__version=version).order_by(
+        "lesson_id", "position"
+    ):
         blocks_by_lesson[block.lesson_id].append(block)
     all_blocks = [b for blocks in blocks_by_lesson.values() for b in blocks]
 
-    persona_ids = {b.persona_id for b in all_blocks if isinstance(b, PersonaStoryBlock | ScenarioBlock) and b.persona_id}
+    persona_ids = {
+        b.persona_id
+        for b in all_blocks
+        if isinstance(b, PersonaStoryBlock | ScenarioBlock) and b.persona_id
+    }
     personas = Persona.objects.in_bulk(persona_ids) if persona_ids else {}
     scenario_ids = [b.pk for b in all_blocks if isinstance(b, ScenarioBlock)]
     steps_by_scenario: dict[int, list[ScenarioStep]] = defaultdict(list)
     if scenario_ids:
-        steps = ScenarioStep.objects.filter(scenario_id__in=scenario_ids).order_by("position").prefetch_related(
-            Prefetch("choices", queryset=ScenarioChoice.objects.order_by("position").select_related("next_step"))
+        steps = (
+            ScenarioStep.objects.filter(scenario_id__in=scenario_ids)
+            .order_by("position")
+            .prefetch_related(
+                Prefetch(
+                    "choices",
+                    queryset=ScenarioChoice.objects.order_by("position").select_related(
+                        "next_step"
+                    ),
+                )
+            )
         )
         for step in steps:
             steps_by_scenario[step.scenario_id].append(step)
@@ -154,7 +177,8 @@ def load_course_content(version) -> CourseContent:
     questions_by_quiz: dict[int, list[Question]] = defaultdict(list)
     if quizzes:
         questions = (
-            Question.objects.filter(quiz__version=version).order_by("quiz_id", "position")
+            Question.objects.filter(quiz__version=version)
+            .order_by("quiz_id", "position")
             .prefetch_related(Prefetch("options", queryset=Option.objects.order_by("position")))
         )
         for question in questions:
@@ -180,11 +204,20 @@ def load_course_content(version) -> CourseContent:
     quiz_items: dict[str, QuizItem] = {}
     for index, lesson in enumerate(lessons):
         page = Page(
-            index=index, kind="lesson", key=lesson.key, title=lesson.title, dom_id=f"p{index}", required=lesson.required
+            index=index,
+            kind="lesson",
+            key=lesson.key,
+            title=lesson.title,
+            dom_id=f"p{index}",
+            required=lesson.required,
         )
         for block in blocks_by_lesson[lesson.pk]:
             dom_id = f"p{index}-{block.key}"
-            item = BlockItem(block=block, dom_id=dom_id, template=f"scorm_export/package/blocks/{block.kind}.html")
+            item = BlockItem(
+                block=block,
+                dom_id=dom_id,
+                template=f"scorm_export/package/blocks/{block.kind}.html",
+            )
             if isinstance(block, PersonaStoryBlock | ScenarioBlock) and block.persona_id:
                 block.persona = personas[block.persona_id]  # fills the FK cache: no query per block
                 item.portrait_src = add_media(block.persona.portrait)
@@ -210,7 +243,15 @@ def load_course_content(version) -> CourseContent:
             )
         final = quiz_item(final_quiz, "final")
         quiz_items["final"] = final
-        pages.append(Page(index=len(pages), kind="final", key=final_quiz.key, title=final_quiz.title, dom_id="final"))
+        pages.append(
+            Page(
+                index=len(pages),
+                kind="final",
+                key=final_quiz.key,
+                title=final_quiz.title,
+                dom_id="final",
+            )
+        )
     if not lessons:
         raise PackageContentError(_("Deze cursusversie heeft nog geen lessen."))
     return CourseContent(version=version, pages=pages, final=final, quizzes=quiz_items, media=media)

@@ -1,8 +1,9 @@
 """The package manifests: imsmanifest.xml (SCORM 1.2 and 2004) and cmi5.xml, and their validation.
 
-The documents are built with lxml and serialised the same way every time, so an unchanged course gives
-an identical manifest. Validation checks the XSDs and the rules XSDs cannot express (identifierrefs that
-resolve, the SCORM type attribute, every referenced file present in the package).
+The documents are built with lxml and serialised the same way every time, so an unchanged course
+gives an identical manifest. Validation checks the XSDs and the rules XSDs cannot express
+(identifierrefs that resolve, the SCORM type attribute, every referenced file present in the
+package).
 """
 
 from __future__ import annotations
@@ -44,9 +45,18 @@ SCHEMA_FILES = {
 SUPPORT_FILES = {
     "scorm12": ["ims_xml.xsd"],
     "scorm2004": [
-        "xml.xsd", "XMLSchema.dtd", "datatypes.dtd", "imsss_v1p0auxresource.xsd", "imsss_v1p0control.xsd",
-        "imsss_v1p0delivery.xsd", "imsss_v1p0limit.xsd", "imsss_v1p0objective.xsd", "imsss_v1p0random.xsd",
-        "imsss_v1p0rollup.xsd", "imsss_v1p0seqrule.xsd", "imsss_v1p0util.xsd",
+        "xml.xsd",
+        "XMLSchema.dtd",
+        "datatypes.dtd",
+        "imsss_v1p0auxresource.xsd",
+        "imsss_v1p0control.xsd",
+        "imsss_v1p0delivery.xsd",
+        "imsss_v1p0limit.xsd",
+        "imsss_v1p0objective.xsd",
+        "imsss_v1p0random.xsd",
+        "imsss_v1p0rollup.xsd",
+        "imsss_v1p0seqrule.xsd",
+        "imsss_v1p0util.xsd",
     ],
     "cmi5": [],
 }
@@ -63,7 +73,8 @@ class ManifestError(ValueError):
 
 def schema_dir(standard: str) -> Path:
     """The folder with the schemas of `standard`: the shared copy beside the repo when it is there
-    (as in CI), else the copy bundled with the app."""
+    (as in CI), else the copy bundled with the app.
+    """
     shared = Path(settings.BASE_DIR).parent / "shared" / "schemas" / standard
     if shared.is_dir():
         return shared
@@ -112,7 +123,11 @@ def scorm12_manifest(info: ManifestInfo) -> bytes:
     adlcp = f"{{{SCORM12_ADLCP}}}"
     root = etree.Element(
         cp + "manifest",
-        {"identifier": info.identifier, "version": "1.0", f"{{{XSI}}}schemaLocation": _schema_location("scorm12")},
+        {
+            "identifier": info.identifier,
+            "version": "1.0",
+            f"{{{XSI}}}schemaLocation": _schema_location("scorm12"),
+        },
         nsmap={None: SCORM12_CP, "adlcp": SCORM12_ADLCP, "xsi": XSI},
     )
     metadata = _sub(root, cp + "metadata")
@@ -121,12 +136,16 @@ def scorm12_manifest(info: ManifestInfo) -> bytes:
     organizations = _sub(root, cp + "organizations", default="ORG-1")
     organization = _sub(organizations, cp + "organization", identifier="ORG-1")
     _sub(organization, cp + "title", info.title)
-    item = _sub(organization, cp + "item", identifier="ITEM-1", identifierref="RES-SCO", isvisible="true")
+    item = _sub(
+        organization, cp + "item", identifier="ITEM-1", identifierref="RES-SCO", isvisible="true"
+    )
     _sub(item, cp + "title", info.title)
     if info.mastery_score is not None:
         _sub(item, adlcp + "masteryscore", str(info.mastery_score))
     resources = _sub(root, cp + "resources")
-    resource = _sub(resources, cp + "resource", identifier="RES-SCO", type="webcontent", href=info.launch)
+    resource = _sub(
+        resources, cp + "resource", identifier="RES-SCO", type="webcontent", href=info.launch
+    )
     resource.set(adlcp + "scormtype", "sco")
     for name in info.files:
         _sub(resource, cp + "file", href=name)
@@ -136,18 +155,26 @@ def scorm12_manifest(info: ManifestInfo) -> bytes:
 def scorm2004_manifest(info: ManifestInfo) -> bytes:
     """Return imsmanifest.xml for SCORM 2004 4th edition.
 
-    With a final test, the primary objective is satisfied by measure at pass_mark/100, which makes the
-    LMS hand the SCO that value as cmi.scaled_passing_score.
+    With a final test, the primary objective is satisfied by measure at pass_mark/100, which makes
+    the LMS hand the SCO that value as cmi.scaled_passing_score.
     """
     cp = f"{{{SCORM2004_CP}}}"
     adlcp = f"{{{SCORM2004_ADLCP}}}"
     imsss = f"{{{SCORM2004_IMSSS}}}"
     root = etree.Element(
         cp + "manifest",
-        {"identifier": info.identifier, "version": "1", f"{{{XSI}}}schemaLocation": _schema_location("scorm2004")},
+        {
+            "identifier": info.identifier,
+            "version": "1",
+            f"{{{XSI}}}schemaLocation": _schema_location("scorm2004"),
+        },
         nsmap={
-            None: SCORM2004_CP, "adlcp": SCORM2004_ADLCP, "adlseq": SCORM2004_ADLSEQ,
-            "adlnav": SCORM2004_ADLNAV, "imsss": SCORM2004_IMSSS, "xsi": XSI,
+            None: SCORM2004_CP,
+            "adlcp": SCORM2004_ADLCP,
+            "adlseq": SCORM2004_ADLSEQ,
+            "adlnav": SCORM2004_ADLNAV,
+            "imsss": SCORM2004_IMSSS,
+            "xsi": XSI,
         },
     )
     metadata = _sub(root, cp + "metadata")
@@ -156,16 +183,30 @@ def scorm2004_manifest(info: ManifestInfo) -> bytes:
     organizations = _sub(root, cp + "organizations", default="ORG-1")
     organization = _sub(organizations, cp + "organization", identifier="ORG-1")
     _sub(organization, cp + "title", info.title)
-    item = _sub(organization, cp + "item", identifier="ITEM-1", identifierref="RES-SCO", isvisible="true")
+    item = _sub(
+        organization, cp + "item", identifier="ITEM-1", identifierref="RES-SCO", isvisible="true"
+    )
     _sub(item, cp + "title", info.title)
     sequencing = _sub(item, imsss + "sequencing")
     if info.mastery_score is not None:
         objectives = _sub(sequencing, imsss + "objectives")
-        primary = _sub(objectives, imsss + "primaryObjective", objectiveID="PRIMARYOBJ", satisfiedByMeasure="true")
+        primary = _sub(
+            objectives,
+            imsss + "primaryObjective",
+            objectiveID="PRIMARYOBJ",
+            satisfiedByMeasure="true",
+        )
         _sub(primary, imsss + "minNormalizedMeasure", _scaled(info.mastery_score))
-    _sub(sequencing, imsss + "deliveryControls", completionSetByContent="true", objectiveSetByContent="true")
+    _sub(
+        sequencing,
+        imsss + "deliveryControls",
+        completionSetByContent="true",
+        objectiveSetByContent="true",
+    )
     resources = _sub(root, cp + "resources")
-    resource = _sub(resources, cp + "resource", identifier="RES-SCO", type="webcontent", href=info.launch)
+    resource = _sub(
+        resources, cp + "resource", identifier="RES-SCO", type="webcontent", href=info.launch
+    )
     resource.set(adlcp + "scormType", "sco")
     for name in info.files:
         _sub(resource, cp + "file", href=name)
@@ -173,14 +214,18 @@ def scorm2004_manifest(info: ManifestInfo) -> bytes:
 
 
 def cmi5_course_structure(info: ManifestInfo) -> bytes:
-    """Return cmi5.xml: the course and one AU; masteryScore is pass_mark/100 when there is a final test."""
+    """Return cmi5.xml: the course and one AU; masteryScore is pass_mark/100 when there is a final
+    test.
+    """
     ns = f"{{{CMI5_NS}}}"
     root = etree.Element(ns + "courseStructure", nsmap={None: CMI5_NS})
     course = _sub(root, ns + "course", id=info.course_iri)
     _langstring(course, ns + "title", info.title, info.language)
     _langstring(course, ns + "description", info.description or info.title, info.language)
     au = _sub(
-        root, ns + "au", id=f"{info.course_iri}/au",
+        root,
+        ns + "au",
+        id=f"{info.course_iri}/au",
         moveOn="CompletedAndPassed" if info.mastery_score is not None else "Completed",
         masteryScore=_scaled(info.mastery_score) if info.mastery_score is not None else None,
         launchMethod="AnyWindow",
@@ -202,30 +247,38 @@ def _scaled(percent: int) -> str:
     return format(value, "f")
 
 
-# --- Validation -------------------------------------------------------------------------------------------
+# --- Validation
+# -------------------------------------------------------------------------------------------
 
 
 def _driver_schema(standard: str) -> etree.XMLSchema:
-    """An XSD that imports every schema of `standard`, so one validator covers all namespaces used."""
+    """An XSD importing every schema of `standard`, so one validator covers every namespace."""
     folder = schema_dir(standard)
     imports = "".join(
-        f'<xs:import namespace="{ns}" schemaLocation="{name}"/>' for ns, name in SCHEMA_FILES[standard].items()
+        f'<xs:import namespace="{ns}" schemaLocation="{name}"/>'
+        for ns, name in SCHEMA_FILES[standard].items()
     )
     driver = f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'
     doc = etree.fromstring(driver.encode(), base_url=(folder / "driver.xsd").as_uri())
     return etree.XMLSchema(doc)
 
 
-def validate_manifest(standard: str, manifest: bytes, package_files: set[str] | frozenset[str]) -> None:
+def validate_manifest(
+    standard: str, manifest: bytes, package_files: set[str] | frozenset[str]
+) -> None:
     """Raise ManifestError listing every problem of `manifest`, or return None when it is valid.
 
-    Checks the XSDs of `standard`, and for SCORM that every identifierref resolves, every resource has
-    its scormtype/scormType, and every file and launch href exists in `package_files`; for cmi5 that
-    every AU url is in the package and masteryScore lies between 0 and 1.
+    Checks the XSDs of `standard`, and for SCORM that every identifierref resolves, every resource
+    has its scormtype/scormType, and every file and launch href exists in `package_files`; for cmi5
+    that every AU url is in the package and masteryScore lies between 0 and 1.
     """
     root = etree.fromstring(manifest)
     schema = _driver_schema(standard)
-    problems = [f"XSD: {e.message} (line {e.line})" for e in schema.error_log] if not schema.validate(root) else []
+    problems = (
+        [f"XSD: {e.message} (line {e.line})" for e in schema.error_log]
+        if not schema.validate(root)
+        else []
+    )
     if standard == "cmi5":
         for au in root.iter(f"{{{CMI5_NS}}}au"):
             url = au.findtext(f"{{{CMI5_NS}}}url", "").split("?")[0]
@@ -236,7 +289,8 @@ def validate_manifest(standard: str, manifest: bytes, package_files: set[str] | 
                 problems.append(f"masteryScore {mastery} outside 0..1")
     else:
         cp, adlcp, type_attr = (
-            (SCORM12_CP, SCORM12_ADLCP, "scormtype") if standard == "scorm12"
+            (SCORM12_CP, SCORM12_ADLCP, "scormtype")
+            if standard == "scorm12"
             else (SCORM2004_CP, SCORM2004_ADLCP, "scormType")
         )
         resources = {r.get("identifier"): r for r in root.iter(f"{{{cp}}}resource")}
@@ -246,7 +300,9 @@ def validate_manifest(standard: str, manifest: bytes, package_files: set[str] | 
                 problems.append(f"identifierref {ref!r} does not resolve")
         organizations = root.find(f"{{{cp}}}organizations")
         default = organizations.get("default") if organizations is not None else None
-        if default and default not in {o.get("identifier") for o in root.iter(f"{{{cp}}}organization")}:
+        if default and default not in {
+            o.get("identifier") for o in root.iter(f"{{{cp}}}organization")
+        }:
             problems.append(f"default organization {default!r} does not resolve")
         for identifier, resource in resources.items():
             if resource.get(f"{{{adlcp}}}{type_attr}") not in {"sco", "asset"}:
@@ -254,7 +310,9 @@ def validate_manifest(standard: str, manifest: bytes, package_files: set[str] | 
             hrefs = [resource.get("href")] + [f.get("href") for f in resource.iter(f"{{{cp}}}file")]
             for href in filter(None, hrefs):
                 if href.split("?")[0] not in package_files:
-                    problems.append(f"file {href!r} of resource {identifier!r} is not in the package")
+                    problems.append(
+                        f"file {href!r} of resource {identifier!r} is not in the package"
+                    )
         for name in SCHEMA_FILES[standard].values():
             if name not in package_files:
                 problems.append(f"schema {name!r} is not at the package root")

@@ -16,7 +16,19 @@ from lms.lib.safezip import (
 
 @pytest.mark.parametrize(
     "name",
-    ["/etc/passwd", "../evil.txt", "a/../../b", "a//b", "./a", "a/./b", "C:/x", "a\\b", "", "a/", "a\nb"],
+    [
+        "/etc/passwd",
+        "../evil.txt",
+        "a/../../b",
+        "a//b",
+        "./a",
+        "a/./b",
+        "C:/x",
+        "a\\b",
+        "",
+        "a/",
+        "a\nb",
+    ],
 )
 def test_it_refuses_unsafe_member_names(name):
     with pytest.raises(UnsafePath):

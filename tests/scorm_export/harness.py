@@ -25,8 +25,12 @@ from lms.lib.safezip import extract_safely
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -38,7 +42,9 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @contextlib.contextmanager
 def serve(root: Path):
     """Serve `root` on 127.0.0.1 (ephemeral port); yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -75,8 +81,11 @@ def browser_page():
             console_errors: list[str] = []
             page.on(
                 "console",
-                lambda msg: console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
-                if msg.type == "error" else None,
+                lambda msg: (
+                    console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+                    if msg.type == "error"
+                    else None
+                ),
             )
             page.on("pageerror", lambda exc: console_errors.append(str(exc)))
             yield page, console_errors
@@ -89,8 +98,9 @@ def browser_page():
 
 class LocalLrs:
     """Just enough of an LRS and cmi5 LMS for @xapi/cmi5: the fetch URL hands out an auth token; the
-    xAPI endpoint takes statements and answers State (LMS.LaunchData and the AU's own state) and the
-    agent profile. Everything received is kept for the test to check."""
+    xAPI endpoint takes statements and answers State (LMS.LaunchData and the AU's own state) and
+    the agent profile. Everything received is kept for the test to check.
+    """
 
     def __init__(self, mastery_score: float | None, launch_mode: str = "Normal"):
         self.token = base64.b64encode(f"au:{uuid.uuid4().hex}".encode()).decode()
@@ -118,7 +128,9 @@ class LocalLrs:
 
     def launch_data(self, context_template: dict) -> dict:
         data = {
-            "contextTemplate": context_template, "launchMode": self.launch_mode, "moveOn": "CompletedAndPassed",
+            "contextTemplate": context_template,
+            "launchMode": self.launch_mode,
+            "moveOn": "CompletedAndPassed",
         }
         if self.mastery_score is not None:
             data["masteryScore"] = self.mastery_score
@@ -133,7 +145,10 @@ class LocalLrs:
 
             def _cors(self):
                 self.send_header("Access-Control-Allow-Origin", "*")
-                self.send_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Experience-API-Version")
+                self.send_header(
+                    "Access-Control-Allow-Headers",
+                    "Authorization, Content-Type, X-Experience-API-Version",
+                )
                 self.send_header("Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS, DELETE")
                 self.send_header("Access-Control-Expose-Headers", "ETag, X-Experience-API-Version")
 
@@ -171,7 +186,9 @@ class LocalLrs:
                     lrs.fetch_count += 1
                     # cmi5 §8.2.3: the token can be fetched once per launch.
                     if lrs.fetch_count > 1:
-                        return self._reply(200, {"error-code": "1", "error-text": "already fetched"})
+                        return self._reply(
+                            200, {"error-code": "1", "error-text": "already fetched"}
+                        )
                     return self._reply(200, {"auth-token": lrs.token})
                 if not self._authorised():
                     return self._reply(401, {"error": "unauthorised"})
@@ -223,22 +240,43 @@ class LocalLrs:
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 agent = json.loads(query.get("agent", "{}"))
                 return (
-                    url.path, json.dumps(agent, sort_keys=True), query.get("activityId"), query.get("registration"),
+                    url.path,
+                    json.dumps(agent, sort_keys=True),
+                    query.get("activityId"),
+                    query.get("registration"),
                     query.get("stateId") or query.get("profileId"),
                 )
 
         return Handler
 
-    def seed_launch_data(self, actor: dict, activity_id: str, registration: str, session_id: str) -> None:
+    def seed_launch_data(
+        self, actor: dict, activity_id: str, registration: str, session_id: str
+    ) -> None:
         """Write LMS.LaunchData as the LMS does before launch (cmi5 §10)."""
         context_template = {
-            "contextActivities": {"grouping": [{"objectType": "Activity", "id": activity_id.rsplit("/au", 1)[0]}]},
+            "contextActivities": {
+                "grouping": [{"objectType": "Activity", "id": activity_id.rsplit("/au", 1)[0]}]
+            },
             "extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": session_id},
         }
-        key = ("/xapi/activities/state", json.dumps(actor, sort_keys=True), activity_id, registration, "LMS.LaunchData")
+        key = (
+            "/xapi/activities/state",
+            json.dumps(actor, sort_keys=True),
+            activity_id,
+            registration,
+            "LMS.LaunchData",
+        )
         self.state[key] = json.dumps(self.launch_data(context_template)).encode()
-        preferences = ("/xapi/agents/profile", json.dumps(actor, sort_keys=True), None, None, "cmi5LearnerPreferences")
-        self.state[preferences] = json.dumps({"languagePreference": "nl-NL", "audioPreference": "on"}).encode()
+        preferences = (
+            "/xapi/agents/profile",
+            json.dumps(actor, sort_keys=True),
+            None,
+            None,
+            "cmi5LearnerPreferences",
+        )
+        self.state[preferences] = json.dumps(
+            {"languagePreference": "nl-NL", "audioPreference": "on"}
+        ).encode()
 
     def new_session(self, actor, activity_id, registration) -> str:
         session_id = str(uuid.uuid4())

@@ -20,7 +20,9 @@ def press(frame, locator, key="Enter"):
 
 
 def work_through_first_lesson(frame, reflection_text: str):
-    """Scenario, reflection and practice quiz of the lesson made by add_every_block_kind, then complete it."""
+    """Scenario, reflection and practice quiz of the lesson made by add_every_block_kind, then
+    complete it.
+    """
     page = frame.locator(".spk-page:not([hidden])")
     # Scenario: the recommended choice, feedback, then on to the next step.
     press(frame, page.get_by_role("button", name="Vraag door"))
@@ -28,7 +30,10 @@ def work_through_first_lesson(frame, reflection_text: str):
     assert "Aanbevolen keuze" in feedback.inner_text()
     press(frame, feedback.get_by_role("button", name="Verder"))
     press(frame, page.get_by_role("button", name="Rond af"))
-    assert "Einde van het scenario" in page.locator(".scenario .feedback:not([hidden])").last.inner_text()
+    assert (
+        "Einde van het scenario"
+        in page.locator(".scenario .feedback:not([hidden])").last.inner_text()
+    )
     # Reflection: typed into a labelled field, kept in this browser only.
     area = page.get_by_label("Jouw reflectie")
     area.fill(reflection_text)
@@ -44,11 +49,16 @@ def work_through_first_lesson(frame, reflection_text: str):
 
 
 def complete_lesson(frame):
-    press(frame, frame.locator(".spk-page:not([hidden])").get_by_role("button", name="Les afgerond, ga verder"))
+    press(
+        frame,
+        frame.locator(".spk-page:not([hidden])").get_by_role(
+            "button", name="Les afgerond, ga verder"
+        ),
+    )
 
 
 def take_final_test(frame, right: int, total: int = 3):
-    """Answer `right` of the final test's questions correctly (option o0 is correct) and hand it in."""
+    """Answer `right` of the final test's questions correctly (o0 is correct) and hand it in."""
     page = frame.locator(".spk-page:not([hidden])")
     for n in range(total):
         option = "o0" if n < right else "o1"

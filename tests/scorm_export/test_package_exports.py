@@ -48,7 +48,12 @@ def test_it_builds_the_package_after_commit_and_offers_the_download(
     status = author_client.get(reverse("scorm_export:package_status_json", args=[export.pk])).json()
     download_url = reverse("scorm_export:package_download", args=[export.pk])
     assert status == {
-        "status": "done", "label": "klaar", "progress": 100, "finished": True, "error": "", "download_url": download_url,
+        "status": "done",
+        "label": "klaar",
+        "progress": 100,
+        "finished": True,
+        "error": "",
+        "download_url": download_url,
     }
     page = author_client.get(export.get_absolute_url()).content.decode()
     assert download_url in page and "Download het pakket" in page
@@ -63,7 +68,10 @@ def test_it_builds_the_package_after_commit_and_offers_the_download(
 
 def test_it_shows_progress_while_the_build_runs(author_client, course):
     export = PackageExport.objects.create(
-        version=course.published_version, standard="cmi5", status=PackageExport.Status.RUNNING, progress=40
+        version=course.published_version,
+        standard="cmi5",
+        status=PackageExport.Status.RUNNING,
+        progress=40,
     )
     page = author_client.get(export.get_absolute_url()).content.decode()
     assert 'value="40"' in page and "bezig" in page
@@ -72,7 +80,10 @@ def test_it_shows_progress_while_the_build_runs(author_client, course):
     assert '<p id="package-download" hidden>' in page
     data = author_client.get(reverse("scorm_export:package_status_json", args=[export.pk])).json()
     assert data["progress"] == 40 and data["finished"] is False and data["download_url"] is None
-    assert author_client.get(reverse("scorm_export:package_download", args=[export.pk])).status_code == 404
+    assert (
+        author_client.get(reverse("scorm_export:package_download", args=[export.pk])).status_code
+        == 404
+    )
 
 
 def test_it_reports_progress_steps_in_order(course):
@@ -83,8 +94,12 @@ def test_it_reports_progress_steps_in_order(course):
 
 def test_it_marks_the_export_failed_with_the_reason(author, course):
     lesson = Lesson.objects.filter(module__version=course.published_version).first()
-    ImageBlock.objects.create(lesson=lesson, position=9, key="weg", alt="x", image="blocks/images/weg.png")
-    export = PackageExport.objects.create(version=course.published_version, standard="scorm12", requested_by=author)
+    ImageBlock.objects.create(
+        lesson=lesson, position=9, key="weg", alt="x", image="blocks/images/weg.png"
+    )
+    export = PackageExport.objects.create(
+        version=course.published_version, standard="scorm12", requested_by=author
+    )
     assert build_package(export.pk) == "failed"
     export.refresh_from_db()
     assert export.status == PackageExport.Status.FAILED
@@ -93,7 +108,9 @@ def test_it_marks_the_export_failed_with_the_reason(author, course):
 
 
 def test_it_leaves_a_finished_export_alone(author, course):
-    export = PackageExport.objects.create(version=course.published_version, standard="scorm12", requested_by=author)
+    export = PackageExport.objects.create(
+        version=course.published_version, standard="scorm12", requested_by=author
+    )
     build_package(export.pk)
     export.refresh_from_db()
     name = export.file.name
@@ -117,8 +134,12 @@ def test_it_rejects_a_version_of_another_course(author_client, course):
     assert not PackageExport.objects.exists()
 
 
-def test_it_hides_exports_from_people_who_do_not_author_the_course(client, course, author, outsider):
-    export = PackageExport.objects.create(version=course.published_version, standard="scorm12", requested_by=author)
+def test_it_hides_exports_from_people_who_do_not_author_the_course(
+    client, course, author, outsider
+):
+    export = PackageExport.objects.create(
+        version=course.published_version, standard="scorm12", requested_by=author
+    )
     build_package(export.pk)
     learner_author_of_other = factories.make_author(factories.make_course())
     urls = [
@@ -133,7 +154,12 @@ def test_it_hides_exports_from_people_who_do_not_author_the_course(client, cours
         client.force_login(user)
         for url in urls:
             assert client.get(url).status_code == 404, url
-        assert client.post(urls[0], {"standard": "cmi5", "version": course.published_version_id}).status_code == 404
+        assert (
+            client.post(
+                urls[0], {"standard": "cmi5", "version": course.published_version_id}
+            ).status_code
+            == 404
+        )
     assert PackageExport.objects.count() == 1
 
 
@@ -150,12 +176,16 @@ def test_a_superuser_may_export_any_course(client, course, django_capture_on_com
 def test_the_export_page_lists_earlier_exports(author_client, course):
     for standard in ["scorm12", "cmi5"]:
         PackageExport.objects.create(version=course.published_version, standard=standard)
-    page = author_client.get(reverse("scorm_export:package_exports", args=[course.slug])).content.decode()
+    page = author_client.get(
+        reverse("scorm_export:package_exports", args=[course.slug])
+    ).content.decode()
     assert "SCORM 1.2" in page and "cmi5" in page
     assert 'type="radio"' in page and "<legend>Standaard</legend>" in page
 
 
-def test_the_status_poll_reads_in_a_fixed_number_of_queries(author_client, course, django_assert_num_queries):
+def test_the_status_poll_reads_in_a_fixed_number_of_queries(
+    author_client, course, django_assert_num_queries
+):
     export = PackageExport.objects.create(version=course.published_version, standard="scorm12")
     url = reverse("scorm_export:package_status_json", args=[export.pk])
     author_client.get(url)

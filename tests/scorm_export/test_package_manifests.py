@@ -1,4 +1,4 @@
-"""Exported packages: manifests valid against the schemas, CAM rules, safe and deterministic zips."""
+"""Exported packages: manifests valid against the schemas, CAM rules, safe and deterministic zip."""
 
 import io
 import stat
@@ -31,7 +31,9 @@ PNG = bytes.fromhex(
 
 
 def package_zip(course, standard) -> zipfile.ZipFile:
-    return zipfile.ZipFile(io.BytesIO(builder_for(standard, course.published_version).build_bytes()))
+    return zipfile.ZipFile(
+        io.BytesIO(builder_for(standard, course.published_version).build_bytes())
+    )
 
 
 @pytest.fixture
@@ -42,7 +44,11 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def course_with_image(rich_course, media_root):
-    lesson = Lesson.objects.filter(module__version=rich_course.published_version).order_by("position").last()
+    lesson = (
+        Lesson.objects.filter(module__version=rich_course.published_version)
+        .order_by("position")
+        .last()
+    )
     block = ImageBlock(lesson=lesson, position=50, key="img", alt="Een spreekkamer")
     block.image.save("spreekkamer.png", ContentFile(PNG), save=False)
     block.save()
@@ -65,7 +71,9 @@ def test_it_writes_a_manifest_that_xmlschema_accepts(course_with_image, standard
 
 
 @pytest.mark.parametrize("standard", ["scorm12", "scorm2004"])
-def test_it_lists_every_file_resolves_every_reference_and_types_the_sco(course_with_image, standard):
+def test_it_lists_every_file_resolves_every_reference_and_types_the_sco(
+    course_with_image, standard
+):
     zf = package_zip(course_with_image, standard)
     names = set(zf.namelist())
     root = etree.fromstring(zf.read("imsmanifest.xml"))
@@ -137,31 +145,44 @@ def test_it_changes_the_bytes_when_the_course_changes(rich_course):
 
 def test_it_refuses_a_media_file_with_an_unsafe_name(rich_course, media_root):
     lesson = Lesson.objects.filter(module__version=rich_course.published_version).first()
-    ImageBlock.objects.create(lesson=lesson, position=60, key="evil", alt="x", image="../../etc/passwd")
+    ImageBlock.objects.create(
+        lesson=lesson, position=60, key="evil", alt="x", image="../../etc/passwd"
+    )
     with pytest.raises(PackageError, match="Onveilige bestandsnaam"):
         builder_for("scorm12", rich_course.published_version).build_bytes()
 
 
 def test_it_refuses_a_missing_media_file_with_a_clear_message(rich_course, media_root):
     lesson = Lesson.objects.filter(module__version=rich_course.published_version).first()
-    ImageBlock.objects.create(lesson=lesson, position=60, key="gone", alt="x", image="blocks/images/weg.png")
+    ImageBlock.objects.create(
+        lesson=lesson, position=60, key="gone", alt="x", image="blocks/images/weg.png"
+    )
     with pytest.raises(PackageError, match="ontbreekt"):
         builder_for("scorm2004", rich_course.published_version).build_bytes()
 
 
 def test_it_refuses_a_final_test_without_questions(db):
     course = factories.make_course(final_questions=0)
-    Quiz.objects.create(version=course.published_version, key="leeg", title="Lege eindtoets", kind=Quiz.Kind.FINAL)
+    Quiz.objects.create(
+        version=course.published_version, key="leeg", title="Lege eindtoets", kind=Quiz.Kind.FINAL
+    )
     with pytest.raises(PackageError, match="Lege eindtoets"):
         builder_for("cmi5", course.published_version).build_bytes()
 
 
 def test_it_reports_every_broken_cam_rule():
     info = manifests.ManifestInfo(
-        identifier="x", title="T", description="", language="nl", launch="index.html",
-        files=("index.html", "assets/missing.js"), mastery_score=70,
+        identifier="x",
+        title="T",
+        description="",
+        language="nl",
+        launch="index.html",
+        files=("index.html", "assets/missing.js"),
+        mastery_score=70,
     )
-    xml = manifests.scorm12_manifest(info).replace(b'identifierref="RES-SCO"', b'identifierref="RES-NONE"')
+    xml = manifests.scorm12_manifest(info).replace(
+        b'identifierref="RES-SCO"', b'identifierref="RES-NONE"'
+    )
     xml = xml.replace(b'adlcp:scormtype="sco"', b"")
     with pytest.raises(manifests.ManifestError) as caught:
         manifests.validate_manifest("scorm12", xml, frozenset({"index.html"}))
@@ -174,8 +195,14 @@ def test_it_reports_every_broken_cam_rule():
 
 def test_it_reports_schema_violations():
     info = manifests.ManifestInfo(
-        identifier="x", title="T", description="", language="nl", launch="index.html", files=("index.html",),
-        mastery_score=None, course_iri="https://example.org/c",
+        identifier="x",
+        title="T",
+        description="",
+        language="nl",
+        launch="index.html",
+        files=("index.html",),
+        mastery_score=None,
+        course_iri="https://example.org/c",
     )
     xml = manifests.cmi5_course_structure(info).replace(b"<url>", b"<unexpected/><url>")
     with pytest.raises(manifests.ManifestError, match="XSD"):
@@ -189,12 +216,16 @@ def test_it_ships_schema_copies_identical_to_the_shared_ones():
     if not shared.is_dir():
         pytest.skip("no shared schemas beside the repository")
     for standard in STANDARDS:
-        for name in set(manifests.SCHEMA_FILES[standard].values()) | set(manifests.SUPPORT_FILES[standard]):
+        for name in set(manifests.SCHEMA_FILES[standard].values()) | set(
+            manifests.SUPPORT_FILES[standard]
+        ):
             bundled = manifests.BUNDLED_SCHEMAS / standard / name
             assert bundled.read_bytes() == (shared / standard / name).read_bytes(), name
 
 
-def test_it_reads_the_whole_course_in_a_fixed_number_of_queries(rich_course, django_assert_num_queries):
+def test_it_reads_the_whole_course_in_a_fixed_number_of_queries(
+    rich_course, django_assert_num_queries
+):
     version = rich_course.published_version
     # lessons 1; blocks 1 + 6 kinds; personas 1; steps 1 + choices with next step 1; quizzes 1;
     # questions 1 + 3 kinds (single, multiple, true/false) + options 1.
@@ -217,5 +248,7 @@ def test_the_command_writes_a_package_and_refuses_unknown_courses(rich_course, t
     assert zipfile.ZipFile(target).read("imsmanifest.xml").startswith(b"<?xml")
     assert not (tmp_path / "out" / "basis.zip.partial").exists()
     with pytest.raises(CommandError, match="No course"):
-        call_command("export_package", "bestaat-niet", "--standard", "cmi5", "-o", str(tmp_path / "x.zip"))
+        call_command(
+            "export_package", "bestaat-niet", "--standard", "cmi5", "-o", str(tmp_path / "x.zip")
+        )
     assert not (tmp_path / "x.zip").exists()

@@ -1,4 +1,6 @@
-"""The status page follows a running export by itself (static JS poll) and offers the download when done."""
+"""The status page follows a running export by itself (static JS poll) and offers the download when
+done.
+"""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -10,23 +12,33 @@ from tests.scorm_export.harness import browser_page
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_updates_progress_and_shows_the_download_link(live_server, client, settings, tmp_path, monkeypatch):
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still synchronous.
+def test_it_updates_progress_and_shows_the_download_link(
+    live_server, client, settings, tmp_path, monkeypatch
+):
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
+    # synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.MEDIA_ROOT = tmp_path / "media"
     course = factories.make_course(slug="poll")
     author = factories.make_author(course)
     export = PackageExport.objects.create(
-        version=course.published_version, standard="scorm12", status=PackageExport.Status.RUNNING, progress=10,
+        version=course.published_version,
+        standard="scorm12",
+        status=PackageExport.Status.RUNNING,
+        progress=10,
         requested_by=author,
     )
     client.force_login(author)
     session_cookie = client.cookies["sessionid"].value
     with browser_page() as (page, console_errors):
-        page.context.add_cookies([{"name": "sessionid", "value": session_cookie, "url": live_server.url}])
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": session_cookie, "url": live_server.url}]
+        )
         page.goto(live_server.url + export.get_absolute_url())
         assert page.locator("#package-progress").get_attribute("value") == "10"
-        page.locator("#package-refresh").wait_for(state="hidden")  # JS took over from the refresh link
+        page.locator("#package-refresh").wait_for(
+            state="hidden"
+        )  # JS took over from the refresh link
 
         PackageExport.objects.filter(pk=export.pk).update(progress=60)
         page.wait_for_function("() => document.getElementById('package-progress').value === 60")

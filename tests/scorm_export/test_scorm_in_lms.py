@@ -18,7 +18,9 @@ REFLECTION = "Ik merk dat ik vaak aanneem dat mijn patiënt hetero is."
 
 
 def launch(page, base, standard, initial=None):
-    page.evaluate("([s, i, u]) => launchSco(s, i, u)", [standard, initial, base + "/pkg/index.html"])
+    page.evaluate(
+        "([s, i, u]) => launchSco(s, i, u)", [standard, initial, base + "/pkg/index.html"]
+    )
     frame = page.frame_locator("#sco")
     learner.wait_ready(frame)
     return frame
@@ -62,11 +64,16 @@ def test_it_runs_a_scorm12_package_and_resumes_it(rich_course, tmp_path):
         assert_clean(page, console_errors)
 
         # Relaunch as an LMS does after a suspend: entry=resume with the stored suspend_data.
-        frame = launch(page, base, "scorm12", {
-            "suspend_data": cmi["suspend_data"],
-            "core": {"entry": "resume", "lesson_status": "incomplete", "lesson_location": "1"},
-            "student_data": {"mastery_score": "70"},
-        })
+        frame = launch(
+            page,
+            base,
+            "scorm12",
+            {
+                "suspend_data": cmi["suspend_data"],
+                "core": {"entry": "resume", "lesson_status": "incomplete", "lesson_location": "1"},
+                "student_data": {"mastery_score": "70"},
+            },
+        )
         assert learner.visible_page_title(frame) == "Les 2"
         assert "Welkom terug" in frame.locator("#spk-status").inner_text()
         assert "(afgerond)" in frame.locator("[data-state-for='0']").inner_text()
@@ -117,10 +124,18 @@ def test_it_runs_a_scorm2004_package_and_resumes_it(rich_course, tmp_path):
         assert not any(REFLECTION in value for value in sent_values(page))
         assert_clean(page, console_errors)
 
-        frame = launch(page, base, "scorm2004", {
-            "entry": "resume", "suspend_data": cmi["suspend_data"], "location": "1",
-            "completion_status": "incomplete", "scaled_passing_score": "0.7",
-        })
+        frame = launch(
+            page,
+            base,
+            "scorm2004",
+            {
+                "entry": "resume",
+                "suspend_data": cmi["suspend_data"],
+                "location": "1",
+                "completion_status": "incomplete",
+                "scaled_passing_score": "0.7",
+            },
+        )
         assert learner.visible_page_title(frame) == "Les 2"
         learner.complete_lesson(frame)
         result = learner.take_final_test(frame, right=2)  # 67 % < 70 %
@@ -151,27 +166,34 @@ def test_it_follows_the_passing_score_the_lms_gives(rich_course, tmp_path):
         frame = launch(page, base, "scorm2004", {"scaled_passing_score": "0.6"})
         for _ in range(2):
             learner.complete_lesson(frame)
-        result = learner.take_final_test(frame, right=2)  # 67 %: below the course's 70, above the LMS's 60
+        result = learner.take_final_test(
+            frame, right=2
+        )  # 67 %: below the course's 70, above the LMS's 60
         assert "geslaagd" in result
         assert page.evaluate("cmiSnapshot()")["success_status"] == "passed"
         assert_clean(page, console_errors)
 
 
 def test_it_surfaces_an_error_the_lms_reports(rich_course, tmp_path):
-    """A rejected SetValue is caught by the GetLastError check and shown to the learner (and the test
+    """A rejected SetValue is caught by the GetLastError check and shown to the learner (and the
+    test
     LMS's error log sees it too, so the clean runs above are not clean by accident)."""
     package = builder_for("scorm12", rich_course.published_version).build_bytes()
     site = make_site(tmp_path, package)
     with serve(site) as base, browser_page() as (page, _console_errors):
         page.goto(base + "/lms/lms.html")
-        page.evaluate("""(url) => {
+        page.evaluate(
+            """(url) => {
             launchSco('scorm12', null, 'about:blank');
             const original = API.LMSSetValue.bind(API);
             // This LMS refuses lesson_location: it answers as if the element did not exist.
             API.LMSSetValue = (element, value) =>
-                original(element === 'cmi.core.lesson_location' ? 'cmi.core.no_such_element' : element, value);
+                original(element === 'cmi.core.lesson_location'
+                    ? 'cmi.core.no_such_element' : element, value);
             document.getElementById('sco').src = url;
-        }""", base + "/pkg/index.html")
+        }""",
+            base + "/pkg/index.html",
+        )
         frame = page.frame_locator("#sco")
         learner.wait_ready(frame)
         errors = frame.locator("#spk-errors")

@@ -14,9 +14,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the course slug")
         parser.add_argument("--standard", required=True, choices=sorted(BUILDERS))
-        parser.add_argument("-o", "--output", required=True, type=Path, help="the zip file to write")
         parser.add_argument(
-            "--version-number", dest="version_number", type=int, default=None,
+            "-o", "--output", required=True, type=Path, help="the zip file to write"
+        )
+        parser.add_argument(
+            "--version-number",
+            dest="version_number",
+            type=int,
+            default=None,
             help="version number to export (default: the published version, else the newest)",
         )
 
