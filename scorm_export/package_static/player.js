@@ -37,7 +37,9 @@
   function showError(entry) {
     var box = document.getElementById("spk-errors");
     var p = document.createElement("p");
-    p.textContent = format(messages.lmsError, { message: (entry.call || "") + " " + (entry.code || "") + " " + (entry.message || "") });
+    p.textContent = entry.call === "connect"
+      ? entry.message
+      : format(messages.lmsError, { message: [entry.call, entry.code, entry.message].join(" ") });
     box.appendChild(p);
     box.hidden = false;
   }
@@ -445,7 +447,10 @@
       }
     },
     function (error) {
-      showError({ call: "connect", code: "", message: messages.noLms + " (" + error.message + ")" });
+      if (window.console) {
+        console.warn("[spreekkamer] no LMS:", error.message);
+      }
+      showError({ call: "connect", code: "", message: messages.noLms });
       show(0, false);
       updateProgressUi();
       document.body.setAttribute("data-ready", "false");

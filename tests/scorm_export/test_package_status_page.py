@@ -4,6 +4,7 @@ done.
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connections
 
 from scorm_export.models import PackageExport
 from tests import factories
@@ -53,3 +54,5 @@ def test_it_updates_progress_and_shows_the_download_link(
         assert link.get_attribute("href").endswith(f"/auteur/pakketten/{export.pk}/download/")
         # Console errors include CSP violations: the poll is a static file, no inline script.
         assert [e for e in console_errors if "favicon.ico" not in e] == []
+        # Inside Playwright's loop the ORM got its own connection; close it here, where it lives.
+        connections.close_all()

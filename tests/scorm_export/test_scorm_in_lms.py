@@ -9,6 +9,7 @@ import re
 import pytest
 
 from scorm_export.packaging.builder import builder_for
+from tests import factories
 from tests.scorm_export import learner
 from tests.scorm_export.harness import browser_page, make_site, serve
 
@@ -204,3 +205,22 @@ def test_it_surfaces_an_error_the_lms_reports(rich_course, tmp_path):
         assert sco_errors[0]["args"][0] == "cmi.core.lesson_location"
         assert sco_errors[0]["code"] != "0"
         assert page.evaluate("lmsErrors") != []
+
+
+def test_it_reports_completed_for_a_course_without_a_final_test(tmp_path):
+    course = factories.make_course(lessons=2, final_questions=0)
+    package = builder_for("scorm12", course.published_version).build_bytes()
+    site = make_site(tmp_path, package)
+    with serve(site) as base, browser_page() as (page, console_errors):
+        page.goto(base + "/lms/lms.html")
+        frame = launch(page, base, "scorm12")
+        learner.complete_lesson(frame)
+        assert page.evaluate("cmiSnapshot()")["core"]["lesson_status"] == "incomplete"
+        learner.complete_lesson(frame)
+        assert learner.visible_page_title(frame) == "Einde van de cursus"
+        learner.exit_course(frame)
+        cmi = page.evaluate("cmiSnapshot()")
+        assert cmi["core"]["lesson_status"] == "completed"
+        assert cmi["core"]["score"]["raw"] == ""  # nothing was scored, so no score is claimed
+        assert cmi["core"]["exit"] == ""
+        assert_clean(page, console_errors)
