@@ -1,11 +1,19 @@
 """PackageExport: a request to build a SCORM 1.2, SCORM 2004 or cmi5 package of a course version."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+
+def export_upload_to(instance, filename: str) -> str:
+    # An unguessable folder: where media is served directly, a package of a draft must not be found
+    # by guessing its course slug. Downloads go through the authorised view anyway.
+    return f"package_exports/{uuid.uuid4().hex}/{filename}"
 
 
 class PackageExportQuerySet(models.QuerySet):
@@ -32,7 +40,7 @@ class PackageExport(models.Model):
     standard = models.CharField(_("standaard"), max_length=16, choices=Standard.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)])
-    file = models.FileField(upload_to="package_exports/", blank=True)
+    file = models.FileField(upload_to=export_upload_to, blank=True)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -29,9 +29,7 @@ def test_every_page_passes_axe_and_stays_inside_the_package(rich_course, tmp_pat
         requested = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(base + "/lms/lms.html")
-        page.evaluate(
-            "([s, u]) => launchSco(s, null, u)", ["scorm2004", base + "/pkg/index.html"]
-        )
+        page.evaluate("([s, u]) => launchSco(s, null, u)", ["scorm2004", base + "/pkg/index.html"])
         frame_locator = page.frame_locator("#sco")
         learner.wait_ready(frame_locator)
         sco = page.frames[1]
@@ -53,5 +51,7 @@ def test_every_page_passes_axe_and_stays_inside_the_package(rich_course, tmp_pat
         assert titles == ["Les 1", "Les 2", "Eindtoets", "Einde van de cursus"]
         # Everything the SCO loaded came from the package itself: no call to any other server.
         package_urls = [u for u in requested if not u.startswith(base + "/lms/")]
-        assert package_urls and all(u.startswith(base + "/pkg/") for u in package_urls), package_urls
+        assert package_urls and all(u.startswith(base + "/pkg/") for u in package_urls), (
+            package_urls
+        )
         assert console_errors == []

@@ -1,6 +1,7 @@
 """Authors request a package export, follow its progress and download it; nobody else can."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -44,6 +45,10 @@ def test_it_builds_the_package_after_commit_and_offers_the_download(
     export.refresh_from_db()
     assert export.status == PackageExport.Status.DONE
     assert export.progress == 100 and export.requested_by == author and export.finished_at
+    # Stored under an unguessable folder, never at a path derived from the course slug alone.
+    assert re.fullmatch(
+        rf"package_exports/[0-9a-f]{{32}}/{course.slug}-v1-scorm12\.zip", export.file.name
+    )
 
     status = author_client.get(reverse("scorm_export:package_status_json", args=[export.pk])).json()
     download_url = reverse("scorm_export:package_download", args=[export.pk])

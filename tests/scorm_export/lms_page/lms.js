@@ -38,7 +38,16 @@
     } else {
       window.API_1484_11 = instance;
     }
-    document.getElementById("sco").src = packageUrl;
+    // A fresh iframe per launch, as an LMS opens a new window: nothing of the previous session's
+    // document can be mistaken for the new one.
+    var old = document.getElementById("sco");
+    var frame = document.createElement("iframe");
+    frame.id = "sco";
+    frame.title = old.title;
+    frame.width = old.width;
+    frame.height = old.height;
+    old.replaceWith(frame);
+    frame.src = packageUrl;
   };
 
   window.cmiSnapshot = function () {
