@@ -70,11 +70,14 @@
     if (finalIndex !== -1 && state.final.attempts > 0) {
       success = state.final.passed ? "passed" : "failed";
     }
+    var completed = lessonsDone && (finalIndex === -1 || state.final.attempts > 0);
     return {
       progress: units ? Math.min(1, unitsDone / units) : 1,
-      completed: lessonsDone && (finalIndex === -1 || state.final.attempts > 0),
+      completed: completed,
       success: success,
       scaled: state.final.best,
+      // Nothing left to do: every lesson done and the test passed, or failed with no attempts left.
+      over: completed && (success !== "failed" || attemptsLeft() <= 0),
     };
   }
 

@@ -6,7 +6,8 @@
  *   driver.resumeState        saved state object or null (suspend_data / xAPI State)
  *   driver.masteryScaled      the LMS's passing score 0..1, or null when it gives none
  *   driver.save(state, location)
- *   driver.report(snapshot)   {progress 0..1, completed, success "passed"|"failed"|null, scaled 0..1|null}
+ *   driver.report(snapshot)   {progress 0..1, completed, success "passed"|"failed"|null, scaled 0..1|null,
+ *                              over: nothing left to do, so the attempt ends instead of suspending}
  *   driver.finish(snapshot)   -> Promise; ends the session (suspends it when the course is not done)
  *
  * Every LMS call is followed by a check of the LMS's last error; errors are collected in
@@ -242,7 +243,7 @@
     if (this.finished) {
       return Promise.resolve();
     }
-    var done = snap.completed && snap.success !== "failed";
+    var done = snap.over;
     var elapsed = Date.now() - this.startedAt;
     if (this.standard === "scorm12") {
       // "suspend" keeps suspend_data for the next launch; "" ends the attempt normally.

@@ -224,3 +224,24 @@ def test_it_reports_completed_for_a_course_without_a_final_test(tmp_path):
         assert cmi["core"]["score"]["raw"] == ""  # nothing was scored, so no score is claimed
         assert cmi["core"]["exit"] == ""
         assert_clean(page, console_errors)
+
+
+def test_it_ends_the_attempt_when_no_test_attempts_are_left(tmp_path):
+    course = factories.make_course(lessons=1, final_questions=3, pass_mark=70, max_attempts=1)
+    package = builder_for("scorm12", course.published_version).build_bytes()
+    site = make_site(tmp_path, package)
+    with serve(site) as base, browser_page() as (page, console_errors):
+        page.goto(base + "/lms/lms.html")
+        frame = launch(page, base, "scorm12")
+        learner.complete_lesson(frame)
+        result = learner.take_final_test(frame, right=1)
+        assert "geen pogingen meer" in result
+        assert frame.get_by_role("button", name="Lever de toets in").is_disabled()
+        learner.exit_course(frame)
+        cmi = page.evaluate("cmiSnapshot()")
+        assert cmi["core"]["lesson_status"] == "failed"
+        assert cmi["core"]["score"]["raw"] == "33"
+        assert (
+            cmi["core"]["exit"] == ""
+        )  # over: not suspended for a resume that could change nothing
+        assert_clean(page, console_errors)
