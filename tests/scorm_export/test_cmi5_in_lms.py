@@ -134,3 +134,27 @@ def test_it_sends_cmi5_statements_and_resumes_from_the_lrs_state(rich_course, tm
         # The reflection never reached the LRS: not in statements, not in State documents.
         everything = json.dumps(statements) + "".join(v.decode() for v in lrs.state.values())
         assert "Blijft in de browser" not in everything
+
+
+def test_it_judges_nothing_in_a_browse_launch(rich_course, tmp_path):
+    """cmi5 §10: in Browse mode the AU sends no passed, failed or completed statement."""
+    package = builder_for("cmi5", rich_course.published_version).build_bytes()
+    activity_id = au_id(package)
+    site = make_site(tmp_path, package)
+    actor = {"objectType": "Agent", "mbox": "mailto:learner@example.org"}
+    registration = str(uuid.uuid4())
+    with (
+        LocalLrs(mastery_score=0.7, launch_mode="Browse") as lrs,
+        serve(site) as base,
+        browser_page() as (page, _console_errors),
+    ):
+        lrs.new_session(actor, activity_id, registration)
+        page.goto(launch_url(base, lrs, actor, registration, activity_id))
+        learner.wait_ready(page)
+        learner.complete_lesson(page)
+        learner.complete_lesson(page)
+        assert "geslaagd" in learner.take_final_test(page, right=3)
+        learner.exit_course(page)
+        page.wait_for_function("() => document.querySelector('#spk-status').textContent.length > 0")
+        assert verbs(lrs.statements) == ["initialized", "terminated"]
+        assert page.evaluate("SpkRuntime.errors") == []
