@@ -7,7 +7,7 @@ from .models import PackageExport
 
 
 class PackageExportForm(forms.Form):
-    """Which version of the course, in which standard."""
+    """Which version of the course, in which standard. `cleaned_data["version"]` is a CourseVersion."""
 
     standard = forms.ChoiceField(
         label=_("Standaard"),
@@ -18,19 +18,28 @@ class PackageExportForm(forms.Form):
             "invalid_choice": _("Kies een van de standaarden."),
         },
     )
-    version = forms.ModelChoiceField(
+    version = forms.TypedChoiceField(
         label=_("Versie"),
-        queryset=CourseVersion.objects.none(),
-        empty_label=None,
-        error_messages={"invalid_choice": _("Kies een versie van deze cursus.")},
+        coerce=int,
+        error_messages={
+            "required": _("Kies een versie."),
+            "invalid_choice": _("Kies een versie van deze cursus."),
+        },
     )
 
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
-        versions = CourseVersion.objects.filter(course=course).order_by("-number")
-        self.fields["version"].queryset = versions
-        self.fields["version"].label_from_instance = lambda v: (
-            f"v{v.number} – {v.title} ({v.get_status_display()})"
-        )
+        # One query for the versions, used both for the choices and for cleaning: a ModelChoiceField
+        # would read them again for every rendering and for validation.
+        self.versions = {
+            v.pk: v for v in CourseVersion.objects.filter(course=course).order_by("-number")
+        }
+        self.fields["version"].choices = [
+            (v.pk, f"v{v.number} – {v.title} ({v.get_status_display()})")
+            for v in self.versions.values()
+        ]
         if course.published_version_id:
             self.fields["version"].initial = course.published_version_id
+
+    def clean_version(self):
+        return self.versions[self.cleaned_data["version"]]

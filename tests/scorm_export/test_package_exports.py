@@ -178,12 +178,13 @@ def test_a_superuser_may_export_any_course(client, course, django_capture_on_com
     assert export.status == PackageExport.Status.DONE
 
 
-def test_the_export_page_lists_earlier_exports(author_client, course):
-    for standard in ["scorm12", "cmi5"]:
+def test_the_export_page_lists_earlier_exports(author_client, course, django_assert_num_queries):
+    for standard in ["scorm12", "cmi5", "scorm2004"]:
         PackageExport.objects.create(version=course.published_version, standard=standard)
-    page = author_client.get(
-        reverse("scorm_export:package_exports", args=[course.slug])
-    ).content.decode()
+    url = reverse("scorm_export:package_exports", args=[course.slug])
+    # session, user, course (authorised), exports with versions, the versions for the form
+    with django_assert_num_queries(5):
+        page = author_client.get(url).content.decode()
     assert "SCORM 1.2" in page and "cmi5" in page
     assert 'type="radio"' in page and "<legend>Standaard</legend>" in page
 
