@@ -7,7 +7,7 @@ from .models import PackageExport
 
 
 class PackageExportForm(forms.Form):
-    """Which version of the course, in which standard. `cleaned_data["version"]` is a CourseVersion."""
+    """Which version of the course, in which standard; cleaned `version` is a CourseVersion."""
 
     standard = forms.ChoiceField(
         label=_("Standaard"),

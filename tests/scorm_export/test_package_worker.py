@@ -23,6 +23,13 @@ pytestmark = [
 ]
 
 
+def reset_producer():
+    # Celery caches the queues, router and connection pool it built from the configuration in use
+    # then (the eager tests before this one); drop them so the changed configuration takes effect.
+    app.__dict__.pop("amqp", None)
+    app._pool = None
+
+
 @pytest.fixture
 def worker(tmp_path):
     """A Celery worker in its own process, on the test database and a private queue."""
@@ -62,17 +69,19 @@ def worker(tmp_path):
     )
     old = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
     app.conf.update(broker_url=BROKER, task_always_eager=False, task_default_queue=queue)
+    reset_producer()
     try:
-        yield tmp_path / "media"
+        yield tmp_path / "worker.log"
     finally:
         app.conf.update(old)
+        reset_producer()
         process.terminate()
         process.wait(timeout=20)
         log.close()
 
 
-def test_a_real_worker_builds_the_package(worker, settings):
-    settings.MEDIA_ROOT = worker
+def test_a_real_worker_builds_the_package(worker, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     course = factories.make_course(slug="werker")
     author = factories.make_author(course)
     export = services.request_package_export(author, course.published_version, "scorm2004")
@@ -82,7 +91,7 @@ def test_a_real_worker_builds_the_package(worker, settings):
         if export.is_finished:
             break
         time.sleep(0.5)
-    assert export.status == PackageExport.Status.DONE, export.error
+    assert export.status == PackageExport.Status.DONE, worker.read_text() + export.error
     assert export.progress == 100
     with export.file.open("rb") as fh:
         assert fh.read(2) == b"PK"
