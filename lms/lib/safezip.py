@@ -10,8 +10,9 @@ byte for byte.
 from __future__ import annotations
 
 import posixpath
+import shutil
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -47,11 +48,16 @@ def safe_member_name(name: str) -> str:
     return name
 
 
-def write_deterministic_zip(target: str | Path | BinaryIO, members: Mapping[str, bytes]) -> None:
-    """Write `members` (name → bytes) to `target` as a deterministic zip.
+Member = bytes | Callable[[], BinaryIO]
 
-    Raises UnsafePath before writing anything if one name is unsafe; duplicate names cannot occur
-    because `members` is a mapping.
+
+def write_deterministic_zip(target: str | Path | BinaryIO, members: Mapping[str, Member]) -> None:
+    """Write `members` to `target` as a deterministic zip.
+
+    A member is bytes, or a callable that opens a binary file: such members are streamed into the
+    archive one at a time (always as ZIP64 entries, so their headers do not depend on their size),
+    which keeps large media out of memory. Raises UnsafePath before writing anything if one name is
+    unsafe; duplicate names cannot occur because `members` is a mapping.
     """
     names = sorted(safe_member_name(name) for name in members)
     with zipfile.ZipFile(
@@ -62,7 +68,14 @@ def write_deterministic_zip(target: str | Path | BinaryIO, members: Mapping[str,
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = FILE_MODE << 16
             info.create_system = 3  # Unix, so the permissions above are read as such everywhere
-            zf.writestr(info, members[name], compresslevel=COMPRESS_LEVEL)
+            content = members[name]
+            if isinstance(content, bytes):
+                zf.writestr(info, content, compresslevel=COMPRESS_LEVEL)
+                continue
+            # ZipFile.write() sets this private attribute too; open(..., "w") has no level argument.
+            info._compresslevel = COMPRESS_LEVEL
+            with content() as source, zf.open(info, "w", force_zip64=True) as dest:
+                shutil.copyfileobj(source, dest, 1024 * 1024)
 
 
 def check_zip_members(names: Iterable[str]) -> list[str]:

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from lms.lib.safezip import UnsafePath, safe_member_name, write_deterministic_zip
+from lms.lib.safezip import Member, UnsafePath, safe_member_name, write_deterministic_zip
 
 from . import manifest as manifests
 from .content import CourseContent, PackageContentError, load_course_content
@@ -69,20 +69,21 @@ class PackageBuilder:
         version = self.version
         return f"{settings.SITE_URL}/xapi/activities/course/{version.course.slug}/v{version.number}"
 
-    def members(self) -> dict[str, bytes]:
-        """Every file of the package (path → bytes), manifest and schemas included."""
+    def members(self) -> dict[str, Member]:
+        """Every file of the package (path → bytes or opener), manifest and schemas included."""
         self.progress(5)
         try:
             content = load_course_content(self.version)
         except PackageContentError as exc:
             raise PackageError(str(exc)) from exc
-        self.progress(20)
-        files: dict[str, bytes] = {}
+        self.progress(15)
+        files: dict[str, Member] = {}
         files.update(self.static_assets())
         files.update(self.extra_assets())
         files[LAUNCH_PAGE] = self.render_page(content)
-        self.progress(30)
-        files.update(self.media_files(content, start=30, end=85))
+        self.progress(20)
+        # Media are only opened while the zip is written; they report 30–95 % as they go in.
+        files.update(self.media_files(content, start=30, end=95))
         sco_files = tuple(sorted(files))
         info = manifests.ManifestInfo(
             identifier=self.identifier(),
@@ -98,7 +99,7 @@ class PackageBuilder:
         files[self.manifest_name] = self.manifest(info)
         # Refuse to ship a package our own validator rejects: better no package than a broken one.
         manifests.validate_manifest(self.standard, files[self.manifest_name], frozenset(files))
-        self.progress(90)
+        self.progress(25)
         return files
 
     def build(self, target: str | Path | io.BufferedIOBase) -> None:
@@ -151,8 +152,9 @@ class PackageBuilder:
             )
         return html.encode("utf-8")
 
-    def media_files(self, content: CourseContent, start: int, end: int) -> dict[str, bytes]:
-        files = {}
+    def media_files(self, content: CourseContent, start: int, end: int) -> dict[str, Member]:
+        """Openers for the uploaded files (streamed into the zip one by one, reporting progress)."""
+        files: dict[str, Member] = {}
         items = sorted(content.media.items())
         for n, (path, storage_name) in enumerate(items, start=1):
             try:
@@ -161,16 +163,20 @@ class PackageBuilder:
                 raise PackageError(
                     _("Onveilige bestandsnaam: %(name)s") % {"name": storage_name}
                 ) from exc
-            try:
-                with default_storage.open(storage_name, "rb") as fh:
-                    files[path] = fh.read()
-            except FileNotFoundError as exc:
+            if not default_storage.exists(storage_name):
                 raise PackageError(
                     _("Het bestand %(name)s ontbreekt; upload het opnieuw.")
                     % {"name": storage_name}
-                ) from exc
-            self.progress(start + (end - start) * n // len(items))
+                )
+            files[path] = self._opener(storage_name, start + (end - start) * n // len(items))
         return files
+
+    def _opener(self, storage_name: str, percent: int):
+        def open_file():
+            self.progress(percent)
+            return default_storage.open(storage_name, "rb")
+
+        return open_file
 
 
 class Scorm12Builder(PackageBuilder):

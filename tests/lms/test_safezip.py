@@ -89,3 +89,26 @@ def test_it_extracts_a_safe_archive(tmp_path):
     written = extract_safely(buffer, tmp_path)
     assert written == [(tmp_path / "a" / "b.txt").resolve()]
     assert (tmp_path / "a" / "b.txt").read_bytes() == b"hello"
+
+
+def test_it_streams_members_given_as_openers_deterministically():
+    opened = []
+
+    def opener(data):
+        def open_member():
+            opened.append(data)
+            return io.BytesIO(data)
+
+        return open_member
+
+    big = bytes(range(256)) * 4096  # 1 MiB, streamed in chunks
+    first, second = io.BytesIO(), io.BytesIO()
+    write_deterministic_zip(first, {"media/big.bin": opener(big), "index.html": b"<p>"})
+    write_deterministic_zip(second, {"index.html": b"<p>", "media/big.bin": opener(big)})
+    assert first.getvalue() == second.getvalue()
+    assert opened == [big, big]  # opened only while writing, once per archive
+    with zipfile.ZipFile(first) as zf:
+        assert zf.read("media/big.bin") == big
+        info = zf.getinfo("media/big.bin")
+        assert info.date_time == FIXED_DATE_TIME
+        assert stat.S_IMODE(info.external_attr >> 16) == 0o644

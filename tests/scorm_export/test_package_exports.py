@@ -5,6 +5,7 @@ import re
 import zipfile
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from courses.models import ImageBlock, Lesson
@@ -92,9 +93,16 @@ def test_it_shows_progress_while_the_build_runs(author_client, course):
 
 
 def test_it_reports_progress_steps_in_order(course):
+    lesson = Lesson.objects.filter(module__version=course.published_version).first()
+    for n in range(3):
+        block = ImageBlock(lesson=lesson, position=10 + n, key=f"img{n}", alt=f"Beeld {n}")
+        block.image.save(f"beeld{n}.png", ContentFile(b"not really a png"), save=False)
+        block.save()
     steps = []
     builder_for("scorm2004", course.published_version, progress=steps.append).build_bytes()
     assert steps == sorted(steps) and steps[0] > 0 and steps[-1] == 100
+    # One step per media file as it goes into the zip.
+    assert [s for s in steps if 25 < s < 100] == [51, 73, 95]
 
 
 def test_it_marks_the_export_failed_with_the_reason(author, course):
