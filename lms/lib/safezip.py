@@ -73,7 +73,7 @@ def write_deterministic_zip(target: str | Path | BinaryIO, members: Mapping[str,
                 zf.writestr(info, content, compresslevel=COMPRESS_LEVEL)
                 continue
             # ZipFile.write() sets this private attribute too; open(..., "w") has no level argument.
-            info._compresslevel = COMPRESS_LEVEL
+            info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
             with content() as source, zf.open(info, "w", force_zip64=True) as dest:
                 shutil.copyfileobj(source, dest, 1024 * 1024)
 

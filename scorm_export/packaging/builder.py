@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -96,13 +97,13 @@ class PackageBuilder:
             course_iri=self.course_iri(),
         )
         files.update(manifests.schema_files(self.standard))
-        files[self.manifest_name] = self.manifest(info)
+        manifest = files[self.manifest_name] = self.manifest(info)
         # Refuse to ship a package our own validator rejects: better no package than a broken one.
-        manifests.validate_manifest(self.standard, files[self.manifest_name], frozenset(files))
+        manifests.validate_manifest(self.standard, manifest, frozenset(files))
         self.progress(25)
         return files
 
-    def build(self, target: str | Path | io.BufferedIOBase) -> None:
+    def build(self, target: str | Path | BinaryIO) -> None:
         """Write the package zip to `target`; raises PackageError (Dutch message) on bad content."""
         members = self.members()
         try:
