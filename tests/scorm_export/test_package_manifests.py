@@ -252,3 +252,13 @@ def test_the_command_writes_a_package_and_refuses_unknown_courses(rich_course, t
             "export_package", "bestaat-niet", "--standard", "cmi5", "-o", str(tmp_path / "x.zip")
         )
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_it_prefers_the_shared_schemas_beside_the_repository(settings, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    settings.BASE_DIR = repo
+    assert manifests.schema_dir("scorm12") == manifests.BUNDLED_SCHEMAS / "scorm12"
+    shared = tmp_path / "shared" / "schemas" / "scorm12"
+    shared.mkdir(parents=True)
+    assert manifests.schema_dir("scorm12") == shared
