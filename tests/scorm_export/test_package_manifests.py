@@ -1,6 +1,7 @@
 """Exported packages: manifests valid against the schemas, CAM rules, safe and deterministic zip."""
 
 import io
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -262,3 +263,16 @@ def test_it_prefers_the_shared_schemas_beside_the_repository(settings, tmp_path)
     shared = tmp_path / "shared" / "schemas" / "scorm12"
     shared.mkdir(parents=True)
     assert manifests.schema_dir("scorm12") == shared
+
+
+@pytest.mark.parametrize("standard", STANDARDS)
+def test_it_renders_unique_ids_and_labels_for_every_field(rich_course, standard):
+    html = package_zip(rich_course, standard).read("index.html").decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    labelled = set(re.findall(r'\sfor="([^"]+)"', html))
+    fields = re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html)
+    assert fields and set(fields) <= labelled
+    # No inline script or style: the page works under a strict CSP too.
+    assert "style=" not in html
+    assert re.findall(r"<script(?![^>]*\ssrc=)(?![^>]*application/json)", html) == []
