@@ -245,3 +245,22 @@ def test_it_ends_the_attempt_when_no_test_attempts_are_left(tmp_path):
             cmi["core"]["exit"] == ""
         )  # over: not suspended for a resume that could change nothing
         assert_clean(page, console_errors)
+
+
+def test_it_suspends_and_terminates_when_the_lms_closes_the_sco(rich_course, tmp_path):
+    """The learner never presses 'Cursus afsluiten': the LMS removes the frame (a window closed)."""
+    package = builder_for("scorm2004", rich_course.published_version).build_bytes()
+    site = make_site(tmp_path, package)
+    with serve(site) as base, browser_page() as (page, console_errors):
+        page.goto(base + "/lms/lms.html")
+        frame = launch(page, base, "scorm2004")
+        learner.complete_lesson(frame)
+        assert page.evaluate("lmsState()")["terminated"] is False
+        page.evaluate("() => document.getElementById('sco').remove()")
+        page.wait_for_function("() => API_1484_11.isTerminated()")
+        cmi = page.evaluate("cmiSnapshot()")
+        assert cmi["exit"] == "suspend"
+        assert json.loads(cmi["suspend_data"])["done"] == [0]
+        assert re.fullmatch(r"PT\d+H\d+M\d+(\.\d+)?S", cmi["session_time"])
+        assert page.evaluate("lmsErrors") == []
+        assert console_errors == []
