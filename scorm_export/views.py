@@ -55,9 +55,7 @@ def package_status(request, pk):
 
 @login_required
 def package_status_json(request, pk):
-    """The export's status for the page's poll: status, label, progress, and the download URL when
-    done.
-    """
+    """The export's status for the page's poll; the download URL once the package is ready."""
     export = get_export_for_user(request.user, pk)
     return JsonResponse(
         {

@@ -25,7 +25,7 @@ class PackageExportQuerySet(models.QuerySet):
 class PackageExport(models.Model):
     class Standard(models.TextChoices):
         SCORM12 = "scorm12", "SCORM 1.2"
-        SCORM2004 = "scorm2004", "SCORM 2004 (4th edition)"
+        SCORM2004 = "scorm2004", _("SCORM 2004 (4e editie)")
         CMI5 = "cmi5", "cmi5"
 
     class Status(models.TextChoices):
