@@ -264,3 +264,25 @@ def test_it_suspends_and_terminates_when_the_lms_closes_the_sco(rich_course, tmp
         assert re.fullmatch(r"PT\d+H\d+M\d+(\.\d+)?S", cmi["session_time"])
         assert page.evaluate("lmsErrors") == []
         assert console_errors == []
+
+
+def test_it_finds_the_api_through_the_opener_of_a_popup_window(rich_course, tmp_path):
+    package = builder_for("scorm12", rich_course.published_version).build_bytes()
+    site = make_site(tmp_path, package)
+    with serve(site) as base, browser_page() as (page, console_errors):
+        page.goto(base + "/lms/lms.html")
+        with page.expect_popup() as popup_info:
+            page.evaluate(
+                "([s, u]) => launchSco(s, null, u, 'window')", ["scorm12", base + "/pkg/index.html"]
+            )
+        sco = popup_info.value
+        learner.wait_ready(sco)
+        learner.complete_lesson(sco)
+        learner.exit_course(sco)
+        cmi = page.evaluate("cmiSnapshot()")
+        assert cmi["core"]["lesson_location"] == "1"
+        assert cmi["core"]["exit"] == "suspend"
+        assert page.evaluate("lmsState()")["terminated"] is True
+        assert page.evaluate("lmsErrors") == []
+        assert sco.evaluate("SpkRuntime.errors") == []
+        assert console_errors == []

@@ -10,7 +10,7 @@
     return standard === "scorm12" ? window.API : window.API_1484_11;
   }
 
-  window.launchSco = function (std, initialCmi, packageUrl) {
+  window.launchSco = function (std, initialCmi, packageUrl, mode) {
     standard = std;
     var settings = {
       autocommit: false,
@@ -37,6 +37,11 @@
       window.API = instance;
     } else {
       window.API_1484_11 = instance;
+    }
+    if (mode === "window") {
+      // Some LMSs open the SCO in a new window: it must find the API through its opener.
+      window.open(packageUrl, "sco-window");
+      return;
     }
     // A fresh iframe per launch, as an LMS opens a new window: nothing of the previous session's
     // document can be mistaken for the new one.
