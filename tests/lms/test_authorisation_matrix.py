@@ -20,7 +20,7 @@ PUBLIC = {
 }
 # Namespaces and names only course authors and staff may open.
 AUTHOR_NAMESPACES = {"authoring"}
-AUTHOR_PREFIXES = ("scorm_export:attendance_",)
+AUTHOR_PREFIXES = ("scorm_export:attendance_", "scorm_export:package_", "scorm_export:export_completions")
 STAFF_ONLY = {"admin"}
 # Token-authenticated API for accreditation bodies: 401 without a token.
 API_PREFIX = "scorm_export:api_"
