@@ -138,6 +138,7 @@ def test_it_shows_a_course_page_with_a_fixed_number_of_queries(
     )
     client.force_login(learner)
     # session, user, course, enrolment with progress, modules, lessons, quizzes, progress,
-    # self-assessment done, final passed, prerequisites (2: completed courses, required courses)
-    with django_assert_num_queries(12):
+    # self-assessment done, final passed, prerequisites (2: completed courses, required courses),
+    # the course's register accreditations (for the registration warnings)
+    with django_assert_num_queries(13):
         client.get("/cursus/basis/")

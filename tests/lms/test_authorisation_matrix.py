@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "courses:catalog", "courses:course_detail", "courses:track_detail", "courses:verify_certificate",
     "login", "signup", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "set_language", "logout", "scorm_export:openapi", "courses:glossary",
+    "password_reset_complete", "set_language", "logout", "account_deleted", "scorm_export:openapi", "courses:glossary",
 }
 # Namespaces and names only course authors and staff may open.
 AUTHOR_NAMESPACES = {"authoring"}
