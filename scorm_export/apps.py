@@ -32,3 +32,6 @@ class ScormExportConfig(AppConfig):
         signals.course_completed.connect(
             records_services.on_course_completed, dispatch_uid="xapi_course_completed"
         )
+        signals.account_deleting.connect(
+            records_services.on_account_deleting, dispatch_uid="xapi_account_deleting"
+        )

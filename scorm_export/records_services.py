@@ -348,3 +348,17 @@ def retry_statements(outbox_ids) -> int:
     for lrs_id in lrs_ids:
         queue_delivery(lrs_id)
     return count
+
+
+def on_account_deleting(sender, user, **kwargs) -> None:
+    """Drop the deleted learner's undelivered statements.
+
+    Outbox payloads may name the learner (e-mail or BIG actor modes) and have no link to the user
+    row, so they are found by the enrolments' registrations. Delivered statements already left
+    the system; the completions themselves stay, pseudonymised (docs/privacy.md).
+    """
+    registrations = [str(r) for r in user.enrollments.values_list("registration", flat=True)]
+    if registrations:
+        StatementOutbox.objects.exclude(status=StatementOutbox.Status.DELIVERED).filter(
+            payload__context__registration__in=registrations
+        ).delete()
