@@ -33,3 +33,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("createcachetable", verbosity=0)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests.browser_support import stop_shared_browser
+
+    stop_shared_browser()

@@ -1,32 +1,13 @@
 """Shared Playwright fixtures: Debian's chromium, never a downloaded browser."""
 
-import os
-
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls in the same
-# test would otherwise refuse to run.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.browser_support import shared_browser
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return shared_browser()
 
 
 @pytest.fixture

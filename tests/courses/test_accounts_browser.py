@@ -7,6 +7,7 @@ import re
 import pytest
 
 from courses.models import RegisterNumber, User
+from tests.browser_support import shared_browser
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test need this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -18,20 +19,7 @@ PASSWORD = "Een-lang-en-ongewoon-wachtwoord-42"
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-            ],
-        )
-        yield browser
-        browser.close()
+    return shared_browser()
 
 
 @pytest.fixture

@@ -21,17 +21,9 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 
 from lms.lib.safezip import extract_safely
+from tests.browser_support import shared_browser
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -71,26 +63,22 @@ def make_site(tmp_path: Path, package_zip: bytes) -> Path:
 @contextlib.contextmanager
 def browser_page():
     """A fresh chromium page; yields (page, console_errors)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            console_errors: list[str] = []
-            page.on(
-                "console",
-                lambda msg: (
-                    console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
-                    if msg.type == "error"
-                    else None
-                ),
-            )
-            page.on("pageerror", lambda exc: console_errors.append(str(exc)))
-            yield page, console_errors
-        finally:
-            browser.close()
+    context = shared_browser().new_context()
+    try:
+        page = context.new_page()
+        console_errors: list[str] = []
+        page.on(
+            "console",
+            lambda msg: (
+                console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+                if msg.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+        yield page, console_errors
+    finally:
+        context.close()
 
 
 # --- a loopback LRS for cmi5 ---
