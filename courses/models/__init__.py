@@ -1,4 +1,5 @@
 from .accounts import RegisterNumber, User
+from .authoring import ChangeRecord, ReviewApproval, ReviewComment
 from .content import (
     Block,
     CalloutBlock,
@@ -42,7 +43,7 @@ from .learning import (
 )
 
 __all__ = [
-    "Answer", "Block", "CalloutBlock", "Course", "CourseCompletion", "CourseRole", "CourseVersion",
+    "Answer", "Block", "CalloutBlock", "ChangeRecord", "ReviewApproval", "ReviewComment", "Course", "CourseCompletion", "CourseRole", "CourseVersion",
     "Enrollment", "GlossaryTerm", "Grade", "ImageBlock", "LearningTrack", "Lesson", "LessonProgress",
     "MatchingQuestion", "MediaBlock", "Module", "MultipleChoiceQuestion", "Option", "OrderingQuestion",
     "Persona", "PersonaStoryBlock", "Question", "Quiz", "QuizAttempt", "QuizBlock", "Reflection",
