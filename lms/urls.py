@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("auteur/", include("courses.authoring.urls")),
     path("", include("courses.urls")),
     path("", include("scorm_export.urls")),
 ]
