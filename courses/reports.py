@@ -77,19 +77,11 @@ def course_summary(course: Course) -> CourseSummary:
     final_attempts = QuizAttempt.objects.filter(
         enrollment=OuterRef("pk"), quiz__kind=Quiz.Kind.FINAL, submitted_at__isnull=False
     )
-    row = (
-        Enrollment.objects.filter(course=course)
-        .annotate(
-            attempted=Exists(final_attempts),
-            passed=Exists(final_attempts.filter(passed=True)),
-            done=Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk"))),
-        )
-        .aggregate(
-            n=Count("pk"),
-            completed=Count("pk", filter=Q(done=True)),
-            attempted=Count("pk", filter=Q(attempted=True)),
-            passed=Count("pk", filter=Q(passed=True)),
-        )
+    row = Enrollment.objects.filter(course=course).aggregate(
+        n=Count("pk"),
+        completed=Count("pk", filter=Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk")))),
+        attempted=Count("pk", filter=Exists(final_attempts)),
+        passed=Count("pk", filter=Exists(final_attempts.filter(passed=True))),
     )
     seconds = LessonProgress.objects.filter(enrollment__course=course).aggregate(
         s=Sum("seconds_spent")

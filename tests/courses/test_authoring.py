@@ -445,8 +445,10 @@ def test_it_keeps_the_preview_query_count_constant(author_client, draft, django_
     assert len(response.context["blocks"]) == 13
 
 
-# Session + user, course, draft, lesson, blocks (1 + 6 types), persona, quiz, comments.
+# Session, user, course, draft, lesson, blocks (1 + one per block type: 6), persona, quiz, comments.
 EDITOR_QUERIES = 15
+# As above, less comments, plus the lesson list (previous/next), steps, choices, questions
+# (1 + one per question type: 3) and options.
 PREVIEW_QUERIES = 22
 
 
