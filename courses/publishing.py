@@ -23,7 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.db.models import Max, Prefetch
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -64,7 +66,7 @@ CONTENT_ACTIONS = [
 def _short(value, limit=200):
     if isinstance(value, models.Model):
         value = str(value)
-    elif hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile
+    elif isinstance(value, (FieldFile, File)):
         value = value.name or ""
     if isinstance(value, (list, tuple)):
         return [_short(v, limit) for v in value][:20]

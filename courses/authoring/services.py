@@ -184,6 +184,20 @@ def delete_item(obj, user, version: CourseVersion, *, object_type: str = ""):
 
 
 @transaction.atomic
+def save_persona(form, user):
+    """Save a valid PersonaForm and record the change (personas belong to no single course)."""
+    adding = form.instance._state.adding
+    diff = diff_of_form(form)
+    persona = form.save()
+    if adding or diff:
+        record_change(
+            user, None, ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
+            obj=persona, changes=diff,
+        )
+    return persona
+
+
+@transaction.atomic
 def set_role(course: Course, actor, user, role: str, *, remove: bool = False):
     """Give or take `user`'s role on the course; an author cannot remove the last author."""
     if remove:

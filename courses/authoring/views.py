@@ -130,7 +130,7 @@ def blocks_for_editor(lesson) -> list[Block]:
     return blocks
 
 
-def blocks_for_preview(lesson) -> list[Block]:
+def _blocks_for_preview(lesson) -> list[Block]:
     """The lesson's blocks with everything the learner's block templates read prefetched."""
     blocks = list(Block.objects.filter(lesson=lesson).order_by("position"))
     prefetch_related_objects([b for b in blocks if isinstance(b, PersonaStoryBlock)], "persona")
@@ -147,6 +147,13 @@ def blocks_for_preview(lesson) -> list[Block]:
         Prefetch("quiz__questions__options", queryset=Option.objects.order_by("position")),
     )
     return blocks
+
+
+try:
+    # The learner player's own read path, so the preview gets exactly what the player renders.
+    from courses.player import blocks_for_player as blocks_for_preview
+except ImportError:  # pragma: no cover - until the learner player is merged
+    blocks_for_preview = _blocks_for_preview
 
 
 def course_structure(version):
@@ -499,6 +506,13 @@ def lesson_preview(request, slug, lesson_key):
             "blocks": blocks_for_preview(lesson),
             "previous": lessons[index - 1] if index > 0 else None,
             "next": lessons[index + 1] if index + 1 < len(lessons) else None,
+            # Reviewers comment on a draft lesson right below its preview.
+            "comments": ReviewComment.objects.filter(version=version, lesson_key=lesson.key).select_related(
+                "author"
+            )
+            if version.is_editable
+            else None,
+            "comment_form": forms.ReviewCommentForm(initial={"lesson_key": lesson.key}),
         },
     )
 
@@ -879,7 +893,7 @@ def persona_edit(request, slug=None):
     persona = get_object_or_404(Persona, slug=slug) if slug else Persona()
     form = forms.PersonaForm(request.POST or None, request.FILES or None, instance=persona)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_persona(form, request.user)
         messages.success(request, _("De persona is opgeslagen."))
         return redirect("authoring:personas")
     return render(

@@ -37,7 +37,10 @@ class ChangeRecord(models.Model):
         COMMENT = "comment", _("opmerking geplaatst")
         APPROVE = "approve", _("goedgekeurd")
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="change_records")
+    # Empty for changes outside one course: personas, which every course shares.
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.CASCADE, related_name="change_records"
+    )
     version = models.ForeignKey(
         CourseVersion,
         null=True,

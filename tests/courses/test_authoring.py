@@ -89,7 +89,11 @@ def test_it_lets_reviewers_read_comment_and_approve_but_not_edit(client, course,
     assert client.get(url("block", "basis", "les-1", "b0")).status_code == 404
     assert client.post(url("draft_create", "basis")).status_code == 404
 
-    client.post(url("review_comment", "basis"), {"text": "Levi zou dit anders zeggen.", "lesson_key": "les-1"})
+    response = client.post(
+        url("review_comment", "basis"), {"text": "Levi zou dit anders zeggen.", "lesson_key": "les-1"}, follow=True
+    )
+    assert "Levi zou dit anders zeggen." in response.content.decode()  # back on the lesson preview
+    assert response.redirect_chain[-1][0] == url("preview", "basis", "les-1") + "#comments"
     comment = ReviewComment.objects.get()
     assert comment.author == reviewer and comment.lesson_key == "les-1" and comment.version == draft
     client.post(url("review_approve", "basis"), {"note": "Klopt met onze ervaring"})
@@ -420,6 +424,8 @@ def test_it_creates_a_persona_with_a_checked_portrait(client, tmp_path, settings
     assert response.status_code == 302
     persona = Persona.objects.get(slug="sam")
     assert persona.bio == "<p>Sam</p>" and persona.portrait.name.endswith(".jpg")
+    record = ChangeRecord.objects.get(object_type="persona")
+    assert (record.action, record.object_key, record.course) == ("create", "sam", None)
 
 
 def test_it_keeps_the_lesson_editor_query_count_constant(author_client, draft, django_assert_num_queries):
@@ -447,9 +453,9 @@ def test_it_keeps_the_preview_query_count_constant(author_client, draft, django_
 
 # Session, user, course, draft, lesson, blocks (1 + one per block type: 6), persona, quiz, comments.
 EDITOR_QUERIES = 15
-# As above, less comments, plus the lesson list (previous/next), steps, choices, questions
+# As above, plus the lesson list (previous/next), steps, choices, questions
 # (1 + one per question type: 3) and options.
-PREVIEW_QUERIES = 22
+PREVIEW_QUERIES = 23
 
 
 def test_it_saves_a_true_false_question_with_its_prefilled_options(author_client, draft):
