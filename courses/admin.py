@@ -55,8 +55,14 @@ class LearnerAdmin(UserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Persoon", {"fields": ("first_name", "surname_prefix", "last_name", "initials", "profession")}),
-        ("Rechten", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Persoon",
+            {"fields": ("first_name", "surname_prefix", "last_name", "initials", "profession")},
+        ),
+        (
+            "Rechten",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [RegisterNumberInline]
@@ -96,8 +102,13 @@ class AuditedContentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         version = self.version_of(obj)
         record_change(
-            request.user, version.course, ChangeRecord.Action.UPDATE if change else ChangeRecord.Action.CREATE,
-            version=version, obj=obj, summary=f"admin: {obj}", changes=diff_of_form(form),
+            request.user,
+            version.course,
+            ChangeRecord.Action.UPDATE if change else ChangeRecord.Action.CREATE,
+            version=version,
+            obj=obj,
+            summary=f"admin: {obj}",
+            changes=diff_of_form(form),
         )
 
     def save_formset(self, request, form, formset, change):
@@ -105,7 +116,11 @@ class AuditedContentAdmin(admin.ModelAdmin):
         if formset.new_objects or formset.changed_objects or formset.deleted_objects:
             version = self.version_of(form.instance)
             record_change(
-                request.user, version.course, ChangeRecord.Action.UPDATE, version=version, obj=form.instance,
+                request.user,
+                version.course,
+                ChangeRecord.Action.UPDATE,
+                version=version,
+                obj=form.instance,
                 summary=f"admin: {form.instance}",
                 changes={
                     "new": len(formset.new_objects),
@@ -117,7 +132,11 @@ class AuditedContentAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         version = self.version_of(obj)
         record_change(
-            request.user, version.course, ChangeRecord.Action.DELETE, version=version, obj=obj,
+            request.user,
+            version.course,
+            ChangeRecord.Action.DELETE,
+            version=version,
+            obj=obj,
             summary=f"admin: {obj}",
         )
         super().delete_model(request, obj)
@@ -170,8 +189,14 @@ class BlockInline(StackedPolymorphicInline):
     model = Block
     ordering = ["position"]
     child_inlines = (
-        RichTextBlockInline, CalloutBlockInline, ImageBlockInline, MediaBlockInline,
-        PersonaStoryBlockInline, ScenarioBlockInline, ReflectionBlockInline, QuizBlockInline,
+        RichTextBlockInline,
+        CalloutBlockInline,
+        ImageBlockInline,
+        MediaBlockInline,
+        PersonaStoryBlockInline,
+        ScenarioBlockInline,
+        ReflectionBlockInline,
+        QuizBlockInline,
     )
 
 
@@ -207,7 +232,14 @@ class QuestionInline(StackedPolymorphicInline):
 
     model = Question
     ordering = ["position"]
-    child_inlines = (SingleChoiceInline, TrueFalseInline, MultipleChoiceInline, OrderingInline, MatchingInline, ScaleInline)
+    child_inlines = (
+        SingleChoiceInline,
+        TrueFalseInline,
+        MultipleChoiceInline,
+        OrderingInline,
+        MatchingInline,
+        ScaleInline,
+    )
 
 
 @admin.register(Quiz)
@@ -224,7 +256,16 @@ class QuizAdmin(PolymorphicInlineSupportMixin, AuditedContentAdmin):
 class ChangeRecordAdmin(admin.ModelAdmin):
     """The audit log is read-only, also for administrators."""
 
-    list_display = ["created_at", "user", "course", "version", "action", "object_type", "object_key", "summary"]
+    list_display = [
+        "created_at",
+        "user",
+        "course",
+        "version",
+        "action",
+        "object_type",
+        "object_key",
+        "summary",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["summary", "object_key", "course__slug", "user__email"]
     date_hierarchy = "created_at"

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import models, transaction
-from django.db.models.fields.files import FieldFile
 from django.db.models import Max, Prefetch
 from django.db.models.base import ModelState
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 

@@ -79,7 +79,9 @@ def course_summary(course: Course) -> CourseSummary:
     )
     row = Enrollment.objects.filter(course=course).aggregate(
         n=Count("pk"),
-        completed=Count("pk", filter=Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk")))),
+        completed=Count(
+            "pk", filter=Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk")))
+        ),
         attempted=Count("pk", filter=Exists(final_attempts)),
         passed=Count("pk", filter=Exists(final_attempts.filter(passed=True))),
     )

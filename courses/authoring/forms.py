@@ -37,9 +37,11 @@ from courses.models import (
 )
 from lms.lib import uploads
 
+# Django prints help texts unescaped, so this one names tags without angle brackets.
 HTML_HELP = _(
-    "Eenvoudige opmaak in HTML, bijvoorbeeld <p>, <strong>, <em>, <ul>/<li>, <h3> en <a href>. "
-    "Scripts, stijlen en andere onveilige code worden bij het opslaan verwijderd."
+    "Eenvoudige opmaak in HTML: alinea's (p), vet (strong), cursief (em), lijsten (ul en li), "
+    "tussenkopjes (h3) en links (a href). Scripts, stijlen en andere onveilige code worden bij "
+    "het opslaan verwijderd."
 )
 
 
@@ -81,7 +83,8 @@ class CourseCreateForm(forms.Form):
         label=_("Webadres (slug)"),
         max_length=50,
         help_text=_(
-            "Kleine letters, cijfers en streepjes, bijvoorbeeld ‘sgd-basis’. Later niet te wijzigen."
+            "Kleine letters, cijfers en streepjes, bijvoorbeeld ‘sgd-basis’. "
+            "Later niet te wijzigen."
         ),
     )
     summary = forms.CharField(
@@ -136,6 +139,7 @@ class ModuleForm(forms.ModelForm):
     class Meta:
         model = Module
         fields = ["title"]
+        labels = {"title": _("Titel van de module")}
 
 
 class LessonForm(forms.ModelForm):
@@ -192,7 +196,8 @@ class ImageBlockForm(forms.ModelForm):
         help_texts = {
             "alt": _("Beschrijf wat de afbeelding laat zien voor wie haar niet kan zien."),
             "decorative": _(
-                "Alleen aanvinken als de afbeelding niets toevoegt; dan leest een schermlezer haar niet voor."
+                "Alleen aanvinken als de afbeelding niets toevoegt; "
+                "dan leest een schermlezer haar niet voor."
             ),
         }
 
@@ -239,7 +244,8 @@ class MediaBlockForm(AuthorModelForm):
             self.add_error(
                 "transcript",
                 _(
-                    "Voeg ondertitels (WebVTT) of een transcript toe, zodat iedereen de inhoud kan volgen."
+                    "Voeg ondertitels (WebVTT) of een transcript toe, "
+                    "zodat iedereen de inhoud kan volgen."
                 ),
             )
         return data
@@ -259,7 +265,8 @@ class ImpactsField(forms.CharField):
             if not sep or not label.strip() or not text.strip():
                 raise forms.ValidationError(
                     _(
-                        "Regel %(n)s: schrijf ‘onderwerp: gevolg’, bijvoorbeeld ‘Werk: verzuimt vaker’."
+                        "Regel %(n)s: schrijf ‘onderwerp: gevolg’, "
+                        "bijvoorbeeld ‘Werk: verzuimt vaker’."
                     ),
                     params={"n": number},
                 )

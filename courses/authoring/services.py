@@ -169,7 +169,8 @@ def delete_item(obj, user, version: CourseVersion, *, object_type: str = ""):
     except ProtectedError as exc:
         raise ValidationError(
             _(
-                "Dit kan niet worden verwijderd, omdat het nog wordt gebruikt (bijvoorbeeld in een les)."
+                "Dit kan niet worden verwijderd, omdat het nog wordt gebruikt "
+                "(bijvoorbeeld in een les)."
             )
         ) from exc
     record_change(
@@ -191,8 +192,11 @@ def save_persona(form, user):
     persona = form.save()
     if adding or diff:
         record_change(
-            user, None, ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
-            obj=persona, changes=diff,
+            user,
+            None,
+            ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
+            obj=persona,
+            changes=diff,
         )
     return persona
 

@@ -507,9 +507,9 @@ def lesson_preview(request, slug, lesson_key):
             "previous": lessons[index - 1] if index > 0 else None,
             "next": lessons[index + 1] if index + 1 < len(lessons) else None,
             # Reviewers comment on a draft lesson right below its preview.
-            "comments": ReviewComment.objects.filter(version=version, lesson_key=lesson.key).select_related(
-                "author"
-            )
+            "comments": ReviewComment.objects.filter(
+                version=version, lesson_key=lesson.key
+            ).select_related("author")
             if version.is_editable
             else None,
             "comment_form": forms.ReviewCommentForm(initial={"lesson_key": lesson.key}),

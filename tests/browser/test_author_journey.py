@@ -15,10 +15,17 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_takes(live_server, page, browser):
-    author = factories.make_user(email="auteur@example.org", first_name="Noor", last_name="Jansen", is_staff=True)
+def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_takes(
+    live_server, page, browser
+):
+    author = factories.make_user(
+        email="auteur@example.org", first_name="Noor", last_name="Jansen", is_staff=True
+    )
     violations = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
 
     login(page, live_server, author, next_path="/auteur/")
     page.get_by_role("link", name="Nieuwe cursus").click()
@@ -33,7 +40,9 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
     page.get_by_role("button", name="Opslaan").click()
     page.get_by_role("heading", name="Les: Het eerste gesprek").wait_for()
     page.get_by_role("link", name="Tekst", exact=True).click()
-    page.get_by_label("Tekst").fill("<p>Vraag open: <strong>met wie</strong> heb je seks?</p><script>alert(1)</script>")
+    page.get_by_label("Tekst").fill(
+        "<p>Vraag open: <strong>met wie</strong> heb je seks?</p><script>alert(1)</script>"
+    )
     page.get_by_role("button", name="Opslaan").click()
     page.get_by_role("link", name="Kader (tip, let op, citaat)").click()
     page.get_by_label("Soort").select_option("tip")
@@ -67,9 +76,9 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
 
     course = Course.objects.get(slug="praten")
     assert course.published_version.status == CourseVersion.Status.PUBLISHED
-    assert [b.kind for b in Block.objects.filter(lesson__module__version=course.published_version)] == [
-        "callout", "text"
-    ]
+    assert [
+        b.kind for b in Block.objects.filter(lesson__module__version=course.published_version)
+    ] == ["callout", "text"]
     assert ChangeRecord.objects.filter(course=course, user=author, action="publish").exists()
     assert violations == []
 

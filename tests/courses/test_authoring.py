@@ -50,7 +50,9 @@ def author_client(client, author):
 
 @pytest.fixture
 def reviewer(course):
-    user = factories.make_user(email="reviewer@example.org", first_name="Ervarings", last_name="Deskundige")
+    user = factories.make_user(
+        email="reviewer@example.org", first_name="Ervarings", last_name="Deskundige"
+    )
     CourseRole.objects.create(course=course, user=user, role=CourseRole.Role.REVIEWER)
     return user
 
@@ -79,7 +81,9 @@ def test_it_sends_anonymous_visitors_to_the_login_page(client, course):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_it_lets_reviewers_read_comment_and_approve_but_not_edit(client, course, draft, reviewer, author):
+def test_it_lets_reviewers_read_comment_and_approve_but_not_edit(
+    client, course, draft, reviewer, author
+):
     client.force_login(reviewer)
     overview = client.get(url("course", "basis"))
     assert overview.status_code == 200
@@ -90,7 +94,9 @@ def test_it_lets_reviewers_read_comment_and_approve_but_not_edit(client, course,
     assert client.post(url("draft_create", "basis")).status_code == 404
 
     response = client.post(
-        url("review_comment", "basis"), {"text": "Levi zou dit anders zeggen.", "lesson_key": "les-1"}, follow=True
+        url("review_comment", "basis"),
+        {"text": "Levi zou dit anders zeggen.", "lesson_key": "les-1"},
+        follow=True,
     )
     assert "Levi zou dit anders zeggen." in response.content.decode()  # back on the lesson preview
     assert response.redirect_chain[-1][0] == url("preview", "basis", "les-1") + "#comments"
@@ -113,7 +119,9 @@ def test_it_escapes_review_comments(client, course, draft, reviewer, author):
     client.post(url("review_comment", "basis"), {"text": "<script>alert(1)</script>"})
     client.force_login(author)
     page = client.get(url("course", "basis")).content.decode()
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert (
+        "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    )
 
 
 def test_it_lets_staff_create_a_course_and_makes_them_its_author(client, learner):
@@ -121,7 +129,9 @@ def test_it_lets_staff_create_a_course_and_makes_them_its_author(client, learner
     assert client.get(url("course_create")).status_code == 404
     staff = factories.make_user(is_staff=True)
     client.force_login(staff)
-    response = client.post(url("course_create"), {"title": "Nieuwe cursus", "slug": "nieuw-1", "summary": "Kort"})
+    response = client.post(
+        url("course_create"), {"title": "Nieuwe cursus", "slug": "nieuw-1", "summary": "Kort"}
+    )
     course = Course.objects.get(slug="nieuw-1")
     assert response.status_code == 302 and response["Location"] == url("course", "nieuw-1")
     assert CourseRole.objects.filter(course=course, user=staff, role="author").exists()
@@ -136,10 +146,18 @@ def test_it_lets_staff_create_a_course_and_makes_them_its_author(client, learner
 
 def test_it_edits_the_draft_only_and_records_who_changed_what(author_client, course, draft, author):
     published = course.published_version
-    response = author_client.post(url("block", "basis", "les-1", "b0"), {"html": "<p>Nieuwe uitleg</p>"})
+    response = author_client.post(
+        url("block", "basis", "les-1", "b0"), {"html": "<p>Nieuwe uitleg</p>"}
+    )
     assert response.status_code == 302
-    assert RichTextBlock.objects.get(lesson=draft_lesson(draft), key="b0").html == "<p>Nieuwe uitleg</p>"
-    assert RichTextBlock.objects.get(lesson__module__version=published, lesson__key="les-1").html == "<p>Tekst 0</p>"
+    assert (
+        RichTextBlock.objects.get(lesson=draft_lesson(draft), key="b0").html
+        == "<p>Nieuwe uitleg</p>"
+    )
+    assert (
+        RichTextBlock.objects.get(lesson__module__version=published, lesson__key="les-1").html
+        == "<p>Tekst 0</p>"
+    )
     record = ChangeRecord.objects.filter(action="update").get()
     assert record.user == author and record.version == draft and record.object_key == "b0"
     assert record.changes == {"html": ["<p>Tekst 0</p>", "<p>Nieuwe uitleg</p>"]}
@@ -159,8 +177,21 @@ def test_it_has_no_edit_pages_without_a_draft(author_client, course):
     "kind, data",
     [
         ("text", {"html": "<p>Hoi</p><script>alert(1)</script><img src=x onerror=alert(1)>"}),
-        ("callout", {"style": "tip", "title": "Tip", "html": '<p onclick="x()">Let op</p><script>x</script>'}),
-        ("reflection", {"prompt": "<p>Wat denk jij?</p><script>steal()</script>", "guidance": "<a href='javascript:x()'>a</a>"}),
+        (
+            "callout",
+            {
+                "style": "tip",
+                "title": "Tip",
+                "html": '<p onclick="x()">Let op</p><script>x</script>',
+            },
+        ),
+        (
+            "reflection",
+            {
+                "prompt": "<p>Wat denk jij?</p><script>steal()</script>",
+                "guidance": "<a href='javascript:x()'>a</a>",
+            },
+        ),
     ],
 )
 def test_it_sanitises_author_html_from_forms(author_client, draft, kind, data):
@@ -176,22 +207,36 @@ def test_it_sanitises_author_html_from_forms(author_client, draft, kind, data):
 def test_it_sanitises_question_prompts_and_option_feedback(author_client, draft):
     quiz_key = "eindtoets"
     data = {
-        "prompt": "<p>Vraag</p><svg onload=alert(1)></svg>", "explanation": "", "tag": "knowledge", "points": 1,
-        **formset_data("options", [
-            {"text": "Ja", "is_correct": "on", "feedback": "<b>Goed</b><script>x</script>"},
-            {"text": "Nee", "feedback": ""},
-        ]),
+        "prompt": "<p>Vraag</p><svg onload=alert(1)></svg>",
+        "explanation": "",
+        "tag": "knowledge",
+        "points": 1,
+        **formset_data(
+            "options",
+            [
+                {"text": "Ja", "is_correct": "on", "feedback": "<b>Goed</b><script>x</script>"},
+                {"text": "Nee", "feedback": ""},
+            ],
+        ),
     }
     response = author_client.post(url("question_create", "basis", quiz_key, "single_choice"), data)
     assert response.status_code == 302, response.content.decode()
-    question = Question.objects.filter(quiz__version=draft, quiz__key=quiz_key).order_by("-position").first()
+    question = (
+        Question.objects.filter(quiz__version=draft, quiz__key=quiz_key)
+        .order_by("-position")
+        .first()
+    )
     assert "onload" not in question.prompt and "<svg" not in question.prompt
     assert question.options.get(text="Ja").feedback == "<b>Goed</b>"
 
 
 def formset_data(prefix, rows, initial=0):
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial),
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(len(rows)),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         for key, value in row.items():
             data[f"{prefix}-{i}-{key}"] = value
@@ -206,60 +251,117 @@ def test_it_adds_every_block_kind_through_the_forms(author_client, draft, tmp_pa
 
     def add(kind, data):
         response = author_client.post(url("block_create", "basis", "les-2", kind), data)
-        assert response.status_code == 302, (kind, response.context["form"].errors if response.context else "")
+        assert response.status_code == 302, (
+            kind,
+            response.context["form"].errors if response.context else "",
+        )
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     add("text", {"html": "<p>Tekst</p>"})
     add("callout", {"style": "warning", "title": "Let op", "html": "<p>Kader</p>"})
-    add("image", {"image": SimpleUploadedFile("levi.png", PNG, "image/png"), "alt": "Levi in de wachtkamer",
-                  "caption": "Levi"})
-    add("media", {"media_kind": "video", "title": "Gesprek", "file": SimpleUploadedFile("gesprek.mp4", MP4, "video/mp4"),
-                  "captions": SimpleUploadedFile("gesprek.vtt", VTT, "text/vtt"), "transcript": ""})
-    add("persona_story", {"persona": persona.pk, "title": "Het verhaal van Jaimy", "situation": "<p>Situatie</p>",
-                          "domain_impacts": "Werk: verzuimt vaker\nRelaties: minder contact",
-                          "stakeholder_impacts": "Werkgever: kosten", "lesson_learned": ""})
+    add(
+        "image",
+        {
+            "image": SimpleUploadedFile("levi.png", PNG, "image/png"),
+            "alt": "Levi in de wachtkamer",
+            "caption": "Levi",
+        },
+    )
+    add(
+        "media",
+        {
+            "media_kind": "video",
+            "title": "Gesprek",
+            "file": SimpleUploadedFile("gesprek.mp4", MP4, "video/mp4"),
+            "captions": SimpleUploadedFile("gesprek.vtt", VTT, "text/vtt"),
+            "transcript": "",
+        },
+    )
+    add(
+        "persona_story",
+        {
+            "persona": persona.pk,
+            "title": "Het verhaal van Jaimy",
+            "situation": "<p>Situatie</p>",
+            "domain_impacts": "Werk: verzuimt vaker\nRelaties: minder contact",
+            "stakeholder_impacts": "Werkgever: kosten",
+            "lesson_learned": "",
+        },
+    )
     add("scenario", {"title": "Het consult", "persona": "", "introduction": "<p>Inleiding</p>"})
     add("reflection", {"prompt": "<p>Wat neem je mee?</p>", "guidance": ""})
     add("quiz", {"quiz": quiz.pk})
 
     kinds = [b.kind for b in Block.objects.filter(lesson=lesson).order_by("position")]
-    assert kinds == ["text", "text", "callout", "image", "media", "persona_story", "scenario", "reflection", "quiz"]
+    assert kinds == [
+        "text",
+        "text",
+        "callout",
+        "image",
+        "media",
+        "persona_story",
+        "scenario",
+        "reflection",
+        "quiz",
+    ]
     image = ImageBlock.objects.get(lesson=lesson)
     assert image.alt == "Levi in de wachtkamer" and image.image.name.endswith(".png")
     media = MediaBlock.objects.get(lesson=lesson)
     assert media.file.name.endswith(".mp4") and media.captions.name.endswith(".vtt")
     story = PersonaStoryBlock.objects.get(lesson=lesson)
-    assert story.domain_impacts == [{"kind": "domain", "label": "Werk", "text": "verzuimt vaker"},
-                                    {"kind": "domain", "label": "Relaties", "text": "minder contact"}]
-    assert story.stakeholder_impacts == [{"kind": "stakeholder", "label": "Werkgever", "text": "kosten"}]
+    assert story.domain_impacts == [
+        {"kind": "domain", "label": "Werk", "text": "verzuimt vaker"},
+        {"kind": "domain", "label": "Relaties", "text": "minder contact"},
+    ]
+    assert story.stakeholder_impacts == [
+        {"kind": "stakeholder", "label": "Werkgever", "text": "kosten"}
+    ]
     assert QuizBlock.objects.get(lesson=lesson).quiz == quiz
-    assert ReflectionBlock.objects.filter(lesson=lesson).exists() and ScenarioBlock.objects.filter(lesson=lesson).exists()
+    assert (
+        ReflectionBlock.objects.filter(lesson=lesson).exists()
+        and ScenarioBlock.objects.filter(lesson=lesson).exists()
+    )
     assert CalloutBlock.objects.get(lesson=lesson).style == "warning"
 
 
-def test_it_refuses_unsafe_or_mislabelled_uploads_with_dutch_errors(author_client, draft, tmp_path, settings):
+def test_it_refuses_unsafe_or_mislabelled_uploads_with_dutch_errors(
+    author_client, draft, tmp_path, settings
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path
     svg = SimpleUploadedFile("logo.svg", b"<svg onload='alert(1)'/>", "image/svg+xml")
-    response = author_client.post(url("block_create", "basis", "les-1", "image"), {"image": svg, "alt": "Logo"})
+    response = author_client.post(
+        url("block_create", "basis", "les-1", "image"), {"image": svg, "alt": "Logo"}
+    )
     assert "SVG-bestanden zijn niet toegestaan" in response.content.decode()
     fake = SimpleUploadedFile("foto.png", b"GIF89a" + b"\x00" * 20, "image/png")
-    response = author_client.post(url("block_create", "basis", "les-1", "image"), {"image": fake, "alt": "Foto"})
+    response = author_client.post(
+        url("block_create", "basis", "les-1", "image"), {"image": fake, "alt": "Foto"}
+    )
     assert "dit is geen geldig PNG-bestand" in response.content.decode()
     png = SimpleUploadedFile("foto.png", PNG, "image/png")
-    response = author_client.post(url("block_create", "basis", "les-1", "image"), {"image": png, "alt": ""})
+    response = author_client.post(
+        url("block_create", "basis", "les-1", "image"), {"image": png, "alt": ""}
+    )
     assert "Geef een alt-tekst" in response.content.decode()
     settings.MEDIA_MAX_UPLOAD_BYTES = 10
     png = SimpleUploadedFile("foto.png", PNG, "image/png")
-    response = author_client.post(url("block_create", "basis", "les-1", "image"), {"image": png, "alt": "Foto"})
+    response = author_client.post(
+        url("block_create", "basis", "les-1", "image"), {"image": png, "alt": "Foto"}
+    )
     assert "Het bestand is te groot" in response.content.decode()
     # Audio in a video block, and a video without captions or transcript.
     settings.MEDIA_MAX_UPLOAD_BYTES = 10_000
-    response = author_client.post(url("block_create", "basis", "les-1", "media"), {
-        "media_kind": "video", "title": "x", "file": SimpleUploadedFile("a.mp3", b"ID3" + b"\x00" * 20),
-    })
+    response = author_client.post(
+        url("block_create", "basis", "les-1", "media"),
+        {
+            "media_kind": "video",
+            "title": "x",
+            "file": SimpleUploadedFile("a.mp3", b"ID3" + b"\x00" * 20),
+        },
+    )
     page = response.content.decode()
     assert "Dit bestandstype (.mp3) is hier niet toegestaan" in page
     assert "Voeg ondertitels (WebVTT) of een transcript toe" in page
@@ -272,16 +374,22 @@ def test_it_moves_blocks_and_lessons_up_and_down(author_client, draft):
     RichTextBlock.objects.create(lesson=lesson, key="b2", position=2, html="<p>Drie</p>")
     response = author_client.post(url("block_move", "basis", "les-1", "b2"), {"direction": "up"})
     assert response.status_code == 302 and response["Location"].endswith("#block-b2")
-    order = list(Block.objects.filter(lesson=lesson).order_by("position").values_list("key", flat=True))
+    order = list(
+        Block.objects.filter(lesson=lesson).order_by("position").values_list("key", flat=True)
+    )
     assert order == ["b0", "b2", "b1"]
-    author_client.post(url("block_move", "basis", "les-1", "b0"), {"direction": "up"})  # already first
-    assert list(Block.objects.filter(lesson=lesson).order_by("position").values_list("key", flat=True)) == [
-        "b0", "b2", "b1"
-    ]
+    author_client.post(
+        url("block_move", "basis", "les-1", "b0"), {"direction": "up"}
+    )  # already first
+    assert list(
+        Block.objects.filter(lesson=lesson).order_by("position").values_list("key", flat=True)
+    ) == ["b0", "b2", "b1"]
     author_client.post(url("lesson_move", "basis", "les-1"), {"direction": "down"})
-    assert list(Lesson.objects.filter(module__version=draft).order_by("position").values_list("key", flat=True)) == [
-        "les-2", "les-1"
-    ]
+    assert list(
+        Lesson.objects.filter(module__version=draft)
+        .order_by("position")
+        .values_list("key", flat=True)
+    ) == ["les-2", "les-1"]
     assert ChangeRecord.objects.filter(action="move").count() == 2
     # The editor offers the move buttons as labelled buttons in forms (keyboard reachable).
     page = author_client.get(url("lesson", "basis", "les-1")).content.decode()
@@ -290,70 +398,128 @@ def test_it_moves_blocks_and_lessons_up_and_down(author_client, draft):
 
 def test_it_builds_a_scenario_with_branching_steps(author_client, draft):
     lesson = draft_lesson(draft)
-    author_client.post(url("block_create", "basis", "les-1", "scenario"), {"title": "Consult", "introduction": ""})
+    author_client.post(
+        url("block_create", "basis", "les-1", "scenario"), {"title": "Consult", "introduction": ""}
+    )
     scenario = ScenarioBlock.objects.get(lesson=lesson)
     empty = formset_data("choices", [])
-    author_client.post(url("step_create", "basis", "les-1", scenario.key), {"situation": "<p>Slot</p>", **empty})
+    author_client.post(
+        url("step_create", "basis", "les-1", scenario.key), {"situation": "<p>Slot</p>", **empty}
+    )
     ending = ScenarioStep.objects.get(scenario=scenario)
-    response = author_client.post(url("step_create", "basis", "les-1", scenario.key), {
-        "situation": "<p>Levi komt binnen.</p>",
-        **formset_data("choices", [
-            {"text": "Vraag naar voornaamwoorden", "feedback": "<p>Goed</p>", "recommended": "on",
-             "next_step": str(ending.pk)},
-            {"text": "Ga ervan uit", "feedback": "<p>Liever niet</p>"},
-        ]),
-    })
+    response = author_client.post(
+        url("step_create", "basis", "les-1", scenario.key),
+        {
+            "situation": "<p>Levi komt binnen.</p>",
+            **formset_data(
+                "choices",
+                [
+                    {
+                        "text": "Vraag naar voornaamwoorden",
+                        "feedback": "<p>Goed</p>",
+                        "recommended": "on",
+                        "next_step": str(ending.pk),
+                    },
+                    {"text": "Ga ervan uit", "feedback": "<p>Liever niet</p>"},
+                ],
+            ),
+        },
+    )
     assert response.status_code == 302
     start = ScenarioStep.objects.get(scenario=scenario, position=1)
     choices = list(ScenarioChoice.objects.filter(step=start).order_by("position"))
     assert [c.text for c in choices] == ["Vraag naar voornaamwoorden", "Ga ervan uit"]
-    assert choices[0].next_step == ending and choices[0].recommended and choices[1].next_step is None
-    author_client.post(url("step_move", "basis", "les-1", scenario.key, start.key), {"direction": "up"})
+    assert (
+        choices[0].next_step == ending and choices[0].recommended and choices[1].next_step is None
+    )
+    author_client.post(
+        url("step_move", "basis", "les-1", scenario.key, start.key), {"direction": "up"}
+    )
     assert scenario.first_step.pk == start.pk
 
 
 def test_it_checks_question_options_before_saving(author_client, draft):
     base = {"prompt": "<p>Welke?</p>", "explanation": "", "tag": "knowledge", "points": 1}
-    response = author_client.post(url("question_create", "basis", "eindtoets", "single_choice"), {
-        **base, **formset_data("options", [{"text": "A"}, {"text": "B"}]),
-    })
+    response = author_client.post(
+        url("question_create", "basis", "eindtoets", "single_choice"),
+        {
+            **base,
+            **formset_data("options", [{"text": "A"}, {"text": "B"}]),
+        },
+    )
     assert "Vink precies één antwoord aan als juist." in response.content.decode()
     assert Question.objects.filter(quiz__version=draft).count() == 3
-    response = author_client.post(url("question_create", "basis", "eindtoets", "multiple_choice"), {
-        **base, **formset_data("options", [{"text": "A", "is_correct": "on"}, {"text": "B", "is_correct": "on"},
-                                           {"text": "C"}]),
-    })
+    response = author_client.post(
+        url("question_create", "basis", "eindtoets", "multiple_choice"),
+        {
+            **base,
+            **formset_data(
+                "options",
+                [
+                    {"text": "A", "is_correct": "on"},
+                    {"text": "B", "is_correct": "on"},
+                    {"text": "C"},
+                ],
+            ),
+        },
+    )
     assert response.status_code == 302
     question = Question.objects.filter(quiz__version=draft).order_by("-position").first()
     assert question.kind == "multiple_choice"
     assert [(o.position, o.text, o.is_correct) for o in question.options.order_by("position")] == [
-        (0, "A", True), (1, "B", True), (2, "C", False)
+        (0, "A", True),
+        (1, "B", True),
+        (2, "C", False),
     ]
-    response = author_client.post(url("question_create", "basis", "eindtoets", "scale"), {
-        **base, "scale_max": 5, "low_label": "oneens", "high_label": "eens",
-    })
+    response = author_client.post(
+        url("question_create", "basis", "eindtoets", "scale"),
+        {
+            **base,
+            "scale_max": 5,
+            "low_label": "oneens",
+            "high_label": "eens",
+        },
+    )
     assert response.status_code == 302
 
 
 def test_it_edits_existing_options_and_deletes_one(author_client, draft):
     question = SingleChoiceQuestion.objects.get(quiz__version=draft, key="q0")
     options = list(question.options.order_by("position"))
-    data = {"prompt": question.prompt, "explanation": "", "tag": "knowledge", "points": 1,
-            **formset_data("options", [
+    data = {
+        "prompt": question.prompt,
+        "explanation": "",
+        "tag": "knowledge",
+        "points": 1,
+        **formset_data(
+            "options",
+            [
                 {"id": options[0].pk, "text": "Eerste", "is_correct": "on", "feedback": ""},
                 {"id": options[1].pk, "text": "Tweede", "feedback": ""},
                 {"id": options[2].pk, "text": options[2].text, "feedback": "", "DELETE": "on"},
-            ], initial=3)}
+            ],
+            initial=3,
+        ),
+    }
     response = author_client.post(url("question", "basis", "eindtoets", "q0"), data)
     assert response.status_code == 302, response.context["formset"].errors
-    assert list(question.options.order_by("position").values_list("text", "key")) == [("Eerste", "o0"), ("Tweede", "o1")]
+    assert list(question.options.order_by("position").values_list("text", "key")) == [
+        ("Eerste", "o0"),
+        ("Tweede", "o1"),
+    ]
 
 
 def test_it_refuses_a_second_final_test(author_client, draft):
-    response = author_client.post(url("quiz_create", "basis"), {"title": "Nog een", "kind": "final", "pass_mark": 70})
+    response = author_client.post(
+        url("quiz_create", "basis"), {"title": "Nog een", "kind": "final", "pass_mark": 70}
+    )
     assert "Deze cursus heeft al een eindtoets." in response.content.decode()
-    response = author_client.post(url("quiz_create", "basis"), {"title": "Oefenen", "kind": "practice", "pass_mark": 70})
-    assert response.status_code == 302 and Quiz.objects.filter(version=draft, key="oefenen").exists()
+    response = author_client.post(
+        url("quiz_create", "basis"), {"title": "Oefenen", "kind": "practice", "pass_mark": 70}
+    )
+    assert (
+        response.status_code == 302 and Quiz.objects.filter(version=draft, key="oefenen").exists()
+    )
 
 
 def test_it_explains_why_a_used_quiz_cannot_be_deleted(author_client, draft):
@@ -368,7 +534,9 @@ def test_it_explains_why_a_used_quiz_cannot_be_deleted(author_client, draft):
 def test_it_previews_the_draft_lesson_as_a_learner_sees_it(author_client, draft):
     lesson = draft_lesson(draft)
     factories.add_every_block_kind(lesson, start=1)
-    RichTextBlock.objects.filter(lesson=lesson, key="b0").update(html="<p>Alleen in het concept</p>")
+    RichTextBlock.objects.filter(lesson=lesson, key="b0").update(
+        html="<p>Alleen in het concept</p>"
+    )
     response = author_client.get(url("preview", "basis", "les-1"))
     page = response.content.decode()
     assert response.status_code == 200
@@ -399,7 +567,9 @@ def test_it_shows_publish_blockers_instead_of_publishing(author_client, course, 
 
 
 def test_it_manages_roles_and_keeps_one_author(author_client, course, author, reviewer):
-    author_client.post(url("roles", "basis"), {"email": "outsider2@example.org", "role": "reviewer"})
+    author_client.post(
+        url("roles", "basis"), {"email": "outsider2@example.org", "role": "reviewer"}
+    )
     assert CourseRole.objects.filter(course=course).count() == 2
     newbie = factories.make_user(email="coauteur@example.org")
     author_client.post(url("roles", "basis"), {"email": "coauteur@example.org", "role": "author"})
@@ -417,10 +587,18 @@ def test_it_creates_a_persona_with_a_checked_portrait(client, tmp_path, settings
 
     settings.MEDIA_ROOT = tmp_path
     client.force_login(factories.make_user(is_staff=True))
-    response = client.post(url("persona_create"), {
-        "name": "Sam", "slug": "sam", "age": 40, "pronouns": "hen/die", "bio": "<p>Sam</p><script>x</script>",
-        "portrait": SimpleUploadedFile("sam.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 30), "portrait_alt": "Sam lacht",
-    })
+    response = client.post(
+        url("persona_create"),
+        {
+            "name": "Sam",
+            "slug": "sam",
+            "age": 40,
+            "pronouns": "hen/die",
+            "bio": "<p>Sam</p><script>x</script>",
+            "portrait": SimpleUploadedFile("sam.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 30),
+            "portrait_alt": "Sam lacht",
+        },
+    )
     assert response.status_code == 302
     persona = Persona.objects.get(slug="sam")
     assert persona.bio == "<p>Sam</p>" and persona.portrait.name.endswith(".jpg")
@@ -428,7 +606,9 @@ def test_it_creates_a_persona_with_a_checked_portrait(client, tmp_path, settings
     assert (record.action, record.object_key, record.course) == ("create", "sam", None)
 
 
-def test_it_keeps_the_lesson_editor_query_count_constant(author_client, draft, django_assert_num_queries):
+def test_it_keeps_the_lesson_editor_query_count_constant(
+    author_client, draft, django_assert_num_queries
+):
     lesson = draft_lesson(draft)
     factories.add_every_block_kind(lesson, start=1)
     with django_assert_num_queries(EDITOR_QUERIES):
@@ -459,13 +639,33 @@ PREVIEW_QUERIES = 23
 
 
 def test_it_saves_a_true_false_question_with_its_prefilled_options(author_client, draft):
-    form_page = author_client.get(url("question_create", "basis", "eindtoets", "true_false")).content.decode()
+    form_page = author_client.get(
+        url("question_create", "basis", "eindtoets", "true_false")
+    ).content.decode()
     assert 'value="Waar"' in form_page and 'value="Niet waar"' in form_page
-    response = author_client.post(url("question_create", "basis", "eindtoets", "true_false"), {
-        "prompt": "<p>Klopt dit?</p>", "explanation": "", "tag": "knowledge", "points": 1,
-        **formset_data("options", [{"text": "Waar", "is_correct": "on"}, {"text": "Niet waar"}]),
-    })
+    response = author_client.post(
+        url("question_create", "basis", "eindtoets", "true_false"),
+        {
+            "prompt": "<p>Klopt dit?</p>",
+            "explanation": "",
+            "tag": "knowledge",
+            "points": 1,
+            **formset_data(
+                "options", [{"text": "Waar", "is_correct": "on"}, {"text": "Niet waar"}]
+            ),
+        },
+    )
     assert response.status_code == 302
     question = Question.objects.filter(quiz__version=draft).order_by("-position").first()
     assert question.kind == "true_false"
-    assert list(question.options.values_list("text", "is_correct")) == [("Waar", True), ("Niet waar", False)]
+    assert list(question.options.values_list("text", "is_correct")) == [
+        ("Waar", True),
+        ("Niet waar", False),
+    ]
+
+
+def test_it_explains_allowed_html_without_rendering_tags_in_the_help_text(author_client, draft):
+    page = author_client.get(url("block_create", "basis", "les-1", "text")).content.decode()
+    assert "Eenvoudige opmaak in HTML: alinea's (p), vet (strong)" in page
+    main = page.split('<main id="main"')[1]
+    assert "<strong>" not in main and "<em>" not in main

@@ -16,7 +16,9 @@ def admin_client(client):
     return client
 
 
-def test_it_shows_every_block_kind_of_a_lesson_in_one_polymorphic_inline(admin_client, course, author):
+def test_it_shows_every_block_kind_of_a_lesson_in_one_polymorphic_inline(
+    admin_client, course, author
+):
     draft = publishing.create_draft(course, author)
     lesson = Lesson.objects.get(module__version=draft, key="les-1")
     factories.add_every_block_kind(lesson, start=1)
@@ -32,8 +34,16 @@ def test_it_shows_every_block_kind_of_a_lesson_in_one_polymorphic_inline(admin_c
 def test_it_keeps_published_content_read_only_in_the_admin(admin_client, course):
     lesson = Lesson.objects.get(module__version=course.published_version, key="les-1")
     url = reverse("admin:courses_lesson_change", args=[lesson.pk])
-    response = admin_client.post(url, {"title": "Gewijzigd", "key": "les-1", "position": 0, "module": lesson.module_id,
-                                       "estimated_minutes": 10})
+    response = admin_client.post(
+        url,
+        {
+            "title": "Gewijzigd",
+            "key": "les-1",
+            "position": 0,
+            "module": lesson.module_id,
+            "estimated_minutes": 10,
+        },
+    )
     assert response.status_code == 403
     lesson.refresh_from_db()
     assert lesson.title == "Les 1"
@@ -43,11 +53,24 @@ def test_it_records_admin_changes_to_a_draft(admin_client, course, author):
     draft = publishing.create_draft(course, author)
     url = reverse("admin:courses_courseversion_change", args=[draft.pk])
     data = {
-        "course": course.pk, "title": "Nieuwe titel", "summary": "", "description": "", "language": "nl",
-        "study_load_hours": "2", "accreditation_reference": "", "audience": "", "learning_objectives": "[]",
-        "modules-TOTAL_FORMS": "1", "modules-INITIAL_FORMS": "1", "modules-MIN_NUM_FORMS": "0",
-        "modules-MAX_NUM_FORMS": "1000", "modules-0-id": draft.modules.get().pk, "modules-0-version": draft.pk,
-        "modules-0-position": "0", "modules-0-key": "m1", "modules-0-title": "Module 1",
+        "course": course.pk,
+        "title": "Nieuwe titel",
+        "summary": "",
+        "description": "",
+        "language": "nl",
+        "study_load_hours": "2",
+        "accreditation_reference": "",
+        "audience": "",
+        "learning_objectives": "[]",
+        "modules-TOTAL_FORMS": "1",
+        "modules-INITIAL_FORMS": "1",
+        "modules-MIN_NUM_FORMS": "0",
+        "modules-MAX_NUM_FORMS": "1000",
+        "modules-0-id": draft.modules.get().pk,
+        "modules-0-version": draft.pk,
+        "modules-0-position": "0",
+        "modules-0-key": "m1",
+        "modules-0-title": "Module 1",
     }
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -44,7 +44,9 @@ def passing_answers(quiz):
 def content_signature(version):
     """Everything an author wrote in a version, by key, with pks left out."""
     blocks = []
-    for block in Block.objects.filter(lesson__module__version=version).order_by("lesson__key", "position"):
+    for block in Block.objects.filter(lesson__module__version=version).order_by(
+        "lesson__key", "position"
+    ):
         fields = {
             f.name: getattr(block, f.attname)
             for f in block._meta.concrete_fields
@@ -52,18 +54,27 @@ def content_signature(version):
         }
         blocks.append((block.lesson.key, block.key, type(block).__name__, block.position, fields))
     questions = [
-        (q.quiz.key, q.key, type(q).__name__, q.prompt, [(o.key, o.text, o.is_correct) for o in q.options.all()])
+        (
+            q.quiz.key,
+            q.key,
+            type(q).__name__,
+            q.prompt,
+            [(o.key, o.text, o.is_correct) for o in q.options.all()],
+        )
         for q in Question.objects.filter(quiz__version=version).order_by("quiz__key", "position")
     ]
     choices = [
         (c.step.scenario.key, c.step.key, c.text, c.next_step.key if c.next_step else None)
-        for c in ScenarioChoice.objects.filter(step__scenario__lesson__module__version=version).order_by(
-            "step__key", "position"
-        )
+        for c in ScenarioChoice.objects.filter(
+            step__scenario__lesson__module__version=version
+        ).order_by("step__key", "position")
     ]
-    lessons = [(m, k, t) for m, k, t in Lesson.objects.filter(module__version=version).values_list(
-        "module__key", "key", "title"
-    ).order_by("module__key", "key")]
+    lessons = [
+        (m, k, t)
+        for m, k, t in Lesson.objects.filter(module__version=version)
+        .values_list("module__key", "key", "title")
+        .order_by("module__key", "key")
+    ]
     return blocks, questions, choices, lessons
 
 
@@ -75,13 +86,15 @@ def test_it_deep_copies_the_published_version_into_a_draft_keeping_keys(rich_cou
     assert draft.status == CourseVersion.Status.DRAFT and draft.number == 2
     assert content_signature(draft) == content_signature(published)
     # New rows, not shared ones.
-    assert not set(Block.objects.filter(lesson__module__version=draft).values_list("pk", flat=True)) & set(
-        Block.objects.filter(lesson__module__version=published).values_list("pk", flat=True)
-    )
+    assert not set(
+        Block.objects.filter(lesson__module__version=draft).values_list("pk", flat=True)
+    ) & set(Block.objects.filter(lesson__module__version=published).values_list("pk", flat=True))
     # The quiz block points at the draft's own copy of the quiz, choices at the draft's steps.
     quiz_block = QuizBlock.objects.get(lesson__module__version=draft)
     assert quiz_block.quiz.version == draft
-    for choice in ScenarioChoice.objects.filter(step__scenario__lesson__module__version=draft, next_step__isnull=False):
+    for choice in ScenarioChoice.objects.filter(
+        step__scenario__lesson__module__version=draft, next_step__isnull=False
+    ):
         assert choice.next_step.scenario_id == choice.step.scenario_id
     assert isinstance(Question.objects.get(quiz__version=draft, key="tf"), TrueFalseQuestion)
     assert ChangeRecord.objects.filter(version=draft, action="draft", user=author).count() == 1
@@ -101,7 +114,9 @@ def test_it_does_not_change_what_learners_see_while_the_draft_is_edited(rich_cou
     block = RichTextBlock.objects.get(lesson__module__version=draft, lesson__key="les-1", key="b0")
     block.html = "<p>Nieuwe tekst</p>"
     block.save()
-    live = RichTextBlock.objects.get(lesson__module__version=enrollment.version, lesson__key="les-1", key="b0")
+    live = RichTextBlock.objects.get(
+        lesson__module__version=enrollment.version, lesson__key="les-1", key="b0"
+    )
     assert live.html == "<p>Tekst 0</p>"
     rich_course.refresh_from_db()
     assert rich_course.published_version == enrollment.version != draft
@@ -119,7 +134,9 @@ def test_it_moves_unfinished_learners_and_keeps_their_progress(rich_course, lear
     draft = publishing.create_draft(rich_course, author)
     # The author removes les-2 and adds a new required lesson.
     Lesson.objects.get(module__version=draft, key="les-2").delete()
-    new_lesson = Lesson.objects.create(module=draft.modules.get(), key="nieuw", title="Nieuw", position=5)
+    new_lesson = Lesson.objects.create(
+        module=draft.modules.get(), key="nieuw", title="Nieuw", position=5
+    )
     RichTextBlock.objects.create(lesson=new_lesson, key="t", html="<p>Nieuw</p>")
     result = publishing.publish_draft(draft, author)
 
@@ -135,7 +152,9 @@ def test_it_moves_unfinished_learners_and_keeps_their_progress(rich_course, lear
 
     # The removed lesson no longer counts; the new one must be done, then the final test.
     quiz = enrollment.version.final_test
-    services.submit_attempt(services.start_attempt(enrollment, quiz).pk, passing_answers(quiz), learner)
+    services.submit_attempt(
+        services.start_attempt(enrollment, quiz).pk, passing_answers(quiz), learner
+    )
     assert not CourseCompletion.objects.exists()
     services.complete_lesson(enrollment, Lesson.objects.get(module__version=draft, key="nieuw"))
     assert CourseCompletion.objects.get(enrollment=enrollment).version == draft
@@ -148,7 +167,9 @@ def test_it_leaves_completed_learners_on_the_version_they_completed(rich_course,
     for lesson in Lesson.objects.filter(module__version=v1):
         services.complete_lesson(enrollment, lesson)
     quiz = v1.final_test
-    services.submit_attempt(services.start_attempt(enrollment, quiz).pk, passing_answers(quiz), learner)
+    services.submit_attempt(
+        services.start_attempt(enrollment, quiz).pk, passing_answers(quiz), learner
+    )
     assert CourseCompletion.objects.get(enrollment=enrollment).version == v1
 
     result = publishing.publish_draft(publishing.create_draft(rich_course, author), author)
@@ -189,7 +210,9 @@ def test_it_refuses_to_publish_without_a_fresh_reviewer_approval(rich_course):
     publishing.approve_version(draft, reviewer)
     # A change after the approval makes it outdated.
     block = RichTextBlock.objects.get(lesson__module__version=draft, lesson__key="les-2")
-    publishing.record_change(author, rich_course, ChangeRecord.Action.UPDATE, version=draft, obj=block)
+    publishing.record_change(
+        author, rich_course, ChangeRecord.Action.UPDATE, version=draft, obj=block
+    )
     assert publishing.valid_approvals(draft) == []
     with pytest.raises(ValidationError):
         publishing.publish_draft(draft, author)
@@ -214,9 +237,9 @@ def test_it_lists_what_blocks_publishing_and_writes_nothing(rich_course):
     author = factories.make_author(rich_course)
     draft = publishing.create_draft(rich_course, author)
     Lesson.objects.create(module=draft.modules.get(), key="leeg", title="Lege les", position=9)
-    Option.objects.filter(question__quiz__version=draft, question__key="q0", question__quiz__kind="final").update(
-        is_correct=False
-    )
+    Option.objects.filter(
+        question__quiz__version=draft, question__key="q0", question__quiz__kind="final"
+    ).update(is_correct=False)
     with pytest.raises(ValidationError) as exc:
         publishing.publish_draft(draft, author)
     assert "Les ‘Lege les’ heeft nog geen inhoud." in exc.value.messages

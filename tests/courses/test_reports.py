@@ -1,4 +1,4 @@
-"""Author reports: numbers a course author can check by hand, across versions, in bounded queries."""
+"""Author reports: numbers an author can check by hand, across versions, in bounded queries."""
 
 import csv
 import io
@@ -29,7 +29,10 @@ def answer(enrollment, quiz, pattern, learner):
 
 
 def rate(enrollment, quiz, phase, values, learner):
-    data = {f"q-{q.pk}": str(v) for q, v in zip(quiz.questions.order_by("position"), values, strict=False)}
+    data = {
+        f"q-{q.pk}": str(v)
+        for q, v in zip(quiz.questions.order_by("position"), values, strict=False)
+    }
     services.submit_attempt(services.start_attempt(enrollment, quiz, phase=phase).pk, data, learner)
 
 
@@ -37,9 +40,13 @@ def rate(enrollment, quiz, phase, values, learner):
 def report_course(db):
     course = factories.make_course(slug="rapport", lessons=2, publish=False)
     version = course.versions.get()
-    quiz = Quiz.objects.create(version=version, key="zelf", title="Zelfevaluatie", kind=Quiz.Kind.SELF_ASSESSMENT)
+    quiz = Quiz.objects.create(
+        version=version, key="zelf", title="Zelfevaluatie", kind=Quiz.Kind.SELF_ASSESSMENT
+    )
     for i in range(2):
-        ScaleQuestion.objects.create(quiz=quiz, key=f"s{i + 1}", position=i, prompt=f"<p>Ik voel me zeker {i}</p>")
+        ScaleQuestion.objects.create(
+            quiz=quiz, key=f"s{i + 1}", position=i, prompt=f"<p>Ik voel me zeker {i}</p>"
+        )
     factories.publish_version(version)
     return course
 
@@ -50,7 +57,7 @@ def taken(report_course):
     course = report_course
     v1 = course.published_version
     learners = {}
-    for name, pattern in PATTERNS.items():
+    for name in PATTERNS:
         learner = factories.make_user(email=f"{name}@example.org")
         enrollment = services.enroll_learner(learner, course)
         learners[name] = (learner, enrollment)
@@ -100,12 +107,16 @@ def test_it_builds_the_lesson_funnel_by_lesson_key(taken):
 def test_it_reports_difficulty_discrimination_and_option_choices_across_versions(taken):
     rows = reports.question_stats(taken)
     assert [(r.key, r.answers, r.correct, r.pct) for r in rows] == [
-        ("q0", 5, 4, "80%"), ("q1", 5, 3, "60%"), ("q2", 5, 2, "40%"),
+        ("q0", 5, 4, "80%"),
+        ("q1", 5, 3, "60%"),
+        ("q2", 5, 2, "40%"),
     ]
     # Upper 27 % (2 of 5 attempts): l1 and l5, all right. Lower: l4 and l3.
     assert [r.discrimination for r in rows] == [0.5, 1.0, 1.0]
     assert [(o.key, o.chosen, o.is_correct) for o in rows[0].options] == [
-        ("o0", 4, True), ("o1", 1, False), ("o2", 0, False),
+        ("o0", 4, True),
+        ("o1", 1, False),
+        ("o2", 0, False),
     ]
     assert rows[0].options[0].pct == "80%"
 
@@ -118,7 +129,9 @@ def test_it_reports_self_assessment_shifts_of_paired_learners(taken):
     assert rows["s2"].paired_shift == 0
 
 
-def test_it_reads_a_fixed_number_of_queries_however_many_learners(report_course, django_assert_num_queries):
+def test_it_reads_a_fixed_number_of_queries_however_many_learners(
+    report_course, django_assert_num_queries
+):
     course = report_course
     v1 = course.published_version
     learner = factories.make_user()
@@ -135,7 +148,8 @@ def test_it_reads_a_fixed_number_of_queries_however_many_learners(report_course,
     assert report.summary.enrollments == 5 and report.shifts[0].pre_count == 4
 
 
-# summary 2, funnel 2 (progress, lessons), questions 1 + 1 type + options + option keys + answers = 5,
+# summary 2, funnel 2 (progress, lessons),
+# questions 1 + 1 type + options + option keys + answers = 5,
 # self-assessment statements 1 + 1 type + answers = 3.
 REPORT_QUERIES = 12
 
@@ -153,16 +167,28 @@ def test_it_shows_charts_with_data_tables_and_exports_csv(client, taken):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][:3] == ["quiz_key", "quiz", "question_key"]
     assert [(r[2], r[6], r[7], r[8], r[9]) for r in rows[1:]] == [
-        ("q0", "5", "4", "0.800", "0.500"), ("q1", "5", "3", "0.600", "1.000"), ("q2", "5", "2", "0.400", "1.000"),
+        ("q0", "5", "4", "0.800", "0.500"),
+        ("q1", "5", "3", "0.600", "1.000"),
+        ("q2", "5", "2", "0.400", "1.000"),
     ]
-    shifts = list(csv.reader(io.StringIO(client.get(reverse("authoring:report_csv", args=["rapport", "shifts"])).content.decode())))
+    shifts = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("authoring:report_csv", args=["rapport", "shifts"])
+                ).content.decode()
+            )
+        )
+    )
     assert shifts[1][1] == "s1" and shifts[1][8] == "1.500"
-    assert client.get(reverse("authoring:report_csv", args=["rapport", "learners"])).status_code == 404
+    assert (
+        client.get(reverse("authoring:report_csv", args=["rapport", "learners"])).status_code == 404
+    )
 
 
 def test_it_neutralises_spreadsheet_formulas_in_csv(client, report_course):
     author = factories.make_author(report_course)
-    Lesson.objects.filter(key="les-1").update(title="=HYPERLINK(\"http://evil\")")
+    Lesson.objects.filter(key="les-1").update(title='=HYPERLINK("http://evil")')
     client.force_login(author)
     text = client.get(reverse("authoring:report_csv", args=["rapport", "funnel"])).content.decode()
     assert "'=HYPERLINK" in text
@@ -173,4 +199,7 @@ def test_it_reports_an_empty_course_without_errors(client):
     client.force_login(author)
     client.post(reverse("authoring:course_create"), {"title": "Leeg", "slug": "leeg"})
     response = client.get(reverse("authoring:report", args=["leeg"]))
-    assert response.status_code == 200 and "Deze cursus heeft geen zelfevaluatie." in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "Deze cursus heeft geen zelfevaluatie." in response.content.decode()
+    )

@@ -37,14 +37,26 @@ def test_it_accepts_real_files_of_each_allowed_type(name):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("logo.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "SVG-bestanden zijn niet toegestaan"),
+        (
+            "logo.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "SVG-bestanden zijn niet toegestaan",
+        ),
         ("logo.SVG", b"<svg/>", "SVG-bestanden zijn niet toegestaan"),
         ("foto.png", b"\xff\xd8\xff\xe0 jpeg really", "dit is geen geldig PNG-bestand"),
         ("script.png", b"<script>alert(1)</script>", "dit is geen geldig PNG-bestand"),
         ("a.vtt", b"1\n00:00.000 --> 00:01.000\nHallo", "dit is geen geldig WebVTT-bestand"),
         ("a.vtt", b"WEBVTTX\n", "dit is geen geldig WebVTT-bestand"),
-        ("film.avi", b"RIFF\x00\x00\x00\x00AVI ", "Dit bestandstype (.avi) is hier niet toegestaan"),
-        ("zonder", b"\x89PNG\r\n\x1a\n", "Dit bestandstype (geen extensie) is hier niet toegestaan"),
+        (
+            "film.avi",
+            b"RIFF\x00\x00\x00\x00AVI ",
+            "Dit bestandstype (.avi) is hier niet toegestaan",
+        ),
+        (
+            "zonder",
+            b"\x89PNG\r\n\x1a\n",
+            "Dit bestandstype (geen extensie) is hier niet toegestaan",
+        ),
         ("leeg.png", b"", "Het bestand is leeg."),
     ],
 )
@@ -56,7 +68,9 @@ def test_it_refuses_files_that_are_not_what_they_claim(name, content, message):
 
 def test_it_refuses_a_type_that_is_allowed_elsewhere_but_not_here():
     with pytest.raises(ValidationError) as exc:
-        uploads.validate_upload(upload("a.mp3", SAMPLES["a.mp3"]), uploads.VIDEO_TYPES, max_bytes=1000)
+        uploads.validate_upload(
+            upload("a.mp3", SAMPLES["a.mp3"]), uploads.VIDEO_TYPES, max_bytes=1000
+        )
     assert "Toegestaan: .mp4, .webm." in exc.value.messages[0]
 
 
@@ -66,7 +80,10 @@ def test_it_uses_the_size_limit_from_settings(settings):
     with pytest.raises(ValidationError) as exc:
         uploads.validate_upload(big, uploads.IMAGE_TYPES)
     assert exc.value.messages[0] == "Het bestand is te groot (4,0\xa0KB). Het maximum is 2,0\xa0KB."
-    assert uploads.validate_upload(upload("a.png", SAMPLES["a.png"]), uploads.IMAGE_TYPES) is uploads.PNG
+    assert (
+        uploads.validate_upload(upload("a.png", SAMPLES["a.png"]), uploads.IMAGE_TYPES)
+        is uploads.PNG
+    )
 
 
 def test_it_leaves_the_file_position_where_it_was():
