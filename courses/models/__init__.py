@@ -43,7 +43,8 @@ from .learning import (
 )
 
 __all__ = [
-    "Answer", "Block", "CalloutBlock", "ChangeRecord", "ReviewApproval", "ReviewComment", "Course", "CourseCompletion", "CourseRole", "CourseVersion",
+    "ChangeRecord", "ReviewApproval", "ReviewComment",
+    "Answer", "Block", "CalloutBlock", "Course", "CourseCompletion", "CourseRole", "CourseVersion",
     "Enrollment", "GlossaryTerm", "Grade", "ImageBlock", "LearningTrack", "Lesson", "LessonProgress",
     "MatchingQuestion", "MediaBlock", "Module", "MultipleChoiceQuestion", "Option", "OrderingQuestion",
     "Persona", "PersonaStoryBlock", "Question", "Quiz", "QuizAttempt", "QuizBlock", "Reflection",

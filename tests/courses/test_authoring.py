@@ -669,3 +669,31 @@ def test_it_explains_allowed_html_without_rendering_tags_in_the_help_text(author
     assert "Eenvoudige opmaak in HTML: alinea's (p), vet (strong)" in page
     main = page.split('<main id="main"')[1]
     assert "<strong>" not in main and "<em>" not in main
+
+
+def test_it_refuses_to_change_a_published_version_even_through_the_services(course, author):
+    from django.core.exceptions import ValidationError
+
+    from courses.authoring import forms as author_forms
+    from courses.authoring import services as author_services
+
+    lesson = Lesson.objects.get(module__version=course.published_version, key="les-1")
+    form = author_forms.LessonForm({"title": "Stiekem", "estimated_minutes": 5}, instance=lesson)
+    assert form.is_valid()
+    with pytest.raises(ValidationError):
+        author_services.save_form(form, author, course.published_version)
+    lesson.refresh_from_db()
+    assert lesson.title == "Les 1" and not ChangeRecord.objects.exists()
+
+
+def test_it_lists_the_courses_a_user_authors_or_reviews(client, course, reviewer, outsider):
+    factories.make_course(slug="ander", title="Andere cursus")
+    client.force_login(reviewer)
+    page = client.get(url("index")).content.decode()
+    assert "Testcursus" in page and "reviewer" in page and "Andere cursus" not in page
+    assert "Nieuwe cursus" not in page
+    client.force_login(outsider)
+    assert (
+        "Je bent nog geen auteur of reviewer van een cursus."
+        in client.get(url("index")).content.decode()
+    )
