@@ -12,6 +12,8 @@ The publish rule for learners (tested in tests/courses/test_publishing.py):
 - Completed enrolments stay on the version they completed; `CourseCompletion.version` says which.
 - Quiz attempts started on the old version stay valid: they point at the old quiz, which is kept
   (retired versions are never deleted), so they can be submitted and are graded as started.
+  A final test passed on an earlier version counts for the final test with the same key
+  (`services.maybe_complete_course`).
 
 The review rule: when a course has reviewers, publishing needs at least one approval of this
 draft by a reviewer that is newer than the draft's last content change. A user who is an author

@@ -264,3 +264,38 @@ def test_it_keeps_scenario_branches_inside_the_copy(rich_course):
     choice = start.choices.get(position=0)
     assert choice.next_step.key == "vervolg"
     assert choice.next_step.scenario.lesson.module.version == draft
+
+
+def test_it_counts_a_final_test_passed_on_the_old_version(rich_course, learner):
+    author = factories.make_author(rich_course)
+    enrollment = services.enroll_learner(learner, rich_course)
+    v1 = enrollment.version
+    services.complete_lesson(enrollment, Lesson.objects.get(module__version=v1, key="les-1"))
+    quiz = v1.final_test
+    services.submit_attempt(
+        services.start_attempt(enrollment, quiz).pk, passing_answers(quiz), learner
+    )
+    assert not CourseCompletion.objects.exists()  # les-2 is still to do
+
+    v2 = publishing.create_draft(rich_course, author)
+    publishing.publish_draft(v2, author)
+    enrollment.refresh_from_db()
+    services.complete_lesson(enrollment, Lesson.objects.get(module__version=v2, key="les-2"))
+    completion = CourseCompletion.objects.get(enrollment=enrollment)
+    assert completion.version == v2 and completion.score == 1
+
+
+def test_it_completes_on_the_new_version_when_an_old_open_attempt_is_passed(rich_course, learner):
+    author = factories.make_author(rich_course)
+    enrollment = services.enroll_learner(learner, rich_course)
+    v1 = enrollment.version
+    attempt = services.start_attempt(enrollment, v1.final_test)
+    answers = passing_answers(v1.final_test)
+    v2 = publishing.create_draft(rich_course, author)
+    publishing.publish_draft(v2, author)
+    enrollment.refresh_from_db()
+    for lesson in Lesson.objects.filter(module__version=v2):
+        services.complete_lesson(enrollment, lesson)
+    assert not CourseCompletion.objects.exists()
+    services.submit_attempt(attempt.pk, answers, learner)
+    assert CourseCompletion.objects.get(enrollment=enrollment).version == v2
