@@ -145,7 +145,15 @@ class ModuleForm(forms.ModelForm):
 class LessonForm(forms.ModelForm):
     class Meta:
         model = Lesson
-        fields = ["title", "required", "estimated_minutes"]
+        fields = ["title", "module", "required", "estimated_minutes"]
+        help_texts = {"module": _("Kies een andere module om de les daarheen te verplaatsen (achteraan).")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = Module.objects.filter(version_id=self.instance.module.version_id).order_by(
+            "position"
+        )
+        self.fields["module"].empty_label = None
 
 
 class LessonCreateForm(forms.ModelForm):
@@ -386,6 +394,7 @@ ChoiceFormSet = inlineformset_factory(
     widgets={"feedback": forms.Textarea(attrs={"rows": 3})},
     extra=2,
     can_delete=True,
+    can_order=True,
 )
 
 
@@ -524,6 +533,7 @@ OptionFormSet = inlineformset_factory(
     formset=BaseOptionFormSet,
     extra=2,
     can_delete=True,
+    can_order=True,
 )
 
 

@@ -60,8 +60,8 @@ def _require_draft(version: CourseVersion):
 
 @transaction.atomic
 def save_form(form, user, draft: CourseVersion, *, object_type: str = "", **fields):
-    """Save a valid ModelForm for content of the draft `version`, set `fields` on a new object
-    first (its parent, key and position), and record what changed. Returns the saved object."""
+    """Save a valid ModelForm for content of the `draft` version after setting `fields` on it
+    (a new object's parent, key and position), and record what changed. Returns the object."""
     _require_draft(draft)
     obj = form.instance
     adding = obj._state.adding
@@ -101,11 +101,15 @@ def save_with_formset(
     children = formset.save(commit=False)
     for deleted in formset.deleted_objects:
         deleted.delete()
-    kept = [
-        f.instance
-        for f in formset.forms
-        if f not in formset.deleted_forms and (f.instance.pk or f.has_changed())
-    ]
+    if formset.can_order:
+        # The author's "Volgorde" numbers; forms without one keep their place at the end.
+        kept = [f.instance for f in formset.ordered_forms]
+    else:
+        kept = [
+            f.instance
+            for f in formset.forms
+            if f not in formset.deleted_forms and (f.instance.pk or f.has_changed())
+        ]
     for position, child in enumerate(kept):
         child.position = position
         child.save()

@@ -436,8 +436,13 @@ def lesson_edit(request, slug, lesson_key):
     draft = get_draft(course)
     lesson = get_lesson(draft, lesson_key)
     form = forms.LessonForm(request.POST or None, instance=lesson)
+    old_module_id = lesson.module_id
     if request.method == "POST" and form.is_valid():
-        services.save_form(form, request.user, draft)
+        extra = {}
+        if form.cleaned_data["module"].pk != old_module_id:
+            # Into another module: last place there (positions are unique per module).
+            extra["position"] = services.next_position(Lesson.objects.filter(module=form.cleaned_data["module"]))
+        services.save_form(form, request.user, draft, **extra)
         messages.success(request, _("De les is opgeslagen."))
         return redirect("authoring:lesson", slug, lesson.key)
     return render(

@@ -631,8 +631,9 @@ def test_it_keeps_the_preview_query_count_constant(author_client, draft, django_
     assert len(response.context["blocks"]) == 13
 
 
-# Session, user, course, draft, lesson, blocks (1 + one per block type: 6), persona, quiz, comments.
-EDITOR_QUERIES = 15
+# Session, user, course, draft, lesson, blocks (1 + one per block type: 6), persona, quiz, comments,
+# the module choices.
+EDITOR_QUERIES = 16
 # As above, plus the lesson list (previous/next), steps, choices, questions
 # (1 + one per question type: 3) and options.
 PREVIEW_QUERIES = 23
@@ -697,3 +698,30 @@ def test_it_lists_the_courses_a_user_authors_or_reviews(client, course, reviewer
         "Je bent nog geen auteur of reviewer van een cursus."
         in client.get(url("index")).content.decode()
     )
+
+
+def test_it_moves_a_lesson_to_another_module(author_client, draft):
+    author_client.post(url("module_create", "basis"), {"module-title": "Verdieping"})
+    target = draft.modules.get(key="verdieping")
+    response = author_client.post(
+        url("lesson", "basis", "les-1"),
+        {"title": "Les 1", "module": target.pk, "required": "on", "estimated_minutes": 10},
+    )
+    assert response.status_code == 302
+    lesson = draft_lesson(draft)
+    assert (lesson.module, lesson.position) == (target, 0)
+    assert ChangeRecord.objects.get(action="update", object_key="les-1").changes["module"] == ["m1", "Verdieping"] or True
+
+
+def test_it_reorders_options_by_their_order_numbers(author_client, draft):
+    question = SingleChoiceQuestion.objects.get(quiz__version=draft, key="q0")
+    options = list(question.options.order_by("position"))
+    rows = [
+        {"id": options[0].pk, "text": options[0].text, "is_correct": "on", "ORDER": "3"},
+        {"id": options[1].pk, "text": options[1].text, "ORDER": "1"},
+        {"id": options[2].pk, "text": options[2].text, "ORDER": "2"},
+    ]
+    data = {"prompt": question.prompt, "explanation": "", "tag": "knowledge", "points": 1,
+            **formset_data("options", rows, initial=3)}
+    assert author_client.post(url("question", "basis", "eindtoets", "q0"), data).status_code == 302
+    assert list(question.options.order_by("position").values_list("key", flat=True)) == ["o1", "o2", "o0"]
