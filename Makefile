@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 node_modules/.installed: package.json
 	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	mkdir -p node_modules && touch $@
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -6,3 +6,7 @@ class ScormExportConfig(AppConfig):
     name = "scorm_export"
     verbose_name = _("Export en accreditatie")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Register accreditation admin lives in its own module (docs/registers.md).
+        from . import admin_accreditation  # noqa: F401

@@ -555,7 +555,7 @@ class TrueFalseQuestion(SingleChoiceQuestion):
     """A single choice between two options, 'Waar' and 'Niet waar'."""
 
     kind = "true_false"
-    template_name = "courses/questions/single_choice.html"
+    template_name = "courses/questions/true_false.html"
 
 
 class MultipleChoiceQuestion(Question):

@@ -5,16 +5,40 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .content import Course, CourseVersion, Question, Quiz, ReflectionBlock, ScenarioChoice
+from .content import Course, CourseVersion, Lesson, Question, Quiz, ReflectionBlock, ScenarioChoice
 
 
 class EnrollmentQuerySet(models.QuerySet):
     def for_dashboard(self, user):
         return self.filter(user=user).select_related("course", "version").order_by("-enrolled_at")
+
+    def with_progress(self):
+        """Annotate `lessons_required` and `lessons_done` (required lessons completed) in one query.
+
+        Progress is by stable lesson key, so lessons completed in an earlier version still count
+        when the same lesson exists in the version the learner is on now.
+        """
+        required = Lesson.objects.filter(module__version=OuterRef("version"), required=True)
+        required_count = (
+            required.order_by().values("module__version").annotate(n=Count("pk")).values("n")
+        )
+        done = LessonProgress.objects.filter(
+            enrollment=OuterRef("pk"),
+            completed_at__isnull=False,
+            lesson_key__in=Lesson.objects.filter(
+                module__version=OuterRef(OuterRef("version")), required=True
+            ).values("key"),
+        )
+        done_count = done.order_by().values("enrollment").annotate(n=Count("pk")).values("n")
+        return self.annotate(
+            lessons_required=Coalesce(Subquery(required_count), 0),
+            lessons_done=Coalesce(Subquery(done_count), 0),
+        )
 
 
 class Enrollment(models.Model):
@@ -39,6 +63,20 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.course}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def progress_percent(self) -> int:
+        """Share of required lessons done, 0..100; needs `with_progress()` (or the two counts)."""
+        if self.completed_at is not None:
+            return 100
+        required = getattr(self, "lessons_required", 0)
+        if not required:
+            return 0
+        return min(100, round(100 * getattr(self, "lessons_done", 0) / required))
 
 
 class LessonProgress(models.Model):

@@ -1,0 +1,93 @@
+"""The certificate PDF for a completed course (reportlab).
+
+Carries what an accreditation body checks and nothing more: the learner's name, the course
+title, the completion date, the study load, the accreditation reference, and the public
+verification URL and code.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import cm
+from reportlab.pdfgen import canvas
+
+from .models import CourseCompletion
+
+ACCENT = colors.HexColor("#5a2a82")
+
+
+def format_hours(hours) -> str:
+    """2.00 → "2", 1.50 → "1,5" (localised)."""
+    value = hours.normalize() if hasattr(hours, "normalize") else hours
+    return formats.number_format(value, use_l10n=True)
+
+
+def certificate_filename(completion: CourseCompletion) -> str:
+    return f"certificaat-{completion.version.course.slug}-{completion.verification_code}.pdf"
+
+
+def build_certificate_pdf(completion: CourseCompletion) -> bytes:
+    """Return the certificate as PDF bytes. Reads completion.enrollment.user and .version."""
+    user = completion.enrollment.user
+    version = completion.version
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    # Uncompressed page streams keep the PDF greppable for the verification tooling and tests.
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
+    pdf.setTitle(_("Certificaat %(course)s") % {"course": version.title})
+    pdf.setAuthor("Spreekkamer")
+    pdf.setSubject(version.title)
+
+    pdf.setStrokeColor(ACCENT)
+    pdf.setLineWidth(4)
+    pdf.rect(1.2 * cm, 1.2 * cm, width - 2.4 * cm, height - 2.4 * cm)
+
+    pdf.setFillColor(ACCENT)
+    pdf.setFont("Helvetica-Bold", 30)
+    pdf.drawCentredString(width / 2, height - 4 * cm, _("Certificaat"))
+    pdf.setFillColor(colors.black)
+    pdf.setFont("Helvetica", 14)
+    pdf.drawCentredString(width / 2, height - 5.5 * cm, _("Hierbij verklaart Spreekkamer dat"))
+    pdf.setFont("Helvetica-Bold", 22)
+    pdf.drawCentredString(width / 2, height - 7 * cm, user.display_name or user.email)
+    pdf.setFont("Helvetica", 14)
+    pdf.drawCentredString(
+        width / 2, height - 8.3 * cm, _("met goed gevolg de nascholing heeft afgerond:")
+    )
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawCentredString(width / 2, height - 9.6 * cm, version.title)
+
+    completed_on = formats.date_format(timezone.localtime(completion.completed_at), "j F Y")
+    lines = [
+        _("Datum van afronding: %(date)s") % {"date": completed_on},
+        _("Studiebelasting: %(hours)s uur") % {"hours": format_hours(version.study_load_hours)},
+    ]
+    if version.accreditation_reference:
+        lines.append(
+            _("Accreditatiereferentie: %(ref)s") % {"ref": version.accreditation_reference}
+        )
+    lines.append(_("Cursusversie: %(number)s") % {"number": version.number})
+    pdf.setFont("Helvetica", 12)
+    y = height - 11.2 * cm
+    for line in lines:
+        pdf.drawCentredString(width / 2, y, line)
+        y -= 0.7 * cm
+
+    pdf.setFont("Helvetica", 10)
+    pdf.setFillColor(colors.HexColor("#333333"))
+    pdf.drawCentredString(
+        width / 2,
+        3.2 * cm,
+        _("Controleer dit certificaat op %(url)s") % {"url": completion.verification_url},
+    )
+    pdf.drawCentredString(
+        width / 2, 2.6 * cm, _("Verificatiecode: %(code)s") % {"code": completion.verification_code}
+    )
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

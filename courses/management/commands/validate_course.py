@@ -1,0 +1,27 @@
+import sys
+
+from django.core.management.base import BaseCommand
+
+from courses.course_files import ContentFilesInvalid, check_files
+from courses.course_files.importer import KIND_LABELS
+
+
+class Command(BaseCommand):
+    help = (
+        "Check course, personas, glossary and tracks YAML files without writing anything. "
+        "Exit code 1 when invalid."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+
+    def handle(self, *args, paths, **options):
+        try:
+            items = check_files(paths)
+        except ContentFilesInvalid as exc:
+            for error in exc.errors:
+                self.stderr.write(str(error))
+            self.stderr.write(f"{len(exc.errors)} fout(en) gevonden.")
+            sys.exit(1)
+        for item in items:
+            self.stdout.write(f"{item.name}: {KIND_LABELS[item.kind]} – in orde")

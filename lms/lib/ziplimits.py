@@ -1,0 +1,92 @@
+"""Safe reading of uploaded zip archives: no path escapes, no links, no zip bombs.
+
+Framework-free. `safe_extract()` checks the whole archive before writing a single file,
+so a refused archive leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+
+class UnsafeArchive(ValueError):
+    """The archive was refused; `str(exc)` says why, naming the member where there is one."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_members: int = 2000
+    max_total_bytes: int = 200 * 1024 * 1024
+    max_member_bytes: int = 100 * 1024 * 1024
+    # Deflate reaches ~1000:1 only on pathological input; real course media compress far less.
+    max_ratio: float = 100.0
+
+
+def _check_name(name: str) -> PurePosixPath:
+    if "\\" in name:
+        raise UnsafeArchive(f"{name!r}: backslashes are not allowed in paths")
+    path = PurePosixPath(name)
+    if path.is_absolute() or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchive(f"{name!r}: absolute paths are not allowed")
+    if any(part == ".." for part in path.parts):
+        raise UnsafeArchive(f"{name!r}: '..' in a path is not allowed")
+    return path
+
+
+def check_archive(archive: zipfile.ZipFile, limits: Limits = Limits()) -> list[zipfile.ZipInfo]:
+    """Return the archive's file members after checking every one; raise UnsafeArchive otherwise."""
+    infos = archive.infolist()
+    if len(infos) > limits.max_members:
+        raise UnsafeArchive(f"too many files ({len(infos)} > {limits.max_members})")
+    total = 0
+    files = []
+    for info in infos:
+        _check_name(info.filename)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UnsafeArchive(f"{info.filename!r}: symbolic links are not allowed")
+        if info.flag_bits & 0x1:
+            raise UnsafeArchive(f"{info.filename!r}: encrypted files are not allowed")
+        if info.is_dir():
+            continue
+        if info.file_size > limits.max_member_bytes:
+            raise UnsafeArchive(f"{info.filename!r}: file too large ({info.file_size} bytes)")
+        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+            raise UnsafeArchive(f"{info.filename!r}: compression ratio too high (zip bomb?)")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise UnsafeArchive(f"archive too large when unpacked (> {limits.max_total_bytes} bytes)")
+        files.append(info)
+    return files
+
+
+def safe_extract(source, target: Path, limits: Limits = Limits()) -> list[Path]:
+    """Extract a zip (path or file object) into `target` after checking it; return the written paths.
+
+    Sizes are enforced again while reading, since headers can lie about them.
+    """
+    target = Path(target).resolve()
+    try:
+        archive = zipfile.ZipFile(source)
+    except zipfile.BadZipFile as exc:
+        raise UnsafeArchive("not a valid zip file") from exc
+    written = []
+    with archive:
+        members = check_archive(archive, limits)
+        for info in members:
+            destination = (target / info.filename).resolve()
+            if target not in destination.parents:
+                raise UnsafeArchive(f"{info.filename!r}: path escapes the target folder")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            remaining = min(info.file_size, limits.max_member_bytes)
+            with archive.open(info) as src, open(destination, "wb") as dst:
+                while chunk := src.read(64 * 1024):
+                    remaining -= len(chunk)
+                    if remaining < 0:
+                        raise UnsafeArchive(f"{info.filename!r}: larger than its header says")
+                    dst.write(chunk)
+            written.append(destination)
+    return written
