@@ -113,6 +113,10 @@ def diff_of_form(form) -> dict:
     for name in form.changed_data:
         old = form.initial.get(name)
         new = form.cleaned_data.get(name)
+        field = form.fields[name]
+        if old is not None and hasattr(field, "queryset") and not isinstance(old, models.Model):
+            # A foreign key's initial value is its pk; log what the author saw instead.
+            old = field.queryset.filter(pk=old).first() or old
         diff[name] = [_short(old), _short(new)]
     return diff
 

@@ -146,14 +146,18 @@ class LessonForm(forms.ModelForm):
     class Meta:
         model = Lesson
         fields = ["title", "module", "required", "estimated_minutes"]
-        help_texts = {"module": _("Kies een andere module om de les daarheen te verplaatsen (achteraan).")}
+        help_texts = {
+            "module": _("Kies een andere module om de les daarheen te verplaatsen (achteraan).")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["module"].queryset = Module.objects.filter(version_id=self.instance.module.version_id).order_by(
-            "position"
-        )
+        self.fields["module"].queryset = Module.objects.filter(
+            version_id=self.instance.module.version_id
+        ).order_by("position")
         self.fields["module"].empty_label = None
+        # Rendering iterates the choices more than once: read the modules one time only.
+        self.fields["module"].widget.choices = [choice for choice in self.fields["module"].choices]
 
 
 class LessonCreateForm(forms.ModelForm):

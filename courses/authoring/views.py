@@ -33,7 +33,6 @@ from courses.models import (
     Enrollment,
     Lesson,
     Module,
-    Option,
     Persona,
     PersonaStoryBlock,
     Question,
@@ -41,9 +40,9 @@ from courses.models import (
     QuizBlock,
     ReviewComment,
     ScenarioBlock,
-    ScenarioChoice,
     ScenarioStep,
 )
+from courses.player import blocks_for_player
 
 from . import forms, services
 
@@ -130,32 +129,6 @@ def blocks_for_editor(lesson) -> list[Block]:
     return blocks
 
 
-def _blocks_for_preview(lesson) -> list[Block]:
-    """The lesson's blocks with everything the learner's block templates read prefetched."""
-    blocks = list(Block.objects.filter(lesson=lesson).order_by("position"))
-    prefetch_related_objects([b for b in blocks if isinstance(b, PersonaStoryBlock)], "persona")
-    prefetch_related_objects(
-        [b for b in blocks if isinstance(b, ScenarioBlock)],
-        "persona",
-        Prefetch("steps", queryset=ScenarioStep.objects.order_by("position")),
-        Prefetch("steps__choices", queryset=ScenarioChoice.objects.order_by("position")),
-    )
-    prefetch_related_objects(
-        [b for b in blocks if isinstance(b, QuizBlock)],
-        "quiz",
-        Prefetch("quiz__questions", queryset=Question.objects.order_by("position")),
-        Prefetch("quiz__questions__options", queryset=Option.objects.order_by("position")),
-    )
-    return blocks
-
-
-try:
-    # The learner player's own read path, so the preview gets exactly what the player renders.
-    from courses.player import blocks_for_player as blocks_for_preview
-except ImportError:  # pragma: no cover - until the learner player is merged
-    blocks_for_preview = _blocks_for_preview
-
-
 def course_structure(version):
     """Modules with their lessons (ordered), for the course overview: two queries."""
     if version is None:
@@ -189,6 +162,10 @@ def index(request):
     if request.user.is_superuser:
         for course in Course.objects.select_related("published_version").order_by("slug"):
             courses.setdefault(course.pk, {"course": course, "roles": [_("beheerder")]})
+    can_create = services.can_create_courses(request.user)
+    if not courses and not can_create:
+        # Learners without a role on any course have no author area.
+        raise Http404
     drafts = dict(
         CourseVersion.objects.filter(
             course_id__in=courses, status=CourseVersion.Status.DRAFT
@@ -441,7 +418,8 @@ def lesson_edit(request, slug, lesson_key):
         extra = {}
         if form.cleaned_data["module"].pk != old_module_id:
             # Into another module: last place there (positions are unique per module).
-            extra["position"] = services.next_position(Lesson.objects.filter(module=form.cleaned_data["module"]))
+            target = Lesson.objects.filter(module=form.cleaned_data["module"])
+            extra["position"] = services.next_position(target)
         services.save_form(form, request.user, draft, **extra)
         messages.success(request, _("De les is opgeslagen."))
         return redirect("authoring:lesson", slug, lesson.key)
@@ -508,7 +486,7 @@ def lesson_preview(request, slug, lesson_key):
             "course": course,
             "version": version,
             "lesson": lesson,
-            "blocks": blocks_for_preview(lesson),
+            "blocks": blocks_for_player(lesson),
             "previous": lessons[index - 1] if index > 0 else None,
             "next": lessons[index + 1] if index + 1 < len(lessons) else None,
             # Reviewers comment on a draft lesson right below its preview.

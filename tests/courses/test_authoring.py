@@ -679,7 +679,9 @@ def test_it_refuses_to_change_a_published_version_even_through_the_services(cour
     from courses.authoring import services as author_services
 
     lesson = Lesson.objects.get(module__version=course.published_version, key="les-1")
-    form = author_forms.LessonForm({"title": "Stiekem", "estimated_minutes": 5}, instance=lesson)
+    form = author_forms.LessonForm(
+        {"title": "Stiekem", "module": lesson.module_id, "estimated_minutes": 5}, instance=lesson
+    )
     assert form.is_valid()
     with pytest.raises(ValidationError):
         author_services.save_form(form, author, course.published_version)
@@ -694,10 +696,10 @@ def test_it_lists_the_courses_a_user_authors_or_reviews(client, course, reviewer
     assert "Testcursus" in page and "reviewer" in page and "Andere cursus" not in page
     assert "Nieuwe cursus" not in page
     client.force_login(outsider)
-    assert (
-        "Je bent nog geen auteur of reviewer van een cursus."
-        in client.get(url("index")).content.decode()
-    )
+    assert client.get(url("index")).status_code == 404
+    client.force_login(factories.make_user(is_staff=True))
+    page = client.get(url("index")).content.decode()
+    assert "Je bent nog geen auteur of reviewer van een cursus." in page and "Nieuwe cursus" in page
 
 
 def test_it_moves_a_lesson_to_another_module(author_client, draft):
@@ -710,7 +712,10 @@ def test_it_moves_a_lesson_to_another_module(author_client, draft):
     assert response.status_code == 302
     lesson = draft_lesson(draft)
     assert (lesson.module, lesson.position) == (target, 0)
-    assert ChangeRecord.objects.get(action="update", object_key="les-1").changes["module"] == ["m1", "Verdieping"] or True
+    assert ChangeRecord.objects.get(action="update", object_key="les-1").changes["module"] == [
+        "Module 1",
+        "Verdieping",
+    ]
 
 
 def test_it_reorders_options_by_their_order_numbers(author_client, draft):
@@ -721,7 +726,16 @@ def test_it_reorders_options_by_their_order_numbers(author_client, draft):
         {"id": options[1].pk, "text": options[1].text, "ORDER": "1"},
         {"id": options[2].pk, "text": options[2].text, "ORDER": "2"},
     ]
-    data = {"prompt": question.prompt, "explanation": "", "tag": "knowledge", "points": 1,
-            **formset_data("options", rows, initial=3)}
+    data = {
+        "prompt": question.prompt,
+        "explanation": "",
+        "tag": "knowledge",
+        "points": 1,
+        **formset_data("options", rows, initial=3),
+    }
     assert author_client.post(url("question", "basis", "eindtoets", "q0"), data).status_code == 302
-    assert list(question.options.order_by("position").values_list("key", flat=True)) == ["o1", "o2", "o0"]
+    assert list(question.options.order_by("position").values_list("key", flat=True)) == [
+        "o1",
+        "o2",
+        "o0",
+    ]
