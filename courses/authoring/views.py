@@ -577,6 +577,8 @@ def block_edit(request, slug, lesson_key, block_key):
             "course": course,
             "lesson": lesson,
             "block": block,
+            # Not "block" in templates: inside {% block %} tags that name is Django's BlockNode.
+            "scenario": block if block.kind == "scenario" else None,
             "kind": block.kind,
             "steps": steps,
             "max_upload": settings.MEDIA_MAX_UPLOAD_BYTES,

@@ -436,6 +436,9 @@ def test_it_builds_a_scenario_with_branching_steps(author_client, draft):
         url("step_move", "basis", "les-1", scenario.key, start.key), {"direction": "up"}
     )
     assert scenario.first_step.pk == start.pk
+    page = author_client.get(url("block", "basis", "les-1", scenario.key)).content.decode()
+    assert url("step", "basis", "les-1", scenario.key, start.key) in page
+    assert "2 keuzes" in page
 
 
 def test_it_checks_question_options_before_saving(author_client, draft):
