@@ -188,7 +188,7 @@ class BlockInline(StackedPolymorphicInline):
 
     model = Block
     ordering = ["position"]
-    child_inlines = (
+    child_inlines = [
         RichTextBlockInline,
         CalloutBlockInline,
         ImageBlockInline,
@@ -197,7 +197,7 @@ class BlockInline(StackedPolymorphicInline):
         ScenarioBlockInline,
         ReflectionBlockInline,
         QuizBlockInline,
-    )
+    ]
 
 
 @admin.register(Lesson)
@@ -232,14 +232,14 @@ class QuestionInline(StackedPolymorphicInline):
 
     model = Question
     ordering = ["position"]
-    child_inlines = (
+    child_inlines = [
         SingleChoiceInline,
         TrueFalseInline,
         MultipleChoiceInline,
         OrderingInline,
         MatchingInline,
         ScaleInline,
-    )
+    ]
 
 
 @admin.register(Quiz)

@@ -23,6 +23,7 @@ of the course cannot approve it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -186,7 +187,7 @@ def create_draft(course: Course, user) -> CourseVersion:
     block_map: dict[int, int] = {}
     for block in Block.objects.filter(lesson__module__version_id=source_pk).order_by("pk"):
         old_pk = block.pk
-        overrides = {"lesson": lesson_map[block.lesson_id]}
+        overrides: dict[str, Any] = {"lesson": lesson_map[block.lesson_id]}
         if isinstance(block, QuizBlock):
             overrides["quiz"] = quiz_map[block.quiz_id]
         block_map[old_pk] = _clone(block, **overrides).pk

@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.html import strip_tags
@@ -141,7 +142,7 @@ def lesson_funnel(course: Course, enrollments: int | None = None) -> list[Funnel
     }
     rows = []
     for lesson in version.lessons_in_order():
-        row = stats.get(lesson.key, {})
+        row: Any = stats.get(lesson.key, {})
         started = row.get("started", 0)
         rows.append(
             FunnelRow(
@@ -408,17 +409,17 @@ def csv_rows(report: CourseReport, table: str):
             "completed_share",
             "average_seconds",
         ]
-        for r in report.funnel:
+        for f in report.funnel:
             yield [
-                r.module_title,
-                r.lesson_key,
-                r.title,
-                r.required,
-                r.enrollments,
-                r.started,
-                r.completed,
-                _fmt(r.completed_rate),
-                _fmt(r.average_seconds, 0),
+                f.module_title,
+                f.lesson_key,
+                f.title,
+                f.required,
+                f.enrollments,
+                f.started,
+                f.completed,
+                _fmt(f.completed_rate),
+                _fmt(f.average_seconds, 0),
             ]
     elif table == "questions":
         yield [
@@ -433,18 +434,18 @@ def csv_rows(report: CourseReport, table: str):
             "share_correct",
             "discrimination",
         ]
-        for r in report.questions:
+        for q in report.questions:
             yield [
-                r.quiz_key,
-                r.quiz_title,
-                r.key,
-                r.position,
-                r.kind,
-                r.prompt,
-                r.answers,
-                r.correct,
-                _fmt(r.difficulty),
-                _fmt(r.discrimination),
+                q.quiz_key,
+                q.quiz_title,
+                q.key,
+                q.position,
+                q.kind,
+                q.prompt,
+                q.answers,
+                q.correct,
+                _fmt(q.difficulty),
+                _fmt(q.discrimination),
             ]
     elif table == "options":
         yield [
@@ -457,11 +458,11 @@ def csv_rows(report: CourseReport, table: str):
             "answers",
             "chosen_share",
         ]
-        for r in report.questions:
-            for o in r.options:
+        for q in report.questions:
+            for o in q.options:
                 yield [
-                    r.quiz_key,
-                    r.key,
+                    q.quiz_key,
+                    q.key,
                     o.key,
                     o.text,
                     o.is_correct,
@@ -483,19 +484,19 @@ def csv_rows(report: CourseReport, table: str):
             "paired",
             "paired_shift",
         ]
-        for r in report.shifts:
+        for s in report.shifts:
             yield [
-                r.quiz_key,
-                r.key,
-                r.prompt,
-                r.scale_max,
-                r.pre_count,
-                _fmt(r.pre_mean),
-                r.post_count,
-                _fmt(r.post_mean),
-                _fmt(r.shift),
-                r.paired,
-                _fmt(r.paired_shift),
+                s.quiz_key,
+                s.key,
+                s.prompt,
+                s.scale_max,
+                s.pre_count,
+                _fmt(s.pre_mean),
+                s.post_count,
+                _fmt(s.post_mean),
+                _fmt(s.shift),
+                s.paired,
+                _fmt(s.paired_shift),
             ]
     else:
         raise KeyError(table)

@@ -394,7 +394,7 @@ ChoiceFormSet = inlineformset_factory(
     formset=BaseChoiceFormSet,
     fk_name="step",
     fields=["text", "feedback", "recommended", "next_step"],
-    labels={"next_step": _("Gaat verder naar stap")},
+    labels={"next_step": _("Gaat verder naar stap")},  # type: ignore[dict-item]
     widgets={"feedback": forms.Textarea(attrs={"rows": 3})},
     extra=2,
     can_delete=True,

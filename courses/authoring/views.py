@@ -9,6 +9,7 @@ in the course's draft version; the published version stays as learners see it.
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -115,12 +116,13 @@ def _summary(block) -> str:
     return Truncator(text).words(20)
 
 
-def blocks_for_editor(lesson) -> list[Block]:
+def blocks_for_editor(lesson) -> list[Any]:
     """The lesson's blocks as their own classes, each with `kind_label` and `summary` set.
 
     1 query for the blocks + 1 per block type + 1 per related object type; never per block.
     """
-    blocks = list(Block.objects.filter(lesson=lesson).order_by("position"))
+    # Any: the blocks get `kind_label` and `summary` set for the editor's list.
+    blocks: list[Any] = list(Block.objects.filter(lesson=lesson).order_by("position"))
     prefetch_related_objects([b for b in blocks if isinstance(b, PersonaStoryBlock)], "persona")
     prefetch_related_objects([b for b in blocks if isinstance(b, QuizBlock)], "quiz")
     for block in blocks:
