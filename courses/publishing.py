@@ -304,6 +304,27 @@ def add_review_comment(
     return comment
 
 
+@transaction.atomic
+def resolve_review_comment(comment: ReviewComment, user, resolved: bool = True) -> ReviewComment:
+    """Mark a review comment handled (or open it again); only the course's authors may."""
+    course = comment.version.course
+    if CourseRole.Role.AUTHOR not in user_roles(course, user) and not user.is_superuser:
+        raise PermissionDenied
+    comment.resolved_at = timezone.now() if resolved else None
+    comment.save(update_fields=["resolved_at"])
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.COMMENT,
+        version=comment.version,
+        object_type="comment",
+        object_key=comment.lesson_key,
+        summary=(_("Afgehandeld: %(text)s") if resolved else _("Heropend: %(text)s"))
+        % {"text": comment.text[:200]},
+    )
+    return comment
+
+
 # --- Publishing --------------------------------------------------------------------------------
 
 

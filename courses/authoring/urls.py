@@ -55,6 +55,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/review/opmerking/", views.review_comment, name="review_comment"),
     path("<slug:slug>/review/goedkeuren/", views.review_approve, name="review_approve"),
+    path(
+        "<slug:slug>/review/<int:comment_id>/afgehandeld/",
+        views.review_resolve,
+        name="review_resolve",
+    ),
     path("<slug:slug>/publiceren/", views.publish, name="publish"),
     path("<slug:slug>/wijzigingen/", views.change_log, name="changes"),
     path("<slug:slug>/rollen/", views.roles, name="roles"),

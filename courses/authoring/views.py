@@ -922,6 +922,18 @@ def review_comment(request, slug):
 
 @login_required
 @require_POST
+def review_resolve(request, slug, comment_id):
+    course = get_course_for_author(request.user, slug)
+    draft = get_draft(course)
+    comment = get_object_or_404(ReviewComment, pk=comment_id, version=draft)
+    publishing.resolve_review_comment(comment, request.user, resolved=comment.resolved_at is None)
+    if comment.lesson_key:
+        return redirect(reverse("authoring:lesson", args=[slug, comment.lesson_key]) + "#comments")
+    return _back(course, "#review")
+
+
+@login_required
+@require_POST
 def review_approve(request, slug):
     course = get_course_for_reviewer(request.user, slug)
     draft = get_draft(course)

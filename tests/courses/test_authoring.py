@@ -742,3 +742,19 @@ def test_it_reorders_options_by_their_order_numbers(author_client, draft):
         "o2",
         "o0",
     ]
+
+
+def test_it_lets_authors_mark_review_comments_handled(client, course, draft, reviewer, author):
+    comment = publishing.add_review_comment(draft, reviewer, "Te veel vakjargon.", "les-1")
+    client.force_login(reviewer)
+    assert client.post(url("review_resolve", "basis", comment.pk)).status_code == 404
+    client.force_login(author)
+    response = client.post(url("review_resolve", "basis", comment.pk), follow=True)
+    comment.refresh_from_db()
+    assert comment.resolved_at is not None
+    assert "afgehandeld" in response.content.decode() and "Heropenen" in response.content.decode()
+    # Handling a comment is not a content change: an approval stays valid.
+    publishing.approve_version(draft, reviewer)
+    client.post(url("review_resolve", "basis", comment.pk))
+    comment.refresh_from_db()
+    assert comment.resolved_at is None and publishing.valid_approvals(draft)
