@@ -134,6 +134,8 @@ def move_item(obj, siblings, direction: str, user, version: CourseVersion) -> bo
     """Swap `obj` with its neighbour above (`up`) or below (`down`) among `siblings` (a queryset
     ordered by position). Returns False when it is already first or last."""
     _require_draft(version)
+    # Lock the siblings so two quick moves cannot interleave their position swaps.
+    list(siblings.select_for_update().values_list("pk", flat=True))
     ordered = siblings.order_by("position", "pk")
     if direction == "up":
         neighbour = ordered.filter(position__lt=obj.position).order_by("-position").first()
