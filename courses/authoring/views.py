@@ -180,7 +180,7 @@ def index(request):
         "authoring/index.html",
         {
             "entries": list(courses.values()),
-            "can_create": services.can_create_courses(request.user),
+            "can_create": can_create,
         },
     )
 
@@ -243,7 +243,7 @@ def draft_create(request, slug):
     course = get_course_for_author(request.user, slug)
     publishing.create_draft(course, request.user)
     messages.success(
-        request, _("Er is een concept gemaakt. Leerlingen zien je wijzigingen pas na publiceren.")
+        request, _("Er is een concept gemaakt. Deelnemers zien je wijzigingen pas na publiceren.")
     )
     return _back(course)
 
