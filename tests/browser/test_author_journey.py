@@ -12,12 +12,15 @@ from tests.browser.conftest import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_takes(
-    live_server, page, browser
+    live_server, page, browser, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
     author = factories.make_user(
         email="auteur@example.org", first_name="Noor", last_name="Jansen", is_staff=True
     )
@@ -50,6 +53,21 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
     page.get_by_label("Tekst").fill("<p>Gebruik de woorden van je patiënt.</p>")
     page.get_by_role("button", name="Opslaan").click()
 
+    # An image: an SVG is refused with a Dutch message; a PNG with alt text is stored.
+    page.get_by_role("link", name="Afbeelding").click()
+    page.get_by_label("Afbeelding").set_input_files(
+        files=[{"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": b"<svg onload='x()'/>"}]
+    )
+    page.get_by_label("Alt-tekst").fill("Een spreekkamer met twee stoelen")
+    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_text("SVG-bestanden zijn niet toegestaan").wait_for()
+    page.get_by_label("Afbeelding").set_input_files(
+        files=[{"name": "kamer.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_text("Het blok is toegevoegd.").wait_for()
+    assert page.locator(".block-list > li").nth(2).inner_text().startswith("Afbeelding")
+
     # Move the tip above the text with the keyboard only; focus stays on the moved item.
     up = page.get_by_role("button", name="Blok 2 omhoog verplaatsen")
     up.focus()
@@ -67,6 +85,7 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
     assert page.locator("section.block-text strong").inner_text() == "met wie"
     assert page.locator("main script").count() == 0
     assert page.get_by_text("Gebruik de woorden van je patiënt.").is_visible()
+    assert page.get_by_role("img", name="Een spreekkamer met twee stoelen").count() == 1
 
     # Publish.
     page.get_by_role("link", name="Terug naar de auteursomgeving").click()
@@ -78,7 +97,7 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
     assert course.published_version.status == CourseVersion.Status.PUBLISHED
     assert [
         b.kind for b in Block.objects.filter(lesson__module__version=course.published_version)
-    ] == ["callout", "text"]
+    ] == ["callout", "text", "image"]
     assert ChangeRecord.objects.filter(course=course, user=author, action="publish").exists()
     assert violations == []
 
