@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/spreekkamer
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run seed test lint migrations-check bench messages
+.PHONY: install run seed test lint migrations-check bench load messages
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -45,5 +45,10 @@ lint: install
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Both create their own databases (<name>_bench, <name>_load) next to DATABASE_URL's and serve
+# gunicorn on 127.0.0.1 only. Results: bench/results/latest.md and bench/results/load.md.
 bench: install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/run.py
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/run.py $(BENCH_ARGS)
+
+load: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/load.py $(LOAD_ARGS)

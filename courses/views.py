@@ -269,7 +269,7 @@ def course_detail(request, slug):
             "first_lesson": first_lesson,
             "resume_lesson": resume_lesson,
             "missing_prerequisites": missing_prerequisites(request.user, course),
-            "profile_url": "",
+            "profile_url": reverse("profile"),
         },
     )
 
@@ -568,7 +568,7 @@ def quiz_detail(request, slug, quiz_key):
             "passed": any(a.passed for a in attempts),
             "lessons_open": len(lessons_open),
             "question_count": quiz.questions.count(),
-            "profile_url": "",
+            "profile_url": reverse("profile"),
         },
     )
 

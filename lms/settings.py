@@ -169,6 +169,18 @@ X_FRAME_OPTIONS = "DENY"
 # Login rate limiting: failed attempts per e-mail address and per client address.
 LOGIN_RATE_LIMIT_ATTEMPTS = env_int("LOGIN_RATE_LIMIT_ATTEMPTS", 5)
 LOGIN_RATE_LIMIT_WINDOW_SECONDS = env_int("LOGIN_RATE_LIMIT_WINDOW_SECONDS", 900)
+# A practice shares one address among several colleagues, so the per-address limit is looser.
+LOGIN_RATE_LIMIT_IP_ATTEMPTS = env_int(
+    "LOGIN_RATE_LIMIT_IP_ATTEMPTS", 4 * LOGIN_RATE_LIMIT_ATTEMPTS
+)
+# Reverse proxies in front of gunicorn appending to X-Forwarded-For (0: REMOTE_ADDR is the client).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+_limits = (LOGIN_RATE_LIMIT_ATTEMPTS, LOGIN_RATE_LIMIT_WINDOW_SECONDS, LOGIN_RATE_LIMIT_IP_ATTEMPTS)
+if min(_limits) < 1:
+    raise ImproperlyConfigured("LOGIN_RATE_LIMIT_* settings must be at least 1")
+
+# Tiny baseline views for `make bench` (bench/run.py), mounted only when this is on.
+BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
 
 CACHES = {
     "default": (
@@ -192,7 +204,96 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# xAPI and accreditation records (scorm_export). Statements go through a durable outbox;
+# the beat schedule below sweeps whatever an on-commit delivery task did not get through.
+XAPI_ACTIVITY_BASE = os.environ.get("XAPI_ACTIVITY_BASE", SITE_URL + "/xapi/")
+if not XAPI_ACTIVITY_BASE.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"XAPI_ACTIVITY_BASE must be an http(s) IRI, got {XAPI_ACTIVITY_BASE!r}"
+    )
+if not XAPI_ACTIVITY_BASE.endswith("/"):
+    XAPI_ACTIVITY_BASE += "/"
+XAPI_PLATFORM = os.environ.get("XAPI_PLATFORM", "Spreekkamer")
+# Actor accounts are an HMAC of the user id: opaque, and stable as long as this key is.
+# Set it explicitly in production: changing SECRET_KEY must not turn learners into strangers.
+XAPI_ACTOR_KEY = os.environ.get("XAPI_ACTOR_KEY", "") or SECRET_KEY
+XAPI_BIG_HOME_PAGE = os.environ.get("XAPI_BIG_HOME_PAGE", "https://www.bigregister.nl/")
+
+
+def env_lrs_list() -> list[dict]:
+    """LRSs from the environment: LRS_ENDPOINT/_USERNAME/_PASSWORD and/or LRS_ENDPOINTS (JSON).
+
+    LRS_ENDPOINTS is a list of
+    {"name": ..., "endpoint": ..., "username": ..., "password": ..., "body": <body slug>}.
+    """
+    import json
+
+    stores = []
+    if os.environ.get("LRS_ENDPOINT"):
+        stores.append(
+            {
+                "name": "default",
+                "endpoint": os.environ["LRS_ENDPOINT"],
+                "username": os.environ.get("LRS_USERNAME", ""),
+                "password": os.environ.get("LRS_PASSWORD", ""),
+                "body": "",
+            }
+        )
+    raw = os.environ.get("LRS_ENDPOINTS", "")
+    if raw:
+        try:
+            items = json.loads(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"LRS_ENDPOINTS must be a JSON list: {exc}") from exc
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ImproperlyConfigured("LRS_ENDPOINTS must be a JSON list of objects")
+        for item in items:
+            stores.append(
+                {
+                    "name": str(item.get("name", "")),
+                    "endpoint": str(item.get("endpoint", "")),
+                    "username": str(item.get("username", "")),
+                    "password": str(item.get("password", "")),
+                    "body": str(item.get("body", "")),
+                }
+            )
+    names = [s["name"] for s in stores]
+    for store in stores:
+        if not store["name"]:
+            raise ImproperlyConfigured("every LRS in LRS_ENDPOINTS needs a name")
+        if not store["endpoint"].startswith(("http://", "https://")):
+            raise ImproperlyConfigured(
+                f"LRS endpoint {store['name']!r} must start with http:// or https://, "
+                f"got {store['endpoint']!r}"
+            )
+        if names.count(store["name"]) > 1:
+            raise ImproperlyConfigured(f"LRS name {store['name']!r} is used twice")
+    return stores
+
+
+LRS_STORES = env_lrs_list()
+LRS_TIMEOUT_SECONDS = env_int("LRS_TIMEOUT_SECONDS", 10)
+LRS_BATCH_SIZE = env_int("LRS_BATCH_SIZE", 50)
+LRS_MAX_ATTEMPTS = env_int("LRS_MAX_ATTEMPTS", 12)
+LRS_RETRY_BASE_SECONDS = env_int("LRS_RETRY_BASE_SECONDS", 30)
+XAPI_SWEEP_SECONDS = env_int("XAPI_SWEEP_SECONDS", 60)
+for _name, _value in [
+    ("LRS_TIMEOUT_SECONDS", LRS_TIMEOUT_SECONDS),
+    ("LRS_BATCH_SIZE", LRS_BATCH_SIZE),
+    ("LRS_MAX_ATTEMPTS", LRS_MAX_ATTEMPTS),
+    ("LRS_RETRY_BASE_SECONDS", LRS_RETRY_BASE_SECONDS),
+    ("XAPI_SWEEP_SECONDS", XAPI_SWEEP_SECONDS),
+]:
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1, got {_value}")
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-xapi-statements": {
+        "task": "scorm_export.sweep_statements",
+        "schedule": float(XAPI_SWEEP_SECONDS),
+    },
+}
 
 LOGGING = {
     "version": 1,

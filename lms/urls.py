@@ -6,11 +6,16 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Our account views first: they replace Django's login (rate-limited) and add sign-up/profile.
+    path("accounts/", include("courses.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("auteur/", include("courses.authoring.urls")),
     path("", include("courses.urls")),
     path("", include("scorm_export.urls")),
 ]
+
+if settings.BENCH_VIEWS:
+    urlpatterns += [path("bench/", include("lms.bench_views"))]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

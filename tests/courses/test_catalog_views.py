@@ -89,24 +89,6 @@ def test_it_shows_lesson_status_objectives_and_the_enrol_button_on_the_course_pa
     assert "Verder waar je gebleven was: Les 2" in html
 
 
-def test_it_renders_registration_warnings_when_the_view_passes_them(rf, learner, course):
-    from django.template.loader import render_to_string
-
-    html = render_to_string(
-        "courses/course_detail.html",
-        {
-            "course": course,
-            "version": course.published_version,
-            "modules": [],
-            "user": learner,
-            "registration_warnings": ["Je BIG-nummer ontbreekt."],
-            "missing_prerequisites": [],
-        },
-        request=rf.get("/"),
-    )
-    assert "Je BIG-nummer ontbreekt." in html
-
-
 def test_it_shows_the_dashboard_with_a_constant_number_of_queries(
     client, learner, django_assert_num_queries
 ):

@@ -1,0 +1,1180 @@
+#!/usr/bin/env python
+"""`make bench`: Spreekkamer's hot paths side by side with a bare Django view, in one run.
+
+What it does, all on this machine (loopback only):
+1. creates a fresh PostgreSQL database `<DATABASE_URL name>_bench`, migrates it and seeds it
+   (bench courses with 20 and 100 blocks, a final test, background learners via seed_activity);
+2. starts gunicorn on 127.0.0.1 on a free port against that database (DEBUG off, BENCH_VIEWS on);
+3. runs every benchmark in BENCHMARKS: HTTP ones with a small threaded keep-alive client, bounded
+   in request count and seconds; in-process ones (package export, xAPI delivery, completion export)
+   as plain function calls. Each HTTP request is also replayed once in-process with Django's test
+   client to count its SQL queries and commits;
+4. writes bench/results/latest.json and bench/results/latest.md.
+
+A benchmark whose feature is not built yet is listed as "not available" with the reason: each one
+names the modules (and attributes) it needs in `requires`, checked by import.
+
+URL paths live in PATHS below, the only place to change when the learner views move.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import importlib
+import json
+import os
+import platform
+import resource
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+
+# --- URL paths: the ONE place to change them ------------------------------------------------------
+# The learner UI is being rebuilt in parallel; these are the paths of courses/urls.py as of writing.
+# A benchmark whose path does not resolve in the current URLconf is skipped as "not available".
+PATHS = {
+    "bare": "/bench/bare/{n}/",
+    "lesson": "/cursus/{slug}/les/{lesson}/",
+    "heartbeat": "/cursus/{slug}/les/{lesson}/tijd/",
+    "complete_lesson": "/cursus/{slug}/les/{lesson}/afronden/",
+    "quiz": "/cursus/{slug}/toets/{quiz}/",
+    "quiz_start": "/cursus/{slug}/toets/{quiz}/starten/",
+    "attempt": "/cursus/{slug}/toets/{quiz}/poging/{attempt}/",
+}
+
+# Bounds for every HTTP benchmark: whichever comes first.
+DEFAULT_REQUESTS = 400
+DEFAULT_SECONDS = 15.0
+DEFAULT_CONCURRENCY = 4
+WARMUP_REQUESTS = 3
+
+BENCH_SLUGS = {20: "bench-20-blokken", 100: "bench-100-blokken"}
+FINAL_QUESTIONS = 10
+JSONL_ROWS = 100_000  # the xAPI JSON Lines export is timed on at most this many completions
+
+
+class Skip(Exception):
+    """Raised by a benchmark that cannot run here; the message says why."""
+
+
+# --- The registry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    key: str
+    title: str
+    kind: str  # "http" or "call"
+    requires: tuple[str, ...]  # "module" or "module:attribute", checked by import
+    run: Callable[[Context], list[dict]]
+    note: str = ""
+
+
+BENCHMARKS: list[Benchmark] = []
+
+
+def benchmark(key, title, kind, requires=(), note=""):
+    def register(func):
+        BENCHMARKS.append(Benchmark(key, title, kind, tuple(requires), func, note))
+        return func
+
+    return register
+
+
+def missing_requirement(requires) -> str | None:
+    """The first requirement that does not import, as a sentence; None when all are there."""
+    for requirement in requires:
+        module_name, _, attribute = requirement.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            return f"module {module_name} does not exist yet"
+        if attribute and not hasattr(module, attribute):
+            return f"{module_name}.{attribute} does not exist yet"
+    return None
+
+
+# --- Statistics ---
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile of `values` (pct 0..100); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, round(pct / 100 * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summarise(latencies: list[float], errors: int, wall: float) -> dict:
+    return {
+        "requests": len(latencies) + errors,
+        "errors": errors,
+        "seconds": round(wall, 3),
+        "rps": round(len(latencies) / wall, 1) if wall > 0 else 0.0,
+        "p50_ms": round(percentile(latencies, 50) * 1000, 2),
+        "p95_ms": round(percentile(latencies, 95) * 1000, 2),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 2) if latencies else 0.0,
+    }
+
+
+# --- HTTP client --------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """A logged-in learner as the HTTP client sees them: cookies and a CSRF token."""
+
+    user_id: int
+    sessionid: str
+    csrf: str
+
+    def headers(self) -> dict:
+        return {
+            "Cookie": f"sessionid={self.sessionid}; csrftoken={self.csrf}",
+            "X-CSRFToken": self.csrf,
+        }
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    data: dict | None = None
+    expect: tuple[int, ...] = (200, 302)
+
+
+class Client:
+    """One keep-alive connection to the bench server, for one worker thread."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def send(self, session: Session | None, req: Request) -> tuple[int, dict, bytes]:
+        headers = dict(session.headers()) if session else {}
+        body = None
+        if req.data is not None:
+            body = urllib.parse.urlencode(req.data, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for retry in (False, True):
+            try:
+                self.conn.request(req.method, req.path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                payload = response.read()
+                return response.status, dict(response.getheaders()), payload
+            except (http.client.HTTPException, ConnectionError):
+                # gunicorn closed an idle keep-alive connection: reconnect once.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if retry:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        self.conn.close()
+
+
+def run_load(
+    ctx: Context,
+    make: Callable[[Client, Session, int], Request],
+    *,
+    requests: int | None = None,
+    seconds: float | None = None,
+    concurrency: int | None = None,
+) -> dict:
+    """Send `requests` requests (at most `seconds`) from `concurrency` threads; return statistics.
+
+    `make(client, session, i)` may do untimed preparation with the client (e.g. start an attempt)
+    and returns the request to time. Each thread has its own learner session and connection.
+    """
+    requests = requests or ctx.requests
+    seconds = seconds or ctx.seconds
+    concurrency = concurrency or ctx.concurrency
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(requests))
+    clock = {"start": 0.0, "deadline": 0.0}
+
+    def start_clock():
+        clock["start"] = time.perf_counter()
+        clock["deadline"] = time.monotonic() + seconds
+
+    # Timing starts when every thread has warmed up its connection and the server's caches.
+    barrier = threading.Barrier(concurrency, action=start_clock, timeout=seconds + 120)
+
+    def worker(index: int):
+        client = Client(ctx.port)
+        session = ctx.sessions[index]
+        try:
+            for _ in range(WARMUP_REQUESTS):
+                client.send(session, make(client, session, -1))
+            barrier.wait()
+            while time.monotonic() < clock["deadline"]:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                req = make(client, session, i)
+                start = time.perf_counter()
+                status, _headers, _body = client.send(session, req)
+                elapsed = time.perf_counter() - start
+                with lock:
+                    if status in req.expect:
+                        latencies.append(elapsed)
+                    else:
+                        errors.append(f"{req.method} {req.path} -> {status}")
+        except threading.BrokenBarrierError:
+            with lock:
+                errors.append("a client thread failed during warm-up")
+        except Exception as exc:  # noqa: BLE001 - a failing worker is an error in the report
+            barrier.abort()
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 180)
+    wall = time.perf_counter() - clock["start"] if clock["start"] else 0.0
+    result = summarise(latencies, len(errors), wall)
+    result["concurrency"] = concurrency
+    if errors:
+        result["first_errors"] = sorted(set(errors))[:3]
+    return result
+
+
+# --- In-process query and commit counts ----------------------------------------------------------
+
+
+def count_queries(func: Callable[[], object]) -> dict:
+    """Run `func` in-process; return its SQL query count and commits.
+
+    Commits: explicit ones (the end of an outermost atomic block) plus every write executed in
+    autocommit mode, which PostgreSQL commits on its own.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    commits = 0
+    original_commit = connection.commit
+
+    def counting_commit():
+        nonlocal commits
+        commits += 1
+        return original_commit()
+
+    def autocommit_writes(execute, sql, params, many, context):
+        nonlocal commits
+        if not connection.in_atomic_block and sql.lstrip().split(" ", 1)[0].upper() in {
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+        }:
+            commits += 1
+        return execute(sql, params, many, context)
+
+    connection.commit = counting_commit
+    try:
+        with (
+            connection.execute_wrapper(autocommit_writes),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            outcome = func()
+    finally:
+        del connection.commit
+    return {"queries": len(captured.captured_queries), "commits": commits, "outcome": outcome}
+
+
+def in_process(ctx: Context, req_factory: Callable[[object], Request]) -> dict:
+    """Replay one request with Django's test client as the in-process learner; count its queries."""
+    from django.test import Client as DjangoClient
+
+    client = DjangoClient()
+    client.force_login(ctx.in_process_user)
+    req = req_factory(client)
+    method = getattr(client, req.method.lower())
+    counted = count_queries(lambda: method(req.path, req.data or {}))
+    status = counted.pop("outcome").status_code
+    if status not in req.expect:
+        raise RuntimeError(f"in-process {req.method} {req.path} answered {status}")
+    return counted
+
+
+# --- Context: the server, the data and the sessions ---------------------------------------------
+
+
+@dataclass
+class Context:
+    port: int = 0
+    requests: int = DEFAULT_REQUESTS
+    seconds: float = DEFAULT_SECONDS
+    concurrency: int = DEFAULT_CONCURRENCY
+    completions: int = 1_000_000
+    sessions: list[Session] = field(default_factory=list)
+    in_process_user: object = None
+    fixtures: dict = field(default_factory=dict)
+
+    def path(self, name: str, **params) -> str:
+        return PATHS[name].format(**params)
+
+    def require_path(self, name: str, **params) -> str:
+        """The path, or Skip when the current URLconf does not serve it."""
+        from django.urls import Resolver404, resolve
+
+        path = self.path(name, **params)
+        try:
+            resolve(path)
+        except Resolver404:
+            raise Skip(f"URL {PATHS[name]} is not in courses/urls.py yet (see PATHS)") from None
+        return path
+
+
+# --- HTTP benchmarks ------------------------------------------------------------------------------
+
+
+def _bare(ctx: Context, n: int) -> list[dict]:
+    path = ctx.require_path("bare", n=n)
+    stats = run_load(ctx, lambda c, s, i: Request("GET", path))
+    counts = in_process(ctx, lambda c: Request("GET", path))
+    return [{**stats, **counts}]
+
+
+@benchmark("bare_1q", "Bare Django view, 1 query (baseline)", "http", ["lms.bench_views"])
+def bench_bare_1(ctx):
+    return _bare(ctx, 1)
+
+
+@benchmark("bare_3q", "Bare Django view, 3 queries", "http", ["lms.bench_views"])
+def bench_bare_3(ctx):
+    return _bare(ctx, 3)
+
+
+def _lesson(ctx: Context, blocks: int) -> list[dict]:
+    course = ctx.fixtures["courses"][blocks]
+    path = ctx.require_path("lesson", slug=course["slug"], lesson=course["lesson"])
+    stats = run_load(ctx, lambda c, s, i: Request("GET", path, expect=(200,)))
+    counts = in_process(ctx, lambda c: Request("GET", path, expect=(200,)))
+    return [{**stats, **counts}]
+
+
+@benchmark("lesson_20", "Lesson page, 20 blocks", "http", ["courses.views:lesson"])
+def bench_lesson_20(ctx):
+    return _lesson(ctx, 20)
+
+
+@benchmark("lesson_100", "Lesson page, 100 blocks", "http", ["courses.views:lesson"])
+def bench_lesson_100(ctx):
+    return _lesson(ctx, 100)
+
+
+def _start_attempt_path(ctx: Context, send) -> str:
+    """POST the quiz's start URL; return the attempt URL it redirects to."""
+    course = ctx.fixtures["courses"][20]
+    status, location = send(ctx.path("quiz_start", slug=course["slug"], quiz=course["final"]))
+    if status != 302 or "/poging/" not in location:
+        raise RuntimeError(f"starting the final test answered {status} {location!r}")
+    return urllib.parse.urlsplit(location).path
+
+
+@benchmark(
+    "quiz_submit",
+    f"Final test submit ({FINAL_QUESTIONS} questions)",
+    "http",
+    ["courses.views:quiz_start", "courses.views:attempt"],
+    note="Each timed POST submits a freshly started attempt (start not timed); answers are wrong "
+    "on purpose so every learner can submit again (grading, answers and signals are the same).",
+)
+def bench_quiz_submit(ctx):
+    course = ctx.fixtures["courses"][20]
+    ctx.require_path("quiz_start", slug=course["slug"], quiz=course["final"])
+    answers = course["wrong_answers"]
+
+    def make(client, session, i):
+        def send(path):
+            status, headers, _ = client.send(session, Request("POST", path, {}))
+            return status, headers.get("Location", "")
+
+        return Request("POST", _start_attempt_path(ctx, send), answers, expect=(302,))
+
+    stats = run_load(ctx, make, requests=min(ctx.requests, 200))
+
+    def factory(client):
+        def send(path):
+            response = client.post(path)
+            return response.status_code, response.get("Location", "")
+
+        return Request("POST", _start_attempt_path(ctx, send), answers, expect=(302,))
+
+    return [{**stats, **in_process(ctx, factory)}]
+
+
+def _progress(ctx: Context, name: str) -> list[dict]:
+    course = ctx.fixtures["courses"][20]
+    path = ctx.require_path(name, slug=course["slug"], lesson=course["lesson"])
+    stats = run_load(ctx, lambda c, s, i: Request("POST", path, {}))
+    return [{**stats, **in_process(ctx, lambda c: Request("POST", path, {}))}]
+
+
+@benchmark("heartbeat", "Progress write: time heartbeat", "http", ["courses.views:heartbeat"])
+def bench_heartbeat(ctx):
+    return _progress(ctx, "heartbeat")
+
+
+@benchmark(
+    "complete_lesson",
+    "Progress write: complete lesson",
+    "http",
+    ["courses.views:complete_lesson"],
+    note="Idempotent: after a learner's first completion it locks and re-reads, then redirects.",
+)
+def bench_complete_lesson(ctx):
+    return _progress(ctx, "complete_lesson")
+
+
+# --- In-process benchmarks (features built by other areas) ---------------------------------------
+
+
+def timed(func: Callable[[], object]) -> tuple[float, object, dict]:
+    """Wall seconds, result, and query/commit counts of one call."""
+    start = time.perf_counter()
+    counted = count_queries(func)
+    return time.perf_counter() - start, counted.pop("outcome"), counted
+
+
+@benchmark(
+    "package_export",
+    "Package export of the 100-block course (SCORM 1.2, SCORM 2004, cmi5)",
+    "call",
+    ["scorm_export.packaging.builder:Scorm12Builder", "scorm_export.packaging.builder:Cmi5Builder"],
+)
+def bench_package_export(ctx):
+    from scorm_export.packaging import builder
+
+    from courses.models import CourseVersion
+
+    version = CourseVersion.objects.get(course__slug=BENCH_SLUGS[100], status="published")
+    rows = []
+    for name in ("Scorm12Builder", "Scorm2004Builder", "Cmi5Builder"):
+        cls = getattr(builder, name, None)
+        if cls is None:
+            continue
+        try:
+            seconds, package, counts = timed(lambda cls=cls: cls(version).build_bytes())
+        except builder.PackageError as exc:
+            rows.append(
+                {
+                    "variant": cls.standard or name,
+                    "seconds": "–",
+                    "bytes": "–",
+                    "queries": "–",
+                    "commits": "–",
+                    "not_built": str(exc),
+                }
+            )
+            continue
+        rows.append(
+            {
+                "variant": cls.standard or name,
+                "seconds": round(seconds, 3),
+                "bytes": len(package),
+                **counts,
+                "not_built": "",
+            }
+        )
+    if all(row["not_built"] for row in rows):
+        raise Skip("; ".join(row["not_built"] for row in rows))
+    return rows
+
+
+class StubLRS(BaseHTTPRequestHandler):
+    """A loopback LRS that accepts statement batches and answers with their ids, as an LRS does."""
+
+    received = 0
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802 - the http.server API
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        statements = json.loads(body or b"[]")
+        statements = statements if isinstance(statements, list) else [statements]
+        with StubLRS.lock:
+            StubLRS.received += len(statements)
+        reply = json.dumps([s.get("id") for s in statements]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+@benchmark(
+    "xapi_delivery",
+    "xAPI delivery to a loopback LRS, batch sizes 1/10/100",
+    "call",
+    ["scorm_export.records_services:deliver_statements", "scorm_export.models:StatementOutbox"],
+    note="300 statements written by the real receivers while seed_activity learners worked; each "
+    "batch size delivers the same rows again (reset to pending between runs).",
+)
+def bench_xapi_delivery(ctx):
+    from django.utils import timezone
+    from scorm_export.records_services import deliver_statements
+
+    from courses.activity import seed_activity
+    from scorm_export.models import LearningRecordStore, StatementOutbox
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StubLRS)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}/xapi/"
+        # Real statements: learners simulated while an LRS receives every course, so the
+        # receivers write the outbox rows (Celery is eager here: they are delivered at once).
+        source = LearningRecordStore.objects.create(name="bench-bron", endpoint=endpoint)
+        seed_activity(15, seed=99, email_prefix="xapi")
+        LearningRecordStore.objects.filter(pk=source.pk).update(enabled=False)
+        statements = list(StatementOutbox.objects.filter(lrs=source).order_by("id")[:300])
+        if not statements:
+            raise Skip("seeding wrote no xAPI statements")
+        # The same statements, pending for a fresh LRS, delivered again for each batch size.
+        lrs = LearningRecordStore.objects.create(name="bench", endpoint=endpoint, enabled=False)
+        StatementOutbox.objects.bulk_create(
+            [
+                StatementOutbox(
+                    statement_id=s.statement_id, lrs=lrs, verb=s.verb, payload=s.payload
+                )
+                for s in statements
+            ]
+        )
+        LearningRecordStore.objects.filter(pk=lrs.pk).update(enabled=True)
+        rows = []
+        for batch_size in (1, 10, 100):
+            StatementOutbox.objects.filter(lrs=lrs).update(
+                status=StatementOutbox.Status.PENDING,
+                next_attempt_at=timezone.now(),
+                delivered_at=None,
+            )
+            StubLRS.received = 0
+            seconds, report, counts = timed(
+                lambda b=batch_size: deliver_statements(lrs.pk, batch_size=b)
+            )
+            rows.append(
+                {
+                    "variant": f"batch {batch_size}",
+                    "statements": report.delivered,
+                    "requests": report.requests,
+                    "seconds": round(seconds, 3),
+                    "statements_per_s": round(report.delivered / seconds, 1),
+                    "lrs_received": StubLRS.received,
+                    **counts,
+                }
+            )
+        return rows
+    finally:
+        server.shutdown()
+
+
+@benchmark(
+    "completion_export",
+    "Completion export (1M completions unless --completions)",
+    "call",
+    [
+        "scorm_export.records_exports:export_lines",
+        "scorm_export.records_exports:completions_for_export",
+    ],
+    note="Rows are generated with INSERT … SELECT generate_series. Each export streams its output "
+    "and the bytes are counted, not kept. Peak RSS growth is the whole bench process's.",
+)
+def bench_completion_export(ctx):
+    from scorm_export.records_exports import completions_for_export, export_lines
+
+    course, made = make_completions(ctx.completions)
+    jsonl_rows = min(made, JSONL_ROWS)
+    exports = {
+        "accreditation CSV (records_exports)": (
+            made,
+            lambda: export_lines(completions_for_export(course), "csv"),
+        ),
+        # Building a tincan statement per row is ~5x slower than CSV: a tenth keeps the run bounded.
+        "xAPI JSON Lines (records_exports)": (
+            jsonl_rows,
+            lambda: export_lines(completions_for_export(course)[:jsonl_rows], "xapi-jsonl"),
+        ),
+    }
+    if (
+        missing_requirement(
+            ["scorm_export.attendance:attendance_rows", "scorm_export.models:CourseAccreditation"]
+        )
+        is None
+    ):
+        from scorm_export.attendance import attendance_rows, presence_csv_chunks
+
+        from scorm_export.models import CourseAccreditation
+
+        accreditation = CourseAccreditation.objects.create(
+            course=course,
+            register="big",
+            pe_course_id="123456",
+            points=2,
+            study_load_hours=2,
+            valid_from=dt.date(2020, 1, 1),
+        )
+        exports["register presence list CSV (attendance)"] = (
+            made,
+            lambda: presence_csv_chunks(attendance_rows(accreditation)),
+        )
+    rows = []
+    for variant, (count, make_stream) in exports.items():
+
+        def consume(make_stream=make_stream):
+            size = 0
+            for part in make_stream():
+                size += len(part)
+            return size
+
+        with RssSampler() as rss:
+            seconds, size, counts = timed(consume)
+        rows.append(
+            {
+                "variant": variant,
+                "rows": count,
+                "seconds": round(seconds, 2),
+                "rows_per_s": round(count / seconds),
+                "mb_out": round(size / 1e6, 1),
+                "rss_growth_mb": rss.growth_mb,
+                **counts,
+            }
+        )
+    return rows
+
+
+class RssSampler:
+    """Peak growth of this process's resident memory while the block runs (sampled every 50 ms)."""
+
+    def __enter__(self):
+        self.base = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.growth_mb = round((self.peak - self.base) / 1e6, 1)
+
+    def _sample(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self._rss())
+
+    @staticmethod
+    def _rss() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def make_completions(count: int):
+    """A published course with `count` learners who completed it, written with set-based SQL."""
+    from django.db import connection
+
+    from courses.models import Course, CourseCompletion, Enrollment, RegisterNumber, User
+    from tests import factories
+
+    course = factories.make_course(slug="bench-export", lessons=1, final_questions=0)
+    version_id = course.published_version_id
+    tables = {m: m._meta.db_table for m in (User, Enrollment, CourseCompletion)}
+    n = "g"
+    expressions = {
+        User: {
+            "password": "'!'",
+            "last_login": "NULL",
+            "is_superuser": "false",
+            "username": f"'bench-export-' || {n} || '@example.org'",
+            "email": f"'bench-export-' || {n} || '@example.org'",
+            "first_name": f"'Voornaam' || {n}",
+            "last_name": "'Achternaam'",
+            "is_staff": "false",
+            "is_active": "true",
+            "date_joined": "now()",
+            "profession": "'huisarts'",
+            "initials": "'A.B.'",
+            "surname_prefix": "''",
+            "preferred_language": "'nl'",
+        },
+    }
+    with connection.cursor() as cursor:
+        _insert_series(cursor, User, count, expressions[User])
+        cursor.execute(
+            f"SELECT min(id) FROM {tables[User]} WHERE email LIKE %s",  # noqa: S608 - our table
+            ["bench-export-%"],
+        )
+        first_user = cursor.fetchone()[0]
+        _insert_series(
+            cursor,
+            Enrollment,
+            count,
+            {
+                "user_id": f"{first_user} + {n} - 1",
+                "course_id": str(course.pk),
+                "version_id": str(version_id),
+                "registration": "gen_random_uuid()",
+                "enrolled_at": "now() - interval '30 days'",
+                "last_lesson_key": "''",
+                "last_activity_at": "now()",
+                "completed_at": "now()",
+            },
+        )
+        # Every generated learner has a BIG number, so the register export has rows to report.
+        _insert_series(
+            cursor,
+            RegisterNumber,
+            count,
+            {
+                "user_id": f"{first_user} + {n} - 1",
+                "register": "'big'",
+                "register_name": "''",
+                "number": f"lpad({n}::text, 11, '0')",
+                "created_at": "now()",
+            },
+        )
+        cursor.execute(
+            f"SELECT min(id) FROM {tables[Enrollment]} WHERE course_id = %s",  # noqa: S608 - our table
+            [course.pk],
+        )
+        first_enrollment = cursor.fetchone()[0]
+        _insert_series(
+            cursor,
+            CourseCompletion,
+            count,
+            {
+                "enrollment_id": f"{first_enrollment} + {n} - 1",
+                "version_id": str(version_id),
+                "completed_at": f"now() - ({n} %% 300) * interval '1 hour'",
+                "score": "0.9",
+                "passed": "true",
+                "verification_code": f"'bx' || {n} || substr(md5(random()::text), 1, 8)",
+                "revoked_at": "NULL",
+            },
+        )
+        cursor.execute("ANALYZE")
+    return Course.objects.get(pk=course.pk), count
+
+
+def _insert_series(cursor, model, count: int, expressions: dict):
+    """INSERT `count` rows of `model` from generate_series; columns other areas added get their
+    default (or NULL), so this keeps working as models grow."""
+    columns, values, params = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(f.column)
+        if f.name in expressions or f.attname in expressions:
+            values.append(expressions.get(f.attname, expressions.get(f.name)))
+        elif f.has_default() and not callable(f.default):
+            values.append("%s")
+            params.append(f.get_db_prep_save(f.default, cursor.db))
+        elif f.null:
+            values.append("NULL")
+        else:
+            raise Skip(f"cannot generate {model.__name__}.{f.name} for the export benchmark")
+    cursor.execute(
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 - our own SQL
+        f"SELECT {', '.join(values)} FROM generate_series(1, {int(count)}) AS g",
+        params,
+    )
+
+
+# --- Set-up: database, seed data, sessions, gunicorn ---------------------------------------------
+
+
+def bench_database_url(base_url: str) -> str:
+    parts = urllib.parse.urlsplit(base_url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("make bench needs PostgreSQL: set DATABASE_URL=postgres://…")
+    name = parts.path.lstrip("/") or "spreekkamer"
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}_bench"))
+
+
+def recreate_database(url: str, create: bool = True) -> None:
+    """Drop the database at `url` if it exists, then create it empty (unless `create` is false)."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.endswith(("_bench", "_load")):
+        raise ValueError(f"refusing to drop {name!r}: not a bench database")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def code_version() -> str:
+    """The commit the numbers belong to (and whether the work tree had changes)."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        described = subprocess.run(  # noqa: S603
+            [git, "log", "-1", "--format=%h %s"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603
+            # The results this run writes are tracked too: they do not make the code dirty.
+            [git, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return described + (" (with uncommitted changes)" if dirty else "")
+
+
+def configure_environment(db_url: str, static_root: str) -> dict:
+    """The environment of both this process and gunicorn: production-like, DEBUG off."""
+    env = {
+        "DATABASE_URL": db_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SITE_URL": "http://127.0.0.1",
+        "BENCH_VIEWS": "1",
+        "STATIC_ROOT": static_root,
+        # Persistent connections, as production runs; without them each request reconnects.
+        "DATABASE_CONN_MAX_AGE": "60",
+        "CELERY_BROKER_URL": "",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "lms.settings",
+    }
+    for name in ("LRS_ENDPOINT", "LRS_ENDPOINTS", "CACHE_URL"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    return env
+
+
+def seed(ctx: Context, learners: int, background: int) -> None:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from courses import services
+    from courses.activity import seed_activity
+    from courses.models import Course, Lesson, RichTextBlock, User
+    from tests import factories
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    courses = {}
+    for blocks, slug in BENCH_SLUGS.items():
+        course = factories.make_course(
+            slug=slug,
+            lessons=2,
+            blocks_per_lesson=0,
+            final_questions=FINAL_QUESTIONS,
+            publish=False,
+            title=f"Benchcursus {blocks} blokken",
+        )
+        version = course.versions.get()
+        lesson = Lesson.objects.get(module__version=version, position=0)
+        position = 0
+        while position + 6 <= blocks:
+            factories.add_every_block_kind(lesson, start=position)
+            position += 6
+        while position < blocks:
+            RichTextBlock.objects.create(
+                lesson=lesson, position=position, key=f"x{position}", html="<p>Extra tekst</p>" * 3
+            )
+            position += 1
+        factories.publish_version(version)
+        final = version.final_test
+        wrong = {f"q-{q.pk}": str(q.options.get(position=1).pk) for q in final.questions.all()}
+        courses[blocks] = {
+            "slug": slug,
+            "lesson": lesson.key,
+            "final": final.key,
+            "wrong_answers": wrong,
+        }
+    ctx.fixtures["courses"] = courses
+
+    if background:
+        seed_activity(background, seed=1, email_prefix="achtergrond")
+
+    password = factories.make_user().password  # one hash, reused: hashing is not what we measure
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"bench-{i:04d}@example.org",
+                username=f"bench-{i:04d}@example.org",
+                first_name="Bench",
+                last_name=f"Leerling {i}",
+                profession="huisarts",
+                password=password,
+            )
+            for i in range(learners + 1)
+        ]
+    )
+    for user in users:
+        for course in Course.objects.filter(slug__in=BENCH_SLUGS.values()):
+            services.enroll_learner(user, course)
+    ctx.in_process_user = users[0]
+    for user in users[1:]:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        ctx.sessions.append(Session(user.pk, store.session_key, secrets.token_hex(16)))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(
+    port: int, env: dict, workers: int, threads: int, log_path: Path
+) -> subprocess.Popen:
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "lms.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--timeout",
+            "60",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}; see {log_path}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", PATHS["bare"].format(n=1))
+            if conn.getresponse().status == 200:
+                conn.close()
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise RuntimeError(f"gunicorn did not answer within 30 s; see {log_path}")
+
+
+# --- Report ---------------------------------------------------------------------------------------
+
+
+def run_benchmarks(ctx: Context, only: set[str] | None = None) -> list[dict]:
+    results = []
+    for bench in BENCHMARKS:
+        if only and bench.key not in only:
+            continue
+        entry = {"key": bench.key, "title": bench.title, "kind": bench.kind, "note": bench.note}
+        missing = missing_requirement(bench.requires)
+        if missing:
+            entry.update(status="not available", reason=missing)
+        else:
+            print(f"  {bench.key} …", flush=True)
+            try:
+                entry.update(status="ok", rows=bench.run(ctx))
+            except Skip as exc:
+                entry.update(status="not available", reason=str(exc))
+            except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
+                entry.update(status="error", reason=f"{type(exc).__name__}: {exc}")
+        results.append(entry)
+    baseline = next((r for r in results if r["key"] == "bare_1q" and r["status"] == "ok"), None)
+    if baseline:
+        base = baseline["rows"][0]
+        for result in results:
+            if result["kind"] == "http" and result["status"] == "ok":
+                for row in result["rows"]:
+                    row["p50_ratio"] = (
+                        round(row["p50_ms"] / base["p50_ms"], 2) if base["p50_ms"] else None
+                    )
+                    row["rps_ratio"] = round(row["rps"] / base["rps"], 3) if base["rps"] else None
+    return results
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        "# Spreekkamer benchmark",
+        "",
+        f"Code: {report.get('code', 'unknown')}.",
+        "",
+        f"Run {report['started_at']} on {report['machine']}; "
+        f"gunicorn {report['server']} on loopback; PostgreSQL database `{report['database']}`. "
+        f"HTTP: {report['bounds']}. Ratios are to the bare 1-query view (p50 latency ×, "
+        "throughput ×). Queries and commits are counted in-process for the same request "
+        "(session and user lookups included).",
+        "",
+        "| benchmark | req | err | rps | p50 ms | p95 ms | p50 × base | rps × base "
+        "| queries | commits |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    calls, skipped = [], []
+    for r in report["results"]:
+        if r["status"] != "ok":
+            skipped.append(r)
+            continue
+        if r["kind"] != "http":
+            calls.append(r)
+            continue
+        for row in r["rows"]:
+            lines.append(
+                f"| {r['title']} | {row['requests']} | {row['errors']} | {row['rps']} | "
+                f"{row['p50_ms']} | {row['p95_ms']} | {row.get('p50_ratio', '–')} | "
+                f"{row.get('rps_ratio', '–')} | "
+                f"{row['queries']} | {row['commits']} |"
+            )
+    for r in calls:
+        lines += ["", f"## {r['title']}", ""]
+        keys = [k for k in r["rows"][0] if k != "variant"]
+        lines.append("| variant | " + " | ".join(keys) + " |")
+        lines.append("| --- |" + " ---: |" * len(keys))
+        for row in r["rows"]:
+            lines.append(
+                f"| {row.get('variant', '')} | " + " | ".join(str(row[k]) for k in keys) + " |"
+            )
+    notes = [r for r in report["results"] if r.get("note") and r["status"] == "ok"]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- **{r['title']}**: {r['note']}" for r in notes]
+    if skipped:
+        lines += ["", "## Not available in this run", ""]
+        lines += [f"- **{r['title']}** ({r['status']}): {r['reason']}" for r in skipped]
+    errors = [
+        r
+        for r in report["results"]
+        if r["status"] == "ok" and any(row.get("errors") for row in r["rows"])
+    ]
+    for r in errors:
+        lines.append(f"- errors in {r['title']}: {r['rows'][0].get('first_errors')}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=DEFAULT_REQUESTS, help="per HTTP benchmark")
+    parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS, help="per HTTP benchmark")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--background-learners",
+        type=int,
+        default=60,
+        help="seed_activity learners, so tables are not empty",
+    )
+    parser.add_argument(
+        "--completions", type=int, default=1_000_000, help="rows for the export benchmark"
+    )
+    parser.add_argument("--only", nargs="*", help="benchmark keys to run (default: all)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--keep-db", action="store_true", help="keep the bench database afterwards")
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    db_url = bench_database_url(
+        os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/spreekkamer")
+    )
+    static_root = tempfile.mkdtemp(prefix="spk-bench-static-")
+    env = configure_environment(db_url, static_root)
+    print(f"bench database {db_url}", flush=True)
+    recreate_database(db_url)
+
+    import django
+
+    django.setup()
+    ctx = Context(
+        requests=args.requests,
+        seconds=args.seconds,
+        concurrency=args.concurrency,
+        completions=args.completions,
+    )
+    print("seeding …", flush=True)
+    seed(ctx, learners=max(args.concurrency, 1), background=args.background_learners)
+
+    from django.db import connections
+
+    connections.close_all()  # gunicorn's workers open their own
+    port = free_port()
+    args.out.mkdir(parents=True, exist_ok=True)
+    log_path = Path(tempfile.gettempdir()) / f"spk-bench-gunicorn-{port}.log"
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    server = start_gunicorn(port, env, args.workers, args.threads, log_path)
+    ctx.port = port
+    try:
+        print(f"gunicorn on 127.0.0.1:{port}; running benchmarks", flush=True)
+        results = run_benchmarks(ctx, set(args.only) if args.only else None)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        connections.close_all()
+        if not args.keep_db:
+            recreate_database(db_url, create=False)
+    report = {
+        "started_at": started,
+        "machine": f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "server": f"{args.workers} workers × {args.threads} threads (gthread)",
+        "database": urllib.parse.urlsplit(db_url).path.lstrip("/"),
+        "bounds": f"{args.requests} requests or {args.seconds:g} s per benchmark, "
+        f"{args.concurrency} client threads, {WARMUP_REQUESTS} warm-up requests per thread",
+        "paths": PATHS,
+        "code": code_version(),
+        "results": results,
+    }
+    (args.out / "latest.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (args.out / "latest.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0 if all(r["status"] != "error" for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""Forms for the learner's own account: sign-up, rate-limited login, profile, register numbers,
+account deletion. No form asks for sex or gender, and none ever will."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from lms.lib.ratelimit import FailureLimiter, client_address, minutes_until
+
+from .models import RegisterNumber, User
+
+DUPLICATE_REGISTER = _("Dit register staat er al in. Vul elk register maar één keer in.")
+PROFILE_FIELDS = ["first_name", "initials", "surname_prefix", "last_name", "profession"]
+
+
+class PersonFieldsMixin:
+    """Labels and requiredness shared by the sign-up and profile forms."""
+
+    def setup_person_fields(self):
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.fields["first_name"].label = _("Voornaam")
+        self.fields["last_name"].label = _("Achternaam")
+        self.fields["initials"].label = _("Voorletters (optioneel)")
+        self.fields["surname_prefix"].label = _("Tussenvoegsel (optioneel)")
+        self.fields["profession"].label = _("Beroep")
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
+
+class SignUpForm(PersonFieldsMixin, forms.ModelForm):
+    password1 = forms.CharField(
+        label=_("Wachtwoord"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Minstens 8 tekens, niet alleen cijfers en niet te gewoon."),
+    )
+    password2 = forms.CharField(
+        label=_("Herhaal het wachtwoord"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", *PROFILE_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_person_fields()
+        self.fields["email"].label = _("E-mailadres")
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                _("Er is al een account met dit e-mailadres. Log in met dat account.")
+            )
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("De twee wachtwoorden zijn niet gelijk."))
+        elif p1:
+            # Validate against the person's own name and e-mail as well.
+            candidate = User(
+                email=cleaned.get("email") or "",
+                first_name=cleaned.get("first_name") or "",
+                last_name=cleaned.get("last_name") or "",
+            )
+            try:
+                password_validation.validate_password(p1, candidate)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_password(self.cleaned_data["password1"])
+        if commit:
+            user.save()
+        return user
+
+
+def login_limiters():
+    """The per-e-mail and per-address failure counters, kept in Django's default cache."""
+    window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
+    return (
+        FailureLimiter(
+            cache, settings.LOGIN_RATE_LIMIT_ATTEMPTS, window, prefix="login-fail-email"
+        ),
+        FailureLimiter(
+            cache, settings.LOGIN_RATE_LIMIT_IP_ATTEMPTS, window, prefix="login-fail-ip"
+        ),
+    )
+
+
+class RateLimitedAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing an e-mail address or client address after too many failures.
+
+    While locked, even the right password is refused: otherwise the lock would only tell an attacker
+    which guess was right.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Dit e-mailadres en wachtwoord horen niet bij elkaar. Let op hoofdletters."
+        ),
+        "inactive": _("Dit account is niet actief."),
+        "rate_limited": _(
+            "Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw."
+        ),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("E-mailadres")
+        self.fields["username"].widget.attrs["autocomplete"] = "email"
+        self.fields["password"].label = _("Wachtwoord")
+
+    def _rate_keys(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        meta = self.request.META if self.request is not None else {}
+        address = client_address(
+            meta.get("REMOTE_ADDR", ""),
+            meta.get("HTTP_X_FORWARDED_FOR", ""),
+            settings.TRUSTED_PROXY_COUNT,
+        )
+        return email, address
+
+    def clean(self):
+        email, address = self._rate_keys()
+        email_limiter, ip_limiter = login_limiters()
+        wait = max(
+            email_limiter.retry_after(email) if email else 0, ip_limiter.retry_after(address)
+        )
+        if wait:
+            raise ValidationError(
+                self.error_messages["rate_limited"],
+                code="rate_limited",
+                params={"minutes": minutes_until(wait)},
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError as exc:
+            if exc.code == "invalid_login":
+                if email:
+                    email_limiter.record_failure(email)
+                ip_limiter.record_failure(address)
+            raise
+        if email:
+            email_limiter.reset(email)
+        return cleaned
+
+
+class ProfileForm(PersonFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = PROFILE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_person_fields()
+
+
+class RegisterNumberForm(forms.ModelForm):
+    """One register number. `RegisterNumber.clean()` normalises it to 11 digits."""
+
+    class Meta:
+        model = RegisterNumber
+        fields = ["register", "register_name", "number"]
+        labels = {
+            "register": _("Register"),
+            "register_name": _("Naam van het register (alleen bij 'ander register')"),
+            "number": _("Registratienummer"),
+        }
+        error_messages = {
+            "number": {"required": _("Vul een registratienummer in.")},
+            "register": {"required": _("Kies een register.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs["inputmode"] = "numeric"
+
+    def validate_unique(self):
+        super().validate_unique()
+        # The inline formset leaves the user out of Django's constraint check, so check the
+        # learner's stored numbers here (after clean() has normalised register_name).
+        instance = self.instance
+        if (
+            instance.user_id
+            and instance.register
+            and (
+                RegisterNumber.objects.filter(
+                    user_id=instance.user_id,
+                    register=instance.register,
+                    register_name__iexact=instance.register_name.strip(),
+                )
+                .exclude(pk=instance.pk)
+                .exists()
+            )
+        ):
+            self.add_error(None, DUPLICATE_REGISTER)
+
+
+class BaseRegisterNumberFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Verwijderen")
+
+    def validate_unique(self):
+        # Django's own check names the fields in English; say it in Dutch and per register.
+        seen = set()
+        for form in self.forms:
+            if not form.is_valid() or not form.has_changed() or self._should_delete_form(form):
+                continue
+            key = (
+                form.cleaned_data.get("register"),
+                (form.instance.register_name or "").strip().lower(),
+            )
+            if key in seen:
+                form.add_error(None, DUPLICATE_REGISTER)
+            seen.add(key)
+
+
+RegisterNumberFormSet = inlineformset_factory(
+    User,
+    RegisterNumber,
+    form=RegisterNumberForm,
+    formset=BaseRegisterNumberFormSet,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=10,
+    validate_max=True,
+)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Je wachtwoord, ter bevestiging"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Dit wachtwoord klopt niet. Je account is niet verwijderd."))
+        return password

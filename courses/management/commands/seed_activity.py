@@ -1,0 +1,46 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.activity import seed_activity
+from courses.models import Course
+
+
+class Command(BaseCommand):
+    help = (
+        "Create N simulated learners who enrol in and work through the published courses "
+        "(via the learning services; reproducible per --seed; one commit per learner)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--learners", type=int, default=50)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--email-prefix",
+            default="leerling",
+            help="Learners get <prefix>-<seed>-<n>@example.org.",
+        )
+        parser.add_argument(
+            "--password",
+            default="",
+            help="Password for every simulated learner (default: none, cannot log in).",
+        )
+
+    def handle(self, *args, learners, seed, email_prefix, password, verbosity, **options):
+        if learners < 0:
+            raise CommandError("--learners must be 0 or more")
+        if not Course.objects.published().exists():
+            raise CommandError("There is no published course to learn from; load content first.")
+
+        def progress(done, total):
+            if verbosity >= 2 or (verbosity >= 1 and (done % 100 == 0 or done == total)):
+                self.stdout.write(f"  {done}/{total} learners")
+
+        report = seed_activity(
+            learners, seed, email_prefix=email_prefix, password=password or None, progress=progress
+        )
+        outcomes = ", ".join(f"{k}: {v}" for k, v in report.outcomes.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {report.learners} learners ({report.skipped} already there), "
+                f"{report.enrollments} enrolments ({outcomes})."
+            )
+        )

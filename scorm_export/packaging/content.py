@@ -1,0 +1,257 @@
+"""Reading a course version for a package: all lessons, blocks, scenarios and quizzes in a fixed
+number of queries.
+
+The result is a plain structure the package templates render to static HTML at build time, and the
+answer data the in-browser grader needs. Nothing here renders; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from courses.models import (
+    Block,
+    ImageBlock,
+    Lesson,
+    MediaBlock,
+    Option,
+    Persona,
+    PersonaStoryBlock,
+    Question,
+    Quiz,
+    QuizBlock,
+    ScenarioBlock,
+    ScenarioChoice,
+    ScenarioStep,
+)
+
+MEDIA_PREFIX = "media/"
+
+
+class PackageContentError(ValueError):
+    """The course cannot be packaged as it is (a message for the author, in Dutch)."""
+
+
+@dataclass
+class QuestionItem:
+    question: Question
+    options: list[Option]
+    name: str  # the form field name, unique in the page
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+    @property
+    def display_options(self) -> list[Option]:
+        # Ordering questions must not show the answer: list the options alphabetically instead.
+        if self.kind == "ordering":
+            return sorted(self.options, key=lambda o: (o.text.casefold(), o.key))
+        return self.options
+
+    @property
+    def match_choices(self) -> list[Option]:
+        return sorted(self.options, key=lambda o: (o.match.casefold(), o.key))
+
+    def answer_data(self) -> dict:
+        """What the in-browser grader needs for this question (mirrors Question.grade())."""
+        kind = self.kind
+        if kind in {"single_choice", "true_false", "multiple_choice"}:
+            correct = [o.key for o in self.options if o.is_correct]
+        elif kind in {"ordering", "matching"}:
+            correct = [o.key for o in self.options]
+        else:
+            correct = []
+        return {
+            "name": self.name,
+            "kind": kind,
+            "points": self.question.points,
+            "scored": bool(self.question.scored),
+            "correct": correct,
+        }
+
+
+@dataclass
+class QuizItem:
+    quiz: Quiz
+    questions: list[QuestionItem]
+    dom_id: str
+
+    def answer_data(self) -> dict:
+        return {
+            "kind": self.quiz.kind,
+            "scored": self.quiz.is_scored,
+            "passMark": self.quiz.pass_mark,
+            "questions": [q.answer_data() for q in self.questions],
+        }
+
+
+@dataclass
+class BlockItem:
+    block: Block
+    dom_id: str
+    template: str
+    steps: list[tuple[ScenarioStep, list[ScenarioChoice]]] = field(default_factory=list)
+    quiz: QuizItem | None = None
+    src: str = ""
+    captions_src: str = ""
+    portrait_src: str = ""
+
+
+@dataclass
+class Page:
+    index: int
+    kind: str  # "lesson" or "final"
+    key: str
+    title: str
+    dom_id: str
+    required: bool = True
+    items: list[BlockItem] = field(default_factory=list)
+
+
+@dataclass
+class CourseContent:
+    version: object
+    pages: list[Page]
+    final: QuizItem | None
+    quizzes: dict[str, QuizItem]
+    media: dict[str, str]  # package path → storage name
+
+    @property
+    def lesson_pages(self) -> list[Page]:
+        return [p for p in self.pages if p.kind == "lesson"]
+
+
+def media_path(name: str) -> str:
+    """The package path of an uploaded file with storage name `name`."""
+    return MEDIA_PREFIX + name
+
+
+def load_course_content(version) -> CourseContent:
+    """Return the whole version as a CourseContent.
+
+    Queries: lessons 1, blocks 1 + one per block type, personas 1, scenario steps 1 + choices 1,
+    quizzes 1, questions 1 + one per question type + options 1.
+    """
+    lessons = list(
+        Lesson.objects.filter(module__version=version)
+        .select_related("module")
+        .order_by("module__position", "position")
+    )
+    blocks_by_lesson: dict[int, list[Block]] = defaultdict(list)
+    for block in Block.objects.filter(lesson__module__version=version).order_by(
+        "lesson_id", "position"
+    ):
+        blocks_by_lesson[block.lesson_id].append(block)
+    all_blocks = [b for blocks in blocks_by_lesson.values() for b in blocks]
+
+    persona_ids = {
+        b.persona_id
+        for b in all_blocks
+        if isinstance(b, PersonaStoryBlock | ScenarioBlock) and b.persona_id
+    }
+    personas = Persona.objects.in_bulk(persona_ids) if persona_ids else {}
+    scenario_ids = [b.pk for b in all_blocks if isinstance(b, ScenarioBlock)]
+    steps_by_scenario: dict[int, list[ScenarioStep]] = defaultdict(list)
+    if scenario_ids:
+        steps = (
+            ScenarioStep.objects.filter(scenario_id__in=scenario_ids)
+            .order_by("position")
+            .prefetch_related(
+                Prefetch(
+                    "choices",
+                    queryset=ScenarioChoice.objects.order_by("position").select_related(
+                        "next_step"
+                    ),
+                )
+            )
+        )
+        for step in steps:
+            steps_by_scenario[step.scenario_id].append(step)
+
+    quizzes = {q.pk: q for q in Quiz.objects.filter(version=version).order_by("pk")}
+    questions_by_quiz: dict[int, list[Question]] = defaultdict(list)
+    if quizzes:
+        questions = (
+            Question.objects.filter(quiz__version=version)
+            .order_by("quiz_id", "position")
+            .prefetch_related(Prefetch("options", queryset=Option.objects.order_by("position")))
+        )
+        for question in questions:
+            questions_by_quiz[question.quiz_id].append(question)
+
+    media: dict[str, str] = {}
+
+    def add_media(file_field) -> str:
+        if not file_field:
+            return ""
+        path = media_path(file_field.name)
+        media[path] = file_field.name
+        return path
+
+    def quiz_item(quiz: Quiz, dom_id: str) -> QuizItem:
+        items = [
+            QuestionItem(question=q, options=list(q.options.all()), name=f"{dom_id}-{q.key}")
+            for q in questions_by_quiz[quiz.pk]
+        ]
+        return QuizItem(quiz=quiz, questions=items, dom_id=dom_id)
+
+    pages: list[Page] = []
+    quiz_items: dict[str, QuizItem] = {}
+    for index, lesson in enumerate(lessons):
+        page = Page(
+            index=index,
+            kind="lesson",
+            key=lesson.key,
+            title=lesson.title,
+            dom_id=f"p{index}",
+            required=lesson.required,
+        )
+        for block in blocks_by_lesson[lesson.pk]:
+            dom_id = f"p{index}-{block.key}"
+            item = BlockItem(
+                block=block,
+                dom_id=dom_id,
+                template=f"scorm_export/package/blocks/{block.kind}.html",
+            )
+            if isinstance(block, PersonaStoryBlock | ScenarioBlock) and block.persona_id:
+                block.persona = personas[block.persona_id]  # fills the FK cache: no query per block
+                item.portrait_src = add_media(block.persona.portrait)
+            if isinstance(block, ScenarioBlock):
+                item.steps = [(s, list(s.choices.all())) for s in steps_by_scenario[block.pk]]
+            elif isinstance(block, QuizBlock):
+                item.quiz = quiz_item(quizzes[block.quiz_id], dom_id)
+                quiz_items[dom_id] = item.quiz
+            elif isinstance(block, ImageBlock):
+                item.src = add_media(block.image)
+            elif isinstance(block, MediaBlock):
+                item.src = add_media(block.file)
+                item.captions_src = add_media(block.captions)
+            page.items.append(item)
+        pages.append(page)
+
+    final_quiz = next((q for q in quizzes.values() if q.kind == Quiz.Kind.FINAL), None)
+    final = None
+    if final_quiz is not None:
+        if not questions_by_quiz[final_quiz.pk]:
+            raise PackageContentError(
+                _("De eindtoets “%(title)s” heeft nog geen vragen.") % {"title": final_quiz.title}
+            )
+        final = quiz_item(final_quiz, "final")
+        quiz_items["final"] = final
+        pages.append(
+            Page(
+                index=len(pages),
+                kind="final",
+                key=final_quiz.key,
+                title=final_quiz.title,
+                dom_id="final",
+            )
+        )
+    if not lessons:
+        raise PackageContentError(_("Deze cursusversie heeft nog geen lessen."))
+    return CourseContent(version=version, pages=pages, final=final, quizzes=quiz_items, media=media)

@@ -1,0 +1,166 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from courses import activity, signals
+from courses.models import (
+    Answer,
+    CourseCompletion,
+    Enrollment,
+    LessonProgress,
+    Quiz,
+    QuizAttempt,
+    Reflection,
+    ScaleQuestion,
+    ScenarioDecision,
+    User,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def courses(db):
+    """A plain course, and a rich one with every block kind and a pre/post self-assessment."""
+    plain = factories.make_course(slug="a-basis", lessons=3)
+    rich = factories.make_course(slug="b-rijk", publish=False, max_attempts=2)
+    version = rich.versions.get()
+    factories.add_every_block_kind(version.modules.get().lessons.first(), start=1)
+    selfcheck = Quiz.objects.create(
+        version=version, key="zelf", title="Zelfevaluatie", kind=Quiz.Kind.SELF_ASSESSMENT
+    )
+    for i in range(3):
+        ScaleQuestion.objects.create(
+            quiz=selfcheck, position=i, key=f"s{i}", prompt=f"<p>Stelling {i}</p>", tag="attitude"
+        )
+    factories.publish_version(version)
+    factories.make_course(slug="c-concept", publish=False)  # never learned from
+    return plain, rich
+
+
+def summary(prefix, seed):
+    """What each simulated learner did, keyed by learner number, without ids or timestamps."""
+    out = {}
+    for user in User.objects.filter(email__startswith=f"{prefix}-{seed}-").order_by("email"):
+        number = user.email.split("-")[-1].split("@")[0]
+        courses = {}
+        for e in Enrollment.objects.filter(user=user).select_related("course"):
+            courses[e.course.slug] = (
+                hasattr(e, "completion"),
+                sorted(
+                    LessonProgress.objects.filter(
+                        enrollment=e, completed_at__isnull=False
+                    ).values_list("lesson_key", flat=True)
+                ),
+                sorted(
+                    (a.quiz.key, a.phase, a.number, str(a.score))
+                    for a in QuizAttempt.objects.filter(enrollment=e).select_related("quiz")
+                ),
+                ScenarioDecision.objects.filter(enrollment=e).count(),
+            )
+        out[number] = (
+            user.first_name,
+            user.last_name,
+            user.profession,
+            list(user.register_numbers.values_list("register", "number")),
+            Reflection.objects.filter(user=user).count(),
+            courses,
+        )
+    return out
+
+
+def test_it_creates_learners_who_complete_fail_and_stop(courses):
+    completed = []
+    signals.course_completed.connect(
+        lambda completion, **kw: completed.append(completion.pk),
+        weak=False,
+        dispatch_uid="test-seed",
+    )
+    try:
+        report = activity.seed_activity(24, seed=3)
+    finally:
+        signals.course_completed.disconnect(dispatch_uid="test-seed")
+    assert report.learners == User.objects.count() == 24
+    assert report.enrollments == Enrollment.objects.count()
+    assert not Enrollment.objects.filter(course__slug="c-concept").exists()
+    assert all(report.outcomes[k] > 0 for k in ("complete", "fail", "stop")), report.outcomes
+    # Completions came from the services (the signal fired for each), one per completing enrolment.
+    assert sorted(completed) == sorted(CourseCompletion.objects.values_list("pk", flat=True))
+    assert len(completed) == report.outcomes["complete"]
+
+    failed = Enrollment.objects.filter(
+        completion__isnull=True, attempts__quiz__kind="final"
+    ).distinct()
+    assert failed.exists()
+    for enrollment in failed:
+        assert not enrollment.attempts.filter(quiz__kind="final", passed=True).exists()
+    lesson_counts = {"a-basis": 3, "b-rijk": 2}
+    stopped = [
+        e
+        for e in Enrollment.objects.filter(completion__isnull=True).select_related("course")
+        if e.lesson_progress.filter(completed_at__isnull=False).count()
+        < lesson_counts[e.course.slug]
+    ]
+    assert stopped
+    assert LessonProgress.objects.filter(seconds_spent__gt=0).exists()
+    assert Reflection.objects.exists() and ScenarioDecision.objects.exists()
+
+
+def test_it_answers_the_self_assessment_before_and_after(courses):
+    _plain, rich = courses
+    activity.seed_activity(16, seed=5)
+    enrolled = Enrollment.objects.filter(course=rich)
+    pre = QuizAttempt.objects.filter(
+        enrollment__course=rich, phase="pre", submitted_at__isnull=False
+    )
+    post = QuizAttempt.objects.filter(
+        enrollment__course=rich, phase="post", submitted_at__isnull=False
+    )
+    assert pre.count() == enrolled.count() > 0
+    assert post.count() == CourseCompletion.objects.filter(enrollment__course=rich).count() > 0
+    values = [a.response["value"] for a in Answer.objects.filter(attempt__in=pre | post)]
+    assert len(values) == 3 * (pre.count() + post.count())
+    assert all(1 <= v <= 5 for v in values)
+    assert (
+        not QuizAttempt.objects.filter(enrollment__course__slug="a-basis")
+        .exclude(phase="")
+        .exists()
+    )
+
+
+def test_it_is_reproducible_per_seed(courses):
+    activity.seed_activity(8, seed=11, email_prefix="eerst")
+    activity.seed_activity(8, seed=11, email_prefix="opnieuw")
+    activity.seed_activity(8, seed=12, email_prefix="anders")
+    first, again, other = summary("eerst", 11), summary("opnieuw", 11), summary("anders", 12)
+    assert len(first) == 8
+    assert first == again
+    assert first != other
+
+
+def test_it_skips_learners_that_already_exist(courses):
+    activity.seed_activity(3, seed=1)
+    report = activity.seed_activity(5, seed=1)
+    assert (report.learners, report.skipped) == (2, 3)
+    assert User.objects.count() == 5
+
+
+def test_it_can_give_every_learner_a_password(courses):
+    activity.seed_activity(2, seed=1, password="seed-wachtwoord-123")
+    assert all(u.check_password("seed-wachtwoord-123") for u in User.objects.all())
+    activity.seed_activity(1, seed=2)
+    assert not User.objects.get(email__startswith="leerling-2-").has_usable_password()
+
+
+def test_it_runs_as_a_management_command(courses):
+    out = StringIO()
+    call_command("seed_activity", learners=4, seed=2, stdout=out)
+    assert "Created 4 learners" in out.getvalue()
+    assert User.objects.count() == 4
+
+
+def test_it_refuses_to_run_without_published_courses(db):
+    with pytest.raises(CommandError, match="no published course"):
+        call_command("seed_activity", learners=1)

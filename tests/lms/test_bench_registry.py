@@ -1,0 +1,98 @@
+"""`make bench` is not in the suite; this checks that bench/run.py loads and its registry holds."""
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+RUN_PY = Path(__file__).resolve().parents[2] / "bench" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_run", RUN_PY)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(spec.name, None)
+
+
+def test_it_registers_well_formed_benchmarks(bench):
+    keys = [b.key for b in bench.BENCHMARKS]
+    assert len(keys) == len(set(keys))
+    assert {
+        "bare_1q",
+        "bare_3q",
+        "lesson_20",
+        "lesson_100",
+        "quiz_submit",
+        "heartbeat",
+        "package_export",
+        "xapi_delivery",
+        "completion_export",
+    } <= set(keys)
+    assert bench.BENCHMARKS[0].key == "bare_1q"  # the baseline runs first
+    for b in bench.BENCHMARKS:
+        assert re.fullmatch(r"[a-z0-9_]+", b.key)
+        assert b.title and b.kind in {"http", "call"} and callable(b.run)
+        assert all(isinstance(r, str) and r for r in b.requires)
+
+
+def test_it_names_what_is_missing_instead_of_failing(bench):
+    assert bench.missing_requirement(["lms.bench_views"]) is None
+    assert bench.missing_requirement(["lms.bench_views:bare"]) is None
+    assert (
+        bench.missing_requirement(["lms.no_such_module"])
+        == "module lms.no_such_module does not exist yet"
+    )
+    assert (
+        bench.missing_requirement(["lms.bench_views:nothing"])
+        == "lms.bench_views.nothing does not exist yet"
+    )
+
+
+def test_it_keeps_every_url_path_in_one_table(bench):
+    source = RUN_PY.read_text()
+    for template in bench.PATHS.values():
+        assert template.startswith("/") and template.endswith("/")
+        assert source.count(f'"{template}"') == 1
+
+
+def test_it_computes_nearest_rank_percentiles(bench):
+    values = [0.001 * i for i in range(1, 101)]
+    assert bench.percentile(values, 50) == pytest.approx(0.050)
+    assert bench.percentile(values, 95) == pytest.approx(0.095)
+    assert bench.percentile([0.2], 95) == 0.2
+    assert bench.percentile([], 50) == 0.0
+    stats = bench.summarise([0.01, 0.02, 0.03, 0.04], errors=1, wall=2.0)
+    assert stats["requests"] == 5 and stats["errors"] == 1 and stats["rps"] == 2.0
+    assert stats["p50_ms"] == 20.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_queries_and_commits_like_the_database_sees_them(bench):
+    from django.db import transaction
+
+    from courses.models import Course, User
+
+    # One INSERT in autocommit mode: PostgreSQL commits it by itself.
+    counted = bench.count_queries(lambda: User.objects.create(email="a@example.org"))
+    assert (counted["queries"], counted["commits"]) == (1, 1)
+
+    # Two writes in one atomic block: one commit.
+    def two_writes():
+        with transaction.atomic():
+            Course.objects.create(slug="een")
+            Course.objects.create(slug="twee")
+
+    counted = bench.count_queries(two_writes)
+    assert counted["commits"] == 1 and counted["queries"] >= 2
+
+    # Reads commit nothing.
+    counted = bench.count_queries(lambda: list(Course.objects.all()))
+    assert (counted["queries"], counted["commits"]) == (1, 0)
