@@ -758,3 +758,12 @@ def test_it_lets_authors_mark_review_comments_handled(client, course, draft, rev
     client.post(url("review_resolve", "basis", comment.pk))
     comment.refresh_from_db()
     assert comment.resolved_at is None and publishing.valid_approvals(draft)
+
+
+def test_it_speaks_english_when_the_author_chooses_english(author_client, draft, settings):
+    author_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = author_client.get(url("lesson", "basis", "les-1")).content.decode()
+    assert "Preview as a learner" in page and "Add a block" in page
+    assert 'aria-label="Move Block 1 down"' in page
+    page = author_client.get(url("publish", "basis")).content.decode()
+    assert "What happens when you publish:" in page
