@@ -767,3 +767,18 @@ def test_it_speaks_english_when_the_author_chooses_english(author_client, draft,
     assert 'aria-label="Move Block 1 down"' in page
     page = author_client.get(url("publish", "basis")).content.decode()
     assert "What happens when you publish:" in page
+
+
+def test_it_lists_an_authors_courses_in_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    author = factories.make_user(is_staff=True)
+    client.force_login(author)
+    for n in range(2):
+        client.post(url("course_create"), {"title": f"Cursus {n}", "slug": f"cursus-{n}"})
+    with django_assert_num_queries(4):  # session, user, roles with courses, drafts
+        page = client.get(url("index")).content.decode()
+    client.post(url("course_create"), {"title": "Cursus 2", "slug": "cursus-2"})
+    with django_assert_num_queries(4):
+        page = client.get(url("index")).content.decode()
+    assert all(f"Cursus {n}" in page for n in range(3))
