@@ -379,11 +379,10 @@ class PublishResult:
 
 @transaction.atomic
 def publish_draft(version: CourseVersion, user) -> PublishResult:
-    """Publish the draft `version` in one transaction and return what happened.
+    """Publish the draft `version` for an author of the course, in one transaction.
 
-    Sets the version published (the previous one retired) and `Course.published_version`,
-    moves enrolments that have not completed to it (with their reflections), and writes a
-    ChangeRecord. Raises ValidationError listing the blockers when it may not be published.
+    Raises PermissionDenied for anyone but an author (or superuser), and ValidationError listing
+    the blockers (`publish_blockers`) when it may not be published; then `swap_published_version`.
     """
     course = Course.objects.select_for_update().get(pk=version.course_id)
     version = CourseVersion.objects.select_for_update().get(pk=version.pk)
@@ -393,15 +392,32 @@ def publish_draft(version: CourseVersion, user) -> PublishResult:
     problems = publish_blockers(version)
     if problems:
         raise ValidationError(problems)
+    return swap_published_version(version, user)
 
+
+@transaction.atomic
+def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
+    """Make `version` the published one and move unfinished learners to it (the publish rule).
+
+    No permission or review checks: `publish_draft` does those; trusted callers (the course
+    file importer) call this directly. Sets the version published (the previous one retired)
+    and `Course.published_version`, moves enrolments that have not completed (with their
+    reflections), and writes a ChangeRecord.
+    """
+    course = Course.objects.select_for_update().get(pk=version.course_id)
+    version.course = course
     retired = course.published_version
-    if retired is not None:
+    if retired is not None and retired.pk != version.pk:
         retired.status = CourseVersion.Status.RETIRED
         retired.save(update_fields=["status"])
+    # Any other published version left behind (data from before this rule) retires too.
+    CourseVersion.objects.filter(course=course, status=CourseVersion.Status.PUBLISHED).exclude(
+        pk=version.pk
+    ).update(status=CourseVersion.Status.RETIRED)
     now = timezone.now()
     version.status = CourseVersion.Status.PUBLISHED
     version.published_at = now
-    version.published_by = user
+    version.published_by = user if user is not None and user.is_authenticated else None
     version.save(update_fields=["status", "published_at", "published_by"])
     course.published_version = version
     course.save(update_fields=["published_version"])
@@ -425,7 +441,7 @@ def publish_draft(version: CourseVersion, user) -> PublishResult:
         object_key=str(version.number),
         summary=_("Versie %(n)s gepubliceerd") % {"n": version.number},
         changes={
-            "retired_version": retired.number if retired else None,
+            "retired_version": retired.number if retired and retired.pk != version.pk else None,
             "moved_enrollments": moved,
             "kept_enrollments": kept,
         },

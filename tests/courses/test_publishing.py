@@ -299,3 +299,36 @@ def test_it_completes_on_the_new_version_when_an_old_open_attempt_is_passed(rich
     assert not CourseCompletion.objects.exists()
     services.submit_attempt(attempt.pk, answers, learner)
     assert CourseCompletion.objects.get(enrollment=enrollment).version == v2
+
+
+def test_it_moves_unfinished_learners_when_a_course_file_is_imported_and_published(
+    rich_course, learner, outsider, tmp_path
+):
+    from courses.course_files import export_version
+    from courses.course_files.importer import import_content
+
+    unfinished = services.enroll_learner(learner, rich_course)
+    finished = services.enroll_learner(outsider, rich_course)
+    v1 = finished.version
+    for lesson in Lesson.objects.filter(module__version=v1):
+        services.complete_lesson(finished, lesson)
+    quiz = v1.final_test
+    services.submit_attempt(
+        services.start_attempt(finished, quiz).pk, passing_answers(quiz), outsider
+    )
+
+    path = export_version(v1, tmp_path / "export/")
+    path.write_text(path.read_text(encoding="utf-8").replace("Les 2", "Les twee"), encoding="utf-8")
+    import_content([path], publish=True)
+
+    rich_course.refresh_from_db()
+    v2 = rich_course.published_version
+    assert (
+        v2.number == 2 and Lesson.objects.get(module__version=v2, key="les-2").title == "Les twee"
+    )
+    unfinished.refresh_from_db()
+    finished.refresh_from_db()
+    assert unfinished.version == v2 and finished.version == v1
+    v1.refresh_from_db()
+    assert v1.status == CourseVersion.Status.RETIRED
+    assert ChangeRecord.objects.get(action="publish", version=v2).changes["moved_enrollments"] == 1
