@@ -222,6 +222,37 @@ def create_draft(course: Course, user) -> CourseVersion:
     return draft
 
 
+@transaction.atomic
+def discard_draft(version: CourseVersion, user) -> None:
+    """Delete the draft `version` with all its content; the published version is untouched.
+
+    Only drafts of courses that have another version can be discarded (a new course's first
+    version is all there is). Writes a ChangeRecord.
+    """
+    course = Course.objects.select_for_update().get(pk=version.course_id)
+    if CourseRole.Role.AUTHOR not in user_roles(course, user) and not user.is_superuser:
+        raise PermissionDenied
+    if not version.is_editable:
+        raise ValidationError(_("Alleen een concept kan worden weggegooid."))
+    if not course.versions.exclude(pk=version.pk).exists():
+        raise ValidationError(
+            _("Dit is de enige versie van de cursus; die kan niet worden weggegooid.")
+        )
+    number = version.number
+    # Blocks first: a quiz block protects its quiz, which the version's deletion would reach
+    # before the lessons' blocks.
+    Block.objects.filter(lesson__module__version=version).non_polymorphic().delete()
+    version.delete()
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.DELETE,
+        object_type="version",
+        object_key=str(number),
+        summary=_("Concept versie %(n)s weggegooid") % {"n": number},
+    )
+
+
 # --- Reviews -----------------------------------------------------------------------------------
 
 

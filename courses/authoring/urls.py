@@ -16,6 +16,7 @@ urlpatterns = [
     path("personas/<slug:slug>/", views.persona_edit, name="persona"),
     path("<slug:slug>/", views.course_overview, name="course"),
     path("<slug:slug>/concept/", views.draft_create, name="draft_create"),
+    path("<slug:slug>/concept/weggooien/", views.draft_discard, name="draft_discard"),
     path("<slug:slug>/gegevens/", views.version_edit, name="version_edit"),
     path("<slug:slug>/modules/nieuw/", views.module_create, name="module_create"),
     path("<slug:slug>/modules/<slug:module_key>/", views.module_edit, name="module"),

@@ -249,6 +249,30 @@ def draft_create(request, slug):
 
 
 @login_required
+def draft_discard(request, slug):
+    course = get_course_for_author(request.user, slug)
+    draft = get_draft(course)
+    if request.method == "POST":
+        try:
+            publishing.discard_draft(draft, request.user)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Het concept is weggegooid."))
+        return _back(course)
+    return render(
+        request,
+        "authoring/confirm_delete.html",
+        {
+            "course": course,
+            "cancel_url": reverse("authoring:course", args=[slug]),
+            "question": _("Het concept van versie %(n)s met al je wijzigingen weggooien?")
+            % {"n": draft.number},
+        },
+    )
+
+
+@login_required
 def version_edit(request, slug):
     course = get_course_for_author(request.user, slug)
     draft = get_draft(course)

@@ -782,3 +782,23 @@ def test_it_lists_an_authors_courses_in_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         page = client.get(url("index")).content.decode()
     assert all(f"Cursus {n}" in page for n in range(3))
+
+
+def test_it_discards_a_draft_and_keeps_the_published_version(author_client, course, draft):
+    factories.add_every_block_kind(draft_lesson(draft), start=1)
+    assert author_client.get(url("draft_discard", "basis")).status_code == 200
+    response = author_client.post(url("draft_discard", "basis"), follow=True)
+    assert "Het concept is weggegooid." in response.content.decode()
+    assert not CourseVersion.objects.filter(pk=draft.pk).exists()
+    course.refresh_from_db()
+    assert course.published_version.number == 1
+    assert Block.objects.filter(lesson__module__version=course.published_version).count() == 2
+    assert ChangeRecord.objects.filter(action="delete", object_type="version").exists()
+
+
+def test_it_does_not_discard_the_only_version_of_a_new_course(client):
+    client.force_login(factories.make_user(is_staff=True))
+    client.post(url("course_create"), {"title": "Nieuw", "slug": "nieuw-2"})
+    response = client.post(url("draft_discard", "nieuw-2"), follow=True)
+    assert "enige versie" in response.content.decode()
+    assert CourseVersion.objects.filter(course__slug="nieuw-2").count() == 1
