@@ -1,7 +1,46 @@
+"""The Django admin: for administrators. Authors work in the author area (/auteur/).
+
+Content admin follows the same rules as the author area: only a draft version's content can be
+changed (published and retired versions are read-only here too), and every save or delete of
+content writes a ChangeRecord.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
-from .models import Course, CourseVersion, LearningTrack, Persona, RegisterNumber, User
+from .models import (
+    Block,
+    CalloutBlock,
+    ChangeRecord,
+    Course,
+    CourseRole,
+    CourseVersion,
+    ImageBlock,
+    LearningTrack,
+    Lesson,
+    MatchingQuestion,
+    MediaBlock,
+    Module,
+    MultipleChoiceQuestion,
+    OrderingQuestion,
+    Persona,
+    PersonaStoryBlock,
+    Question,
+    Quiz,
+    QuizBlock,
+    ReflectionBlock,
+    RegisterNumber,
+    ReviewApproval,
+    ReviewComment,
+    RichTextBlock,
+    ScaleQuestion,
+    ScenarioBlock,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+    User,
+)
+from .publishing import diff_of_form, record_change
 
 
 class RegisterNumberInline(admin.TabularInline):
@@ -16,14 +55,242 @@ class LearnerAdmin(UserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Persoon", {"fields": ("first_name", "surname_prefix", "last_name", "initials", "profession")}),
-        ("Rechten", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            "Persoon",
+            {"fields": ("first_name", "surname_prefix", "last_name", "initials", "profession")},
+        ),
+        (
+            "Rechten",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [RegisterNumberInline]
 
 
-admin.site.register(Course)
-admin.site.register(CourseVersion)
+class CourseRoleInline(admin.TabularInline):
+    model = CourseRole
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["slug", "__str__", "published_version", "created_at"]
+    search_fields = ["slug"]
+    readonly_fields = ["published_version"]
+    inlines = [CourseRoleInline]
+
+
+class AuditedContentAdmin(admin.ModelAdmin):
+    """Content of one version: editable only while it is a draft; every change is recorded."""
+
+    def version_of(self, obj) -> CourseVersion:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not self.version_of(obj).is_editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and not self.version_of(obj).is_editable:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        version = self.version_of(obj)
+        record_change(
+            request.user,
+            version.course,
+            ChangeRecord.Action.UPDATE if change else ChangeRecord.Action.CREATE,
+            version=version,
+            obj=obj,
+            summary=f"admin: {obj}",
+            changes=diff_of_form(form),
+        )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.new_objects or formset.changed_objects or formset.deleted_objects:
+            version = self.version_of(form.instance)
+            record_change(
+                request.user,
+                version.course,
+                ChangeRecord.Action.UPDATE,
+                version=version,
+                obj=form.instance,
+                summary=f"admin: {form.instance}",
+                changes={
+                    "new": len(formset.new_objects),
+                    "changed": len(formset.changed_objects),
+                    "deleted": len(formset.deleted_objects),
+                },
+            )
+
+    def delete_model(self, request, obj):
+        version = self.version_of(obj)
+        record_change(
+            request.user,
+            version.course,
+            ChangeRecord.Action.DELETE,
+            version=version,
+            obj=obj,
+            summary=f"admin: {obj}",
+        )
+        super().delete_model(request, obj)
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    extra = 0
+    fields = ["position", "key", "title"]
+
+
+@admin.register(CourseVersion)
+class CourseVersionAdmin(AuditedContentAdmin):
+    list_display = ["__str__", "course", "number", "status", "published_at"]
+    list_filter = ["status"]
+    readonly_fields = ["status", "published_at", "published_by", "number"]
+    inlines = [ModuleInline]
+
+    def version_of(self, obj):
+        return obj
+
+
+class BlockInline(StackedPolymorphicInline):
+    """Every block kind of a lesson in one list (django-polymorphic's inline)."""
+
+    class RichTextBlockInline(StackedPolymorphicInline.Child):
+        model = RichTextBlock
+
+    class CalloutBlockInline(StackedPolymorphicInline.Child):
+        model = CalloutBlock
+
+    class ImageBlockInline(StackedPolymorphicInline.Child):
+        model = ImageBlock
+
+    class MediaBlockInline(StackedPolymorphicInline.Child):
+        model = MediaBlock
+
+    class PersonaStoryBlockInline(StackedPolymorphicInline.Child):
+        model = PersonaStoryBlock
+
+    class ScenarioBlockInline(StackedPolymorphicInline.Child):
+        model = ScenarioBlock
+
+    class ReflectionBlockInline(StackedPolymorphicInline.Child):
+        model = ReflectionBlock
+
+    class QuizBlockInline(StackedPolymorphicInline.Child):
+        model = QuizBlock
+
+    model = Block
+    ordering = ["position"]
+    child_inlines = [
+        RichTextBlockInline,
+        CalloutBlockInline,
+        ImageBlockInline,
+        MediaBlockInline,
+        PersonaStoryBlockInline,
+        ScenarioBlockInline,
+        ReflectionBlockInline,
+        QuizBlockInline,
+    ]
+
+
+@admin.register(Lesson)
+class LessonAdmin(PolymorphicInlineSupportMixin, AuditedContentAdmin):
+    list_display = ["title", "key", "module", "position"]
+    list_filter = ["module__version__course"]
+    search_fields = ["title", "key"]
+    inlines = [BlockInline]
+
+    def version_of(self, obj):
+        return obj.module.version
+
+
+class QuestionInline(StackedPolymorphicInline):
+    class SingleChoiceInline(StackedPolymorphicInline.Child):
+        model = SingleChoiceQuestion
+
+    class TrueFalseInline(StackedPolymorphicInline.Child):
+        model = TrueFalseQuestion
+
+    class MultipleChoiceInline(StackedPolymorphicInline.Child):
+        model = MultipleChoiceQuestion
+
+    class OrderingInline(StackedPolymorphicInline.Child):
+        model = OrderingQuestion
+
+    class MatchingInline(StackedPolymorphicInline.Child):
+        model = MatchingQuestion
+
+    class ScaleInline(StackedPolymorphicInline.Child):
+        model = ScaleQuestion
+
+    model = Question
+    ordering = ["position"]
+    child_inlines = [
+        SingleChoiceInline,
+        TrueFalseInline,
+        MultipleChoiceInline,
+        OrderingInline,
+        MatchingInline,
+        ScaleInline,
+    ]
+
+
+@admin.register(Quiz)
+class QuizAdmin(PolymorphicInlineSupportMixin, AuditedContentAdmin):
+    list_display = ["title", "kind", "version"]
+    list_filter = ["kind"]
+    inlines = [QuestionInline]
+
+    def version_of(self, obj):
+        return obj.version
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    """The audit log is read-only, also for administrators."""
+
+    list_display = [
+        "created_at",
+        "user",
+        "course",
+        "version",
+        "action",
+        "object_type",
+        "object_key",
+        "summary",
+    ]
+    list_filter = ["action", "object_type"]
+    search_fields = ["summary", "object_key", "course__slug", "user__email"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "author", "version", "lesson_key"]
+    list_select_related = ["author", "version"]
+
+
+@admin.register(ReviewApproval)
+class ReviewApprovalAdmin(admin.ModelAdmin):
+    list_display = ["approved_at", "reviewer", "version"]
+    list_select_related = ["reviewer", "version"]
+
+
 admin.site.register(Persona)
 admin.site.register(LearningTrack)

@@ -248,8 +248,12 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
     final = enrollment.version.quizzes.filter(kind=Quiz.Kind.FINAL).first()
     best = None
     if final is not None:
+        # A pass on an earlier version's final test (same key) still counts: learners keep
+        # their progress when a new version is published (courses/publishing.py).
         best = (
-            QuizAttempt.objects.filter(enrollment=enrollment, quiz=final, passed=True)
+            QuizAttempt.objects.filter(
+                enrollment=enrollment, quiz__kind=Quiz.Kind.FINAL, quiz__key=final.key, passed=True
+            )
             .order_by("-score")
             .first()
         )

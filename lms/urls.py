@@ -9,6 +9,7 @@ urlpatterns = [
     # Our account views first: they replace Django's login (rate-limited) and add sign-up/profile.
     path("accounts/", include("courses.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("auteur/", include("courses.authoring.urls")),
     path("", include("courses.urls")),
     path("", include("scorm_export.urls")),
 ]

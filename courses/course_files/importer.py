@@ -14,10 +14,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, ProtectedError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from courses import publishing
 from courses.models import (
     CalloutBlock,
     Course,
@@ -391,22 +391,10 @@ def version_plan(version: CourseVersion) -> dict:
 
 
 def _publish_imported_version(version: CourseVersion, user=None) -> CourseVersion:
-    """Publish `version`: the previous published version retires and the course points at this one.
-
-    Kept private to the importer: the authoring area owns publishing with enrolment migration
-    (courses/publishing.py); the integrator may route this through that.
+    """Publish `version` through the authoring area's publish rule: the previous published
+    version retires, and learners who have not completed move to this one (courses/publishing.py).
     """
-    course = Course.objects.select_for_update().get(pk=version.course_id)
-    CourseVersion.objects.filter(course=course, status=CourseVersion.Status.PUBLISHED).exclude(
-        pk=version.pk
-    ).update(status=CourseVersion.Status.RETIRED)
-    version.status = CourseVersion.Status.PUBLISHED
-    version.published_at = timezone.now()
-    version.published_by = user
-    version.save(update_fields=["status", "published_at", "published_by"])
-    course.published_version = version
-    course.save(update_fields=["published_version"])
-    return version
+    return publishing.swap_published_version(version, user).version
 
 
 def _counts(plan: dict) -> dict:

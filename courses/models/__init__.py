@@ -1,4 +1,5 @@
 from .accounts import RegisterNumber, User
+from .authoring import ChangeRecord, ReviewApproval, ReviewComment
 from .content import (
     Block,
     CalloutBlock,
@@ -42,6 +43,7 @@ from .learning import (
 )
 
 __all__ = [
+    "ChangeRecord", "ReviewApproval", "ReviewComment",
     "Answer", "Block", "CalloutBlock", "Course", "CourseCompletion", "CourseRole", "CourseVersion",
     "Enrollment", "GlossaryTerm", "Grade", "ImageBlock", "LearningTrack", "Lesson", "LessonProgress",
     "MatchingQuestion", "MediaBlock", "Module", "MultipleChoiceQuestion", "Option", "OrderingQuestion",

@@ -17,3 +17,14 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+def login(page, live_server, user, password=None, next_path="/"):
+    """Log `user` in through the real login page and wait until the redirect has landed."""
+    from tests import factories
+
+    page.goto(f"{live_server.url}/accounts/login/?next={next_path}")
+    page.get_by_label("E-mailadres").fill(user.email)
+    page.get_by_label("Wachtwoord").fill(password or factories.PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{live_server.url}{next_path}")

@@ -53,6 +53,7 @@ def world():
             "slug": course.slug, "lesson_key": lesson.key, "code": "no-such-code",
             "uidb64": "x", "token": "x", "key": lesson.key, "block_key": "b0",
             "quiz_key": enrollment.version.final_test.key, "phase": "pre", "kind": "csv",
+            "module_key": "m1", "step_key": "start", "question_key": "q0", "table": "funnel",
         },
         "ids": {"version": enrollment.version.pk, "lesson": lesson.pk},
     }

@@ -1,0 +1,595 @@
+"""Forms of the author area. Every input goes through one of these; HTML fields are sanitised
+by the model field on save (SanitisedHTMLField), uploads by `lms.lib.uploads`."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import (
+    CalloutBlock,
+    Course,
+    CourseRole,
+    CourseVersion,
+    ImageBlock,
+    Lesson,
+    MatchingQuestion,
+    MediaBlock,
+    Module,
+    MultipleChoiceQuestion,
+    Option,
+    OrderingQuestion,
+    Persona,
+    PersonaStoryBlock,
+    Question,
+    Quiz,
+    QuizBlock,
+    ReflectionBlock,
+    RichTextBlock,
+    ScaleQuestion,
+    ScenarioBlock,
+    ScenarioChoice,
+    ScenarioStep,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+    User,
+)
+from lms.lib import uploads
+
+# Django prints help texts unescaped, so this one names tags without angle brackets.
+HTML_HELP = _(
+    "Eenvoudige opmaak in HTML: alinea's (p), vet (strong), cursief (em), lijsten (ul en li), "
+    "tussenkopjes (h3) en links (a href). Scripts, stijlen en andere onveilige code worden bij "
+    "het opslaan verwijderd."
+)
+
+
+def _html_widget(rows=6):
+    return forms.Textarea(attrs={"rows": rows, "class": "html-input"})
+
+
+class AuthorModelForm(forms.ModelForm):
+    """Adds the HTML help text to every sanitised HTML field."""
+
+    html_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.html_fields:
+            if name in self.fields:
+                self.fields[name].widget = _html_widget()
+                self.fields[name].help_text = HTML_HELP
+
+
+def _clean_upload(form, name, allowed):
+    upload = form.cleaned_data.get(name)
+    # A new upload has a `content_type`; the current file (FieldFile) or a cleared field has not.
+    if upload and hasattr(upload, "content_type"):
+        uploads.validate_upload(upload, allowed)
+    return upload
+
+
+# --- Course, version, module, lesson -----------------------------------------------------------
+
+
+# Paths of the author area itself; a course with such a slug would be unreachable there.
+RESERVED_SLUGS = {"nieuw", "personas"}
+
+
+class CourseCreateForm(forms.Form):
+    title = forms.CharField(label=_("Titel"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Webadres (slug)"),
+        max_length=50,
+        help_text=_(
+            "Kleine letters, cijfers en streepjes, bijvoorbeeld ‘sgd-basis’. "
+            "Later niet te wijzigen."
+        ),
+    )
+    summary = forms.CharField(
+        label=_("Samenvatting"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("Dit webadres is gereserveerd. Kies een ander."))
+        if Course.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Er bestaat al een cursus met dit webadres."))
+        return slug
+
+
+class VersionForm(AuthorModelForm):
+    html_fields = ("description",)
+    learning_objectives = forms.CharField(
+        label=_("Leerdoelen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Eén leerdoel per regel."),
+    )
+
+    class Meta:
+        model = CourseVersion
+        fields = [
+            "title",
+            "summary",
+            "description",
+            "audience",
+            "study_load_hours",
+            "accreditation_reference",
+            "language",
+        ]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["learning_objectives"] = "\n".join(self.instance.learning_objectives or [])
+
+    def clean_learning_objectives(self):
+        lines = self.cleaned_data["learning_objectives"].splitlines()
+        return [line.strip() for line in lines if line.strip()]
+
+    def save(self, commit=True):
+        self.instance.learning_objectives = self.cleaned_data["learning_objectives"]
+        return super().save(commit)
+
+
+class ModuleForm(forms.ModelForm):
+    class Meta:
+        model = Module
+        fields = ["title"]
+        labels = {"title": _("Titel van de module")}
+
+
+class LessonForm(forms.ModelForm):
+    class Meta:
+        model = Lesson
+        fields = ["title", "module", "required", "estimated_minutes"]
+        help_texts = {
+            "module": _("Kies een andere module om de les daarheen te verplaatsen (achteraan).")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = Module.objects.filter(
+            version_id=self.instance.module.version_id
+        ).order_by("position")
+        self.fields["module"].empty_label = None
+        # Rendering iterates the choices more than once: read the modules one time only.
+        self.fields["module"].widget.choices = [choice for choice in self.fields["module"].choices]
+
+
+class LessonCreateForm(forms.ModelForm):
+    module = forms.ModelChoiceField(
+        label=_("Module"), queryset=Module.objects.none(), empty_label=None
+    )
+
+    class Meta:
+        model = Lesson
+        fields = ["module", "title", "required", "estimated_minutes"]
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = Module.objects.filter(version=version).order_by("position")
+
+
+# --- Blocks ------------------------------------------------------------------------------------
+
+
+class RichTextBlockForm(AuthorModelForm):
+    html_fields = ("html",)
+
+    class Meta:
+        model = RichTextBlock
+        fields = ["html"]
+
+
+class CalloutBlockForm(AuthorModelForm):
+    html_fields = ("html",)
+
+    class Meta:
+        model = CalloutBlock
+        fields = ["style", "title", "html"]
+        labels = {"style": _("Soort")}
+
+
+class ImageBlockForm(forms.ModelForm):
+    class Meta:
+        model = ImageBlock
+        fields = ["image", "alt", "decorative", "caption"]
+        # A plain file field: our own checks (size, type, magic bytes) give clearer messages.
+        field_classes = {"image": forms.FileField}
+        widgets = {
+            "image": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+            )
+        }
+        help_texts = {
+            "alt": _("Beschrijf wat de afbeelding laat zien voor wie haar niet kan zien."),
+            "decorative": _(
+                "Alleen aanvinken als de afbeelding niets toevoegt; "
+                "dan leest een schermlezer haar niet voor."
+            ),
+        }
+
+    def clean_image(self):
+        return _clean_upload(self, "image", uploads.IMAGE_TYPES)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("decorative") and not (data.get("alt") or "").strip():
+            self.add_error("alt", _("Geef een alt-tekst, of vink ‘alleen decoratief’ aan."))
+        return data
+
+
+class MediaBlockForm(AuthorModelForm):
+    html_fields = ("transcript",)
+    url = forms.URLField(label=_("Externe URL"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = MediaBlock
+        fields = ["media_kind", "title", "file", "url", "captions", "transcript"]
+        labels = {"media_kind": _("Soort media")}
+        widgets = {
+            "file": forms.ClearableFileInput(
+                attrs={"accept": "video/mp4,video/webm,audio/mpeg,audio/ogg,audio/mp4"}
+            ),
+            "captions": forms.ClearableFileInput(attrs={"accept": ".vtt,text/vtt"}),
+        }
+
+    def clean_captions(self):
+        return _clean_upload(self, "captions", uploads.CAPTION_TYPES)
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("media_kind")
+        if "file" in data:
+            allowed = uploads.VIDEO_TYPES if kind == MediaBlock.Kind.VIDEO else uploads.AUDIO_TYPES
+            try:
+                _clean_upload(self, "file", allowed)
+            except forms.ValidationError as exc:
+                self.add_error("file", exc)
+        if not data.get("file") and not data.get("url"):
+            self.add_error("file", _("Upload een bestand of geef een externe URL."))
+        if not data.get("captions") and not (data.get("transcript") or "").strip():
+            self.add_error(
+                "transcript",
+                _(
+                    "Voeg ondertitels (WebVTT) of een transcript toe, "
+                    "zodat iedereen de inhoud kan volgen."
+                ),
+            )
+        return data
+
+
+class ImpactsField(forms.CharField):
+    """One impact per line as ‘label: text’, for PersonaStoryBlock.impacts."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def to_python(self, value):
+        items = []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            label, sep, text = line.partition(":")
+            if not sep or not label.strip() or not text.strip():
+                raise forms.ValidationError(
+                    _(
+                        "Regel %(n)s: schrijf ‘onderwerp: gevolg’, "
+                        "bijvoorbeeld ‘Werk: verzuimt vaker’."
+                    ),
+                    params={"n": number},
+                )
+            items.append({"label": label.strip()[:100], "text": text.strip()[:1000]})
+        return items
+
+
+class PersonaStoryBlockForm(AuthorModelForm):
+    html_fields = ("situation", "lesson_learned")
+    domain_impacts = ImpactsField(
+        label=_("Gevolgen per levensgebied"),
+        required=False,
+        help_text=_("Eén per regel: ‘levensgebied: gevolg’."),
+    )
+    stakeholder_impacts = ImpactsField(
+        label=_("Gevolgen per betrokkene"),
+        required=False,
+        help_text=_("Eén per regel: ‘betrokkene: gevolg’."),
+    )
+
+    class Meta:
+        model = PersonaStoryBlock
+        fields = ["persona", "title", "situation", "lesson_learned"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in ("domain", "stakeholder"):
+            impacts = self.instance.impacts_of_kind(kind) if self.instance.pk else []
+            self.initial[f"{kind}_impacts"] = "\n".join(
+                f"{i['label']}: {i['text']}" for i in impacts
+            )
+
+    def save(self, commit=True):
+        self.instance.impacts = [
+            {"kind": kind, **item}
+            for kind in ("domain", "stakeholder")
+            for item in self.cleaned_data[f"{kind}_impacts"]
+        ]
+        return super().save(commit)
+
+
+class ScenarioBlockForm(AuthorModelForm):
+    html_fields = ("introduction",)
+
+    class Meta:
+        model = ScenarioBlock
+        fields = ["title", "persona", "introduction"]
+
+
+class ReflectionBlockForm(AuthorModelForm):
+    html_fields = ("prompt", "guidance")
+
+    class Meta:
+        model = ReflectionBlock
+        fields = ["prompt", "guidance"]
+
+
+class QuizBlockForm(forms.ModelForm):
+    class Meta:
+        model = QuizBlock
+        fields = ["quiz"]
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["quiz"].queryset = Quiz.objects.filter(version=version).order_by("title")
+        self.fields["quiz"].help_text = _("Maak een quiz eerst aan onder ‘Quizzen’.")
+
+
+# kind → (model, form, label). The order is the order of the "add a block" menu.
+BLOCK_KINDS = {
+    "text": (RichTextBlock, RichTextBlockForm, _("Tekst")),
+    "callout": (CalloutBlock, CalloutBlockForm, _("Kader (tip, let op, citaat)")),
+    "image": (ImageBlock, ImageBlockForm, _("Afbeelding")),
+    "media": (MediaBlock, MediaBlockForm, _("Video of audio")),
+    "persona_story": (PersonaStoryBlock, PersonaStoryBlockForm, _("Verhaal van een persona")),
+    "scenario": (ScenarioBlock, ScenarioBlockForm, _("Scenario met keuzes")),
+    "reflection": (ReflectionBlock, ReflectionBlockForm, _("Reflectievraag")),
+    "quiz": (QuizBlock, QuizBlockForm, _("Quiz")),
+}
+
+
+def block_form(kind, version, *args, **kwargs):
+    _model, form_class, _label = BLOCK_KINDS[kind]
+    if form_class is QuizBlockForm:
+        kwargs["version"] = version
+    return form_class(*args, **kwargs)
+
+
+class ScenarioStepForm(AuthorModelForm):
+    html_fields = ("situation",)
+
+    class Meta:
+        model = ScenarioStep
+        fields = ["situation"]
+
+
+class BaseChoiceFormSet(BaseInlineFormSet):
+    def __init__(self, *args, scenario, **kwargs):
+        self.scenario = scenario
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["next_step"].queryset = ScenarioStep.objects.filter(
+            scenario=self.scenario
+        ).order_by("position")
+        form.fields["next_step"].empty_label = _("— einde van het scenario —")
+
+
+ChoiceFormSet = inlineformset_factory(
+    ScenarioStep,
+    ScenarioChoice,
+    formset=BaseChoiceFormSet,
+    fk_name="step",
+    fields=["text", "feedback", "recommended", "next_step"],
+    labels={"next_step": _("Gaat verder naar stap")},  # type: ignore[dict-item]
+    widgets={"feedback": forms.Textarea(attrs={"rows": 3})},
+    extra=2,
+    can_delete=True,
+    can_order=True,
+)
+
+
+# --- Quizzes and questions ---------------------------------------------------------------------
+
+
+class QuizForm(AuthorModelForm):
+    html_fields = ("introduction",)
+
+    class Meta:
+        model = Quiz
+        fields = ["title", "kind", "introduction", "pass_mark", "max_attempts"]
+        labels = {"kind": _("Soort quiz")}
+
+    def __init__(self, *args, version, **kwargs):
+        self.version = version
+        super().__init__(*args, **kwargs)
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        if kind == Quiz.Kind.FINAL:
+            finals = Quiz.objects.filter(version=self.version, kind=Quiz.Kind.FINAL).exclude(
+                pk=self.instance.pk
+            )
+            if finals.exists():
+                raise forms.ValidationError(
+                    _("Deze cursus heeft al een eindtoets. Een cursus heeft er maar één.")
+                )
+        return kind
+
+
+QUESTION_BASE_FIELDS = ["prompt", "explanation", "tag", "points"]
+
+
+class QuestionForm(AuthorModelForm):
+    html_fields = ("prompt", "explanation")
+
+    class Meta:
+        fields = QUESTION_BASE_FIELDS
+        labels = {"tag": _("Soort vraag"), "points": _("Punten")}
+
+
+def _question_form(model, extra_fields=()):
+    meta = type(
+        "Meta",
+        (QuestionForm.Meta,),
+        {"model": model, "fields": QUESTION_BASE_FIELDS + list(extra_fields)},
+    )
+    return type(f"{model.__name__}Form", (QuestionForm,), {"Meta": meta})
+
+
+# kind → (model, form, label, uses options, option help)
+QUESTION_KINDS = {
+    "single_choice": (
+        SingleChoiceQuestion,
+        _question_form(SingleChoiceQuestion),
+        _("Eén juist antwoord"),
+    ),
+    "multiple_choice": (
+        MultipleChoiceQuestion,
+        _question_form(MultipleChoiceQuestion),
+        _("Meerdere juiste antwoorden"),
+    ),
+    "true_false": (TrueFalseQuestion, _question_form(TrueFalseQuestion), _("Waar of niet waar")),
+    "ordering": (OrderingQuestion, _question_form(OrderingQuestion), _("Volgorde bepalen")),
+    "matching": (MatchingQuestion, _question_form(MatchingQuestion), _("Koppelen")),
+    "scale": (
+        ScaleQuestion,
+        _question_form(ScaleQuestion, ["scale_max", "low_label", "high_label"]),
+        _("Stelling op een schaal (zelfevaluatie)"),
+    ),
+}
+
+OPTION_HELP = {
+    "single_choice": _("Vink precies één antwoord aan als juist."),
+    "multiple_choice": _("Vink alle juiste antwoorden aan."),
+    "true_false": _("Twee antwoorden, ‘Waar’ en ‘Niet waar’; vink het juiste aan."),
+    "ordering": _("Zet de antwoorden in de juiste volgorde; de leerling ziet ze door elkaar."),
+    "matching": _("Vul bij elk antwoord de bijbehorende koppeling in."),
+}
+
+
+class OptionForm(forms.ModelForm):
+    class Meta:
+        model = Option
+        fields = ["text", "match", "is_correct", "feedback"]
+        widgets = {"feedback": forms.Textarea(attrs={"rows": 2})}
+
+    def has_changed(self):
+        # A new option with a text counts as filled in, also when the text was pre-filled
+        # (‘Waar’/‘Niet waar’); otherwise Django would skip it as an untouched extra form.
+        typed = self.data.get(self.add_prefix("text"), "").strip()
+        return super().has_changed() or (self.instance.pk is None and bool(typed))
+
+
+class BaseOptionFormSet(BaseInlineFormSet):
+    def __init__(self, *args, kind, **kwargs):
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if self.kind != "matching":
+            del form.fields["match"]
+        if self.kind in {"ordering", "matching"}:
+            del form.fields["is_correct"]
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            f for f in self.forms if f.cleaned_data.get("text") and not f.cleaned_data.get("DELETE")
+        ]
+        correct = sum(1 for f in kept if f.cleaned_data.get("is_correct"))
+        if len(kept) < 2:
+            raise forms.ValidationError(_("Geef minstens twee antwoorden."))
+        if self.kind in {"single_choice", "true_false"} and correct != 1:
+            raise forms.ValidationError(_("Vink precies één antwoord aan als juist."))
+        if self.kind == "true_false" and len(kept) != 2:
+            raise forms.ValidationError(
+                _("Een waar/niet-waar-vraag heeft precies twee antwoorden.")
+            )
+        if self.kind == "multiple_choice" and correct < 1:
+            raise forms.ValidationError(_("Vink minstens één antwoord aan als juist."))
+        if self.kind == "matching" and any(
+            not f.cleaned_data.get("match", "").strip() for f in kept
+        ):
+            raise forms.ValidationError(_("Vul bij elk antwoord een koppeling in."))
+
+
+OptionFormSet = inlineformset_factory(
+    Question,
+    Option,
+    form=OptionForm,
+    formset=BaseOptionFormSet,
+    extra=2,
+    can_delete=True,
+    can_order=True,
+)
+
+
+# --- Personas, reviews, roles ------------------------------------------------------------------
+
+
+class PersonaForm(AuthorModelForm):
+    html_fields = ("bio",)
+
+    class Meta:
+        model = Persona
+        fields = ["name", "slug", "age", "pronouns", "bio", "portrait", "portrait_alt"]
+        field_classes = {"portrait": forms.FileField}
+        widgets = {
+            "portrait": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}
+            )
+        }
+
+    def clean_portrait(self):
+        return _clean_upload(self, "portrait", uploads.IMAGE_TYPES)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("portrait") and not (data.get("portrait_alt") or "").strip():
+            self.add_error("portrait_alt", _("Geef een alt-tekst bij het portret."))
+        return data
+
+
+class ReviewCommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Opmerking"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lesson_key = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+
+class ApprovalForm(forms.Form):
+    note = forms.CharField(label=_("Toelichting (optioneel)"), max_length=500, required=False)
+
+
+class RoleForm(forms.Form):
+    email = forms.EmailField(label=_("E-mailadres"))
+    role = forms.ChoiceField(label=_("Rol"), choices=CourseRole.Role.choices)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(_("Er is geen account met dit e-mailadres."))
+        self.user = user
+        return email
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", _("omhoog")), ("down", _("omlaag"))])

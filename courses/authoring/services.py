@@ -1,0 +1,231 @@
+"""Authoring workflows: create, save, move and delete course content in a draft.
+
+Each function is one transaction that also writes a ChangeRecord, so the audit log always
+matches the content. Views call these; they never save content themselves.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, ProtectedError
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from courses.models import ChangeRecord, Course, CourseRole, CourseVersion, Module
+from courses.models.content import new_key
+from courses.publishing import diff_of_form, record_change
+
+
+def can_create_courses(user) -> bool:
+    """Staff users (the ‘auteur’ accounts) and users with the `courses.add_course` permission."""
+    return user.is_active and (user.is_staff or user.has_perm("courses.add_course"))
+
+
+def next_position(queryset) -> int:
+    top = queryset.aggregate(top=Max("position"))["top"]
+    return 0 if top is None else top + 1
+
+
+def unique_key(queryset, text: str) -> str:
+    """A readable key from `text` (‘Sekse en gender’ → ‘sekse-en-gender’) unused in `queryset`."""
+    base = slugify(text)[:50].strip("-") or new_key()
+    taken = set(queryset.filter(key__startswith=base).values_list("key", flat=True))
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+@transaction.atomic
+def create_course(user, *, slug: str, title: str, summary: str = "") -> Course:
+    """Create a course with an empty draft version 1 and one module; make `user` its author."""
+    if not can_create_courses(user):
+        raise PermissionDenied
+    course = Course.objects.create(slug=slug)
+    version = CourseVersion.objects.create(course=course, number=1, title=title, summary=summary)
+    Module.objects.create(version=version, key="module-1", title=_("Module 1"), position=0)
+    CourseRole.objects.create(course=course, user=user, role=CourseRole.Role.AUTHOR)
+    record_change(
+        user, course, ChangeRecord.Action.CREATE, version=version, obj=course, summary=title
+    )
+    return course
+
+
+def _require_draft(version: CourseVersion):
+    if not version.is_editable:
+        # Published and retired versions are frozen: learners may be on them.
+        raise ValidationError(_("Deze versie is gepubliceerd en kan niet meer worden gewijzigd."))
+
+
+@transaction.atomic
+def save_form(form, user, draft: CourseVersion, *, object_type: str = "", **fields):
+    """Save a valid ModelForm for content of the `draft` version after setting `fields` on it
+    (a new object's parent, key and position), and record what changed. Returns the object."""
+    _require_draft(draft)
+    obj = form.instance
+    adding = obj._state.adding
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    diff = diff_of_form(form)
+    obj = form.save()
+    if adding or diff:
+        record_change(
+            user,
+            draft.course,
+            ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
+            version=draft,
+            obj=obj,
+            object_type=object_type,
+            changes=diff,
+        )
+    return obj
+
+
+@transaction.atomic
+def save_with_formset(
+    form, formset, user, draft: CourseVersion, *, object_type: str = "", **fields
+):
+    """Save a parent form and its inline formset (question + options, step + choices) together.
+
+    Positions of the children follow the formset's order. Returns the saved parent.
+    """
+    _require_draft(draft)
+    obj = form.instance
+    adding = obj._state.adding
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    diff = diff_of_form(form)
+    obj = form.save()
+    formset.instance = obj
+    children = formset.save(commit=False)
+    for deleted in formset.deleted_objects:
+        deleted.delete()
+    if formset.can_order:
+        # The author's "Volgorde" numbers; forms without one keep their place at the end.
+        kept = [f.instance for f in formset.ordered_forms]
+    else:
+        kept = [
+            f.instance
+            for f in formset.forms
+            if f not in formset.deleted_forms and (f.instance.pk or f.has_changed())
+        ]
+    for position, child in enumerate(kept):
+        child.position = position
+        child.save()
+    child_changes = len(children) + len(formset.deleted_objects)
+    if child_changes:
+        diff["children"] = [None, _("%(n)s onderdelen gewijzigd") % {"n": child_changes}]
+    if adding or diff:
+        record_change(
+            user,
+            draft.course,
+            ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
+            version=draft,
+            obj=obj,
+            object_type=object_type,
+            changes=diff,
+        )
+    return obj
+
+
+@transaction.atomic
+def move_item(obj, siblings, direction: str, user, version: CourseVersion) -> bool:
+    """Swap `obj` with its neighbour above (`up`) or below (`down`) among `siblings` (a queryset
+    ordered by position). Returns False when it is already first or last."""
+    _require_draft(version)
+    # Lock the siblings so two quick moves cannot interleave their position swaps.
+    list(siblings.select_for_update().values_list("pk", flat=True))
+    ordered = siblings.order_by("position", "pk")
+    if direction == "up":
+        neighbour = ordered.filter(position__lt=obj.position).order_by("-position").first()
+    else:
+        neighbour = ordered.filter(position__gt=obj.position).order_by("position").first()
+    if neighbour is None:
+        return False
+    mine, theirs = obj.position, neighbour.position
+    # Positions are unique per parent: park one row on a free position while swapping.
+    parked = next_position(siblings) + 1
+    parents = type(obj)._meta.get_parent_list()
+    base = parents[-1] if parents else type(obj)  # `position` lives on the polymorphic base
+    base._base_manager.filter(pk=obj.pk).update(position=parked)
+    base._base_manager.filter(pk=neighbour.pk).update(position=mine)
+    base._base_manager.filter(pk=obj.pk).update(position=theirs)
+    obj.position = theirs
+    record_change(
+        user,
+        version.course,
+        ChangeRecord.Action.MOVE,
+        version=version,
+        obj=obj,
+        changes={"position": [mine, theirs]},
+    )
+    return True
+
+
+@transaction.atomic
+def delete_item(obj, user, version: CourseVersion, *, object_type: str = ""):
+    """Delete content from the draft and record it; a Dutch error when something still uses it."""
+    _require_draft(version)
+    summary, key = str(obj), getattr(obj, "key", "") or getattr(obj, "slug", "")
+    object_type = object_type or getattr(obj, "kind", None) or obj._meta.model_name
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        raise ValidationError(
+            _(
+                "Dit kan niet worden verwijderd, omdat het nog wordt gebruikt "
+                "(bijvoorbeeld in een les)."
+            )
+        ) from exc
+    record_change(
+        user,
+        version.course,
+        ChangeRecord.Action.DELETE,
+        version=version,
+        object_type=object_type,
+        object_key=key,
+        summary=summary,
+    )
+
+
+@transaction.atomic
+def save_persona(form, user):
+    """Save a valid PersonaForm and record the change (personas belong to no single course)."""
+    adding = form.instance._state.adding
+    diff = diff_of_form(form)
+    persona = form.save()
+    if adding or diff:
+        record_change(
+            user,
+            None,
+            ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
+            obj=persona,
+            changes=diff,
+        )
+    return persona
+
+
+@transaction.atomic
+def set_role(course: Course, actor, user, role: str, *, remove: bool = False):
+    """Give or take `user`'s role on the course; an author cannot remove the last author."""
+    if remove:
+        authors = CourseRole.objects.filter(course=course, role=CourseRole.Role.AUTHOR)
+        if (
+            role == CourseRole.Role.AUTHOR
+            and authors.count() <= 1
+            and authors.filter(user=user).exists()
+        ):
+            raise ValidationError(_("Een cursus heeft minstens één auteur nodig."))
+        CourseRole.objects.filter(course=course, user=user, role=role).delete()
+    else:
+        CourseRole.objects.get_or_create(course=course, user=user, role=role)
+    record_change(
+        actor,
+        course,
+        ChangeRecord.Action.ROLE,
+        object_type="role",
+        object_key=role,
+        summary=f"{'-' if remove else '+'} {user.email} ({role})",
+    )

@@ -1,0 +1,511 @@
+"""Course versions: drafts, reviews and publishing, and the audit log of every change.
+
+Authors only ever edit a draft. Learners only ever see a published version. `create_draft`
+deep-copies the published version (keeping every `key`); `publish_draft` swaps it in.
+
+The publish rule for learners (tested in tests/courses/test_publishing.py):
+
+- Enrolments that have NOT completed the course move to the new version. Their LessonProgress is
+  keyed by lesson key, so finished lessons stay finished; lessons that no longer exist stop
+  counting; new required lessons must still be done before the course completes. Their private
+  reflections move along to the reflection block with the same lesson and block key.
+- Completed enrolments stay on the version they completed; `CourseCompletion.version` says which.
+- Quiz attempts started on the old version stay valid: they point at the old quiz, which is kept
+  (retired versions are never deleted), so they can be submitted and are graded as started.
+  A final test passed on an earlier version counts for the final test with the same key
+  (`services.maybe_complete_course`).
+
+The review rule: when a course has reviewers, publishing needs at least one approval of this
+draft by a reviewer that is newer than the draft's last content change. A user who is an author
+of the course cannot approve it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import models, transaction
+from django.db.models import Max, Prefetch
+from django.db.models.base import ModelState
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    Block,
+    ChangeRecord,
+    Course,
+    CourseRole,
+    CourseVersion,
+    Enrollment,
+    Lesson,
+    Module,
+    Option,
+    Question,
+    Quiz,
+    QuizBlock,
+    Reflection,
+    ReflectionBlock,
+    ReviewApproval,
+    ReviewComment,
+    ScenarioBlock,
+    ScenarioChoice,
+    ScenarioStep,
+)
+
+# Actions that change a draft's content; an approval must be newer than the last of these.
+CONTENT_ACTIONS = [
+    ChangeRecord.Action.CREATE,
+    ChangeRecord.Action.UPDATE,
+    ChangeRecord.Action.DELETE,
+    ChangeRecord.Action.MOVE,
+    ChangeRecord.Action.DRAFT,
+]
+
+
+def _short(value, limit=200):
+    if isinstance(value, models.Model):
+        value = str(value)
+    elif isinstance(value, (FieldFile, File)):
+        value = value.name or ""
+    if isinstance(value, (list, tuple)):
+        return [_short(v, limit) for v in value][:20]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def record_change(
+    user,
+    course,
+    action,
+    *,
+    version=None,
+    obj=None,
+    object_type="",
+    object_key="",
+    summary="",
+    changes=None,
+) -> ChangeRecord:
+    """Write and return one ChangeRecord (who, when, what). Call inside the change's transaction."""
+    if obj is not None:
+        object_type = object_type or getattr(obj, "kind", None) or obj._meta.model_name
+        object_key = object_key or getattr(obj, "key", "") or getattr(obj, "slug", "")
+        summary = summary or str(obj)
+    return ChangeRecord.objects.create(
+        course=course,
+        version=version,
+        user=user if user is not None and user.is_authenticated else None,
+        action=action,
+        object_type=str(object_type)[:40],
+        object_key=str(object_key)[:64],
+        summary=_short(summary, 300),
+        changes={k: _short(v) for k, v in (changes or {}).items()},
+    )
+
+
+def diff_of_form(form) -> dict:
+    """{field: [old, new]} for the fields a bound, valid ModelForm changed."""
+    diff = {}
+    for name in form.changed_data:
+        old = form.initial.get(name)
+        new = form.cleaned_data.get(name)
+        field = form.fields[name]
+        if old is not None and hasattr(field, "queryset") and not isinstance(old, models.Model):
+            # A foreign key's initial value is its pk; log what the author saw instead.
+            old = field.queryset.filter(pk=old).first() or old
+        diff[name] = [_short(old), _short(new)]
+    return diff
+
+
+# --- Drafts ------------------------------------------------------------------------------------
+
+
+def _clone(obj, **overrides):
+    """Save a copy of `obj` (a plain or multi-table/polymorphic model) as new rows; return it."""
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or (field.one_to_one and field.remote_field.parent_link):
+            setattr(obj, field.attname, None)
+    obj.pk = None
+    obj._state = ModelState()
+    obj.__dict__.pop("_prefetched_objects_cache", None)
+    for name, value in overrides.items():
+        setattr(obj, name, value)
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def create_draft(course: Course, user) -> CourseVersion:
+    """Return the course's draft, deep-copying the published (or latest) version when there is none.
+
+    The copy keeps every `key` (modules, lessons, blocks, steps, quizzes, questions, options), so
+    progress and reports follow the content. Polymorphic blocks and questions keep their subclass
+    and fields; scenario choices point at the copied steps; quiz blocks at the copied quizzes.
+    Writes the new rows and a ChangeRecord.
+    """
+    Course.objects.select_for_update().get(pk=course.pk)  # one draft at a time per course
+    existing = course.versions.filter(status=CourseVersion.Status.DRAFT).first()
+    if existing:
+        return existing
+    source = course.published_version or course.versions.order_by("-number").first()
+    if source is None:
+        raise ValidationError(_("Deze cursus heeft nog geen versie om van uit te gaan."))
+    source_pk = source.pk
+    number = (course.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = _clone(
+        CourseVersion.objects.get(pk=source_pk),
+        number=number,
+        status=CourseVersion.Status.DRAFT,
+        published_at=None,
+        published_by=None,
+    )
+
+    quiz_map: dict[int, Quiz] = {}
+    for quiz in Quiz.objects.filter(version_id=source_pk):
+        old_pk = quiz.pk
+        quiz_map[old_pk] = _clone(quiz, version=draft)
+    question_map: dict[int, int] = {}
+    for question in Question.objects.filter(quiz__version_id=source_pk).order_by("pk"):
+        old_pk = question.pk
+        question_map[old_pk] = _clone(question, quiz=quiz_map[question.quiz_id]).pk
+    for option in Option.objects.filter(question__quiz__version_id=source_pk):
+        _clone(option, question_id=question_map[option.question_id])
+
+    module_map: dict[int, Module] = {}
+    for module in Module.objects.filter(version_id=source_pk):
+        old_pk = module.pk
+        module_map[old_pk] = _clone(module, version=draft)
+    lesson_map: dict[int, Lesson] = {}
+    for lesson in Lesson.objects.filter(module__version_id=source_pk):
+        old_pk = lesson.pk
+        lesson_map[old_pk] = _clone(lesson, module=module_map[lesson.module_id])
+    block_map: dict[int, int] = {}
+    for block in Block.objects.filter(lesson__module__version_id=source_pk).order_by("pk"):
+        old_pk = block.pk
+        overrides: dict[str, Any] = {"lesson": lesson_map[block.lesson_id]}
+        if isinstance(block, QuizBlock):
+            overrides["quiz"] = quiz_map[block.quiz_id]
+        block_map[old_pk] = _clone(block, **overrides).pk
+    step_map: dict[int, int] = {}
+    for step in ScenarioStep.objects.filter(scenario__lesson__module__version_id=source_pk):
+        old_pk = step.pk
+        step_map[old_pk] = _clone(step, scenario_id=block_map[step.scenario_id]).pk
+    for choice in ScenarioChoice.objects.filter(
+        step__scenario__lesson__module__version_id=source_pk
+    ):
+        _clone(
+            choice,
+            step_id=step_map[choice.step_id],
+            next_step_id=step_map.get(choice.next_step_id) if choice.next_step_id else None,
+        )
+
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.DRAFT,
+        version=draft,
+        object_type="version",
+        object_key=str(draft.number),
+        summary=_("Concept versie %(new)s gemaakt op basis van versie %(old)s")
+        % {"new": draft.number, "old": source.number},
+        changes={
+            "from_version": source.number,
+            "blocks": len(block_map),
+            "questions": len(question_map),
+        },
+    )
+    return draft
+
+
+@transaction.atomic
+def discard_draft(version: CourseVersion, user) -> None:
+    """Delete the draft `version` with all its content; the published version is untouched.
+
+    Only drafts of courses that have another version can be discarded (a new course's first
+    version is all there is). Writes a ChangeRecord.
+    """
+    course = Course.objects.select_for_update().get(pk=version.course_id)
+    if CourseRole.Role.AUTHOR not in user_roles(course, user) and not user.is_superuser:
+        raise PermissionDenied
+    if not version.is_editable:
+        raise ValidationError(_("Alleen een concept kan worden weggegooid."))
+    if not course.versions.exclude(pk=version.pk).exists():
+        raise ValidationError(
+            _("Dit is de enige versie van de cursus; die kan niet worden weggegooid.")
+        )
+    number = version.number
+    # Blocks first: a quiz block protects its quiz, which the version's deletion would reach
+    # before the lessons' blocks.
+    Block.objects.filter(lesson__module__version=version).non_polymorphic().delete()
+    version.delete()
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.DELETE,
+        object_type="version",
+        object_key=str(number),
+        summary=_("Concept versie %(n)s weggegooid") % {"n": number},
+    )
+
+
+# --- Reviews -----------------------------------------------------------------------------------
+
+
+def user_roles(course: Course, user) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(CourseRole.objects.filter(course=course, user=user).values_list("role", flat=True))
+
+
+def course_has_reviewers(course: Course) -> bool:
+    return CourseRole.objects.filter(course=course, role=CourseRole.Role.REVIEWER).exists()
+
+
+def last_content_change_at(version: CourseVersion):
+    return ChangeRecord.objects.filter(version=version, action__in=CONTENT_ACTIONS).aggregate(
+        at=Max("created_at")
+    )["at"]
+
+
+def valid_approvals(version: CourseVersion) -> list[ReviewApproval]:
+    """Approvals of `version` given after its last content change (older ones are outdated)."""
+    changed_at = last_content_change_at(version)
+    approvals = ReviewApproval.objects.filter(version=version).select_related("reviewer")
+    if changed_at is not None:
+        approvals = approvals.filter(approved_at__gt=changed_at)
+    return list(approvals)
+
+
+@transaction.atomic
+def approve_version(version: CourseVersion, reviewer, note: str = "") -> ReviewApproval:
+    """Record (or renew) `reviewer`'s approval of the draft. Authors cannot approve their course."""
+    roles = user_roles(version.course, reviewer)
+    if CourseRole.Role.REVIEWER not in roles:
+        raise PermissionDenied(_("Alleen een reviewer van deze cursus kan goedkeuren."))
+    if CourseRole.Role.AUTHOR in roles:
+        raise PermissionDenied(
+            _("Je bent auteur van deze cursus en kunt je eigen concept niet goedkeuren.")
+        )
+    if not version.is_editable:
+        raise ValidationError(_("Alleen een concept kan worden goedgekeurd."))
+    approval, _created = ReviewApproval.objects.update_or_create(
+        version=version,
+        reviewer=reviewer,
+        defaults={"approved_at": timezone.now(), "note": note[:500]},
+    )
+    record_change(
+        reviewer,
+        version.course,
+        ChangeRecord.Action.APPROVE,
+        version=version,
+        object_type="version",
+        object_key=str(version.number),
+        summary=note[:300] or _("Goedgekeurd"),
+    )
+    return approval
+
+
+@transaction.atomic
+def add_review_comment(
+    version: CourseVersion, user, text: str, lesson_key: str = ""
+) -> ReviewComment:
+    """Store a comment by an author or reviewer of the course on the version (or one lesson)."""
+    if not user_roles(version.course, user) and not user.is_superuser:
+        raise PermissionDenied
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("Schrijf eerst een opmerking."))
+    comment = ReviewComment.objects.create(
+        version=version, author=user, text=text[:5000], lesson_key=lesson_key
+    )
+    record_change(
+        user,
+        version.course,
+        ChangeRecord.Action.COMMENT,
+        version=version,
+        object_type="comment",
+        object_key=lesson_key,
+        summary=text[:300],
+    )
+    return comment
+
+
+@transaction.atomic
+def resolve_review_comment(comment: ReviewComment, user, resolved: bool = True) -> ReviewComment:
+    """Mark a review comment handled (or open it again); only the course's authors may."""
+    course = comment.version.course
+    if CourseRole.Role.AUTHOR not in user_roles(course, user) and not user.is_superuser:
+        raise PermissionDenied
+    comment.resolved_at = timezone.now() if resolved else None
+    comment.save(update_fields=["resolved_at"])
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.COMMENT,
+        version=comment.version,
+        object_type="comment",
+        object_key=comment.lesson_key,
+        summary=(_("Afgehandeld: %(text)s") if resolved else _("Heropend: %(text)s"))
+        % {"text": comment.text[:200]},
+    )
+    return comment
+
+
+# --- Publishing --------------------------------------------------------------------------------
+
+
+def publish_blockers(version: CourseVersion) -> list[str]:
+    """Dutch sentences naming what stops `version` from being published; empty when it may be.
+
+    Reads the version's lessons, blocks, quizzes, questions with options and the approvals.
+    """
+    problems: list[str] = []
+    if not version.is_editable:
+        return [_("Alleen een concept kan worden gepubliceerd.")]
+    lessons = list(version.lessons_in_order().annotate(n_blocks=models.Count("blocks")))
+    if not lessons:
+        problems.append(_("De cursus heeft nog geen lessen."))
+    for lesson in lessons:
+        if lesson.n_blocks == 0:
+            problems.append(_("Les ‘%(title)s’ heeft nog geen inhoud.") % {"title": lesson.title})
+    for scenario in ScenarioBlock.objects.filter(lesson__module__version=version).annotate(
+        n_steps=models.Count("steps")
+    ):
+        if scenario.n_steps == 0:
+            problems.append(
+                _("Scenario ‘%(title)s’ heeft nog geen stappen.") % {"title": scenario.title}
+            )
+    quizzes = Quiz.objects.filter(version=version).prefetch_related(
+        Prefetch("questions", queryset=Question.objects.prefetch_related("options"))
+    )
+    for quiz in quizzes:
+        questions = list(quiz.questions.all())
+        if not questions:
+            problems.append(_("Quiz ‘%(title)s’ heeft nog geen vragen.") % {"title": quiz.title})
+        for index, question in enumerate(questions, start=1):
+            if not question.has_correct_answer():
+                problems.append(
+                    _("Vraag %(n)s van quiz ‘%(title)s’ heeft geen juist antwoord.")
+                    % {"n": index, "title": quiz.title}
+                )
+    if course_has_reviewers(version.course) and not valid_approvals(version):
+        problems.append(
+            _("Een reviewer moet dit concept eerst goedkeuren (na de laatste wijziging).")
+        )
+    return problems
+
+
+@dataclass
+class PublishResult:
+    version: CourseVersion
+    retired: CourseVersion | None
+    moved_enrollments: int
+    kept_enrollments: int
+
+
+@transaction.atomic
+def publish_draft(version: CourseVersion, user) -> PublishResult:
+    """Publish the draft `version` for an author of the course, in one transaction.
+
+    Raises PermissionDenied for anyone but an author (or superuser), and ValidationError listing
+    the blockers (`publish_blockers`) when it may not be published; then `swap_published_version`.
+    """
+    course = Course.objects.select_for_update().get(pk=version.course_id)
+    version = CourseVersion.objects.select_for_update().get(pk=version.pk)
+    version.course = course
+    if CourseRole.Role.AUTHOR not in user_roles(course, user) and not user.is_superuser:
+        raise PermissionDenied(_("Alleen een auteur van deze cursus kan publiceren."))
+    problems = publish_blockers(version)
+    if problems:
+        raise ValidationError(problems)
+    return swap_published_version(version, user)
+
+
+@transaction.atomic
+def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
+    """Make `version` the published one and move unfinished learners to it (the publish rule).
+
+    No permission or review checks: `publish_draft` does those; trusted callers (the course
+    file importer) call this directly. Sets the version published (the previous one retired)
+    and `Course.published_version`, moves enrolments that have not completed (with their
+    reflections), and writes a ChangeRecord.
+    """
+    course = Course.objects.select_for_update().get(pk=version.course_id)
+    version.course = course
+    retired = course.published_version
+    if retired is not None and retired.pk != version.pk:
+        retired.status = CourseVersion.Status.RETIRED
+        retired.save(update_fields=["status"])
+    # Any other published version left behind (data from before this rule) retires too.
+    CourseVersion.objects.filter(course=course, status=CourseVersion.Status.PUBLISHED).exclude(
+        pk=version.pk
+    ).update(status=CourseVersion.Status.RETIRED)
+    now = timezone.now()
+    version.status = CourseVersion.Status.PUBLISHED
+    version.published_at = now
+    version.published_by = user if user is not None and user.is_authenticated else None
+    version.save(update_fields=["status", "published_at", "published_by"])
+    course.published_version = version
+    course.save(update_fields=["published_version"])
+
+    movers = Enrollment.objects.filter(course=course, completion__isnull=True).exclude(
+        version=version
+    )
+    moved_users = list(movers.values_list("user_id", flat=True))
+    moved = Enrollment.objects.filter(course=course, user_id__in=moved_users).update(
+        version=version
+    )
+    _move_reflections(course, version, moved_users)
+    kept = Enrollment.objects.filter(course=course).exclude(version=version).count()
+
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.PUBLISH,
+        version=version,
+        object_type="version",
+        object_key=str(version.number),
+        summary=_("Versie %(n)s gepubliceerd") % {"n": version.number},
+        changes={
+            "retired_version": retired.number if retired and retired.pk != version.pk else None,
+            "moved_enrollments": moved,
+            "kept_enrollments": kept,
+        },
+    )
+    return PublishResult(version, retired, moved, kept)
+
+
+def _move_reflections(course, version, user_ids):
+    """Point moved learners' reflections at the new version's block with the same keys."""
+    if not user_ids:
+        return
+    targets = {
+        (lesson_key, key): pk
+        for pk, key, lesson_key in ReflectionBlock.objects.filter(
+            lesson__module__version=version
+        ).values_list("pk", "key", "lesson__key")
+    }
+    rows = (
+        Reflection.objects.filter(
+            user_id__in=user_ids, block__lesson__module__version__course=course
+        )
+        .exclude(block__lesson__module__version=version)
+        .order_by("updated_at")
+        .values_list("pk", "user_id", "block__lesson__key", "block__key")
+    )
+    # The newest reflection per learner and block wins should older versions hold two.
+    chosen: dict[tuple[int, int], int] = {}
+    for pk, user_id, lesson_key, key in rows:
+        target = targets.get((lesson_key, key))
+        if target is not None:
+            chosen[(user_id, target)] = pk
+    by_target: dict[int, list[int]] = {}
+    for (_user_id, target), pk in chosen.items():
+        by_target.setdefault(target, []).append(pk)
+    for target, pks in by_target.items():
+        Reflection.objects.filter(pk__in=pks).update(block_id=target)

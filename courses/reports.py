@@ -1,0 +1,505 @@
+"""Author reports: enrolments, the lesson funnel, quiz item analysis and self-assessment shifts.
+
+Every function reads a bounded number of queries whatever the number of learners, lessons or
+questions (pinned in tests/courses/test_reports.py) and aggregates across versions by `key`,
+so a question keeps its statistics when a new version is published. Reports are about groups:
+they never name a learner and never read reflections.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import mean
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils.html import strip_tags
+
+from .models import (
+    Answer,
+    Course,
+    CourseCompletion,
+    CourseVersion,
+    Enrollment,
+    LessonProgress,
+    Option,
+    Question,
+    Quiz,
+    QuizAttempt,
+)
+
+# Share of attempts in the upper and lower groups for the discrimination index (Kelley's 27 %).
+DISCRIMINATION_GROUP = 0.27
+
+
+def report_version(course: Course) -> CourseVersion | None:
+    """The version whose structure the report follows: the published one, else the newest."""
+    return course.published_version or course.versions.order_by("-number").first()
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else part / whole
+
+
+def percent_text(rate: float | None) -> str:
+    """‘43%’ for 0.43; ‘–’ when there is nothing to divide by."""
+    return "–" if rate is None else f"{round(rate * 100)}%"
+
+
+@dataclass
+class CourseSummary:
+    enrollments: int
+    completed: int
+    final_attempted: int
+    final_passed: int
+    average_seconds: float | None
+
+    @property
+    def completion_rate(self):
+        return _rate(self.completed, self.enrollments)
+
+    @property
+    def pass_rate(self):
+        return _rate(self.final_passed, self.final_attempted)
+
+    @property
+    def completion_pct(self):
+        return percent_text(self.completion_rate)
+
+    @property
+    def pass_pct(self):
+        return percent_text(self.pass_rate)
+
+
+def course_summary(course: Course) -> CourseSummary:
+    """Enrolments, completions, final-test pass rate and average time on task. Two queries."""
+    final_attempts = QuizAttempt.objects.filter(
+        enrollment=OuterRef("pk"), quiz__kind=Quiz.Kind.FINAL, submitted_at__isnull=False
+    )
+    row = Enrollment.objects.filter(course=course).aggregate(
+        n=Count("pk"),
+        completed=Count(
+            "pk", filter=Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk")))
+        ),
+        attempted=Count("pk", filter=Exists(final_attempts)),
+        passed=Count("pk", filter=Exists(final_attempts.filter(passed=True))),
+    )
+    seconds = LessonProgress.objects.filter(enrollment__course=course).aggregate(
+        s=Sum("seconds_spent")
+    )["s"]
+    return CourseSummary(
+        enrollments=row["n"],
+        completed=row["completed"],
+        final_attempted=row["attempted"],
+        final_passed=row["passed"],
+        average_seconds=(seconds or 0) / row["n"] if row["n"] else None,
+    )
+
+
+@dataclass
+class FunnelRow:
+    lesson_key: str
+    title: str
+    module_title: str
+    required: bool
+    started: int
+    completed: int
+    average_seconds: float | None
+    enrollments: int
+
+    @property
+    def started_rate(self):
+        return _rate(self.started, self.enrollments)
+
+    @property
+    def completed_rate(self):
+        return _rate(self.completed, self.enrollments)
+
+    @property
+    def pct(self):
+        return percent_text(self.completed_rate)
+
+
+def lesson_funnel(course: Course, enrollments: int | None = None) -> list[FunnelRow]:
+    """Per lesson of the report version, in order: learners who started and completed it, and
+    their average time in it. Three queries (two when `enrollments` is given)."""
+    version = report_version(course)
+    if version is None:
+        return []
+    if enrollments is None:
+        enrollments = Enrollment.objects.filter(course=course).count()
+    stats = {
+        row["lesson_key"]: row
+        for row in LessonProgress.objects.filter(enrollment__course=course)
+        .values("lesson_key")
+        .annotate(
+            started=Count("pk"),
+            completed=Count("pk", filter=Q(completed_at__isnull=False)),
+            seconds=Sum("seconds_spent"),
+        )
+    }
+    rows = []
+    for lesson in version.lessons_in_order():
+        row: Any = stats.get(lesson.key, {})
+        started = row.get("started", 0)
+        rows.append(
+            FunnelRow(
+                lesson_key=lesson.key,
+                title=lesson.title,
+                module_title=lesson.module.title,
+                required=lesson.required,
+                started=started,
+                completed=row.get("completed", 0),
+                average_seconds=(row.get("seconds") or 0) / started if started else None,
+                enrollments=enrollments,
+            )
+        )
+    return rows
+
+
+@dataclass
+class OptionRow:
+    key: str
+    text: str
+    is_correct: bool
+    chosen: int
+    answers: int
+
+    @property
+    def chosen_rate(self):
+        return _rate(self.chosen, self.answers)
+
+    @property
+    def pct(self):
+        return percent_text(self.chosen_rate)
+
+
+@dataclass
+class QuestionRow:
+    quiz_key: str
+    quiz_title: str
+    key: str
+    position: int
+    kind: str
+    prompt: str
+    answers: int = 0
+    correct: int = 0
+    discrimination: float | None = None
+    options: list[OptionRow] = field(default_factory=list)
+
+    @property
+    def difficulty(self):
+        """The share of answers that were correct (the p-value): high means easy."""
+        return _rate(self.correct, self.answers)
+
+    @property
+    def pct(self):
+        return percent_text(self.difficulty)
+
+
+def _discrimination(per_attempt: dict[int, bool], scores: dict[int, float]) -> float | None:
+    """Share correct in the best 27 % of attempts minus the share in the worst 27 %."""
+    ranked = sorted(per_attempt, key=lambda a: scores.get(a) or 0.0)
+    if len(ranked) < 4:
+        return None
+    size = max(1, math.ceil(len(ranked) * DISCRIMINATION_GROUP))
+    lower, upper = ranked[:size], ranked[-size:]
+    return sum(per_attempt[a] for a in upper) / size - sum(per_attempt[a] for a in lower) / size
+
+
+def question_stats(course: Course) -> list[QuestionRow]:
+    """Item analysis of the report version's graded quizzes, by quiz and question key.
+
+    Reads the version's questions (1 + one query per question type + options), every submitted
+    answer in the course (1) and the options of all versions (1), whatever the counts.
+    """
+    version = report_version(course)
+    if version is None:
+        return []
+    questions = [
+        q
+        for q in Question.objects.filter(quiz__version=version)
+        .exclude(quiz__kind=Quiz.Kind.SELF_ASSESSMENT)
+        .select_related("quiz")
+        .prefetch_related("options")
+        .order_by("quiz__kind", "quiz__key", "position")
+        if q.scored
+    ]
+    rows: dict[tuple[str, str], QuestionRow] = {}
+    for q in questions:
+        row = QuestionRow(
+            quiz_key=q.quiz.key,
+            quiz_title=q.quiz.title,
+            key=q.key,
+            position=q.position + 1,
+            kind=q.kind,
+            prompt=strip_tags(q.prompt).strip(),
+        )
+        if q.kind in {"single_choice", "true_false", "multiple_choice"}:
+            row.options = [OptionRow(o.key, o.text, o.is_correct, 0, 0) for o in q.options.all()]
+        rows[(q.quiz.key, q.key)] = row
+    if not rows:
+        return []
+    option_keys = dict(
+        Option.objects.filter(question__quiz__version__course=course).values_list("pk", "key")
+    )
+    answers = Answer.objects.filter(
+        attempt__enrollment__course=course,
+        attempt__submitted_at__isnull=False,
+        question__quiz__key__in={k[0] for k in rows},
+        question__key__in={k[1] for k in rows},
+    ).values_list(
+        "attempt_id",
+        "attempt__score",
+        "question__quiz__key",
+        "question__key",
+        "is_correct",
+        "response",
+    )
+    scores: dict[int, float] = {}
+    per_question: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
+    chosen: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for attempt_id, score, quiz_key, question_key, is_correct, response in answers:
+        key = (quiz_key, question_key)
+        if key not in rows:
+            continue
+        scores[attempt_id] = float(score) if score is not None else 0.0
+        per_question[key][attempt_id] = is_correct
+        response = response or {}
+        picked = response.get("options") or ([response["option"]] if response.get("option") else [])
+        for pk in picked:
+            if pk in option_keys:
+                chosen[key][option_keys[pk]] += 1
+    for key, row in rows.items():
+        results = per_question.get(key, {})
+        row.answers = len(results)
+        row.correct = sum(results.values())
+        row.discrimination = _discrimination(results, scores)
+        for option in row.options:
+            option.chosen = chosen[key].get(option.key, 0)
+            option.answers = row.answers
+    return list(rows.values())
+
+
+@dataclass
+class ShiftRow:
+    quiz_key: str
+    key: str
+    prompt: str
+    scale_max: int
+    pre_count: int
+    pre_mean: float | None
+    post_count: int
+    post_mean: float | None
+    paired: int
+    paired_shift: float | None
+
+    @property
+    def shift(self):
+        if self.pre_mean is None or self.post_mean is None:
+            return None
+        return self.post_mean - self.pre_mean
+
+
+def self_assessment_shifts(course: Course) -> list[ShiftRow]:
+    """Per self-assessment statement: mean rating before (phase pre) and after (post) the course,
+    and the mean shift of learners who rated both. A learner's latest attempt per phase counts.
+    Reads the statements (1 + one per question type) and their answers (1)."""
+    version = report_version(course)
+    if version is None:
+        return []
+    statements = [
+        q
+        for q in Question.objects.filter(
+            quiz__version=version, quiz__kind=Quiz.Kind.SELF_ASSESSMENT
+        )
+        .select_related("quiz")
+        .order_by("quiz__key", "position")
+        if not q.scored
+    ]
+    if not statements:
+        return []
+    ratings: dict[tuple[str, str], dict[str, dict[int, int]]] = defaultdict(
+        lambda: {"pre": {}, "post": {}}
+    )
+    answers = (
+        Answer.objects.filter(
+            attempt__enrollment__course=course,
+            attempt__submitted_at__isnull=False,
+            attempt__phase__in=["pre", "post"],
+            question__quiz__kind=Quiz.Kind.SELF_ASSESSMENT,
+        )
+        .order_by("attempt__submitted_at")
+        .values_list(
+            "attempt__enrollment_id",
+            "attempt__phase",
+            "question__quiz__key",
+            "question__key",
+            "response",
+        )
+    )
+    for enrollment_id, phase, quiz_key, key, response in answers:
+        value = (response or {}).get("value")
+        if isinstance(value, int):
+            ratings[(quiz_key, key)][phase][enrollment_id] = value  # later attempts overwrite
+    rows = []
+    for q in statements:
+        data = ratings.get((q.quiz.key, q.key), {"pre": {}, "post": {}})
+        pre, post = data["pre"], data["post"]
+        both = pre.keys() & post.keys()
+        rows.append(
+            ShiftRow(
+                quiz_key=q.quiz.key,
+                key=q.key,
+                prompt=strip_tags(q.prompt).strip(),
+                scale_max=getattr(q, "scale_max", 5),
+                pre_count=len(pre),
+                pre_mean=mean(pre.values()) if pre else None,
+                post_count=len(post),
+                post_mean=mean(post.values()) if post else None,
+                paired=len(both),
+                paired_shift=mean(post[e] - pre[e] for e in both) if both else None,
+            )
+        )
+    return rows
+
+
+@dataclass
+class CourseReport:
+    summary: CourseSummary
+    funnel: list[FunnelRow]
+    questions: list[QuestionRow]
+    shifts: list[ShiftRow]
+
+
+def course_report(course: Course) -> CourseReport:
+    summary = course_summary(course)
+    return CourseReport(
+        summary=summary,
+        funnel=lesson_funnel(course, enrollments=summary.enrollments),
+        questions=question_stats(course),
+        shifts=self_assessment_shifts(course),
+    )
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return value
+
+
+def csv_rows(report: CourseReport, table: str):
+    """Header and rows for one report table ("funnel", "questions", "options", "shifts")."""
+    if table == "funnel":
+        yield [
+            "module",
+            "lesson_key",
+            "lesson",
+            "required",
+            "enrollments",
+            "started",
+            "completed",
+            "completed_share",
+            "average_seconds",
+        ]
+        for f in report.funnel:
+            yield [
+                f.module_title,
+                f.lesson_key,
+                f.title,
+                f.required,
+                f.enrollments,
+                f.started,
+                f.completed,
+                _fmt(f.completed_rate),
+                _fmt(f.average_seconds, 0),
+            ]
+    elif table == "questions":
+        yield [
+            "quiz_key",
+            "quiz",
+            "question_key",
+            "position",
+            "kind",
+            "prompt",
+            "answers",
+            "correct",
+            "share_correct",
+            "discrimination",
+        ]
+        for q in report.questions:
+            yield [
+                q.quiz_key,
+                q.quiz_title,
+                q.key,
+                q.position,
+                q.kind,
+                q.prompt,
+                q.answers,
+                q.correct,
+                _fmt(q.difficulty),
+                _fmt(q.discrimination),
+            ]
+    elif table == "options":
+        yield [
+            "quiz_key",
+            "question_key",
+            "option_key",
+            "option",
+            "is_correct",
+            "chosen",
+            "answers",
+            "chosen_share",
+        ]
+        for q in report.questions:
+            for o in q.options:
+                yield [
+                    q.quiz_key,
+                    q.key,
+                    o.key,
+                    o.text,
+                    o.is_correct,
+                    o.chosen,
+                    o.answers,
+                    _fmt(o.chosen_rate),
+                ]
+    elif table == "shifts":
+        yield [
+            "quiz_key",
+            "question_key",
+            "statement",
+            "scale_max",
+            "pre_count",
+            "pre_mean",
+            "post_count",
+            "post_mean",
+            "shift",
+            "paired",
+            "paired_shift",
+        ]
+        for s in report.shifts:
+            yield [
+                s.quiz_key,
+                s.key,
+                s.prompt,
+                s.scale_max,
+                s.pre_count,
+                _fmt(s.pre_mean),
+                s.post_count,
+                _fmt(s.post_mean),
+                _fmt(s.shift),
+                s.paired,
+                _fmt(s.paired_shift),
+            ]
+    else:
+        raise KeyError(table)
+
+
+CSV_TABLES = ("funnel", "questions", "options", "shifts")

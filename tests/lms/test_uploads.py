@@ -1,0 +1,93 @@
+"""Upload checks: size, extension and magic bytes must agree; SVG is refused."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from lms.lib import uploads
+
+SAMPLES = {
+    "a.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "a.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF",
+    "a.jpeg": b"\xff\xd8\xff\xdb\x00\x43",
+    "a.webp": b"RIFF\x24\x00\x00\x00WEBPVP8 ",
+    "a.gif": b"GIF89a\x01\x00\x01\x00",
+    "a.mp4": b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00",
+    "a.webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81",
+    "a.mp3": b"ID3\x04\x00\x00\x00\x00\x00\x00",
+    "b.mp3": b"\xff\xfb\x90\x64\x00",
+    "a.ogg": b"OggS\x00\x02\x00\x00",
+    "a.m4a": b"\x00\x00\x00\x20ftypM4A \x00\x00",
+    "a.vtt": b"WEBVTT\n\n00:00.000 --> 00:02.000\nHallo",
+    "bom.vtt": b"\xef\xbb\xbfWEBVTT - ondertitels\n",
+}
+ALL = uploads.IMAGE_TYPES + uploads.MEDIA_TYPES + uploads.CAPTION_TYPES
+
+
+def upload(name, content):
+    return SimpleUploadedFile(name, content)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_it_accepts_real_files_of_each_allowed_type(name):
+    file_type = uploads.validate_upload(upload(name, SAMPLES[name]), ALL, max_bytes=1000)
+    assert name.rsplit(".", 1)[1] in file_type.extensions
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "logo.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            "SVG-bestanden zijn niet toegestaan",
+        ),
+        ("logo.SVG", b"<svg/>", "SVG-bestanden zijn niet toegestaan"),
+        ("foto.png", b"\xff\xd8\xff\xe0 jpeg really", "dit is geen geldig PNG-bestand"),
+        ("script.png", b"<script>alert(1)</script>", "dit is geen geldig PNG-bestand"),
+        ("a.vtt", b"1\n00:00.000 --> 00:01.000\nHallo", "dit is geen geldig WebVTT-bestand"),
+        ("a.vtt", b"WEBVTTX\n", "dit is geen geldig WebVTT-bestand"),
+        (
+            "film.avi",
+            b"RIFF\x00\x00\x00\x00AVI ",
+            "Dit bestandstype (.avi) is hier niet toegestaan",
+        ),
+        (
+            "zonder",
+            b"\x89PNG\r\n\x1a\n",
+            "Dit bestandstype (geen extensie) is hier niet toegestaan",
+        ),
+        ("leeg.png", b"", "Het bestand is leeg."),
+    ],
+)
+def test_it_refuses_files_that_are_not_what_they_claim(name, content, message):
+    with pytest.raises(ValidationError) as exc:
+        uploads.validate_upload(upload(name, content), ALL, max_bytes=1000)
+    assert message in exc.value.messages[0]
+
+
+def test_it_refuses_a_type_that_is_allowed_elsewhere_but_not_here():
+    with pytest.raises(ValidationError) as exc:
+        uploads.validate_upload(
+            upload("a.mp3", SAMPLES["a.mp3"]), uploads.VIDEO_TYPES, max_bytes=1000
+        )
+    assert "Toegestaan: .mp4, .webm." in exc.value.messages[0]
+
+
+def test_it_uses_the_size_limit_from_settings(settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 2048
+    big = upload("a.png", SAMPLES["a.png"] + b"\x00" * 4096)
+    with pytest.raises(ValidationError) as exc:
+        uploads.validate_upload(big, uploads.IMAGE_TYPES)
+    assert exc.value.messages[0] == "Het bestand is te groot (4,0\xa0KB). Het maximum is 2,0\xa0KB."
+    assert (
+        uploads.validate_upload(upload("a.png", SAMPLES["a.png"]), uploads.IMAGE_TYPES)
+        is uploads.PNG
+    )
+
+
+def test_it_leaves_the_file_position_where_it_was():
+    f = upload("a.png", SAMPLES["a.png"])
+    f.seek(3)
+    uploads.validate_upload(f, uploads.IMAGE_TYPES, max_bytes=1000)
+    assert f.tell() == 3
