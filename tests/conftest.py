@@ -35,6 +35,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("createcachetable", verbosity=0)
 
 
+BROWSER_FIXTURES = {"browser", "page", "chromium", "tab"}
+BROWSER_HELPERS = {"browser_page", "shared_browser"}
+
+
+def pytest_collection_finish(session):
+    """Start chromium before any test opens its database transaction, when a test will need it.
+
+    Starting Playwright in the middle of a test (inside pytest-django's atomic block) leaves the
+    block unusable at teardown, so the shared browser is started up front.
+    """
+    for item in session.items:
+        module = getattr(item, "module", None)
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) or (
+            module is not None and BROWSER_HELPERS & set(vars(module))
+        ):
+            from tests.browser_support import shared_browser
+
+            shared_browser()
+            return
+
+
 def pytest_sessionfinish(session, exitstatus):
     from tests.browser_support import stop_shared_browser
 
