@@ -9,6 +9,7 @@ ACCOUNTS = [
     # email, first name, last name, profession, staff, superuser, role
     ("leerling@example.org", "Sam", "de Vries", User.Profession.HUISARTS, False, False, "learner"),
     ("auteur@example.org", "Noor", "Jansen", User.Profession.POH_GGZ, True, False, "author"),
+    ("reviewer@example.org", "Kim", "Bakker", User.Profession.HUISARTS, False, False, "reviewer"),
     ("admin@example.org", "Admin", "Spreekkamer", "", True, True, "admin"),
 ]
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             user.is_staff, user.is_superuser = staff, superuser
             user.set_password(DEMO_PASSWORD)
             user.save()
-            if role == "author":
+            if role in {"author", "reviewer"}:
                 for course in Course.objects.all():
-                    CourseRole.objects.get_or_create(course=course, user=user, role=CourseRole.Role.AUTHOR)
+                    CourseRole.objects.get_or_create(course=course, user=user, role=role)
             self.stdout.write(f"  {role:8} {email:26} password: {DEMO_PASSWORD}")
