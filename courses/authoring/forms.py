@@ -74,7 +74,31 @@ def _clean_upload(form, name, allowed):
 
 
 # Paths of the author area itself; a course with such a slug would be unreachable there.
-RESERVED_SLUGS = {"nieuw", "personas"}
+RESERVED_SLUGS = {"nieuw", "personas", "importeren"}
+
+
+class ArchiveImportForm(forms.Form):
+    """A zip with course files (YAML) and their media, as `export_course` writes them."""
+
+    archive = forms.FileField(
+        label=_("Zip-bestand met cursusbestanden"),
+        help_text=_("Een .zip met één of meer cursusbestanden (.yaml) en hun media."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
+
+    def clean_archive(self):
+        from courses.course_files.archive import archive_limits
+
+        upload = self.cleaned_data["archive"]
+        if not upload.name.lower().endswith(".zip"):
+            raise forms.ValidationError(_("Kies een .zip-bestand."))
+        if upload.size > archive_limits().max_total_bytes:
+            raise forms.ValidationError(_("Het bestand is te groot."))
+        head = upload.read(4)
+        upload.seek(0)
+        if head != b"PK\x03\x04":
+            raise forms.ValidationError(_("Dit is geen geldig zip-bestand."))
+        return upload
 
 
 class CourseCreateForm(forms.Form):

@@ -11,6 +11,7 @@ quiz = "<slug:slug>/quizzen/<slug:quiz_key>/"
 urlpatterns = [
     path("", views.index, name="index"),
     path("nieuw/", views.course_create, name="course_create"),
+    path("importeren/", views.course_import, name="course_import"),
     path("personas/", views.persona_list, name="personas"),
     path("personas/nieuw/", views.persona_edit, name="persona_create"),
     path("personas/<slug:slug>/", views.persona_edit, name="persona"),

@@ -151,6 +151,30 @@ def course_structure(version):
 
 
 @login_required
+def course_import(request):
+    """Upload a zip of course files: new courses and new drafts of the user's own courses."""
+    from courses.course_files.archive import ArchiveRefused, import_archive
+
+    if not services.can_create_courses(request.user):
+        raise Http404
+    form = forms.ArchiveImportForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            results = import_archive(form.cleaned_data["archive"], request.user)
+        except ArchiveRefused as exc:
+            problems = exc.messages
+        else:
+            for result in results:
+                messages.success(request, result.summary())
+            return redirect("authoring:index")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "authoring/import.html", {"form": form, "problems": problems}, status=status
+    )
+
+
+@login_required
 def index(request):
     roles = (
         CourseRole.objects.filter(user=request.user)

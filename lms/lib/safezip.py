@@ -88,26 +88,3 @@ def check_zip_members(names: Iterable[str]) -> list[str]:
         except UnsafePath:
             unsafe.append(name)
     return unsafe
-
-
-def extract_safely(archive: str | Path | BinaryIO, destination: str | Path) -> list[Path]:
-    """Extract `archive` into `destination`; refuses before writing anything if a member is unsafe.
-
-    Returns the paths written.
-    """
-    destination = Path(destination).resolve()
-    written = []
-    with zipfile.ZipFile(archive) as zf:
-        unsafe = check_zip_members(zf.namelist())
-        if unsafe:
-            raise UnsafePath(f"unsafe member names: {unsafe!r}")
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            path = (destination / info.filename).resolve()
-            if destination not in path.parents:
-                raise UnsafePath(f"{info.filename!r} resolves outside the destination")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(zf.read(info))
-            written.append(path)
-    return written

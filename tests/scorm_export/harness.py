@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
-from lms.lib.safezip import extract_safely
+from lms.lib.ziplimits import safe_extract
 from tests.browser_support import shared_browser
 
 HERE = Path(__file__).resolve().parent
@@ -52,7 +52,7 @@ def make_site(tmp_path: Path, package_zip: bytes) -> Path:
     (site / "pkg").mkdir(parents=True)
     zip_path = tmp_path / "package.zip"
     zip_path.write_bytes(package_zip)
-    extract_safely(zip_path, site / "pkg")
+    safe_extract(zip_path, site / "pkg")
     shutil.copytree(HERE / "lms_page", site / "lms")
     dist = Path(settings.BASE_DIR) / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
     shutil.copy(dist, site / "lms" / "scorm-again.js")
