@@ -469,9 +469,8 @@ def timed(func: Callable[[], object]) -> tuple[float, object, dict]:
     ["scorm_export.packaging.builder:Scorm12Builder", "scorm_export.packaging.builder:Cmi5Builder"],
 )
 def bench_package_export(ctx):
-    from scorm_export.packaging import builder
-
     from courses.models import CourseVersion
+    from scorm_export.packaging import builder
 
     version = CourseVersion.objects.get(course__slug=BENCH_SLUGS[100], status="published")
     rows = []
@@ -540,10 +539,10 @@ class StubLRS(BaseHTTPRequestHandler):
 )
 def bench_xapi_delivery(ctx):
     from django.utils import timezone
-    from scorm_export.records_services import deliver_statements
 
     from courses.activity import seed_activity
     from scorm_export.models import LearningRecordStore, StatementOutbox
+    from scorm_export.records_services import deliver_statements
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), StubLRS)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -629,7 +628,6 @@ def bench_completion_export(ctx):
         is None
     ):
         from scorm_export.attendance import attendance_rows, presence_csv_chunks
-
         from scorm_export.models import CourseAccreditation
 
         accreditation = CourseAccreditation.objects.create(

@@ -63,11 +63,15 @@ def start_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
         enrollment=enrollment, lesson_key=lesson.key
     )
     now = timezone.now()
-    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson_key=lesson.key, last_activity_at=now)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        last_lesson_key=lesson.key, last_activity_at=now
+    )
     enrollment.last_lesson_key = lesson.key
     enrollment.last_activity_at = now
     if created:
-        signals.lesson_started.send(sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress)
+        signals.lesson_started.send(
+            sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        )
     return progress
 
 
@@ -89,8 +93,12 @@ def record_time(enrollment: Enrollment, lesson_key: str, now: datetime | None = 
         locked.last_activity_at = now
         locked.save(update_fields=["last_activity_at"])
     if added:
-        progress, _created = LessonProgress.objects.get_or_create(enrollment=locked, lesson_key=lesson_key)
-        LessonProgress.objects.filter(pk=progress.pk).update(seconds_spent=progress.seconds_spent + added)
+        progress, _created = LessonProgress.objects.get_or_create(
+            enrollment=locked, lesson_key=lesson_key
+        )
+        LessonProgress.objects.filter(pk=progress.pk).update(
+            seconds_spent=progress.seconds_spent + added
+        )
     return added
 
 
@@ -109,7 +117,9 @@ def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
     if progress.completed_at is None:
         progress.completed_at = timezone.now()
         progress.save(update_fields=["completed_at"])
-        signals.lesson_completed.send(sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress)
+        signals.lesson_completed.send(
+            sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        )
         maybe_complete_course(enrollment)
     return progress
 
@@ -125,14 +135,18 @@ def save_reflection(user, block: ReflectionBlock, text: str) -> Reflection:
         raise ValidationError(_("Schrijf eerst je reflectie."))
     if len(text) > 10000:
         raise ValidationError(_("Je reflectie is te lang (maximaal 10.000 tekens)."))
-    reflection, _created = Reflection.objects.update_or_create(user=user, block=block, defaults={"text": text})
+    reflection, _created = Reflection.objects.update_or_create(
+        user=user, block=block, defaults={"text": text}
+    )
     return reflection
 
 
 def attempts_left(enrollment: Enrollment, quiz: Quiz) -> int | None:
     if quiz.max_attempts is None:
         return None
-    used = QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz, submitted_at__isnull=False).count()
+    used = QuizAttempt.objects.filter(
+        enrollment=enrollment, quiz=quiz, submitted_at__isnull=False
+    ).count()
     return max(0, quiz.max_attempts - used)
 
 
@@ -149,13 +163,18 @@ def start_attempt(enrollment: Enrollment, quiz: Quiz, phase: str = "") -> QuizAt
     left = attempts_left(enrollment, quiz)
     if left is not None and left <= 0:
         raise PermissionDenied(_("Je hebt geen pogingen meer voor deze toets."))
-    if quiz.kind == Quiz.Kind.FINAL and QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz, passed=True).exists():
+    if (
+        quiz.kind == Quiz.Kind.FINAL
+        and QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz, passed=True).exists()
+    ):
         raise PermissionDenied(_("Je hebt de eindtoets al gehaald."))
     for _retry in range(3):
         number = QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).count() + 1
         try:
             with transaction.atomic():
-                return QuizAttempt.objects.create(enrollment=enrollment, quiz=quiz, number=number, phase=phase)
+                return QuizAttempt.objects.create(
+                    enrollment=enrollment, quiz=quiz, number=number, phase=phase
+                )
         except IntegrityError:
             open_attempt = QuizAttempt.objects.filter(
                 enrollment=enrollment, quiz=quiz, phase=phase, submitted_at__isnull=True
@@ -222,7 +241,9 @@ def submit_attempt(attempt_id: int, data, user) -> SubmitResult:
         if possible:
             attempt.score = (earned / possible).quantize(Decimal("0.0001"))
         if attempt.quiz.is_scored:
-            attempt.passed = attempt.score is not None and attempt.score * 100 >= attempt.quiz.pass_mark
+            attempt.passed = (
+                attempt.score is not None and attempt.score * 100 >= attempt.quiz.pass_mark
+            )
         attempt.save(update_fields=["submitted_at", "score", "passed"])
         signals.attempt_submitted.send(sender=QuizAttempt, attempt=attempt, answers=answers)
         if attempt.quiz.kind == Quiz.Kind.FINAL and attempt.passed:
@@ -239,9 +260,9 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
         return enrollment.completion
     required = required_lesson_keys(enrollment.version)
     done = set(
-        LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
-            "lesson_key", flat=True
-        )
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_key", flat=True)
     )
     if not required <= done:
         return None

@@ -26,11 +26,11 @@ from . import services
 from .certificates import build_certificate_pdf, certificate_filename
 from .forms import QuizForm, ReflectionForm, ScenarioChoiceForm
 from .models import (
-    GlossaryTerm,
     Answer,
     Course,
     CourseCompletion,
     Enrollment,
+    GlossaryTerm,
     LearningTrack,
     Lesson,
     LessonProgress,

@@ -31,9 +31,9 @@ class SecurityHeadersMiddleware:
         if "text/html" in response.get("Content-Type", ""):
             policy = CONTENT_SECURITY_POLICY
             if request.path.startswith("/admin/"):
-                policy = policy.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
-                    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-                )
+                policy = policy.replace(
+                    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+                ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
             response.setdefault("Content-Security-Policy", policy)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if not settings.DEBUG:

@@ -7,7 +7,11 @@ urlpatterns = [
     # Packages (SCORM 1.2, SCORM 2004, cmi5) for course authors: docs/packages.md
     path("auteur/cursus/<slug:slug>/pakketten/", views.package_exports, name="package_exports"),
     path("auteur/pakketten/<int:pk>/", views.package_status, name="package_status"),
-    path("auteur/pakketten/<int:pk>/status.json", views.package_status_json, name="package_status_json"),
+    path(
+        "auteur/pakketten/<int:pk>/status.json",
+        views.package_status_json,
+        name="package_status_json",
+    ),
     path("auteur/pakketten/<int:pk>/download/", views.package_download, name="package_download"),
     # Register accreditation: staff overview and attendance exports (docs/registers.md)
     path(
@@ -25,7 +29,7 @@ urlpatterns = [
         attendance_views.attendance_download,
         name="attendance_download",
     ),
-    # Accreditation records: staff download and the token-authenticated API (docs/accreditation-records.md)
+    # Accreditation records: staff download and the token API (docs/accreditation-records.md)
     path("beheer/afrondingen/export/", records_views.export_completions, name="export_completions"),
     path("api/v1/openapi.json", api.openapi_document, name="openapi"),
     path("api/v1/courses/", api.course_list, name="api_courses"),

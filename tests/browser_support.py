@@ -29,7 +29,9 @@ def shared_browser():
 
         playwright = sync_playwright().start()
         _running["playwright"] = playwright
-        _running["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        _running["browser"] = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
     return _running["browser"]
 
 

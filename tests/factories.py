@@ -38,7 +38,9 @@ def make_user(email=None, **fields) -> User:
     n = next(_seq)
     fields.setdefault("first_name", "Test")
     fields.setdefault("last_name", f"Persoon {n}")
-    return User.objects.create_user(email=email or f"user{n}@example.org", password=PASSWORD, **fields)
+    return User.objects.create_user(
+        email=email or f"user{n}@example.org", password=PASSWORD, **fields
+    )
 
 
 def make_author(course=None, **fields) -> User:
@@ -49,44 +51,75 @@ def make_author(course=None, **fields) -> User:
 
 
 def make_persona(slug=None, name="Levi") -> Persona:
-    return Persona.objects.create(slug=slug or f"persona-{next(_seq)}", name=name, age=34, bio="<p>Bio</p>")
+    return Persona.objects.create(
+        slug=slug or f"persona-{next(_seq)}", name=name, age=34, bio="<p>Bio</p>"
+    )
 
 
-def add_choice_question(quiz, position, correct_index=0, n_options=3, cls=SingleChoiceQuestion, tag="knowledge"):
+def add_choice_question(
+    quiz, position, correct_index=0, n_options=3, cls=SingleChoiceQuestion, tag="knowledge"
+):
     question = cls.objects.create(
-        quiz=quiz, position=position, key=f"q{position}", prompt=f"<p>Vraag {position}</p>",
-        explanation="<p>Uitleg</p>", tag=tag,
+        quiz=quiz,
+        position=position,
+        key=f"q{position}",
+        prompt=f"<p>Vraag {position}</p>",
+        explanation="<p>Uitleg</p>",
+        tag=tag,
     )
     for i in range(n_options):
         Option.objects.create(
-            question=question, position=i, key=f"o{i}", text=f"Optie {i}",
-            is_correct=(i == correct_index), feedback=f"<p>Feedback {i}</p>",
+            question=question,
+            position=i,
+            key=f"o{i}",
+            text=f"Optie {i}",
+            is_correct=(i == correct_index),
+            feedback=f"<p>Feedback {i}</p>",
         )
     return question
 
 
 def make_course(
-    slug=None, *, lessons=2, blocks_per_lesson=1, final_questions=3, pass_mark=70, max_attempts=None,
-    publish=True, title="Testcursus",
+    slug=None,
+    *,
+    lessons=2,
+    blocks_per_lesson=1,
+    final_questions=3,
+    pass_mark=70,
+    max_attempts=None,
+    publish=True,
+    title="Testcursus",
 ) -> Course:
-    """A course with one module, `lessons` lessons of text blocks and a final test of single-choice questions.
+    """A course: one module, `lessons` lessons of text blocks, a single-choice final test.
 
     Option 0 is correct in every final-test question.
     """
     course = Course.objects.create(slug=slug or f"cursus-{next(_seq)}")
     version = CourseVersion.objects.create(
-        course=course, number=1, title=title, summary="Samenvatting", study_load_hours=2,
+        course=course,
+        number=1,
+        title=title,
+        summary="Samenvatting",
+        study_load_hours=2,
         accreditation_reference="PE-123",
     )
     module = Module.objects.create(version=version, key="m1", title="Module 1", position=0)
     for li in range(lessons):
-        lesson = Lesson.objects.create(module=module, key=f"les-{li + 1}", title=f"Les {li + 1}", position=li)
+        lesson = Lesson.objects.create(
+            module=module, key=f"les-{li + 1}", title=f"Les {li + 1}", position=li
+        )
         for bi in range(blocks_per_lesson):
-            RichTextBlock.objects.create(lesson=lesson, position=bi, key=f"b{bi}", html=f"<p>Tekst {bi}</p>")
+            RichTextBlock.objects.create(
+                lesson=lesson, position=bi, key=f"b{bi}", html=f"<p>Tekst {bi}</p>"
+            )
     if final_questions:
         quiz = Quiz.objects.create(
-            version=version, key="eindtoets", title="Eindtoets", kind=Quiz.Kind.FINAL,
-            pass_mark=pass_mark, max_attempts=max_attempts,
+            version=version,
+            key="eindtoets",
+            title="Eindtoets",
+            kind=Quiz.Kind.FINAL,
+            pass_mark=pass_mark,
+            max_attempts=max_attempts,
         )
         for qi in range(final_questions):
             add_choice_question(quiz, qi)
@@ -108,29 +141,61 @@ def add_every_block_kind(lesson: Lesson, persona: Persona | None = None, start=0
     """Adds one block of each kind that needs no uploaded file; returns them."""
     persona = persona or make_persona()
     blocks = [
-        RichTextBlock.objects.create(lesson=lesson, position=start, key=f"t{start}", html="<p>Tekst</p>"),
-        CalloutBlock.objects.create(lesson=lesson, position=start + 1, key=f"c{start}", html="<p>Let op</p>"),
-        PersonaStoryBlock.objects.create(
-            lesson=lesson, position=start + 2, key=f"p{start}", persona=persona, title="Het verhaal van Levi",
-            situation="<p>Situatie</p>",
-            impacts=[{"kind": "domain", "label": "Werk", "text": "Verzuim"},
-                     {"kind": "stakeholder", "label": "Werkgever", "text": "Kosten"}],
+        RichTextBlock.objects.create(
+            lesson=lesson, position=start, key=f"t{start}", html="<p>Tekst</p>"
         ),
-        ReflectionBlock.objects.create(lesson=lesson, position=start + 3, key=f"r{start}", prompt="<p>Wat vind jij?</p>"),
+        CalloutBlock.objects.create(
+            lesson=lesson, position=start + 1, key=f"c{start}", html="<p>Let op</p>"
+        ),
+        PersonaStoryBlock.objects.create(
+            lesson=lesson,
+            position=start + 2,
+            key=f"p{start}",
+            persona=persona,
+            title="Het verhaal van Levi",
+            situation="<p>Situatie</p>",
+            impacts=[
+                {"kind": "domain", "label": "Werk", "text": "Verzuim"},
+                {"kind": "stakeholder", "label": "Werkgever", "text": "Kosten"},
+            ],
+        ),
+        ReflectionBlock.objects.create(
+            lesson=lesson, position=start + 3, key=f"r{start}", prompt="<p>Wat vind jij?</p>"
+        ),
     ]
-    scenario = ScenarioBlock.objects.create(lesson=lesson, position=start + 4, key=f"s{start}", title="Scenario")
-    step1 = ScenarioStep.objects.create(scenario=scenario, key="start", position=0, situation="<p>Begin</p>")
-    step2 = ScenarioStep.objects.create(scenario=scenario, key="vervolg", position=1, situation="<p>Vervolg</p>")
-    ScenarioChoice.objects.create(step=step1, position=0, text="Vraag door", feedback="<p>Goed</p>",
-                                  recommended=True, next_step=step2)
-    ScenarioChoice.objects.create(step=step1, position=1, text="Ga ervan uit", feedback="<p>Liever niet</p>")
-    ScenarioChoice.objects.create(step=step2, position=0, text="Rond af", feedback="<p>Prima</p>", recommended=True)
+    scenario = ScenarioBlock.objects.create(
+        lesson=lesson, position=start + 4, key=f"s{start}", title="Scenario"
+    )
+    step1 = ScenarioStep.objects.create(
+        scenario=scenario, key="start", position=0, situation="<p>Begin</p>"
+    )
+    step2 = ScenarioStep.objects.create(
+        scenario=scenario, key="vervolg", position=1, situation="<p>Vervolg</p>"
+    )
+    ScenarioChoice.objects.create(
+        step=step1,
+        position=0,
+        text="Vraag door",
+        feedback="<p>Goed</p>",
+        recommended=True,
+        next_step=step2,
+    )
+    ScenarioChoice.objects.create(
+        step=step1, position=1, text="Ga ervan uit", feedback="<p>Liever niet</p>"
+    )
+    ScenarioChoice.objects.create(
+        step=step2, position=0, text="Rond af", feedback="<p>Prima</p>", recommended=True
+    )
     blocks.append(scenario)
-    quiz = Quiz.objects.create(version=lesson.module.version, key=f"oefen-{lesson.key}-{start}", title="Oefenen")
+    quiz = Quiz.objects.create(
+        version=lesson.module.version, key=f"oefen-{lesson.key}-{start}", title="Oefenen"
+    )
     add_choice_question(quiz, 0)
     add_choice_question(quiz, 1, cls=MultipleChoiceQuestion)
     tf = TrueFalseQuestion.objects.create(quiz=quiz, position=2, key="tf", prompt="<p>Waar?</p>")
     Option.objects.create(question=tf, position=0, key="waar", text="Waar", is_correct=True)
     Option.objects.create(question=tf, position=1, key="niet-waar", text="Niet waar")
-    blocks.append(QuizBlock.objects.create(lesson=lesson, position=start + 5, key=f"q{start}", quiz=quiz))
+    blocks.append(
+        QuizBlock.objects.create(lesson=lesson, position=start + 5, key=f"q{start}", quiz=quiz)
+    )
     return blocks

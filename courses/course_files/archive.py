@@ -65,8 +65,8 @@ def import_archive(upload, user) -> list[FileResult]:
     a superuser, or when it changes a course the user is not an author of. Writes new draft
     versions, makes the user author of courses it creates, and records the change.
     """
-    from ..publishing import record_change  # authoring workflow module; imported late (cycle)
     from ..models.authoring import ChangeRecord
+    from ..publishing import record_change  # authoring workflow module; imported late (cycle)
 
     with tempfile.TemporaryDirectory(prefix="spk-import-") as tmp:
         root = Path(tmp)
@@ -90,18 +90,28 @@ def import_archive(upload, user) -> list[FileResult]:
             if item.kind != "course":
                 if not user.is_superuser:
                     problems.append(
-                        _("%(file)s: persona's, begrippen en leerlijnen kan alleen een beheerder importeren.")
+                        _(
+                            "%(file)s: persona's, begrippen en leerlijnen kan alleen een "
+                            "beheerder importeren."
+                        )
                         % {"file": item.name.replace(str(root.resolve()) + "/", "")}
                     )
                 continue
             slug = item.data["slug"]
             if slug in existing and slug not in editable:
                 problems.append(
-                    _("Je bent geen auteur van de cursus ‘%(slug)s’; die kun je niet overschrijven.")
+                    _(
+                        "Je bent geen auteur van de cursus ‘%(slug)s’; die kun je niet "
+                        "overschrijven."
+                    )
                     % {"slug": slug}
                 )
-            elif slug not in existing and not (user.is_staff or user.has_perm("courses.add_course")):
-                problems.append(_("Je mag geen nieuwe cursussen aanmaken (‘%(slug)s’).") % {"slug": slug})
+            elif slug not in existing and not (
+                user.is_staff or user.has_perm("courses.add_course")
+            ):
+                problems.append(
+                    _("Je mag geen nieuwe cursussen aanmaken (‘%(slug)s’).") % {"slug": slug}
+                )
         if problems:
             raise ArchiveRefused(problems)
 
@@ -112,11 +122,17 @@ def import_archive(upload, user) -> list[FileResult]:
                     continue
                 course = Course.objects.get(slug=result.slug)
                 if result.slug not in existing:
-                    CourseRole.objects.get_or_create(course=course, user=user, role=CourseRole.Role.AUTHOR)
+                    CourseRole.objects.get_or_create(
+                        course=course, user=user, role=CourseRole.Role.AUTHOR
+                    )
                 if result.action != "unchanged":
                     record_change(
-                        user, course, ChangeRecord.Action.DRAFT, obj=course,
-                        summary=_("Geïmporteerd uit een zip-bestand: versie %(n)s") % {"n": result.version},
+                        user,
+                        course,
+                        ChangeRecord.Action.DRAFT,
+                        obj=course,
+                        summary=_("Geïmporteerd uit een zip-bestand: versie %(n)s")
+                        % {"n": result.version},
                     )
         for result in results:
             result.file = result.file.replace(str(root.resolve()) + "/", "")

@@ -39,7 +39,9 @@ class User(AbstractUser):
         _("beroep"), max_length=32, choices=Profession.choices, blank=True
     )
     initials = models.CharField(
-        _("voorletters"), max_length=20, blank=True,
+        _("voorletters"),
+        max_length=20,
+        blank=True,
         help_text=_("Zoals in het kwaliteitsregister, bijvoorbeeld J.A."),
     )
     surname_prefix = models.CharField(_("tussenvoegsel"), max_length=20, blank=True)
@@ -82,7 +84,9 @@ class RegisterNumber(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="register_numbers")
     register = models.CharField(_("register"), max_length=16, choices=Register.choices)
     register_name = models.CharField(
-        _("naam van het register"), max_length=100, blank=True,
+        _("naam van het register"),
+        max_length=100,
+        blank=True,
         help_text=_("Alleen bij 'ander register'."),
     )
     number = models.CharField(_("registratienummer"), max_length=32)

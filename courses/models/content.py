@@ -91,12 +91,16 @@ class CourseRole(models.Model):
         REVIEWER = "reviewer", _("reviewer")
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="roles")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_roles"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["course", "user", "role"], name="courses_courserole_unique"),
+            models.UniqueConstraint(
+                fields=["course", "user", "role"], name="courses_courserole_unique"
+            ),
         ]
 
     def __str__(self):
@@ -117,10 +121,15 @@ class CourseVersion(models.Model):
     description = SanitisedHTMLField(_("beschrijving"), blank=True)
     language = models.CharField(_("taal"), max_length=5, default="nl")
     study_load_hours = models.DecimalField(
-        _("studiebelasting (uren)"), max_digits=5, decimal_places=2, default=1,
+        _("studiebelasting (uren)"),
+        max_digits=5,
+        decimal_places=2,
+        default=1,
         validators=[MinValueValidator(0)],
     )
-    accreditation_reference = models.CharField(_("accreditatiereferentie"), max_length=100, blank=True)
+    accreditation_reference = models.CharField(
+        _("accreditatiereferentie"), max_length=100, blank=True
+    )
     audience = models.CharField(_("doelgroep"), max_length=200, blank=True)
     learning_objectives = models.JSONField(_("leerdoelen"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -132,12 +141,17 @@ class CourseVersion(models.Model):
     class Meta:
         ordering = ["course", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "number"], name="courses_courseversion_unique_number"),
             models.UniqueConstraint(
-                fields=["course"], condition=Q(status="draft"), name="courses_courseversion_one_draft"
+                fields=["course", "number"], name="courses_courseversion_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(status="draft"),
+                name="courses_courseversion_one_draft",
             ),
             models.CheckConstraint(
-                condition=Q(study_load_hours__gte=0), name="courses_courseversion_study_load_positive"
+                condition=Q(study_load_hours__gte=0),
+                name="courses_courseversion_study_load_positive",
             ),
         ]
 
@@ -153,8 +167,10 @@ class CourseVersion(models.Model):
         return next((q for q in self.quizzes.all() if q.kind == Quiz.Kind.FINAL), None)
 
     def lessons_in_order(self):
-        return Lesson.objects.filter(module__version=self).select_related("module").order_by(
-            "module__position", "position"
+        return (
+            Lesson.objects.filter(module__version=self)
+            .select_related("module")
+            .order_by("module__position", "position")
         )
 
 
@@ -168,7 +184,9 @@ class Module(models.Model):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="courses_module_unique_key"),
-            models.UniqueConstraint(fields=["version", "position"], name="courses_module_unique_position"),
+            models.UniqueConstraint(
+                fields=["version", "position"], name="courses_module_unique_position"
+            ),
         ]
 
     def __str__(self):
@@ -195,18 +213,20 @@ class Lesson(models.Model):
         ordering = ["module__position", "position"]
         constraints = [
             models.UniqueConstraint(fields=["module", "key"], name="courses_lesson_unique_key"),
-            models.UniqueConstraint(fields=["module", "position"], name="courses_lesson_unique_position"),
+            models.UniqueConstraint(
+                fields=["module", "position"], name="courses_lesson_unique_position"
+            ),
         ]
 
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("courses:lesson", args=[self.module.version.course.slug, self.key])
+
     @property
     def version(self):
         return self.module.version
-
-    def get_absolute_url(self):
-        return reverse("courses:lesson", args=[self.module.version.course.slug, self.key])
 
 
 # --- Blocks -------------------------------------------------------------------------------------
@@ -225,7 +245,9 @@ class Block(PolymorphicModel):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["lesson", "position"], name="courses_block_unique_position"),
+            models.UniqueConstraint(
+                fields=["lesson", "position"], name="courses_block_unique_position"
+            ),
             models.UniqueConstraint(fields=["lesson", "key"], name="courses_block_unique_key"),
         ]
 
@@ -252,7 +274,8 @@ class ImageBlock(Block):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(decorative=True) | ~Q(alt=""), name="courses_imageblock_alt_or_decorative"
+                condition=Q(decorative=True) | ~Q(alt=""),
+                name="courses_imageblock_alt_or_decorative",
             ),
         ]
 
@@ -326,10 +349,12 @@ class PersonaStoryBlock(Block):
 
 
 class ScenarioBlock(Block):
-    """A branching scenario: steps with choices; a choice gives feedback and may lead to another step."""
+    """A branching scenario: steps with choices; a choice gives feedback and may lead on."""
 
     title = models.CharField(_("titel"), max_length=200)
-    persona = models.ForeignKey(Persona, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    persona = models.ForeignKey(
+        Persona, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     introduction = SanitisedHTMLField(_("inleiding"), blank=True)
 
     kind = "scenario"
@@ -350,7 +375,9 @@ class ScenarioStep(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["scenario", "key"], name="courses_scenariostep_unique_key"),
+            models.UniqueConstraint(
+                fields=["scenario", "key"], name="courses_scenariostep_unique_key"
+            ),
         ]
 
     def __str__(self):
@@ -375,7 +402,7 @@ class ScenarioChoice(models.Model):
 
 
 class ReflectionBlock(Block):
-    """A prompt for private reflection. Answers are stored per learner and never leave the system."""
+    """A prompt for private reflection. Answers are kept per learner and never leave the system."""
 
     prompt = SanitisedHTMLField(_("vraag"))
     guidance = SanitisedHTMLField(_("toelichting"), blank=True)
@@ -422,7 +449,8 @@ class Quiz(models.Model):
                 fields=["version"], condition=Q(kind="final"), name="courses_quiz_one_final_test"
             ),
             models.CheckConstraint(
-                condition=Q(pass_mark__gte=0) & Q(pass_mark__lte=100), name="courses_quiz_pass_mark_range"
+                condition=Q(pass_mark__gte=0) & Q(pass_mark__lte=100),
+                name="courses_quiz_pass_mark_range",
             ),
         ]
 
@@ -439,7 +467,7 @@ class Quiz(models.Model):
 
 
 class Grade:
-    """The outcome of grading one response: a fraction 0..1, correctness and the feedback to show."""
+    """The outcome of grading one response: a fraction 0..1, correctness and feedback to show."""
 
     __slots__ = ("fraction", "is_correct", "feedback")
 
@@ -473,7 +501,9 @@ class Question(PolymorphicModel):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["quiz", "key"], name="courses_question_unique_key"),
-            models.UniqueConstraint(fields=["quiz", "position"], name="courses_question_unique_position"),
+            models.UniqueConstraint(
+                fields=["quiz", "position"], name="courses_question_unique_position"
+            ),
         ]
 
     def __str__(self):
@@ -499,7 +529,7 @@ class Question(PolymorphicModel):
 
 
 class Option(models.Model):
-    """An answer option. For ordering, `position` in the correct order; for matching, `text` ↔ `match`."""
+    """An answer option. Ordering: `position` is the correct order; matching: `text` ↔ `match`."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     key = models.SlugField(max_length=64, default=new_key)
@@ -547,7 +577,9 @@ class SingleChoiceQuestion(Question):
         chosen = (response or {}).get("option")
         for option in self.options_in_order():
             if option.pk == chosen:
-                return Grade(1.0 if option.is_correct else 0.0, [option.feedback] if option.feedback else [])
+                return Grade(
+                    1.0 if option.is_correct else 0.0, [option.feedback] if option.feedback else []
+                )
         return Grade(0.0, [])
 
 
@@ -636,9 +668,15 @@ class MatchingQuestion(Question):
 class ScaleQuestion(Question):
     """A self-assessment statement rated 1..scale_max (not graded): e.g. the 0-meting."""
 
-    scale_max = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(2), MaxValueValidator(10)])
-    low_label = models.CharField(_("label laagste waarde"), max_length=100, default=_("helemaal oneens"))
-    high_label = models.CharField(_("label hoogste waarde"), max_length=100, default=_("helemaal eens"))
+    scale_max = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(2), MaxValueValidator(10)]
+    )
+    low_label = models.CharField(
+        _("label laagste waarde"), max_length=100, default=_("helemaal oneens")
+    )
+    high_label = models.CharField(
+        _("label hoogste waarde"), max_length=100, default=_("helemaal eens")
+    )
 
     kind = "scale"
     template_name = "courses/questions/scale.html"
@@ -693,7 +731,9 @@ class TrackCourse(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["track", "course"], name="courses_trackcourse_unique_course"),
+            models.UniqueConstraint(
+                fields=["track", "course"], name="courses_trackcourse_unique_course"
+            ),
         ]
 
     def __str__(self):

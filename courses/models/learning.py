@@ -42,9 +42,11 @@ class EnrollmentQuerySet(models.QuerySet):
 
 
 class Enrollment(models.Model):
-    """A learner taking a course. `version` is the version they are on (moved forward on publish)."""
+    """A learner taking a course. `version` is the version they are on (moved on by publishing)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
     version = models.ForeignKey(CourseVersion, on_delete=models.PROTECT, related_name="enrollments")
     # The xAPI registration: one per enrolment, stable.
@@ -58,7 +60,9 @@ class Enrollment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "course"], name="courses_enrollment_unique_user_course"),
+            models.UniqueConstraint(
+                fields=["user", "course"], name="courses_enrollment_unique_user_course"
+            ),
         ]
 
     def __str__(self):
@@ -82,7 +86,9 @@ class Enrollment(models.Model):
 class LessonProgress(models.Model):
     """Progress in one lesson, keyed by the lesson's stable key so it survives new versions."""
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="lesson_progress")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
     lesson_key = models.SlugField(max_length=64)
     started_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -104,9 +110,11 @@ class LessonProgress(models.Model):
 
 
 class ScenarioDecision(models.Model):
-    """A choice a learner made in a branching scenario (kept for resume and for authors' reports)."""
+    """A choice a learner made in a branching scenario (for resume and for authors' reports)."""
 
-    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="scenario_decisions")
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="scenario_decisions"
+    )
     choice = models.ForeignKey(ScenarioChoice, on_delete=models.CASCADE, related_name="decisions")
     decided_at = models.DateTimeField(auto_now_add=True)
 
@@ -117,14 +125,18 @@ class ScenarioDecision(models.Model):
 class Reflection(models.Model):
     """A learner's private reflection. Never exported, never sent, never shown to anyone else."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
+    )
     block = models.ForeignKey(ReflectionBlock, on_delete=models.CASCADE, related_name="reflections")
     text = models.TextField(_("jouw reflectie"), max_length=10000)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "block"], name="courses_reflection_unique_user_block"),
+            models.UniqueConstraint(
+                fields=["user", "block"], name="courses_reflection_unique_user_block"
+            ),
         ]
 
     def __str__(self):
@@ -178,7 +190,9 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["attempt", "question"], name="courses_answer_unique_question"),
+            models.UniqueConstraint(
+                fields=["attempt", "question"], name="courses_answer_unique_question"
+            ),
         ]
 
     def __str__(self):
@@ -192,7 +206,9 @@ def new_verification_code() -> str:
 class CourseCompletion(models.Model):
     """A completed course: the accreditation record. Says which version was completed."""
 
-    enrollment = models.OneToOneField(Enrollment, on_delete=models.PROTECT, related_name="completion")
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="completion"
+    )
     version = models.ForeignKey(CourseVersion, on_delete=models.PROTECT, related_name="completions")
     completed_at = models.DateTimeField()
     score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)

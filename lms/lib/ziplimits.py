@@ -56,24 +56,34 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits = Limits()) -> list[z
         _check_name(info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise UnsafeArchive(f"{info.filename!r}: symbolic links are not allowed", "link", info.filename)
+            raise UnsafeArchive(
+                f"{info.filename!r}: symbolic links are not allowed", "link", info.filename
+            )
         if info.flag_bits & 0x1:
-            raise UnsafeArchive(f"{info.filename!r}: encrypted files are not allowed", "encrypted", info.filename)
+            raise UnsafeArchive(
+                f"{info.filename!r}: encrypted files are not allowed", "encrypted", info.filename
+            )
         if info.is_dir():
             continue
         if info.file_size > limits.max_member_bytes:
-            raise UnsafeArchive(f"{info.filename!r}: file too large ({info.file_size} bytes)", "size", info.filename)
+            raise UnsafeArchive(
+                f"{info.filename!r}: file too large ({info.file_size} bytes)", "size", info.filename
+            )
         if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
-            raise UnsafeArchive(f"{info.filename!r}: compression ratio too high (zip bomb?)", "bomb", info.filename)
+            raise UnsafeArchive(
+                f"{info.filename!r}: compression ratio too high (zip bomb?)", "bomb", info.filename
+            )
         total += info.file_size
         if total > limits.max_total_bytes:
-            raise UnsafeArchive(f"archive too large when unpacked (> {limits.max_total_bytes} bytes)", "total")
+            raise UnsafeArchive(
+                f"archive too large when unpacked (> {limits.max_total_bytes} bytes)", "total"
+            )
         files.append(info)
     return files
 
 
 def safe_extract(source, target: Path, limits: Limits = Limits()) -> list[Path]:
-    """Extract a zip (path or file object) into `target` after checking it; return the written paths.
+    """Extract a zip (path or file object) into `target` after checking it; return written paths.
 
     Sizes are enforced again while reading, since headers can lie about them.
     """
@@ -88,14 +98,18 @@ def safe_extract(source, target: Path, limits: Limits = Limits()) -> list[Path]:
         for info in members:
             destination = (target / info.filename).resolve()
             if target not in destination.parents:
-                raise UnsafeArchive(f"{info.filename!r}: path escapes the target folder", "parent", info.filename)
+                raise UnsafeArchive(
+                    f"{info.filename!r}: path escapes the target folder", "parent", info.filename
+                )
             destination.parent.mkdir(parents=True, exist_ok=True)
             remaining = min(info.file_size, limits.max_member_bytes)
             with archive.open(info) as src, open(destination, "wb") as dst:
                 while chunk := src.read(64 * 1024):
                     remaining -= len(chunk)
                     if remaining < 0:
-                        raise UnsafeArchive(f"{info.filename!r}: larger than its header says", "bomb", info.filename)
+                        raise UnsafeArchive(
+                            f"{info.filename!r}: larger than its header says", "bomb", info.filename
+                        )
                     dst.write(chunk)
             written.append(destination)
     return written

@@ -49,7 +49,10 @@ def test_it_scores_fifty_concurrent_submits_of_one_attempt_once():
     assert sum(1 for r in results if r.newly_submitted) == 1
     assert {float(r.attempt.score) for r in results} == {1.0}
     assert Answer.objects.filter(attempt=attempt).count() == 5
-    assert QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=False, passed=True).count() == 1
+    assert (
+        QuizAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=False, passed=True).count()
+        == 1
+    )
     assert enrollment.attempts.count() == 1
 
 

@@ -1,4 +1,4 @@
-"""Every URL of the site, requested as anonymous, learner, author (of another course) and accreditation body.
+"""Every URL of the site, requested as anonymous user, learner and author of another course.
 
 New URLs are picked up automatically: a URL whose keyword arguments this module cannot fill,
 or whose access class is not declared below, fails the test until it is classified.
@@ -14,13 +14,29 @@ pytestmark = pytest.mark.django_db
 
 # URL names (namespace:name) anyone may open.
 PUBLIC = {
-    "courses:catalog", "courses:course_detail", "courses:track_detail", "courses:verify_certificate",
-    "login", "signup", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "set_language", "logout", "account_deleted", "scorm_export:openapi", "courses:glossary",
+    "courses:catalog",
+    "courses:course_detail",
+    "courses:track_detail",
+    "courses:verify_certificate",
+    "login",
+    "signup",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
+    "logout",
+    "account_deleted",
+    "scorm_export:openapi",
+    "courses:glossary",
 }
 # Namespaces and names only course authors and staff may open.
 AUTHOR_NAMESPACES = {"authoring"}
-AUTHOR_PREFIXES = ("scorm_export:attendance_", "scorm_export:package_", "scorm_export:export_completions")
+AUTHOR_PREFIXES = (
+    "scorm_export:attendance_",
+    "scorm_export:package_",
+    "scorm_export:export_completions",
+)
 STAFF_ONLY = {"admin"}
 # Token-authenticated API for accreditation bodies: 401 without a token.
 API_PREFIX = "scorm_export:api_"
@@ -48,12 +64,24 @@ def world():
     enrollment = services.enroll_learner(learner, course)
     lesson = enrollment.version.lessons_in_order().first()
     return {
-        "learner": learner, "course": course, "author_of_other": outsider_author,
+        "learner": learner,
+        "course": course,
+        "author_of_other": outsider_author,
         "kwargs": {
-            "slug": course.slug, "lesson_key": lesson.key, "code": "no-such-code",
-            "uidb64": "x", "token": "x", "key": lesson.key, "block_key": "b0",
-            "quiz_key": enrollment.version.final_test.key, "phase": "pre", "kind": "csv",
-            "module_key": "m1", "step_key": "start", "question_key": "q0", "table": "funnel",
+            "slug": course.slug,
+            "lesson_key": lesson.key,
+            "code": "no-such-code",
+            "uidb64": "x",
+            "token": "x",
+            "key": lesson.key,
+            "block_key": "b0",
+            "quiz_key": enrollment.version.final_test.key,
+            "phase": "pre",
+            "kind": "csv",
+            "module_key": "m1",
+            "step_key": "start",
+            "question_key": "q0",
+            "table": "funnel",
         },
         "ids": {"version": enrollment.version.pk, "lesson": lesson.pk},
     }
@@ -89,7 +117,9 @@ def test_it_keeps_every_non_public_url_closed_to_anonymous_users(client, world):
             continue
         url = url_for(name, pattern, world)
         response = client.get(url)
-        assert response.status_code in DENIED, f"anonymous GET {url} ({name}) gave {response.status_code}"
+        assert response.status_code in DENIED, (
+            f"anonymous GET {url} ({name}) gave {response.status_code}"
+        )
         if response.status_code == 302:
             assert "/accounts/login/" in response["Location"], f"{name} redirects elsewhere"
         if classify(name) == "api":
@@ -106,9 +136,11 @@ def test_it_keeps_author_urls_closed_to_learners_and_other_authors(client, world
                 continue
             url = url_for(name, pattern, world)
             if "slug" not in pattern.pattern.converters and user == world["author_of_other"]:
-                continue  # course-independent author pages (their own course list) are open to authors
+                continue  # course-independent author pages (own course list) are open to authors
             response = client.get(url)
-            assert response.status_code in DENIED, f"{user} GET {url} ({name}) gave {response.status_code}"
+            assert response.status_code in DENIED, (
+                f"{user} GET {url} ({name}) gave {response.status_code}"
+            )
         client.logout()
 
 
@@ -122,4 +154,6 @@ def test_it_keeps_the_admin_closed_to_learners_and_authors(client, world):
 def test_it_serves_public_pages_to_anonymous_users(client, world):
     for name in ("courses:catalog",):
         assert client.get(reverse(name)).status_code == 200
-    assert client.get(reverse("courses:course_detail", args=[world["course"].slug])).status_code == 200
+    assert (
+        client.get(reverse("courses:course_detail", args=[world["course"].slug])).status_code == 200
+    )

@@ -13,8 +13,13 @@ def test_it_strips_scripts_handlers_and_javascript_urls():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("123456789", "00123456789"), ("1234567890", "01234567890"), ("12345678901", "12345678901"),
-     ("123 456 789", "00123456789"), ("12.34.56.789", "00123456789")],
+    [
+        ("123456789", "00123456789"),
+        ("1234567890", "01234567890"),
+        ("12345678901", "12345678901"),
+        ("123 456 789", "00123456789"),
+        ("12.34.56.789", "00123456789"),
+    ],
 )
 def test_it_normalises_register_numbers_to_eleven_digits(raw, expected):
     assert normalise_register_number(raw) == expected

@@ -17,14 +17,22 @@ def make_zip(entries, compression=zipfile.ZIP_DEFLATED):
 
 def test_it_extracts_a_normal_archive(tmp_path):
     written = safe_extract(make_zip([("course.yaml", "slug: x"), ("media/a.txt", "hoi")]), tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == ["course.yaml", "media/a.txt"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
+        "course.yaml",
+        "media/a.txt",
+    ]
     assert (tmp_path / "media" / "a.txt").read_text() == "hoi"
 
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("../evil.txt", "'..'"), ("media/../../evil.txt", "'..'"), ("/etc/evil", "absolute"),
-     ("C:/evil", "absolute"), ("media\\..\\evil", "backslash")],
+    [
+        ("../evil.txt", "'..'"),
+        ("media/../../evil.txt", "'..'"),
+        ("/etc/evil", "absolute"),
+        ("C:/evil", "absolute"),
+        ("media\\..\\evil", "backslash"),
+    ],
 )
 def test_it_refuses_zip_slip_paths_and_writes_nothing(tmp_path, name, reason):
     target = tmp_path / "out"
@@ -46,14 +54,18 @@ def test_it_refuses_too_many_or_too_large_members(tmp_path):
     with pytest.raises(UnsafeArchive, match="too many"):
         safe_extract(make_zip([(f"f{i}", "x") for i in range(5)]), tmp_path, Limits(max_members=3))
     with pytest.raises(UnsafeArchive, match="too large"):
-        safe_extract(make_zip([("big", "x" * 2000)], zipfile.ZIP_STORED), tmp_path, Limits(max_member_bytes=1000))
+        safe_extract(
+            make_zip([("big", "x" * 2000)], zipfile.ZIP_STORED),
+            tmp_path,
+            Limits(max_member_bytes=1000),
+        )
 
 
 def test_it_refuses_symlinks_and_garbage(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         info = zipfile.ZipInfo("link")
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         archive.writestr(info, "/etc/passwd")
     buffer.seek(0)
     with pytest.raises(UnsafeArchive, match="symbolic"):
