@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from courses import publishing
 from courses.models import (
@@ -108,18 +108,18 @@ class FileResult:
 
 
 _ACTION_LABELS = {
-    "created": _lazy("nieuw (concept)"),
-    "created and published": _lazy("nieuw en gepubliceerd"),
-    "draft": _lazy("nieuw concept"),
-    "published": _lazy("gepubliceerd"),
-    "unchanged": _lazy("ongewijzigd"),
-    "updated": _lazy("bijgewerkt"),
+    "created": gettext_lazy("nieuw (concept)"),
+    "created and published": gettext_lazy("nieuw en gepubliceerd"),
+    "draft": gettext_lazy("nieuw concept"),
+    "published": gettext_lazy("gepubliceerd"),
+    "unchanged": gettext_lazy("ongewijzigd"),
+    "updated": gettext_lazy("bijgewerkt"),
 }
 KIND_LABELS = {
-    "course": _lazy("cursus"),
-    "personas": _lazy("persona's"),
-    "glossary": _lazy("begrippenlijst"),
-    "tracks": _lazy("leerlijnen"),
+    "course": gettext_lazy("cursus"),
+    "personas": gettext_lazy("persona's"),
+    "glossary": gettext_lazy("begrippenlijst"),
+    "tracks": gettext_lazy("leerlijnen"),
 }
 
 
