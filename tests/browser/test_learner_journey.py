@@ -1,4 +1,4 @@
-"""A learner's whole path in a real chromium: log in, enrol, learn, pass, get certified."""
+"""A learner's whole path in a real chromium: sign up, enrol, learn, pass, get certified."""
 
 import io
 import os
@@ -21,10 +21,9 @@ def answer_every_question(page, option_text):
         questions.nth(i).get_by_label(option_text, exact=True).check()
 
 
-def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, page, settings):
+def test_it_walks_a_learner_from_sign_up_to_a_verified_certificate(live_server, page, settings):
     settings.PLAYER_HEARTBEAT_SECONDS = 1  # so the time heartbeat fires during the walk
     course = make_rich_course(slug="journey")
-    learner = factories.make_user(email="noor@example.org", first_name="Noor", last_name="Bakker")
     policy_violations = []
     page.on(
         "console",
@@ -33,12 +32,18 @@ def test_it_walks_a_learner_from_login_to_a_verified_certificate(live_server, pa
         ),
     )
 
-    # Log in through the login page.
-    page.goto(f"{live_server.url}/accounts/login/?next=/cursus/{course.slug}/")
-    page.get_by_label("E-mailadres").fill(learner.email)
-    page.get_by_label("Wachtwoord").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"**/cursus/{course.slug}/")
+    # Sign up: name, profession and password; never sex or gender.
+    page.goto(f"{live_server.url}/accounts/aanmelden/")
+    assert page.get_by_label(re.compile("geslacht|gender", re.I)).count() == 0
+    page.get_by_label("E-mailadres").fill("noor@example.org")
+    page.get_by_label("Voornaam").fill("Noor")
+    page.get_by_label("Achternaam").fill("Bakker")
+    page.get_by_label("Beroep").select_option("huisarts")
+    page.get_by_label(re.compile(r"^Wachtwoord")).fill(factories.PASSWORD)
+    page.get_by_label("Herhaal het wachtwoord").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Account aanmaken").click()
+    page.wait_for_url("**/accounts/profiel/")
+    page.goto(f"{live_server.url}/cursus/{course.slug}/")
 
     # Enrol; the pre self-assessment is offered before the first lesson.
     page.get_by_role("button", name="Inschrijven").click()
