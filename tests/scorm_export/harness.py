@@ -63,7 +63,7 @@ def make_site(tmp_path: Path, package_zip: bytes) -> Path:
 @contextlib.contextmanager
 def browser_page():
     """A fresh chromium page; yields (page, console_errors)."""
-    context = shared_browser().new_context()
+    context = shared_browser().new_context(locale="nl-NL")
     try:
         page = context.new_page()
         console_errors: list[str] = []
