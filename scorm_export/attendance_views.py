@@ -14,7 +14,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Course
@@ -157,7 +157,11 @@ def attendance_mark_reported(request, course, pk):
     created = record_attendance_reported(accreditation, ids, name, user=request.user)
     messages.success(
         request,
-        _("%(count)s deelnemers gemarkeerd als gerapporteerd aan %(register)s.")
+        ngettext(
+            "%(count)s deelnemer gemarkeerd als gerapporteerd aan %(register)s.",
+            "%(count)s deelnemers gemarkeerd als gerapporteerd aan %(register)s.",
+            created,
+        )
         % {"count": created, "register": accreditation.register_label},
     )
     return redirect(reverse("scorm_export:attendance_overview", args=[course.slug]))

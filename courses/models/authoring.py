@@ -9,6 +9,7 @@ publishing needs an approval that is newer than the draft's last change (see
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .content import Course, CourseVersion
 
@@ -109,7 +110,7 @@ class ReviewApproval(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     approved_at = models.DateTimeField()
-    note = models.CharField(_("toelichting"), max_length=500, blank=True)
+    note = models.CharField(pgettext_lazy("approval", "toelichting"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("goedkeuring")
