@@ -159,44 +159,28 @@ class CourseVersionAdmin(AuditedContentAdmin):
         return obj
 
 
+def child_inline(model):
+    """A polymorphic inline child for one subclass; its admin form is the model's own."""
+    return type(f"{model.__name__}Inline", (StackedPolymorphicInline.Child,), {"model": model})
+
+
 class BlockInline(StackedPolymorphicInline):
     """Every block kind of a lesson in one list (django-polymorphic's inline)."""
-
-    class RichTextBlockInline(StackedPolymorphicInline.Child):
-        model = RichTextBlock
-
-    class CalloutBlockInline(StackedPolymorphicInline.Child):
-        model = CalloutBlock
-
-    class ImageBlockInline(StackedPolymorphicInline.Child):
-        model = ImageBlock
-
-    class MediaBlockInline(StackedPolymorphicInline.Child):
-        model = MediaBlock
-
-    class PersonaStoryBlockInline(StackedPolymorphicInline.Child):
-        model = PersonaStoryBlock
-
-    class ScenarioBlockInline(StackedPolymorphicInline.Child):
-        model = ScenarioBlock
-
-    class ReflectionBlockInline(StackedPolymorphicInline.Child):
-        model = ReflectionBlock
-
-    class QuizBlockInline(StackedPolymorphicInline.Child):
-        model = QuizBlock
 
     model = Block
     ordering = ["position"]
     child_inlines = [
-        RichTextBlockInline,
-        CalloutBlockInline,
-        ImageBlockInline,
-        MediaBlockInline,
-        PersonaStoryBlockInline,
-        ScenarioBlockInline,
-        ReflectionBlockInline,
-        QuizBlockInline,
+        child_inline(m)
+        for m in (
+            RichTextBlock,
+            CalloutBlock,
+            ImageBlock,
+            MediaBlock,
+            PersonaStoryBlock,
+            ScenarioBlock,
+            ReflectionBlock,
+            QuizBlock,
+        )
     ]
 
 
@@ -212,33 +196,18 @@ class LessonAdmin(PolymorphicInlineSupportMixin, AuditedContentAdmin):
 
 
 class QuestionInline(StackedPolymorphicInline):
-    class SingleChoiceInline(StackedPolymorphicInline.Child):
-        model = SingleChoiceQuestion
-
-    class TrueFalseInline(StackedPolymorphicInline.Child):
-        model = TrueFalseQuestion
-
-    class MultipleChoiceInline(StackedPolymorphicInline.Child):
-        model = MultipleChoiceQuestion
-
-    class OrderingInline(StackedPolymorphicInline.Child):
-        model = OrderingQuestion
-
-    class MatchingInline(StackedPolymorphicInline.Child):
-        model = MatchingQuestion
-
-    class ScaleInline(StackedPolymorphicInline.Child):
-        model = ScaleQuestion
-
     model = Question
     ordering = ["position"]
     child_inlines = [
-        SingleChoiceInline,
-        TrueFalseInline,
-        MultipleChoiceInline,
-        OrderingInline,
-        MatchingInline,
-        ScaleInline,
+        child_inline(m)
+        for m in (
+            SingleChoiceQuestion,
+            TrueFalseQuestion,
+            MultipleChoiceQuestion,
+            OrderingQuestion,
+            MatchingQuestion,
+            ScaleQuestion,
+        )
     ]
 
 

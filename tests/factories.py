@@ -21,6 +21,7 @@ from courses.models import (
     QuizBlock,
     ReflectionBlock,
     RichTextBlock,
+    ScaleQuestion,
     ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
@@ -199,3 +200,17 @@ def add_every_block_kind(lesson: Lesson, persona: Persona | None = None, start=0
         QuizBlock.objects.create(lesson=lesson, position=start + 5, key=f"q{start}", quiz=quiz)
     )
     return blocks
+
+
+def correct_answers(quiz):
+    """Form data answering every question of `quiz` correctly (scale statements with 4)."""
+    data = {}
+    for question in quiz.questions.all():
+        if isinstance(question, ScaleQuestion):
+            data[f"q-{question.pk}"] = "4"
+            continue
+        correct = [o.pk for o in question.options.all() if o.is_correct]
+        data[f"q-{question.pk}"] = (
+            [str(pk) for pk in correct] if len(correct) > 1 else str(correct[0])
+        )
+    return data

@@ -21,44 +21,16 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from lms.lib import uploads
 
-def _is_iso_media(head: bytes) -> bool:
-    return len(head) >= 12 and head[4:8] == b"ftyp"
-
-
-def _is_mp3(head: bytes) -> bool:
-    return head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
-
-
-def _is_vtt(head: bytes) -> bool:
-    text = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-    return text.startswith(b"WEBVTT") and text[6:7] in (b"", b"\n", b"\r", b" ", b"\t")
-
-
-# extension -> (label, test of the first bytes)
-_SIGNATURES = {
-    "png": ("PNG", lambda h: h.startswith(b"\x89PNG\r\n\x1a\n")),
-    "jpg": ("JPEG", lambda h: h.startswith(b"\xff\xd8\xff")),
-    "jpeg": ("JPEG", lambda h: h.startswith(b"\xff\xd8\xff")),
-    "webp": ("WebP", lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP"),
-    "gif": ("GIF", lambda h: h[:6] in (b"GIF87a", b"GIF89a")),
-    "mp4": ("MP4", _is_iso_media),
-    "m4a": ("M4A", _is_iso_media),
-    "webm": ("WebM", lambda h: h.startswith(b"\x1a\x45\xdf\xa3")),
-    "mp3": ("MP3", _is_mp3),
-    "ogg": ("Ogg", lambda h: h.startswith(b"OggS")),
-    "oga": ("Ogg", lambda h: h.startswith(b"OggS")),
-    "vtt": ("WebVTT", _is_vtt),
-}
-
-# What each kind of field accepts, and where it is stored. SVG is never accepted: it can carry
-# scripts.
+# What each kind of field accepts (the file types of lms.lib.uploads, shared with the author
+# area's uploads), and where it is stored. SVG is never accepted: it can carry scripts.
 KINDS = {
-    "image": (("png", "jpg", "jpeg", "webp", "gif"), "blocks/images"),
-    "video": (("mp4", "webm"), "blocks/media"),
-    "audio": (("mp3", "ogg", "oga", "m4a"), "blocks/media"),
-    "captions": (("vtt",), "blocks/captions"),
-    "portrait": (("png", "jpg", "jpeg", "webp", "gif"), "personas"),
+    "image": (uploads.IMAGE_TYPES, "blocks/images"),
+    "video": (uploads.VIDEO_TYPES, "blocks/media"),
+    "audio": (uploads.AUDIO_TYPES, "blocks/media"),
+    "captions": (uploads.CAPTION_TYPES, "blocks/captions"),
+    "portrait": (uploads.IMAGE_TYPES, "personas"),
 }
 
 DIGEST_LENGTH = 32
@@ -132,21 +104,21 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
         raise MediaError(_("het bestand ‘%(path)s’ is leeg") % {"path": value})
     extension = path.suffix.lower().lstrip(".")
     allowed, folder = KINDS[kind]
-    if extension not in allowed:
+    file_type = next((t for t in allowed if extension in t.extensions), None)
+    if file_type is None:
         raise MediaError(
             _("het bestandstype van ‘%(path)s’ is hier niet toegestaan; toegestaan: %(allowed)s")
-            % {"path": value, "allowed": ", ".join(f".{e}" for e in allowed)}
+            % {"path": value, "allowed": ", ".join(f".{e}" for t in allowed for e in t.extensions)}
         )
-    label, test = _SIGNATURES[extension]
     with path.open("rb") as handle:
         head = handle.read(64)
-    if not test(head):
+    if not file_type.matches(head):
         raise MediaError(
             _(
                 "de inhoud van ‘%(path)s’ past niet bij de extensie: dit is geen geldig "
                 "%(label)s-bestand"
             )
-            % {"path": value, "label": label}
+            % {"path": value, "label": file_type.label}
         )
     digest = _hash(path)
     stem = get_valid_filename(path.stem)[:40] or "bestand"

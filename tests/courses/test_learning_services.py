@@ -7,12 +7,9 @@ from django.utils import timezone
 from courses import services
 from courses.models import Answer, CourseCompletion, Lesson, LessonProgress, QuizAttempt
 from tests import factories
+from tests.factories import correct_answers
 
 pytestmark = pytest.mark.django_db
-
-
-def correct_answers(quiz):
-    return {f"q-{q.pk}": str(q.options.get(is_correct=True).pk) for q in quiz.questions.all()}
 
 
 def finish_lessons(enrollment):

@@ -22,15 +22,12 @@ from courses.models import (
     User,
 )
 from tests import factories
+from tests.factories import correct_answers
 
 pytestmark = pytest.mark.django_db
 
 SECRET_REFLECTION = "Ik merk dat ik bij Levi aannames deed."
 OTHER_REFLECTION = "Dit is de reflectie van iemand anders."
-
-
-def correct_answers(quiz):
-    return {f"q-{q.pk}": str(q.options.get(is_correct=True).pk) for q in quiz.questions.all()}
 
 
 def build_history(user, course, reflection_text, complete=True):

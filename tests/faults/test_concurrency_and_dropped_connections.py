@@ -9,12 +9,9 @@ from django.db.utils import InterfaceError
 from courses import services, signals
 from courses.models import Answer, QuizAttempt
 from tests import factories
+from tests.factories import correct_answers
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def correct_answers(quiz):
-    return {f"q-{q.pk}": str(q.options.get(is_correct=True).pk) for q in quiz.questions.all()}
 
 
 def test_it_scores_fifty_concurrent_submits_of_one_attempt_once():

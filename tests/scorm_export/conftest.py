@@ -20,6 +20,7 @@ from courses.models import (
 )
 from scorm_export.models import AccreditationBody, LearningRecordStore
 from tests import factories
+from tests.factories import correct_answers  # noqa: F401 - re-exported for these tests
 
 LRS_USER = "lrs-user"
 LRS_PASSWORD = "lrs-geheim"
@@ -151,19 +152,6 @@ def body(db):
 
 
 REFLECTION_SECRET = "MIJN-GEHEIME-REFLECTIE-7Q4"
-
-
-def correct_answers(quiz):
-    data = {}
-    for question in quiz.questions.all():
-        if isinstance(question, ScaleQuestion):
-            data[f"q-{question.pk}"] = "4"
-            continue
-        correct = [o.pk for o in question.options.all() if o.is_correct]
-        data[f"q-{question.pk}"] = (
-            [str(pk) for pk in correct] if len(correct) > 1 else str(correct[0])
-        )
-    return data
 
 
 def make_rich_course(slug="rijk"):
