@@ -150,17 +150,23 @@ def annotate_question(question: Any, response=None, *, error=None, graded=False)
     return question
 
 
-def attach_learner_state(blocks: list[Any], enrollment, user) -> None:
+def attach_learner_state(blocks: list[Any], enrollment=None, user=None) -> None:
     """Add the learner's own state to the blocks: reflection text, scenario path, practice result.
 
     Reads only rows that belong to `user`/`enrollment`: 1 query per kind of block present.
+    Without an enrolment, attaches the state of a learner who has touched nothing (no queries):
+    what the cached lesson page shows (`courses.lesson_pages`).
     """
     reflections: list[Any] = [b for b in blocks if isinstance(b, ReflectionBlock)]
     if reflections:
-        texts = dict(
-            Reflection.objects.filter(user=user, block__in=reflections).values_list(
-                "block_id", "text"
+        texts = (
+            dict(
+                Reflection.objects.filter(user=user, block__in=reflections).values_list(
+                    "block_id", "text"
+                )
             )
+            if enrollment is not None
+            else {}
         )
         for block in reflections:
             block.my_reflection = texts.get(block.pk, "")
@@ -173,6 +179,8 @@ def attach_learner_state(blocks: list[Any], enrollment, user) -> None:
             )
             .order_by("decided_at", "pk")
             .values_list("choice__step__scenario_id", "choice_id")
+            if enrollment is not None
+            else []
         )
         for scenario_id, choice_id in rows:
             decided[scenario_id].append(choice_id)
@@ -183,15 +191,19 @@ def attach_learner_state(blocks: list[Any], enrollment, user) -> None:
         attach_quiz_state(quiz_blocks, enrollment)
 
 
-def attach_quiz_state(quiz_blocks: list[Any], enrollment) -> None:
+def attach_quiz_state(quiz_blocks: list[Any], enrollment=None) -> None:
     """Practice quizzes: the latest submitted attempt's answers. Tests: the attempts so far."""
     quiz_ids = {b.quiz_id for b in quiz_blocks}
-    attempts = list(
-        QuizAttempt.objects.filter(
-            enrollment=enrollment, quiz_id__in=quiz_ids, submitted_at__isnull=False
+    attempts = (
+        list(
+            QuizAttempt.objects.filter(
+                enrollment=enrollment, quiz_id__in=quiz_ids, submitted_at__isnull=False
+            )
+            .order_by("quiz_id", "-submitted_at", "-pk")
+            .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("pk")))
         )
-        .order_by("quiz_id", "-submitted_at", "-pk")
-        .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("pk")))
+        if enrollment is not None
+        else []
     )
     latest: dict[int, QuizAttempt] = {}
     by_quiz = defaultdict(list)
@@ -211,3 +223,14 @@ def attach_quiz_state(quiz_blocks: list[Any], enrollment) -> None:
                 annotate_question(
                     question, answer.response if answer else None, graded=answer is not None
                 )
+
+
+def bind_practice_form(block: Any, form) -> None:
+    """Show what the learner filled in, with an error at each incomplete question."""
+    block.form = form
+    block.practice_attempt = None
+    responses = form.responses()
+    for question in block.quiz.questions.all():
+        annotate_question(
+            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+        )

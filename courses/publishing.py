@@ -55,6 +55,7 @@ from .models import (
     ScenarioChoice,
     ScenarioStep,
 )
+from .tasks import warm_lesson_pages_task
 
 # Actions that change a draft's content; an approval must be newer than the last of these.
 CONTENT_ACTIONS = [
@@ -477,6 +478,9 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
             "kept_enrollments": kept,
         },
     )
+    # The first learners should not wait for the lesson pages to render (courses.lesson_pages);
+    # robust: a failed warm-up only means the pages render on first view instead.
+    transaction.on_commit(lambda: warm_lesson_pages_task.delay(version.pk), robust=True)
     return PublishResult(version, retired, moved, kept)
 
 

@@ -58,21 +58,41 @@ def enroll_learner(user, course: Course) -> Enrollment:
 
 @transaction.atomic
 def start_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
-    """Mark `lesson` as the learner's resume point; create its progress row on first visit."""
+    """Mark `lesson` as the learner's resume point; create its progress row on first visit.
+
+    Sends `lesson_started` with the new row the first time only.
+    """
     progress, created = LessonProgress.objects.get_or_create(
         enrollment=enrollment, lesson_key=lesson.key
     )
-    now = timezone.now()
-    Enrollment.objects.filter(pk=enrollment.pk).update(
-        last_lesson_key=lesson.key, last_activity_at=now
-    )
-    enrollment.last_lesson_key = lesson.key
-    enrollment.last_activity_at = now
+    note_resume_point(enrollment, lesson.key)
     if created:
         signals.lesson_started.send(
             sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
         )
     return progress
+
+
+def note_resume_point(enrollment: Enrollment, lesson_key: str, now: datetime | None = None) -> bool:
+    """Record `lesson_key` as where the learner left off; returns whether a row was written.
+
+    Writes (one UPDATE) only when the lesson changed or the learner was away longer than a
+    heartbeat gap: reopening the same lesson within a gap writes nothing, and the next
+    heartbeat counts that time as usual (`record_time`).
+    """
+    now = now or timezone.now()
+    recent = (
+        enrollment.last_activity_at is not None
+        and 0 <= (now - enrollment.last_activity_at).total_seconds() <= HEARTBEAT_MAX_GAP_SECONDS
+    )
+    if enrollment.last_lesson_key == lesson_key and recent:
+        return False
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        last_lesson_key=lesson_key, last_activity_at=now
+    )
+    enrollment.last_lesson_key = lesson_key
+    enrollment.last_activity_at = now
+    return True
 
 
 @transaction.atomic

@@ -11,7 +11,6 @@ practice nurse may already know the basics from elsewhere).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import lesson_pages, services
 from .certificates import build_certificate_pdf, certificate_filename
 from .forms import QuizForm, ReflectionForm, ScenarioChoiceForm
 from .models import (
@@ -42,7 +41,13 @@ from .models import (
     ScenarioBlock,
     TrackCourse,
 )
-from .player import annotate_question, attach_learner_state, blocks_for_player, questions_prefetch
+from .player import (
+    annotate_question,
+    attach_learner_state,
+    bind_practice_form,
+    blocks_for_player,
+    questions_prefetch,
+)
 
 PHASES = {"voor": QuizAttempt.Phase.PRE, "na": QuizAttempt.Phase.POST}
 
@@ -314,63 +319,32 @@ def dashboard(request):
 # --- Lesson player -------------------------------------------------------------------------------
 
 
-def lesson_context(enrollment, lesson_obj) -> dict:
-    """Navigation and progress for the player: one query for the lessons, one for progress."""
-    lessons = list(enrollment.version.lessons_in_order())
-    index = next(i for i, item in enumerate(lessons) if item.pk == lesson_obj.pk)
-    done_keys = set(
-        LessonProgress.objects.filter(
-            enrollment=enrollment, completed_at__isnull=False
-        ).values_list("lesson_key", flat=True)
-    )
-    required = [item for item in lessons if item.required]
-    done = sum(1 for item in required if item.key in done_keys)
-    return {
-        "previous_lesson": lessons[index - 1] if index > 0 else None,
-        "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
-        "lesson_number": index + 1,
-        "lesson_count": len(lessons),
-        "lesson_done": lesson_obj.key in done_keys,
-        "lessons_done": done,
-        "lessons_required": len(required),
-        "progress_percent": round(100 * done / len(required)) if required else 100,
-    }
+def render_lesson(request, slug, lesson_key, *, forms_by_block=None, status=200):
+    """The lesson page (`courses.lesson_pages`); a first visit starts the lesson.
 
-
-def render_lesson(request, enrollment, lesson_obj, *, forms_by_block=None, status=200):
-    blocks = blocks_for_player(lesson_obj)
-    attach_learner_state(blocks, enrollment, request.user)
-    for block in blocks:
-        form = (forms_by_block or {}).get(block.pk)
-        if isinstance(block, ReflectionBlock):
-            block.form = form or ReflectionForm(
-                initial={"text": block.my_reflection}, prefix=block.key
-            )
-        elif isinstance(block, QuizBlock) and isinstance(form, QuizForm):
-            bind_practice_form(block, form)
-        elif form is not None:
-            block.form = form
-    context = {
-        "course": enrollment.course,
-        "enrollment": enrollment,
-        "lesson": lesson_obj,
-        "blocks": blocks,
-        # How often player.js reports time; tests shorten it. Gaps above the service's
-        # HEARTBEAT_MAX_GAP_SECONDS are not counted, so this must stay well below that.
-        "heartbeat_seconds": getattr(settings, "PLAYER_HEARTBEAT_SECONDS", 30),
-        **lesson_context(enrollment, lesson_obj),
-    }
-    return render(request, "courses/lesson.html", context, status=status)
+    `forms_by_block` (block pk → bound form) shows a failed submit without JavaScript.
+    A learner who is not enrolled is sent to the course page. Queries on a repeat visit with a
+    cached snapshot: the learner's own rows (one), plus the blocks they touched; no writes
+    unless the resume point moves.
+    """
+    state = lesson_pages.learner_state(request.user, slug)
+    if state is None:
+        _enrollment, response = enrollment_or_redirect(request, slug)
+        return response
+    enrollment = state.enrollment
+    snapshot = lesson_pages.get_snapshot(enrollment.version_id, lesson_key)
+    if lesson_key not in state.progress:
+        lesson_obj = Lesson.objects.for_player().get(pk=snapshot["lesson"]["pk"])
+        services.start_lesson(enrollment, lesson_obj)
+    elif request.method == "GET":
+        services.note_resume_point(enrollment, lesson_key)
+    page = lesson_pages.lesson_page(request, state, snapshot, forms_by_block)
+    return render(request, "courses/lesson.html", page.context(), status=status)
 
 
 @login_required
 def lesson(request, slug, lesson_key):
-    enrollment, response = enrollment_or_redirect(request, slug)
-    if response:
-        return response
-    lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
-    services.start_lesson(enrollment, lesson_obj)
-    return render_lesson(request, enrollment, lesson_obj)
+    return render_lesson(request, slug, lesson_key)
 
 
 @login_required
@@ -451,7 +425,7 @@ def scenario(request, slug, lesson_key, block_key):
             )
         if not wants_partial(request):
             return render_lesson(
-                request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
+                request, slug, lesson_key, forms_by_block={block.pk: form}, status=400
             )
     attach_learner_state([block], enrollment, request.user)
     block.form = form
@@ -476,22 +450,9 @@ def reflection(request, slug, lesson_key, block_key):
         except ValidationError as exc:
             form.add_error("text", exc.messages[0])
     if not form.is_valid():
-        return render_lesson(
-            request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
-        )
+        return render_lesson(request, slug, lesson_key, forms_by_block={block.pk: form}, status=400)
     messages.success(request, _("Je reflectie is opgeslagen. Alleen jij kunt hem lezen."))
     return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
-
-
-def bind_practice_form(block, form) -> None:
-    """Show what the learner filled in, with an error at each incomplete question."""
-    block.form = form
-    block.practice_attempt = None
-    responses = form.responses()
-    for question in block.quiz.questions.all():
-        annotate_question(
-            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
-        )
 
 
 @login_required
@@ -515,7 +476,7 @@ def practice(request, slug, lesson_key, block_key):
             )
         if not wants_partial(request):
             return render_lesson(
-                request, enrollment, lesson_obj, forms_by_block={block.pk: form}, status=400
+                request, slug, lesson_key, forms_by_block={block.pk: form}, status=400
             )
         attach_learner_state([block], enrollment, request.user)
         bind_practice_form(block, form)

@@ -185,13 +185,20 @@ BENCH_VIEWS = env_bool("BENCH_VIEWS", False)
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lms.lib.rediscache.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
         }
         if os.environ.get("CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lms_cache"}
     )
 }
+# With a Redis cache, sessions are read from it (written through to the database, so a cache
+# flush logs nobody out); without one, a cached session would only be a second database read.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if os.environ.get("CACHE_URL")
+    else "django.contrib.sessions.backends.db"
+)
 
 # PE-online (GAIA and other quality registers): the provider account written into attendance
 # XML. The account's userKey is deliberately not a setting here: it never goes into a file.

@@ -35,6 +35,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("createcachetable", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def fresh_lesson_page_memory():
+    """Each test starts with an empty cache (its rows roll back), so this process's copy of
+    lesson snapshots and of the content generation starts empty too."""
+    from courses import lesson_pages
+
+    lesson_pages.forget_local()
+    yield
+    lesson_pages.forget_local()
+
+
 BROWSER_FIXTURES = {"browser", "page", "chromium", "tab"}
 BROWSER_HELPERS = {"browser_page", "shared_browser"}
 

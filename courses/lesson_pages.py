@@ -1,0 +1,507 @@
+"""The learner's lesson page, assembled from a rendered snapshot of its blocks.
+
+A published (or retired) version's content never changes: authors edit a draft copy. So the
+HTML of each block is rendered once per language, together with the lesson's navigation, and
+kept in the cache as a *snapshot* (STYLE "Avoid" 3: compute on publish; `warm_snapshots()`
+runs after a publish, a cache miss rebuilds). Blocks that can hold learner state (reflection,
+scenario, quiz) are stored as an untouched learner sees them. Per request the page then needs
+only the learner's own rows: which of those blocks they have touched (one query), and those
+blocks alone are rendered live from the database with `courses.player`, exactly as before.
+
+Forms in the snapshot carry a placeholder instead of a CSRF token; it is replaced with the
+request's token when the page is served. Drafts are never cached: an author's unpublished
+course renders live every time.
+
+Invalidation: every snapshot records the content *generation* it was built in; any save or
+delete of course content (or a persona, which published lessons show) sets a new generation,
+and a snapshot from another generation is rebuilt. The cache key holds a fingerprint of the
+templates and code that render blocks, so a deploy never serves an old rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.http import Http404
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import mark_safe
+
+from .forms import ReflectionForm
+from .models import (
+    Block,
+    Course,
+    CourseVersion,
+    Enrollment,
+    Lesson,
+    Module,
+    Option,
+    Persona,
+    Question,
+    Quiz,
+    QuizBlock,
+    ReflectionBlock,
+    ScenarioBlock,
+    ScenarioChoice,
+    ScenarioStep,
+)
+from .player import attach_learner_state, bind_practice_form, blocks_for_player
+
+# Bump when the shape of a snapshot changes; old ones are then never read.
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_TIMEOUT = 7 * 24 * 3600  # a bound on memory; content changes invalidate sooner
+GENERATION_KEY = "lesson-page:generation"
+
+# Everything a published lesson page shows; a save or delete of any of these changes generation.
+CONTENT_MODELS = (
+    Course,
+    CourseVersion,
+    Module,
+    Lesson,
+    Block,
+    Quiz,
+    Question,
+    Option,
+    ScenarioStep,
+    ScenarioChoice,
+    Persona,
+)
+
+# The kinds of block whose rendering depends on the learner, and the state that says so.
+STATEFUL_KINDS = {ReflectionBlock.kind, ScenarioBlock.kind, QuizBlock.kind}
+
+
+@functools.cache
+def rendering_fingerprint() -> str:
+    """A hash of everything that decides how a block renders: templates and this code.
+
+    Read once per process. Part of every snapshot key, so a deploy never serves old HTML.
+    """
+    base = Path(settings.BASE_DIR)
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}".encode())
+    files = sorted((base / "templates" / "courses").rglob("*.html"))
+    files += [here / "player.py", here / "lesson_pages.py", here / "forms.py"]
+    files += sorted((here / "models").glob("*.py"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def snapshot_key(version_id: int, lesson_key: str, language: str) -> str:
+    return f"lesson-page:{rendering_fingerprint()}:{version_id}:{lesson_key}:{language}"
+
+
+def current_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+# Each process keeps the snapshots it served last and the generation it read, so a lesson
+# page usually needs no cache round trip at all. Another process's content change is seen
+# within GENERATION_RECHECK_SECONDS; this process's own at once (`new_generation`).
+GENERATION_RECHECK_SECONDS = 1.0
+LOCAL_SNAPSHOTS = 64
+_local_lock = threading.Lock()
+_local_snapshots: OrderedDict[str, dict] = OrderedDict()
+_local_generation: dict[str, Any] = {"value": None, "read_at": 0.0}
+
+
+def generation_now() -> str:
+    now = time.monotonic()
+    if (
+        _local_generation["value"] is None
+        or now - _local_generation["read_at"] > GENERATION_RECHECK_SECONDS
+    ):
+        _local_generation.update(value=current_generation(), read_at=now)
+    return _local_generation["value"]
+
+
+def new_generation() -> None:
+    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+    _local_generation["value"] = None
+
+
+def forget_local() -> None:
+    """Drop this process's snapshots and generation (the next read asks the cache)."""
+    with _local_lock:
+        _local_snapshots.clear()
+    _local_generation.update(value=None, read_at=0.0)
+
+
+def remember(key: str, snapshot: dict) -> None:
+    with _local_lock:
+        _local_snapshots[key] = snapshot
+        _local_snapshots.move_to_end(key)
+        while len(_local_snapshots) > LOCAL_SNAPSHOTS:
+            _local_snapshots.popitem(last=False)
+
+
+def content_changed(sender, **kwargs) -> None:
+    """post_save/post_delete receiver: course content changed, so every snapshot is out of date.
+
+    Sets a new generation once the transaction commits (once per transaction, however many
+    rows it writes). A snapshot built meanwhile from the old rows records the generation it
+    read before building, so it is rebuilt on the next read.
+    """
+    if not issubclass(sender, CONTENT_MODELS):
+        return
+    connection = transaction.get_connection()
+    if any(func is new_generation for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(new_generation, robust=True)
+
+
+# --- Building a snapshot -----------------------------------------------------------------------
+
+
+def render_block(block, *, course, lesson, csrf_token: str = "", preview: bool = False) -> str:
+    """One block's section, as the lesson page shows it (`courses/_block.html`)."""
+    if isinstance(block, ReflectionBlock) and getattr(block, "form", None) is None:
+        block.form = ReflectionForm(
+            initial={"text": getattr(block, "my_reflection", "")}, prefix=block.key
+        )
+    return render_to_string(
+        "courses/_block.html",
+        {
+            "block": block,
+            "course": course,
+            "lesson": lesson,
+            "preview": preview,
+            "csrf_token": csrf_token,
+        },
+    )
+
+
+SLOTS = ("heartbeat", "status", "percent", "done", "blocks")
+
+
+def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = "") -> dict | None:
+    """Render a lesson of `version` for a learner who has touched nothing; None if it is missing.
+
+    Returns plain data (no model instances), so it survives pickling across processes and
+    schema changes: the lesson, the version's lessons (progress counts required ones), the
+    player (`_player.html`) as a list of static parts and slot names, one segment per block
+    (`html`, and for stateful blocks `pk`, `kind`, `key`, `quiz_id`), the "afgerond" status,
+    and the CSRF placeholder. Queries: 1 for the lessons plus `blocks_for_player()`'s.
+    """
+    lessons = list(version.lessons_in_order())
+    index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
+    if index is None:
+        return None
+    lesson = lessons[index]
+    marker = secrets.token_hex(16)
+    placeholder = f"csrf-placeholder-{marker}"
+    blocks = blocks_for_player(lesson)
+    attach_learner_state(blocks)  # the untouched state
+    course = version.course
+    segments = []
+    for block in blocks:
+        segment: dict[str, Any] = {
+            "html": render_block(block, course=course, lesson=lesson, csrf_token=placeholder)
+        }
+        if block.kind in STATEFUL_KINDS:
+            segment.update(pk=block.pk, kind=block.kind, key=block.key)
+            if isinstance(block, QuizBlock):
+                segment["quiz_id"] = block.quiz_id
+        segments.append(segment)
+    slot_markers = {name: f"slot-{marker}-{name}" for name in SLOTS}
+    player = render_to_string(
+        "courses/_player.html",
+        {
+            "lesson": lesson,
+            "course_slug": course.slug,
+            "course_url": course.get_absolute_url(),
+            "version_title": version.title,
+            "lesson_number": index + 1,
+            "lesson_count": len(lessons),
+            "previous_lesson": lessons[index - 1] if index > 0 else None,
+            "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
+            "required_count": sum(1 for item in lessons if item.required),
+            "slots": slot_markers,
+            "csrf_token": placeholder,
+        },
+    )
+    return {
+        "generation": generation,
+        "course_slug": course.slug,
+        "title": f"{lesson.title} – {version.title}",
+        "lesson": {"pk": lesson.pk, "key": lesson.key},
+        "required_keys": [item.key for item in lessons if item.required],
+        "player": split_slots(player, slot_markers),
+        "segments": segments,
+        "done_html": render_to_string("courses/_lesson_done.html").strip(),
+        "csrf_placeholder": placeholder,
+    }
+
+
+def split_slots(html: str, markers: dict[str, str]) -> list[tuple[str, str]]:
+    """Cut `html` at each slot marker: [("text", static html) | ("slot", name), ...]."""
+    pattern = re.compile("|".join(re.escape(m) for m in markers.values()))
+    names = {m: name for name, m in markers.items()}
+    parts: list[tuple[str, str]] = []
+    position = 0
+    for found in pattern.finditer(html):
+        parts.append(("text", html[position : found.start()]))
+        parts.append(("slot", names[found.group()]))
+        position = found.end()
+    parts.append(("text", html[position:]))
+    return parts
+
+
+def is_immutable(version: CourseVersion) -> bool:
+    return version.status != CourseVersion.Status.DRAFT
+
+
+def get_snapshot(version_id: int, lesson_key: str) -> dict:
+    """The snapshot of the lesson, from this process, the cache, or freshly built; Http404 if none.
+
+    Only immutable versions are ever kept, so a hit needs no look at the version; a miss loads
+    it. Cache round trips: none when this process has the snapshot and a recent generation.
+    """
+    key = snapshot_key(version_id, lesson_key, translation.get_language())
+    generation = generation_now()
+    snapshot = _local_snapshots.get(key)
+    if snapshot is not None and snapshot["generation"] == generation:
+        return snapshot
+    snapshot = cache.get(key)
+    if snapshot is None or snapshot.get("generation") != generation:
+        version = CourseVersion.objects.select_related("course").get(pk=version_id)
+        snapshot = build_snapshot(version, lesson_key, generation)
+        if snapshot is None:
+            raise Http404
+        if not is_immutable(version):
+            return snapshot
+        cache.set(key, snapshot, SNAPSHOT_TIMEOUT)
+    remember(key, snapshot)
+    return snapshot
+
+
+def warm_snapshots(version_id: int) -> int:
+    """Build and cache the snapshots of every lesson of a published version in every language.
+
+    Called after a publish so the first learners do not wait for the rendering. Returns the
+    number of snapshots written.
+    """
+    version = CourseVersion.objects.select_related("course").filter(pk=version_id).first()
+    if version is None or not is_immutable(version):
+        return 0
+    written = 0
+    generation = current_generation()
+    keys = list(version.lessons_in_order().values_list("key", flat=True))
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for lesson_key in keys:
+                snapshot = build_snapshot(version, lesson_key, generation)
+                if snapshot is not None:
+                    cache.set(snapshot_key(version.pk, lesson_key, language), snapshot)
+                    written += 1
+    return written
+
+
+# --- Serving a page -----------------------------------------------------------------------------
+
+
+@dataclass
+class LessonPage:
+    """The learner's lesson page as `courses/lesson.html` shows it: built by `lesson_page()`."""
+
+    title: str
+    player_html: str
+    csrf_token: str
+    live_blocks: list = field(default_factory=list)  # keys of blocks rendered from the database
+
+    def context(self) -> dict:
+        return {
+            "page_title": self.title,
+            "player_html": self.player_html,
+            # The page's forms share one masked token (masking draws 32 random characters).
+            "csrf_token": self.csrf_token,
+        }
+
+
+# Everything of the learner's own that a lesson page shows, in one statement: the enrolment,
+# its lesson progress, and which blocks they have state in (reflections are the user's, across
+# courses; decisions and submitted attempts are the enrolment's). Rows: (kind, id, version_id,
+# lesson key, timestamp), unused columns NULL.
+LEARNER_STATE_SQL = """
+WITH e AS (
+    SELECT enrollment.id, enrollment.course_id, enrollment.version_id,
+           enrollment.last_lesson_key, enrollment.last_activity_at
+    FROM courses_enrollment enrollment
+    JOIN courses_course course ON course.id = enrollment.course_id
+    WHERE enrollment.user_id = %s AND course.slug = %s
+)
+SELECT 'enrollment', e.id, e.version_id, e.last_lesson_key, e.last_activity_at, e.course_id
+FROM e
+UNION ALL
+SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL
+FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
+UNION ALL
+SELECT 'reflection', reflection.block_id, NULL, NULL, NULL, NULL
+FROM courses_reflection reflection WHERE reflection.user_id = %s
+UNION ALL
+SELECT 'scenario', step.scenario_id, NULL, NULL, NULL, NULL
+FROM courses_scenariodecision decision
+JOIN e ON decision.enrollment_id = e.id
+JOIN courses_scenariochoice choice ON choice.id = decision.choice_id
+JOIN courses_scenariostep step ON step.id = choice.step_id
+UNION ALL
+SELECT 'quiz', attempt.quiz_id, NULL, NULL, NULL, NULL
+FROM courses_quizattempt attempt JOIN e ON attempt.enrollment_id = e.id
+WHERE attempt.submitted_at IS NOT NULL
+"""
+
+
+@dataclass
+class LearnerState:
+    """The learner's own rows for a lesson page (`learner_state()`)."""
+
+    enrollment: Any
+    progress: dict  # lesson key -> completed (bool)
+    touched: set  # ("reflection" | "scenario" | "quiz", block pk or quiz id)
+
+
+def learner_state(user, slug: str) -> LearnerState | None:
+    """The learner's enrolment in course `slug` with their progress and touched blocks; None
+    when they are not enrolled. One query.
+
+    Hand-written SQL because this runs on every lesson page view and the ORM's compile time
+    for the equivalent querysets is several times the queries themselves. The enrolment comes
+    back as a model instance holding only the fields read here (the rest load on access); the
+    tests compare pages built from it with pages rendered entirely through the ORM.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(LEARNER_STATE_SQL, [user.pk, slug, user.pk])
+        rows = cursor.fetchall()
+    enrollment = None
+    progress: dict[str, bool] = {}
+    touched: set[tuple[str, int]] = set()
+    for kind, pk, version_id, key, moment, course_id in rows:
+        if kind == "enrollment":
+            enrollment = Enrollment.from_db(
+                connection.alias,
+                ["id", "user_id", "course_id", "version_id", "last_lesson_key", "last_activity_at"],
+                [pk, user.pk, course_id, version_id, key, db_datetime(moment)],
+            )
+            enrollment.user = user
+        elif kind == "progress":
+            progress[key] = moment is not None
+        else:
+            touched.add((kind, pk))
+    if enrollment is None:
+        return None
+    return LearnerState(enrollment, progress, touched)
+
+
+def db_datetime(value):
+    """A timestamp from a raw row: SQLite hands a UNION's columns back as text."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = parse_datetime(value)
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
+
+
+def touched_blocks(snapshot: dict, touched: set) -> set[int]:
+    """Pks of the snapshot's stateful blocks that appear in the learner's `touched` rows."""
+    return {
+        segment["pk"]
+        for segment in snapshot["segments"]
+        if segment.get("kind")
+        and (
+            segment["kind"],
+            segment["quiz_id"] if segment["kind"] == QuizBlock.kind else segment["pk"],
+        )
+        in touched
+    }
+
+
+def lesson_page(
+    request, state: LearnerState, snapshot: dict, forms_by_block: dict | None = None
+) -> LessonPage:
+    """Assemble the learner's lesson page from the snapshot and their own rows (`state`).
+
+    `forms_by_block` (block pk → bound form with errors) re-renders those blocks with the
+    learner's input. Queries: none, unless some block is touched or has a form; then
+    `blocks_for_player()` for those blocks plus their learner state.
+    """
+    forms_by_block = forms_by_block or {}
+    enrollment, progress = state.enrollment, state.progress
+    live_pks = touched_blocks(snapshot, state.touched) | set(forms_by_block)
+    lesson = snapshot["lesson"]
+    placeholder = snapshot["csrf_placeholder"]
+    token = get_token(request)
+    live_html: dict[int, str] = {}
+    live_keys = []
+    if live_pks:
+        live_html, live_keys = render_live_blocks(
+            request, enrollment, snapshot, live_pks, forms_by_block, token
+        )
+    blocks = "".join(
+        live_html.get(segment.get("pk")) or segment["html"] for segment in snapshot["segments"]
+    )
+    required = snapshot["required_keys"]
+    done = sum(1 for key in required if progress.get(key))
+    slots = {
+        # How often player.js reports time; tests shorten it. Gaps above the service's
+        # HEARTBEAT_MAX_GAP_SECONDS are not counted, so this must stay well below that.
+        "heartbeat": str(int(getattr(settings, "PLAYER_HEARTBEAT_SECONDS", 30))),
+        "status": snapshot["done_html"] if progress.get(lesson["key"]) else "",
+        "percent": str(round(100 * done / len(required)) if required else 100),
+        "done": str(done),
+        "blocks": blocks,
+    }
+    player = "".join(
+        slots[value] if kind == "slot" else value for kind, value in snapshot["player"]
+    )
+    return LessonPage(
+        title=snapshot["title"],
+        # The placeholder only ever stands where a token goes; live blocks carry the real one.
+        player_html=mark_safe(player.replace(placeholder, token)),  # noqa: S308
+        csrf_token=token,
+        live_blocks=live_keys,
+    )
+
+
+def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token):
+    """Render the blocks `pks` from the database with the learner's state (and any bound form)."""
+    keys = [s["key"] for s in snapshot["segments"] if s.get("pk") in pks]
+    lesson = snapshot["lesson"]  # block templates read only its key
+    blocks = blocks_for_player(lesson["pk"], block_keys=keys)
+    attach_learner_state(blocks, enrollment, request.user)
+    html = {}
+    for block in blocks:
+        form = forms_by_block.get(block.pk)
+        if isinstance(block, QuizBlock) and form is not None:
+            bind_practice_form(block, form)
+        elif isinstance(block, ReflectionBlock):
+            block.form = form or ReflectionForm(
+                initial={"text": block.my_reflection}, prefix=block.key
+            )
+        elif form is not None:
+            block.form = form
+        html[block.pk] = render_block(
+            block, course={"slug": snapshot["course_slug"]}, lesson=lesson, csrf_token=token
+        )
+    return html, [block.key for block in blocks]
