@@ -33,13 +33,16 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .forms import ReflectionForm
@@ -145,6 +148,7 @@ def forget_local() -> None:
     """Drop this process's snapshots and generation (the next read asks the cache)."""
     with _local_lock:
         _local_snapshots.clear()
+        _shells.clear()
     _local_generation.update(value=None, read_at=0.0)
 
 
@@ -505,3 +509,63 @@ def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token
             block, course={"slug": snapshot["course_slug"]}, lesson=lesson, csrf_token=token
         )
     return html, [block.key for block in blocks]
+
+
+# --- The page around the player ----------------------------------------------------------------
+
+SHELL_SLOTS = ("title", "csrf", "path", "player")
+_shells: dict[tuple[str, bool], list[tuple[str, str]]] = {}
+
+
+@dataclass(frozen=True)
+class _ShellUser:
+    """What base.html reads of the user: a logged-in learner, staff or not."""
+
+    is_staff: bool
+    is_authenticated: bool = True
+
+
+@dataclass(frozen=True)
+class _ShellRequest:
+    path_marker: str
+
+    def get_full_path(self) -> str:
+        return self.path_marker
+
+
+def render_page(request, page: LessonPage, status: int = 200) -> HttpResponse:
+    """`courses/lesson.html` for `page`: from this process's pre-rendered page shell.
+
+    Around the player, the page differs between requests only in its title, CSRF token,
+    path (the language form returns to it), the staff link and the language; the shell is
+    rendered once per language and staff flag with markers in those places (base.html holds
+    a dozen URL, translation and language tags). A page with flash messages to show renders
+    the template normally.
+    """
+    if len(messages.get_messages(request)):
+        return render(request, "courses/lesson.html", page.context(), status=status)
+    key = (translation.get_language(), bool(request.user.is_staff))
+    shell = _shells.get(key)
+    if shell is None:
+        markers = {name: f"slot-{secrets.token_hex(16)}-{name}" for name in SHELL_SLOTS}
+        html = render_to_string(
+            "courses/lesson.html",
+            {
+                "page_title": markers["title"],
+                "player_html": markers["player"],
+                "csrf_token": markers["csrf"],
+                "user": _ShellUser(is_staff=key[1]),
+                "request": _ShellRequest(markers["path"]),
+                "messages": [],
+            },
+        )
+        shell = _shells[key] = split_slots(html, markers)
+    slots = {
+        "title": escape(page.title),
+        "csrf": page.csrf_token,
+        "path": escape(request.get_full_path()),
+        "player": page.player_html,
+    }
+    return HttpResponse(
+        "".join(slots[part] if kind == "slot" else part for kind, part in shell), status=status
+    )

@@ -339,7 +339,7 @@ def render_lesson(request, slug, lesson_key, *, forms_by_block=None, status=200)
     elif request.method == "GET":
         services.note_resume_point(enrollment, lesson_key)
     page = lesson_pages.lesson_page(request, state, snapshot, forms_by_block)
-    return render(request, "courses/lesson.html", page.context(), status=status)
+    return lesson_pages.render_page(request, page, status=status)
 
 
 @login_required
