@@ -1,6 +1,9 @@
-"""Faults against the real database: concurrent submits and a connection dropped mid-transaction."""
+"""Faults against the real database: concurrent submits and a connection dropped mid-transaction
+(in a service call, and in a real HTTP request)."""
 
+import http.client
 import threading
+import urllib.parse
 
 import pytest
 from django.db import OperationalError, connection, connections
@@ -14,14 +17,31 @@ from tests.factories import correct_answers
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_scores_fifty_concurrent_submits_of_one_attempt_once():
+def started_final_test(questions):
+    """A learner with a started (unsubmitted) final test of `questions` questions."""
     if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (make test runs on it)")
+        pytest.skip("row locks and pg_terminate_backend need PostgreSQL (make test runs on it)")
     learner = factories.make_user()
-    course = factories.make_course(final_questions=5)
+    course = factories.make_course(final_questions=questions)
     enrollment = services.enroll_learner(learner, course)
     quiz = enrollment.version.final_test
-    attempt = services.start_attempt(enrollment, quiz)
+    return learner, course, enrollment, quiz, services.start_attempt(enrollment, quiz)
+
+
+def terminate_this_threads_connection(**kwargs):
+    """attempt_submitted receiver: another session terminates this thread's database session
+    (after the answers were written, before the commit)."""
+    pid = connection.connection.info.backend_pid
+    killer = connections.create_connection("default")
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+
+
+def test_it_scores_fifty_concurrent_submits_of_one_attempt_once():
+    learner, _course, enrollment, quiz, attempt = started_final_test(5)
     data = correct_answers(quiz)
     barrier = threading.Barrier(50)
     results, errors = [], []
@@ -54,26 +74,9 @@ def test_it_scores_fifty_concurrent_submits_of_one_attempt_once():
 
 
 def test_it_writes_nothing_when_the_connection_drops_mid_submit_and_a_retry_succeeds():
-    if connection.vendor != "postgresql":
-        pytest.skip("pg_terminate_backend needs PostgreSQL (make test runs on it)")
-    learner = factories.make_user()
-    course = factories.make_course(final_questions=3)
-    enrollment = services.enroll_learner(learner, course)
-    quiz = enrollment.version.final_test
-    attempt = services.start_attempt(enrollment, quiz)
+    learner, _course, _enrollment, quiz, attempt = started_final_test(3)
     data = correct_answers(quiz)
-
-    def kill_own_connection(**kwargs):
-        # Another session terminates this one after the answers were written, before commit.
-        pid = connection.connection.info.backend_pid
-        killer = connections.create_connection("default")
-        try:
-            with killer.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        finally:
-            killer.close()
-
-    signals.attempt_submitted.connect(kill_own_connection, dispatch_uid="kill")
+    signals.attempt_submitted.connect(terminate_this_threads_connection, dispatch_uid="kill")
     try:
         with pytest.raises((OperationalError, InterfaceError)):
             services.submit_attempt(attempt.pk, data, learner)
@@ -87,3 +90,60 @@ def test_it_writes_nothing_when_the_connection_drops_mid_submit_and_a_retry_succ
     result = services.submit_attempt(attempt.pk, data, learner)
     assert result.newly_submitted and result.attempt.passed
     assert Answer.objects.filter(attempt=attempt).count() == 3
+
+
+def test_it_answers_a_dropped_connection_mid_request_with_an_error_page_and_loses_nothing(
+    live_server,
+):
+    """Over real HTTP: the database session of the server thread is terminated while the
+    learner's final test submit is inside its transaction. The learner gets the error page,
+    nothing is half-written, and sending the same form again is scored once."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    learner, course, _enrollment, quiz, attempt = started_final_test(3)
+    session = SessionStore()
+    session[SESSION_KEY] = str(learner.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = learner.get_session_auth_hash()
+    session.create()
+    csrf = "a" * 32
+    headers = {
+        "Cookie": f"sessionid={session.session_key}; csrftoken={csrf}",
+        "X-CSRFToken": csrf,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    body = urllib.parse.urlencode(correct_answers(quiz))
+    path = f"/cursus/{course.slug}/toets/{quiz.key}/poging/{attempt.pk}/"
+    host = urllib.parse.urlsplit(live_server.url)
+
+    def post():
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.getheader("Location"), response.read().decode()
+        finally:
+            conn.close()
+
+    served = []
+
+    def kill_server_connection(**kwargs):
+        served.append(threading.current_thread().name)  # the server's request thread
+        terminate_this_threads_connection()
+
+    signals.attempt_submitted.connect(kill_server_connection, dispatch_uid="kill-http")
+    try:
+        status, _location, page = post()
+    finally:
+        signals.attempt_submitted.disconnect(dispatch_uid="kill-http")
+    assert served and served[0] != threading.current_thread().name
+    assert status == 500
+    assert "Er ging iets mis" in page
+    assert Answer.objects.filter(attempt=attempt).count() == 0
+    assert QuizAttempt.objects.get(pk=attempt.pk).submitted_at is None
+
+    status, location, _page = post()  # the server thread reconnects for the next request
+    assert status == 302 and location.endswith(f"/poging/{attempt.pk}/resultaat/")
+    assert Answer.objects.filter(attempt=attempt).count() == 3
+    assert QuizAttempt.objects.get(pk=attempt.pk).passed is True

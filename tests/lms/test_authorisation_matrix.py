@@ -1,4 +1,5 @@
-"""Every URL of the site, requested as anonymous user, learner and author of another course.
+"""Every URL of the site, requested as anonymous user, learner, author of another course and
+accreditation body (API token).
 
 New URLs are picked up automatically: a URL whose keyword arguments this module cannot fill,
 or whose access class is not declared below, fails the test until it is classified.
@@ -8,6 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from courses import services
+from scorm_export.models import AccreditationBody
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +65,14 @@ def world():
     outsider_author = factories.make_author(other_course, email="matrix-author@example.org")
     enrollment = services.enroll_learner(learner, course)
     lesson = enrollment.version.lessons_in_order().first()
+    body = AccreditationBody.objects.create(name="Matrix-accreditatie", slug="matrix-body")
+    other_body = AccreditationBody.objects.create(name="Ander bureau", slug="matrix-other-body")
+    body.courses.add(other_course)  # the learner's course is accredited by nobody here
+    other_body.courses.add(course)
     return {
         "learner": learner,
+        "body_token": body.issue_api_token(),
+        "other_body_course": course,
         "course": course,
         "author_of_other": outsider_author,
         "kwargs": {
@@ -157,3 +165,29 @@ def test_it_serves_public_pages_to_anonymous_users(client, world):
     assert (
         client.get(reverse("courses:course_detail", args=[world["course"].slug])).status_code == 200
     )
+
+
+def test_it_opens_only_the_api_to_an_accreditation_body_and_only_for_its_own_courses(client, world):
+    """A body's token is not a login: every other URL answers as to an anonymous user; the API
+    shows only the courses the body accredits (the learner's course is another body's)."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {world['body_token']}"}
+    api_checked = 0
+    for name, pattern in walk(get_resolver().url_patterns):
+        kind = classify(name)
+        if kind == "public":
+            continue
+        url = url_for(name, pattern, world)
+        response = client.get(url, **auth)
+        if kind == "api":
+            assert response.status_code in {200, 404}, f"body GET {url} gave {response.status_code}"
+            assert world["other_body_course"].slug not in response.content.decode(), name
+            api_checked += 1
+        else:
+            assert response.status_code in DENIED, (
+                f"body GET {url} ({name}) gave {response.status_code}"
+            )
+            if response.status_code == 302:
+                assert "/accounts/login/" in response["Location"], f"{name} redirects elsewhere"
+    assert api_checked == 3
+    courses = client.get(reverse("scorm_export:api_courses"), **auth).json()
+    assert [c["slug"] for c in courses["results"]] == ["matrix-other"]
