@@ -418,13 +418,13 @@ def learner_state(user, slug: str) -> LearnerState | None:
 
 
 def db_datetime(value):
-    """A timestamp from a raw row: SQLite hands a UNION's columns back as text."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    parsed = parse_datetime(value)
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt.UTC)
-    return parsed
+    """A timestamp from a raw row, made aware: SQLite hands back text or naive UTC datetimes
+    (PostgreSQL aware ones)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
 
 
 def touched_blocks(snapshot: dict, touched: set) -> set[int]:

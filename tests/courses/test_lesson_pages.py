@@ -1,7 +1,7 @@
 """Lesson pages served from snapshots (courses.lesson_pages): the same page, less work."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import time_machine
@@ -257,3 +257,12 @@ def test_it_serves_the_page_shell_exactly_as_the_template_renders_it(
     assert ("Auteursomgeving" in served or "Author" in served) == staff
     assert f'name="next" type="hidden" value="{escape(request.get_full_path())}"' in served
     assert "slot-" not in served
+
+
+def test_it_reads_timestamps_from_raw_rows_of_either_database():
+    aware = timezone.now().replace(microsecond=0)
+    naive_utc = aware.astimezone(UTC).replace(tzinfo=None)
+    assert lesson_pages.db_datetime(aware) == aware  # PostgreSQL
+    assert lesson_pages.db_datetime(naive_utc) == aware  # SQLite, column type known
+    assert lesson_pages.db_datetime(naive_utc.isoformat(sep=" ")) == aware  # SQLite, in a UNION
+    assert lesson_pages.db_datetime(None) is None
