@@ -97,3 +97,40 @@ def test_it_counts_queries_and_commits_like_the_database_sees_them(bench):
     # Reads commit nothing.
     counted = bench.count_queries(lambda: list(Course.objects.all()))
     assert (counted["queries"], counted["commits"]) == (1, 0)
+
+
+def test_it_checks_the_issue_targets_against_the_results(bench):
+    def http(key, rps, queries, commits=0):
+        row = {"rps": rps, "queries": queries, "commits": commits}
+        return {"key": key, "kind": "http", "status": "ok", "rows": [row]}
+
+    results = [
+        http("bare_3q", 1000, 3),
+        http("lesson_20", 600, 2),
+        http("lesson_100", 450, 2),
+        http("quiz_submit", 60, 14, commits=1),
+        {
+            "key": "xapi_delivery",
+            "kind": "call",
+            "status": "ok",
+            "rows": [
+                {"variant": "batch 1", "statements_per_s": 300.0},
+                {"variant": "batch 100", "statements_per_s": 6000.0},
+            ],
+        },
+    ]
+    for result in results:
+        if result["kind"] == "http" and result["key"] != "bare_3q":
+            result["rows"][0]["rps_ratio_3q"] = result["rows"][0]["rps"] / 1000
+    met = {name: ok for name, _value, ok in bench.targets(results)}
+    assert met == {
+        "Lesson page queries constant in blocks (20 vs 100)": True,
+        "Lesson page ≥ 0.5× the 3-query baseline's throughput (20, 100 blocks)": False,
+        "Quiz submit in one transaction": True,
+        "Batched delivery ≥ 10× one-by-one": True,
+    }
+    results[2]["rows"][0]["rps_ratio_3q"] = 0.5
+    results[2]["rows"][0]["queries"] = 3
+    met = {name: ok for name, _value, ok in bench.targets(results)}
+    assert met["Lesson page ≥ 0.5× the 3-query baseline's throughput (20, 100 blocks)"]
+    assert not met["Lesson page queries constant in blocks (20 vs 100)"]
