@@ -103,6 +103,24 @@ def login_limiters():
     )
 
 
+def signup_limiter() -> FailureLimiter:
+    """Sign-up attempts per client address, kept in Django's default cache."""
+    return FailureLimiter(
+        cache,
+        settings.SIGNUP_RATE_LIMIT_ATTEMPTS,
+        settings.SIGNUP_RATE_LIMIT_WINDOW_SECONDS,
+        prefix="signup-ip",
+    )
+
+
+def request_address(request) -> str:
+    return client_address(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        settings.TRUSTED_PROXY_COUNT,
+    )
+
+
 class RateLimitedAuthenticationForm(AuthenticationForm):
     """Django's login form, refusing an e-mail address or client address after too many failures.
 
@@ -129,12 +147,7 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
 
     def _rate_keys(self):
         email = (self.cleaned_data.get("username") or "").strip().lower()
-        meta = self.request.META if self.request is not None else {}
-        address = client_address(
-            meta.get("REMOTE_ADDR", ""),
-            meta.get("HTTP_X_FORWARDED_FOR", ""),
-            settings.TRUSTED_PROXY_COUNT,
-        )
+        address = request_address(self.request) if self.request is not None else "unknown"
         return email, address
 
     def clean(self):

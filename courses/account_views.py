@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from lms.lib.ratelimit import minutes_until
+
 from . import privacy
 from .account_forms import (
     DeleteAccountForm,
@@ -25,6 +27,8 @@ from .account_forms import (
     RateLimitedAuthenticationForm,
     RegisterNumberFormSet,
     SignUpForm,
+    request_address,
+    signup_limiter,
 )
 
 login_view = auth_views.LoginView.as_view(
@@ -47,6 +51,19 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        limiter, address = signup_limiter(), request_address(request)
+        wait = limiter.retry_after(address)
+        if wait:
+            # Not validated: while locked, nobody learns whether an address has an account.
+            form = SignUpForm(initial={k: request.POST.get(k, "") for k in SignUpForm.Meta.fields})
+            message = _(
+                "Te veel aanmeldingen vanaf dit adres. "
+                "Probeer het over %(minutes)s minuten opnieuw."
+            )
+            context = {"form": form, "rate_limited": message % {"minutes": minutes_until(wait)}}
+            return render(request, "courses/account/signup.html", context, status=429)
+        limiter.record_failure(address)  # every attempt counts, successful or not
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -149,6 +149,12 @@ STORAGES = {
 MEDIA_MAX_UPLOAD_BYTES = env_int("MEDIA_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The size cap comes first, so an oversized file never fills memory or the temporary disk.
+FILE_UPLOAD_HANDLERS = [
+    "lms.lib.uploads.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Security. Cookies are secure whenever the site is served over https.
 _HTTPS = SITE_URL.startswith("https://")
@@ -173,11 +179,21 @@ LOGIN_RATE_LIMIT_WINDOW_SECONDS = env_int("LOGIN_RATE_LIMIT_WINDOW_SECONDS", 900
 LOGIN_RATE_LIMIT_IP_ATTEMPTS = env_int(
     "LOGIN_RATE_LIMIT_IP_ATTEMPTS", 4 * LOGIN_RATE_LIMIT_ATTEMPTS
 )
+# Sign-up attempts per client address (each POST counts, so the "address already has an
+# account" answer cannot be used to test many addresses quickly).
+SIGNUP_RATE_LIMIT_ATTEMPTS = env_int("SIGNUP_RATE_LIMIT_ATTEMPTS", 20)
+SIGNUP_RATE_LIMIT_WINDOW_SECONDS = env_int("SIGNUP_RATE_LIMIT_WINDOW_SECONDS", 3600)
 # Reverse proxies in front of gunicorn appending to X-Forwarded-For (0: REMOTE_ADDR is the client).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-_limits = (LOGIN_RATE_LIMIT_ATTEMPTS, LOGIN_RATE_LIMIT_WINDOW_SECONDS, LOGIN_RATE_LIMIT_IP_ATTEMPTS)
+_limits = (
+    LOGIN_RATE_LIMIT_ATTEMPTS,
+    LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+    LOGIN_RATE_LIMIT_IP_ATTEMPTS,
+    SIGNUP_RATE_LIMIT_ATTEMPTS,
+    SIGNUP_RATE_LIMIT_WINDOW_SECONDS,
+)
 if min(_limits) < 1:
-    raise ImproperlyConfigured("LOGIN_RATE_LIMIT_* settings must be at least 1")
+    raise ImproperlyConfigured("LOGIN_RATE_LIMIT_* and SIGNUP_RATE_LIMIT_* must be at least 1")
 
 # Tiny baseline views for `make bench` (bench/run.py), mounted only when this is on.
 BENCH_VIEWS = env_bool("BENCH_VIEWS", False)

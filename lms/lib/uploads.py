@@ -6,11 +6,14 @@ it can carry scripts that run on our origin. Errors are Dutch sentences for auth
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -123,3 +126,47 @@ def validate_upload(
             code="bad_content",
         )
     return file_type
+
+
+# --- While the request is read ------------------------------------------------------------------
+
+# The largest upload any form accepts: a zip of course files may hold four media files' worth.
+UPLOAD_CAP_FACTOR = 4
+
+
+class OversizedUpload(UploadedFile):
+    """Stands in for a file that passed the upload cap: it has the size that arrived, no content.
+
+    The form's own check (`validate_upload`, the archive form) then answers with its usual
+    "te groot" message, and nothing of the file is kept.
+    """
+
+    def __init__(self, name, content_type, size, charset=None):
+        super().__init__(io.BytesIO(), name, content_type, size, charset)
+
+
+class SizeCappedUploadHandler(FileUploadHandler):
+    """First upload handler: stops storing a file once it passes UPLOAD_CAP_FACTOR times
+    MEDIA_MAX_UPLOAD_BYTES.
+
+    Django otherwise writes a whole upload to a temporary file before any form sees its size.
+    The rest of an oversized file is still read (so the browser gets an answer, not a reset
+    connection) but not passed on; a front proxy's body limit (client_max_body_size) bounds the
+    reading itself.
+    """
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.cap = UPLOAD_CAP_FACTOR * settings.MEDIA_MAX_UPLOAD_BYTES
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.cap:
+            return None  # later handlers (memory, temporary file) never see it
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.received > self.cap:
+            return OversizedUpload(self.file_name, self.content_type, self.received, self.charset)
+        return None  # within the cap: the next handler's file is the upload

@@ -311,3 +311,37 @@ def test_it_changes_the_password(client, learner):
     assert learner.check_password(NEW_PASSWORD)
     # Still logged in on this device.
     assert client.get(reverse("profile")).status_code == 200
+
+
+def test_it_limits_sign_up_attempts_per_client_address_without_telling_who_has_an_account(
+    client, settings, learner
+):
+    settings.SIGNUP_RATE_LIMIT_ATTEMPTS = 3
+    start = time_machine.travel("2026-11-23 10:00:00+00:00", tick=False)
+    start.start()
+    try:
+        for i in range(3):  # failed and successful attempts both count
+            data = signup_data(email=f"poging{i}@example.org", password2="anders-12345-x")
+            assert (
+                client.post(reverse("signup"), data, REMOTE_ADDR="203.0.113.7").status_code == 200
+            )
+        blocked = client.post(
+            reverse("signup"), signup_data(email=learner.email), REMOTE_ADDR="203.0.113.7"
+        )
+        page = blocked.content.decode()
+        assert blocked.status_code == 429
+        assert "Te veel aanmeldingen vanaf dit adres. Probeer het over 60 minuten opnieuw." in page
+        assert "Er is al een account" not in page  # not validated while locked
+        assert f'value="{learner.email}"' in page  # what was typed is kept (not the password)
+        assert not User.objects.filter(email__startswith="poging").exists()
+        # Another address is not affected; after the window the first may try again.
+        other = client.post(reverse("signup"), signup_data(), REMOTE_ADDR="203.0.113.8")
+        assert other.status_code == 302
+    finally:
+        start.stop()
+    client.logout()
+    with time_machine.travel("2026-11-23 11:00:01+00:00", tick=False):
+        again = client.post(
+            reverse("signup"), signup_data(email="later@example.org"), REMOTE_ADDR="203.0.113.7"
+        )
+    assert again.status_code == 302

@@ -91,3 +91,61 @@ def test_it_leaves_the_file_position_where_it_was():
     f.seek(3)
     uploads.validate_upload(f, uploads.IMAGE_TYPES, max_bytes=1000)
     assert f.tell() == 3
+
+
+class Recorder:
+    """The next handler in the chain: records what it is given."""
+
+    def __init__(self):
+        self.received = b""
+
+    def feed(self, chunk):
+        if chunk is not None:
+            self.received += chunk
+
+
+def test_it_stops_storing_an_upload_once_it_passes_the_cap(settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 100  # the cap: 4 × 100 bytes
+    handler = uploads.SizeCappedUploadHandler()
+    handler.new_file("image", "groot.png", "image/png", 1000)
+    stored = Recorder()
+    for start in range(0, 1000, 100):
+        stored.feed(handler.receive_data_chunk(b"x" * 100, start))
+    file = handler.file_complete(1000)
+    assert len(stored.received) <= 400  # nothing past the cap reached memory or disk
+    assert file.size == 1000 and file.read() == b""
+    with pytest.raises(ValidationError) as exc:
+        uploads.validate_upload(file, uploads.IMAGE_TYPES)
+    assert exc.value.messages[0].startswith("Het bestand is te groot (1000\xa0bytes).")
+
+
+def test_it_leaves_an_upload_within_the_cap_to_the_next_handler(settings):
+    settings.MEDIA_MAX_UPLOAD_BYTES = 100
+    handler = uploads.SizeCappedUploadHandler()
+    handler.new_file("image", "klein.png", "image/png", 400)
+    assert handler.receive_data_chunk(b"x" * 400, 0) == b"x" * 400
+    assert handler.file_complete(400) is None
+
+
+def test_it_keeps_an_oversized_upload_out_of_djangos_own_handlers(settings, monkeypatch):
+    """Through the real request parser: the temporary-file handler never gets past the cap."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+    from django.test import RequestFactory
+
+    settings.MEDIA_MAX_UPLOAD_BYTES = 1000
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every upload would go to a temporary file
+    kept = []
+    original = TemporaryFileUploadHandler.receive_data_chunk
+
+    def recording(self, raw_data, start):
+        kept.append(len(raw_data))
+        return original(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", recording)
+    big = SimpleUploadedFile("groot.png", SAMPLES["a.png"] + b"\x00" * 200_000)
+    request = RequestFactory().post("/", {"image": big})
+    upload_file = request.FILES["image"]
+    assert sum(kept) <= 4000
+    assert upload_file.size > 200_000
+    with pytest.raises(ValidationError):
+        uploads.validate_upload(upload_file, uploads.IMAGE_TYPES)
