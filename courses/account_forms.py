@@ -103,13 +103,13 @@ def login_limiters():
     )
 
 
-def signup_limiter() -> FailureLimiter:
-    """Sign-up attempts per client address, kept in Django's default cache."""
+def address_limiter(kind: str) -> FailureLimiter:
+    """Attempts per client address at `kind` ("signup", "password-reset"), in Django's cache."""
     return FailureLimiter(
         cache,
         settings.SIGNUP_RATE_LIMIT_ATTEMPTS,
         settings.SIGNUP_RATE_LIMIT_WINDOW_SECONDS,
-        prefix="signup-ip",
+        prefix=f"{kind}-ip",
     )
 
 

@@ -27,8 +27,8 @@ from .account_forms import (
     RateLimitedAuthenticationForm,
     RegisterNumberFormSet,
     SignUpForm,
+    address_limiter,
     request_address,
-    signup_limiter,
 )
 
 login_view = auth_views.LoginView.as_view(
@@ -46,13 +46,41 @@ password_change_done = auth_views.PasswordChangeDoneView.as_view(
 )
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset in Dutch, limited per client address because it sends e-mail.
+
+    Whatever the address, the next page says the same ("if an account belongs to it"), so the
+    form tells nobody who has an account. The link in the e-mail is built on SITE_URL.
+    """
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        limiter, address = address_limiter("password-reset"), request_address(self.request)
+        wait = limiter.retry_after(address)
+        if wait:
+            message = _(
+                "Te veel aanvragen vanaf dit adres. Probeer het over %(minutes)s minuten opnieuw."
+            )
+            form.add_error(None, message % {"minutes": minutes_until(wait)})
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        limiter.record_failure(address)
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
+
+
 @never_cache
 def signup(request):
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
-        limiter, address = signup_limiter(), request_address(request)
+        limiter, address = address_limiter("signup"), request_address(request)
         wait = limiter.retry_after(address)
         if wait:
             # Not validated: while locked, nobody learns whether an address has an account.

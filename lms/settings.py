@@ -179,8 +179,9 @@ LOGIN_RATE_LIMIT_WINDOW_SECONDS = env_int("LOGIN_RATE_LIMIT_WINDOW_SECONDS", 900
 LOGIN_RATE_LIMIT_IP_ATTEMPTS = env_int(
     "LOGIN_RATE_LIMIT_IP_ATTEMPTS", 4 * LOGIN_RATE_LIMIT_ATTEMPTS
 )
-# Sign-up attempts per client address (each POST counts, so the "address already has an
-# account" answer cannot be used to test many addresses quickly).
+# Sign-up attempts and password-reset requests per client address, each counted separately
+# (every POST counts: neither form may be used to test many addresses quickly or to send mail
+# in bulk).
 SIGNUP_RATE_LIMIT_ATTEMPTS = env_int("SIGNUP_RATE_LIMIT_ATTEMPTS", 20)
 SIGNUP_RATE_LIMIT_WINDOW_SECONDS = env_int("SIGNUP_RATE_LIMIT_WINDOW_SECONDS", 3600)
 # Reverse proxies in front of gunicorn appending to X-Forwarded-For (0: REMOTE_ADDR is the client).
@@ -215,6 +216,21 @@ SESSION_ENGINE = (
     if os.environ.get("CACHE_URL")
     else "django.contrib.sessions.backends.db"
 )
+
+# E-mail (password reset links). With EMAIL_HOST set, mail goes out over SMTP; without it, the
+# laptop default prints each message to the console (`make run` shows the reset link there).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Spreekkamer <noreply@localhost>")
 
 # PE-online (GAIA and other quality registers): the provider account written into attendance
 # XML. The account's userKey is deliberately not a setting here: it never goes into a file.

@@ -79,6 +79,10 @@ def test_it_has_no_wcag_violations_on_the_learner_pages(live_server, browser):
         "/leerlijn/lijn/",
         "/cursus/klaar/afgerond/",
         f"/certificaat/{CourseCompletion.objects.get(enrollment=done).verification_code}/",
+        "/begrippen/",
+        "/accounts/profiel/",
+        "/accounts/privacy/",
+        "/bestaat-niet/",  # the 404 page
     ]
     problems = {}
     for path in paths:
@@ -92,5 +96,19 @@ def test_it_has_no_wcag_violations_on_the_learner_pages(live_server, browser):
     page.get_by_text("nog niet (volledig) beantwoord").wait_for()
     if found := axe_violations(page):
         problems["attempt with errors"] = found
+    context.close()
+    # The pages someone sees before logging in.
+    context = browser.new_context(locale="nl-NL", bypass_csp=True)
+    page = context.new_page()
+    for path in [
+        "/accounts/login/",
+        "/accounts/aanmelden/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/x/y/",  # an expired link
+    ]:
+        page.goto(live_server.url + path)
+        if found := axe_violations(page):
+            problems[path] = found
     context.close()
     assert problems == {}

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -345,3 +347,51 @@ def test_it_limits_sign_up_attempts_per_client_address_without_telling_who_has_a
             reverse("signup"), signup_data(email="later@example.org"), REMOTE_ADDR="203.0.113.7"
         )
     assert again.status_code == 302
+
+
+# --- password reset ------------------------------------------------------------------------------
+
+
+def test_it_resets_a_forgotten_password_through_a_link_that_works_once(
+    client, learner, mailoutbox, settings
+):
+    settings.SITE_URL = "https://spreekkamer.example.nl"
+    page = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("password_reset")}">Wachtwoord vergeten?' in page
+    response = client.post(reverse("password_reset"), {"email": learner.email})
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [learner.email] and mail.subject == "Een nieuw wachtwoord voor Spreekkamer"
+    link = re.search(r"https://spreekkamer\.example\.nl(/accounts/reset/\S+/)", mail.body).group(1)
+    form_page = client.get(link, follow=True)
+    assert "Kies een nieuw wachtwoord" in form_page.content.decode()
+    set_password_url = form_page.redirect_chain[-1][0]
+    done = client.post(
+        set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert done["Location"] == reverse("password_reset_complete")
+    assert login(client, learner.email, NEW_PASSWORD).status_code == 302
+    client.logout()
+    again = client.get(link, follow=True).content.decode()
+    assert "Deze link werkt niet meer" in again
+
+
+def test_it_answers_the_same_for_an_unknown_address_and_sends_nothing(client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "niemand@example.org"})
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+def test_it_limits_password_reset_requests_per_client_address(
+    client, learner, mailoutbox, settings
+):
+    settings.SIGNUP_RATE_LIMIT_ATTEMPTS = 2
+    for _ in range(2):
+        client.post(reverse("password_reset"), {"email": learner.email}, REMOTE_ADDR="203.0.113.9")
+    blocked = client.post(
+        reverse("password_reset"), {"email": learner.email}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert blocked.status_code == 429
+    assert "Te veel aanvragen vanaf dit adres." in blocked.content.decode()
+    assert len(mailoutbox) == 2
