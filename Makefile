@@ -41,6 +41,7 @@ test: install messages
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run

@@ -68,7 +68,9 @@ def prepare(learners: int) -> dict:
         final_questions=QUESTIONS,
         title="Eindtoets onder last",
     )
-    final = course.published_version.final_test
+    version = course.published_version
+    assert version is not None  # make_course publishes
+    final = version.final_test
     questions = list(final.questions.all())
     right = {f"q-{q.pk}": str(q.options.get(is_correct=True).pk) for q in questions}
     wrong = {f"q-{q.pk}": str(q.options.get(position=1).pk) for q in questions}

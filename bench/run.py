@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -295,7 +296,7 @@ def count_queries(func: Callable[[], object]) -> dict:
             commits += 1
         return execute(sql, params, many, context)
 
-    connection.commit = counting_commit
+    connection.commit = counting_commit  # type: ignore[method-assign]  # restored below
     try:
         with (
             connection.execute_wrapper(autocommit_writes),
@@ -318,7 +319,7 @@ def in_process(
     from django.test import Client as DjangoClient
 
     client = DjangoClient()
-    client.force_login(ctx.in_process_user)
+    client.force_login(ctx.in_process_user)  # type: ignore[arg-type]  # a User, set by seed()
     req = req_factory(client)
     method = getattr(client, req.method.lower())
     if warm_up:
@@ -803,13 +804,15 @@ def make_completions(count: int):
 def _insert_series(cursor, model, count: int, expressions: dict):
     """INSERT `count` rows of `model` from generate_series; columns other areas added get their
     default (or NULL), so this keeps working as models grow."""
-    columns, values, params = [], [], []
+    columns: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
     for f in model._meta.concrete_fields:
         if f.primary_key:
             continue
         columns.append(f.column)
         if f.name in expressions or f.attname in expressions:
-            values.append(expressions.get(f.attname, expressions.get(f.name)))
+            values.append(str(expressions.get(f.attname, expressions.get(f.name))))
         elif f.has_default() and not callable(f.default):
             values.append("%s")
             params.append(f.get_db_prep_save(f.default, cursor.db))
@@ -977,7 +980,7 @@ def seed(ctx: Context, learners: int, background: int) -> None:
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
-        ctx.sessions.append(Session(user.pk, store.session_key, secrets.token_hex(16)))
+        ctx.sessions.append(Session(user.pk, str(store.session_key), secrets.token_hex(16)))
 
 
 def free_port() -> int:
@@ -1040,7 +1043,12 @@ def run_benchmarks(ctx: Context, only: set[str] | None = None) -> list[dict]:
     for bench in BENCHMARKS:
         if only and bench.key not in only:
             continue
-        entry = {"key": bench.key, "title": bench.title, "kind": bench.kind, "note": bench.note}
+        entry: dict[str, Any] = {
+            "key": bench.key,
+            "title": bench.title,
+            "kind": bench.kind,
+            "note": bench.note,
+        }
         missing = missing_requirement(bench.requires)
         if missing:
             entry.update(status="not available", reason=missing)

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from . import services
 from .models import (
@@ -117,6 +118,8 @@ class CoursePlan:
 
 def load_plan(course: Course) -> CoursePlan:
     version = course.published_version
+    if version is None:
+        raise ValueError(f"{course.slug} has no published version")
     lessons = list(
         Lesson.objects.filter(module__version=version)
         .order_by("module__position", "position")
@@ -173,9 +176,7 @@ def answer_data(questions, rng: random.Random, correct: bool) -> dict:
             wrong = [str(o.pk) for o in options if not o.is_correct]
             data[name] = right if correct else (wrong[:1] or [])
         else:  # single choice, true/false
-            right = [o for o in options if o.is_correct]
-            wrong = [o for o in options if not o.is_correct]
-            pick = right if correct else wrong
+            pick = [o for o in options if o.is_correct == correct]
             if pick:
                 data[name] = str(rng.choice(pick).pk)
     return data
@@ -226,7 +227,7 @@ def simulate_course(user, plan: CoursePlan, rng: random.Random) -> str:
             break
         services.start_lesson(enrollment, lesson)
         # Heartbeats every half minute or so, as the lesson page sends them.
-        beat = enrollment.last_activity_at
+        beat = enrollment.last_activity_at or timezone.now()
         for _i in range(rng.randint(2, 8)):
             beat += timedelta(seconds=rng.randint(25, 80))
             services.record_time(enrollment, lesson.key, now=beat)

@@ -181,7 +181,8 @@ def content_changed(sender, **kwargs) -> None:
 def render_block(block, *, course, lesson, csrf_token: str = "", preview: bool = False) -> str:
     """One block's section, as the lesson page shows it (`courses/_block.html`)."""
     if isinstance(block, ReflectionBlock) and getattr(block, "form", None) is None:
-        block.form = ReflectionForm(
+        decorated: Any = block  # the player decorates blocks with what their templates read
+        decorated.form = ReflectionForm(
             initial={"text": getattr(block, "my_reflection", "")}, prefix=block.key
         )
     return render_to_string(

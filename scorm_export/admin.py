@@ -91,7 +91,7 @@ class StatementOutboxAdmin(admin.ModelAdmin):
     list_select_related = ["lrs"]
     date_hierarchy = "created_at"
     actions = ["retry"]
-    fields = [
+    fields = (
         "statement_id",
         "lrs",
         "verb",
@@ -103,7 +103,7 @@ class StatementOutboxAdmin(admin.ModelAdmin):
         "created_at",
         "delivered_at",
         "pretty_payload",
-    ]
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):

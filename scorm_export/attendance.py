@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 from django.conf import settings
 from django.utils import timezone
@@ -285,7 +286,7 @@ def pe_online_xml_chunks(
 
     def element(name: str, text: str, indent: str) -> None:
         xml.ignorableWhitespace(indent)
-        xml.startElement(name, {})
+        xml.startElement(name, AttributesImpl({}))
         xml.characters(text)
         xml.endElement(name)
 
@@ -296,9 +297,9 @@ def pe_online_xml_chunks(
         return data
 
     xml.startDocument()
-    xml.startElement("Entry", {})
+    xml.startElement("Entry", AttributesImpl({}))
     xml.ignorableWhitespace("\n  ")
-    xml.startElement("Settings", {})
+    xml.startElement("Settings", AttributesImpl({}))
     settings_fields = [
         ("userID", settings.PE_ONLINE_USER_ID),
         ("userRole", "EDU"),
@@ -317,7 +318,7 @@ def pe_online_xml_chunks(
     pending = 0
     for row in only_reportable(rows):
         xml.ignorableWhitespace("\n  ")
-        xml.startElement("Attendance", {})
+        xml.startElement("Attendance", AttributesImpl({}))
         element("PECourseID", accreditation.pe_course_id, "\n    ")
         element("externalPersonID", row.result.register_number, "\n    ")
         if elearning:

@@ -262,7 +262,7 @@ def _register_number_label(accreditation: CourseAccreditation) -> str:
     }
     if accreditation.register == Register.OTHER:
         return _("registratienummer in %(name)s") % {"name": accreditation.register_name}
-    return labels[accreditation.register]
+    return labels[Register(accreditation.register)]
 
 
 # --- Staff overview and reporting --------------------------------------------------------------

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -49,10 +51,10 @@ class User(AbstractUser):
         _("taal"), max_length=5, choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
     )
 
-    objects = LearnerManager()
+    objects: ClassVar[LearnerManager] = LearnerManager()
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("gebruiker")

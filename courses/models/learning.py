@@ -188,6 +188,9 @@ class Answer(models.Model):
     fraction = models.DecimalField(max_digits=5, decimal_places=4, default=0)
     is_correct = models.BooleanField(default=False)
 
+    # Not stored: the grading sets it for the result page and the xAPI statement of a submit.
+    feedback: str = ""
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

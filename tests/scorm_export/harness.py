@@ -16,6 +16,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
@@ -115,7 +116,7 @@ class LocalLrs:
         self.server.server_close()
 
     def launch_data(self, context_template: dict) -> dict:
-        data = {
+        data: dict[str, Any] = {
             "contextTemplate": context_template,
             "launchMode": self.launch_mode,
             "moveOn": "CompletedAndPassed",
