@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -333,7 +333,6 @@ class LessonPage:
     title: str
     player_html: str
     csrf_token: str
-    live_blocks: list = field(default_factory=list)  # keys of blocks rendered from the database
 
     def context(self) -> dict:
         return {
@@ -458,9 +457,8 @@ def lesson_page(
     placeholder = snapshot["csrf_placeholder"]
     token = get_token(request)
     live_html: dict[int, str] = {}
-    live_keys = []
     if live_pks:
-        live_html, live_keys = render_live_blocks(
+        live_html = render_live_blocks(
             request, enrollment, snapshot, live_pks, forms_by_block, token
         )
     blocks = "".join(
@@ -485,12 +483,12 @@ def lesson_page(
         # The placeholder only ever stands where a token goes; live blocks carry the real one.
         player_html=mark_safe(player.replace(placeholder, token)),  # noqa: S308
         csrf_token=token,
-        live_blocks=live_keys,
     )
 
 
-def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token):
-    """Render the blocks `pks` from the database with the learner's state (and any bound form)."""
+def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token) -> dict:
+    """Render the blocks `pks` from the database with the learner's state (and any bound form);
+    returns their HTML by block pk."""
     keys = [s["key"] for s in snapshot["segments"] if s.get("pk") in pks]
     lesson = snapshot["lesson"]  # block templates read only its key
     blocks = blocks_for_player(lesson["pk"], block_keys=keys)
@@ -500,16 +498,12 @@ def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token
         form = forms_by_block.get(block.pk)
         if isinstance(block, QuizBlock) and form is not None:
             bind_practice_form(block, form)
-        elif isinstance(block, ReflectionBlock):
-            block.form = form or ReflectionForm(
-                initial={"text": block.my_reflection}, prefix=block.key
-            )
         elif form is not None:
-            block.form = form
+            block.form = form  # else render_block gives a reflection its saved text
         html[block.pk] = render_block(
             block, course={"slug": snapshot["course_slug"]}, lesson=lesson, csrf_token=token
         )
-    return html, [block.key for block in blocks]
+    return html
 
 
 # --- The page around the player ----------------------------------------------------------------

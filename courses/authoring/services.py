@@ -58,17 +58,19 @@ def _require_draft(version: CourseVersion):
         raise ValidationError(_("Deze versie is gepubliceerd en kan niet meer worden gewijzigd."))
 
 
-@transaction.atomic
-def save_form(form, user, draft: CourseVersion, *, object_type: str = "", **fields):
-    """Save a valid ModelForm for content of the `draft` version after setting `fields` on it
-    (a new object's parent, key and position), and record what changed. Returns the object."""
+def _save_parent(form, draft: CourseVersion, fields: dict):
+    """Set `fields` (a new object's parent, key, position) and save the form; returns
+    (object, whether it was new, the form's diff)."""
     _require_draft(draft)
     obj = form.instance
     adding = obj._state.adding
     for name, value in fields.items():
         setattr(obj, name, value)
     diff = diff_of_form(form)
-    obj = form.save()
+    return form.save(), adding, diff
+
+
+def _record_save(user, draft: CourseVersion, obj, adding: bool, diff: dict, object_type: str):
     if adding or diff:
         record_change(
             user,
@@ -79,6 +81,14 @@ def save_form(form, user, draft: CourseVersion, *, object_type: str = "", **fiel
             object_type=object_type,
             changes=diff,
         )
+
+
+@transaction.atomic
+def save_form(form, user, draft: CourseVersion, *, object_type: str = "", **fields):
+    """Save a valid ModelForm for content of the `draft` version after setting `fields` on it
+    (a new object's parent, key and position), and record what changed. Returns the object."""
+    obj, adding, diff = _save_parent(form, draft, fields)
+    _record_save(user, draft, obj, adding, diff, object_type)
     return obj
 
 
@@ -90,13 +100,7 @@ def save_with_formset(
 
     Positions of the children follow the formset's order. Returns the saved parent.
     """
-    _require_draft(draft)
-    obj = form.instance
-    adding = obj._state.adding
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    diff = diff_of_form(form)
-    obj = form.save()
+    obj, adding, diff = _save_parent(form, draft, fields)
     formset.instance = obj
     children = formset.save(commit=False)
     for deleted in formset.deleted_objects:
@@ -116,16 +120,7 @@ def save_with_formset(
     child_changes = len(children) + len(formset.deleted_objects)
     if child_changes:
         diff["children"] = [None, _("%(n)s onderdelen gewijzigd") % {"n": child_changes}]
-    if adding or diff:
-        record_change(
-            user,
-            draft.course,
-            ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
-            version=draft,
-            obj=obj,
-            object_type=object_type,
-            changes=diff,
-        )
+    _record_save(user, draft, obj, adding, diff, object_type)
     return obj
 
 

@@ -91,6 +91,15 @@ def _back(course, anchor=""):
     return redirect(reverse("authoring:course", args=[course.slug]) + anchor)
 
 
+def render_form(request, form, *, title, course=None, cancel_url=None, **extra):
+    """The shared form page (`authoring/form.html`); Cancel goes to `cancel_url`, else to the
+    course's page. `extra`: a formset with its legend and help, `multipart` for uploads."""
+    if cancel_url is None:
+        cancel_url = reverse("authoring:course", args=[course.slug])
+    context = {"form": form, "course": course, "title": title, "cancel_url": cancel_url}
+    return render(request, "authoring/form.html", {**context, **extra})
+
+
 def _require_course_creator(user):
     if not services.can_create_courses(user):
         raise Http404
@@ -222,10 +231,11 @@ def course_create(request):
         )
         messages.success(request, _("De cursus is aangemaakt. Voeg nu lessen toe."))
         return _back(course)
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {"form": form, "title": _("Nieuwe cursus"), "cancel_url": reverse("authoring:index")},
+        form=form,
+        title=_("Nieuwe cursus"),
+        cancel_url=reverse("authoring:index"),
     )
 
 
@@ -305,15 +315,11 @@ def version_edit(request, slug):
         services.save_form(form, request.user, draft, object_type="version")
         messages.success(request, _("De cursusgegevens zijn opgeslagen."))
         return _back(course)
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "course": course,
-            "title": _("Cursusgegevens"),
-            "cancel_url": reverse("authoring:course", args=[slug]),
-        },
+        form=form,
+        course=course,
+        title=_("Cursusgegevens"),
     )
 
 
@@ -352,15 +358,11 @@ def module_edit(request, slug, module_key):
         services.save_form(form, request.user, draft)
         messages.success(request, _("De module is opgeslagen."))
         return _back(course, f"#module-{module.key}")
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "course": course,
-            "title": _("Module bewerken"),
-            "cancel_url": reverse("authoring:course", args=[slug]),
-        },
+        form=form,
+        course=course,
+        title=_("Module bewerken"),
     )
 
 
@@ -445,15 +447,11 @@ def lesson_create(request, slug):
         )
         messages.success(request, _("De les is toegevoegd. Voeg nu blokken toe."))
         return redirect("authoring:lesson", slug, lesson.key)
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "course": course,
-            "title": _("Nieuwe les"),
-            "cancel_url": reverse("authoring:course", args=[slug]),
-        },
+        form=form,
+        course=course,
+        title=_("Nieuwe les"),
     )
 
 
@@ -704,18 +702,15 @@ def step_edit(request, slug, lesson_key, block_key, step_key=None):
         )
         messages.success(request, _("De stap is opgeslagen."))
         return redirect(back)
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "course": course,
-            "cancel_url": back,
-            "formset_legend": _("Keuze"),
-            "formset_help": _("Elke keuze geeft feedback en kan naar een volgende stap leiden."),
-            "title": _("Stap van scenario ‘%(title)s’") % {"title": scenario.title},
-        },
+        form=form,
+        formset=formset,
+        course=course,
+        cancel_url=back,
+        formset_legend=_("Keuze"),
+        formset_help=_("Elke keuze geeft feedback en kan naar een volgende stap leiden."),
+        title=_("Stap van scenario ‘%(title)s’") % {"title": scenario.title},
     )
 
 
@@ -766,15 +761,11 @@ def quiz_create(request, slug):
         )
         messages.success(request, _("De quiz is aangemaakt. Voeg nu vragen toe."))
         return redirect("authoring:quiz", slug, quiz.key)
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "course": course,
-            "title": _("Nieuwe quiz"),
-            "cancel_url": reverse("authoring:course", args=[slug]),
-        },
+        form=form,
+        course=course,
+        title=_("Nieuwe quiz"),
     )
 
 
@@ -863,18 +854,15 @@ def question_edit(request, slug, quiz_key, question_key=None, kind=None):
             )
         messages.success(request, _("De vraag is opgeslagen."))
         return redirect(back)
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "formset": formset,
-            "course": course,
-            "cancel_url": back,
-            "formset_legend": _("Antwoord"),
-            "formset_help": forms.OPTION_HELP.get(kind),
-            "title": _("Vraag (%(kind)s) in ‘%(quiz)s’") % {"kind": label, "quiz": quiz.title},
-        },
+        form=form,
+        formset=formset,
+        course=course,
+        cancel_url=back,
+        formset_legend=_("Antwoord"),
+        formset_help=forms.OPTION_HELP.get(kind),
+        title=_("Vraag (%(kind)s) in ‘%(quiz)s’") % {"kind": label, "quiz": quiz.title},
     )
 
 
@@ -931,15 +919,12 @@ def persona_edit(request, slug=None):
         services.save_persona(form, request.user)
         messages.success(request, _("De persona is opgeslagen."))
         return redirect("authoring:personas")
-    return render(
+    return render_form(
         request,
-        "authoring/form.html",
-        {
-            "form": form,
-            "multipart": True,
-            "cancel_url": reverse("authoring:personas"),
-            "title": _("Persona bewerken") if slug else _("Nieuwe persona"),
-        },
+        form=form,
+        multipart=True,
+        cancel_url=reverse("authoring:personas"),
+        title=_("Persona bewerken") if slug else _("Nieuwe persona"),
     )
 
 

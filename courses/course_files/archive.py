@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lms.lib.uploads import UPLOAD_CAP_FACTOR
 from lms.lib.ziplimits import Limits, UnsafeArchive, safe_extract
 
 from ..models import Course, CourseRole
@@ -48,7 +49,8 @@ def unsafe_reason(exc: UnsafeArchive) -> str:
 def archive_limits() -> Limits:
     return Limits(
         max_member_bytes=settings.MEDIA_MAX_UPLOAD_BYTES,
-        max_total_bytes=4 * settings.MEDIA_MAX_UPLOAD_BYTES,
+        # The largest upload any form takes: the request parser stops storing past it too.
+        max_total_bytes=UPLOAD_CAP_FACTOR * settings.MEDIA_MAX_UPLOAD_BYTES,
     )
 
 

@@ -130,7 +130,8 @@ def validate_upload(
 
 # --- While the request is read ------------------------------------------------------------------
 
-# The largest upload any form accepts: a zip of course files may hold four media files' worth.
+# The largest upload any form accepts, in media-file limits: a zip of course files may hold
+# four media files' worth (courses.course_files.archive.archive_limits).
 UPLOAD_CAP_FACTOR = 4
 
 

@@ -36,6 +36,7 @@ from lms.celery import app as celery_app
 from scorm_export.models import LearningRecordStore, StatementOutbox
 from scorm_export.records_tasks import deliver_statements_task, sweep_statements_task
 from tests.scorm_export.conftest import LRS_PASSWORD, LRS_USER, LRSServer
+from tests.worker_support import database_url, redis_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL") or "redis://127.0.0.1:6379/5"
@@ -127,22 +128,6 @@ def eager_celery():
         yield
     finally:
         celery_app.conf.task_always_eager = saved
-
-
-def redis_reachable(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
-    except redis.RedisError:
-        return False
-
-
-def database_url() -> str:
-    """The pytest test database, so worker processes see the rows this test commits."""
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 @contextmanager
