@@ -273,6 +273,11 @@ def course_detail(request, slug):
             "final_passed": final_passed,
             "first_lesson": first_lesson,
             "resume_lesson": resume_lesson,
+            # The version's most recent content review (its lessons are reviewed one by one).
+            "reviewed_on": max(
+                (item.reviewed_on for m in modules for item in m.lessons.all() if item.reviewed_on),
+                default=None,
+            ),
             "missing_prerequisites": missing_prerequisites(request.user, course),
             "profile_url": reverse("profile"),
         },

@@ -70,6 +70,7 @@ def _block_fields(
         if block.captions:
             data["captions"] = media(block.captions, "captions")
         data["transcript"] = block.transcript
+        data["duration_minutes"] = block.duration_minutes
         return data
     if isinstance(block, PersonaStoryBlock):
         return {
@@ -212,6 +213,7 @@ def version_to_dict(version: CourseVersion, media) -> dict:
         "accreditation_reference": version.accreditation_reference,
         "audience": version.audience,
         "learning_objectives": list(version.learning_objectives or []),
+        "next_review": _iso(version.next_review),
         "glossary": sorted(course.glossary_terms.values_list("term", flat=True)),
         "modules": [
             {
@@ -223,6 +225,8 @@ def version_to_dict(version: CourseVersion, media) -> dict:
                         "title": lesson.title,
                         "required": lesson.required,
                         "estimated_minutes": lesson.estimated_minutes,
+                        "sources": [dict(s) for s in lesson.sources or []],
+                        "reviewed_on": _iso(lesson.reviewed_on),
                         "blocks": [
                             _block_fields(
                                 b,
@@ -258,6 +262,10 @@ def version_to_dict(version: CourseVersion, media) -> dict:
         ],
     }
     return data
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
 
 
 def media_as_digest(field_file, kind) -> str:

@@ -463,6 +463,7 @@ _VERSION_FIELDS = (
     "accreditation_reference",
     "audience",
     "learning_objectives",
+    "next_review",
 )
 
 
@@ -549,6 +550,8 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                 position=i,
                 required=lesson["required"],
                 estimated_minutes=lesson["estimated_minutes"],
+                sources=lesson["sources"],
+                reviewed_on=lesson["reviewed_on"],
             )
             for module, m in zip(modules, plan["modules"], strict=True)
             for i, lesson in enumerate(m["lessons"])
@@ -584,6 +587,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                     url=b["url"],
                     captions=stored[b["captions"]] if b["captions"] else "",
                     transcript=b["transcript"],
+                    duration_minutes=b["duration_minutes"],
                 )
             elif kind == "persona_story":
                 PersonaStoryBlock.objects.create(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.utils.text import slugify
@@ -73,6 +74,29 @@ def derived_block_key(block_type: str, number: int) -> str:
     return f"{block_type.replace('_', '-')}-{number}"
 
 
+def _date(value, path, report: FileReport) -> str | None:
+    """A `YYYY-MM-DD` text as it stays in the plan, or None; reports dates that do not exist."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        report.add(path, _("‘%(value)s’ is geen bestaande datum (JJJJ-MM-DD)") % {"value": value})
+        return None
+
+
+def _sources(items) -> list[dict]:
+    return [
+        {
+            "title": s["title"],
+            "publisher": s["publisher"],
+            "year": s["year"],
+            "url": s.get("url", ""),
+        }
+        for s in items or []
+    ]
+
+
 def _html(value) -> str:
     return sanitise_html(value or "")
 
@@ -110,6 +134,7 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
         "accreditation_reference": data.get("accreditation_reference", ""),
         "audience": data.get("audience", ""),
         "learning_objectives": list(data.get("learning_objectives") or []),
+        "next_review": _date(data.get("next_review"), ("next_review",), report),
         "modules": [],
         "quizzes": [],
     }
@@ -142,6 +167,10 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
                     "title": lesson["title"],
                     "required": lesson.get("required", True),
                     "estimated_minutes": lesson.get("estimated_minutes", 10),
+                    "sources": _sources(lesson.get("sources")),
+                    "reviewed_on": _date(
+                        lesson.get("reviewed_on"), lpath + ("reviewed_on",), report
+                    ),
                     "blocks": _plan_blocks(
                         lesson.get("blocks") or [],
                         lpath + ("blocks",),
@@ -273,6 +302,7 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
             if block.get("captions")
             else "",
             "transcript": _html(block.get("transcript")),
+            "duration_minutes": block.get("duration_minutes"),
         }
     if btype == "persona_story":
         _check_persona(block["persona"], bpath + ("persona",), report, ctx)

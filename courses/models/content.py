@@ -132,6 +132,8 @@ class CourseVersion(models.Model):
     )
     audience = models.CharField(_("doelgroep"), max_length=200, blank=True)
     learning_objectives = models.JSONField(_("leerdoelen"), default=list, blank=True)
+    # When the content is due for its next check against current guidelines (shown to learners).
+    next_review = models.DateField(_("volgende herziening"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -206,6 +208,9 @@ class Lesson(models.Model):
     position = models.PositiveIntegerField(default=0)
     required = models.BooleanField(_("verplicht"), default=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("geschatte duur (minuten)"), default=10)
+    # The sources the lesson's facts rest on: [{"title", "publisher", "year", "url"}], in order.
+    sources = models.JSONField(_("bronnen"), default=list, blank=True)
+    reviewed_on = models.DateField(_("laatst beoordeeld"), null=True, blank=True)
 
     objects = LessonQuerySet.as_manager()
 
@@ -293,6 +298,8 @@ class MediaBlock(Block):
     url = models.URLField(_("externe URL"), blank=True)
     captions = models.FileField(_("ondertitels (WebVTT)"), upload_to="blocks/captions/", blank=True)
     transcript = SanitisedHTMLField(_("transcript"), blank=True)
+    # Playing time, when known: part of a course's estimated study load.
+    duration_minutes = models.PositiveSmallIntegerField(_("duur (minuten)"), null=True, blank=True)
 
     kind = "media"
     template_name = "courses/blocks/media.html"

@@ -1,9 +1,11 @@
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from courses.course_files import ContentFilesInvalid, check_files
 from courses.course_files.importer import KIND_LABELS
+from courses.course_files.study_load import study_load_warning
 
 
 class Command(BaseCommand):
@@ -25,3 +27,7 @@ class Command(BaseCommand):
             sys.exit(1)
         for item in items:
             self.stdout.write(f"{item.name}: {KIND_LABELS[item.kind]} – in orde")
+            warning = study_load_warning(item.plan) if item.kind == "course" else None
+            if warning:
+                # A warning, not an error: the file is valid and may be imported.
+                self.stderr.write(f"{item.name}: {_('waarschuwing')}: {warning}")

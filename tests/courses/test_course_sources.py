@@ -1,0 +1,227 @@
+"""Sources, review dates and the estimated study load of course files."""
+
+import datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.urls import reverse
+
+from courses.course_files import ContentFilesInvalid, check_files, import_content
+from courses.course_files.study_load import (
+    MINUTES_PER_QUESTION,
+    MINUTES_PER_REFLECTION,
+    MINUTES_PER_SCALE_ITEM,
+    MINUTES_PER_SCENARIO_STEP,
+    count_words,
+    estimate_minutes,
+    study_load_warning,
+)
+from courses.models import Course
+from tests import factories
+
+CORPUS = Path(__file__).parent / "course_files" / "valid"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def words(n: int) -> str:
+    return "<p>" + " ".join(["woord"] * n) + "</p>"
+
+
+def course(blocks=(), quizzes=(), hours=1, **lesson_fields) -> dict:
+    return {
+        "format": 1,
+        "slug": "bronnen",
+        "title": "Bronnen",
+        "study_load_hours": hours,
+        "modules": [
+            {
+                "key": "m",
+                "title": "M",
+                "lessons": [
+                    {"key": "les", "title": "Les", "blocks": list(blocks), **lesson_fields}
+                ],
+            }
+        ],
+        "quizzes": list(quizzes),
+    }
+
+
+def write(tmp_path, data: dict) -> Path:
+    path = tmp_path / "bronnen.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def plan_of(tmp_path, data: dict) -> dict:
+    return check_files([write(tmp_path, data)])[0].plan
+
+
+def single_choice(key: str) -> dict:
+    return {
+        "key": key,
+        "type": "single_choice",
+        "prompt": "<p>Vraag</p>",
+        "options": [{"text": "A", "correct": True}, {"text": "B"}],
+    }
+
+
+# --- The estimate ------------------------------------------------------------------------------
+
+
+def test_it_counts_words_of_html_without_tags_or_entities():
+    assert count_words("<p>Een <strong>huis-arts</strong> &amp; een POH’s.</p>") == 5
+    assert count_words("") == 0
+
+
+@pytest.mark.django_db
+def test_it_estimates_reading_at_200_words_a_minute(tmp_path):
+    plan = plan_of(tmp_path, course([{"type": "text", "html": words(1000)}]))
+    assert estimate_minutes(plan) == pytest.approx(5)
+
+
+@pytest.mark.django_db
+def test_it_adds_fixed_minutes_per_question_reflection_scenario_step_and_media(tmp_path):
+    blocks = [
+        {"type": "reflection", "key": "r", "prompt": "<p>…</p>"},
+        {
+            "type": "scenario",
+            "title": "S",
+            "steps": [
+                {"key": "a", "situation": "<p>…</p>", "choices": [{"text": "…", "feedback": "…"}]},
+                {"key": "b", "situation": "<p>…</p>", "choices": [{"text": "…", "feedback": "…"}]},
+            ],
+        },
+        {
+            "type": "media",
+            "title": "V",
+            "url": "https://example.org/v.mp4",
+            "transcript": "<p>x</p>",
+            "duration_minutes": 7,
+        },
+        {"type": "quiz", "quiz": "oefenen"},
+    ]
+    quizzes = [
+        {"key": "oefenen", "title": "O", "questions": [single_choice("a"), single_choice("b")]},
+        {
+            "key": "zelf",
+            "title": "Z",
+            "kind": "self_assessment",
+            "questions": [{"type": "scale", "prompt": "<p>…</p>"} for _ in range(4)],
+        },
+    ]
+    plan = plan_of(tmp_path, course(blocks, quizzes))
+    expected = (
+        MINUTES_PER_REFLECTION
+        + 2 * MINUTES_PER_SCENARIO_STEP
+        + 7  # the media's playing time, instead of its transcript
+        + 2 * MINUTES_PER_QUESTION
+        + 2 * 4 * MINUTES_PER_SCALE_ITEM  # the self-assessment is taken twice
+    )
+    assert estimate_minutes(plan) == pytest.approx(expected)
+
+
+def test_it_counts_only_the_drawn_questions_of_a_pool():
+    plan = course(quizzes=[{"key": "t", "kind": "final", "draw": 3, "questions": [{}] * 6}])
+    plan["modules"][0]["lessons"][0]["blocks"] = []
+    assert estimate_minutes(plan) == pytest.approx(3 * MINUTES_PER_QUESTION)
+    plan["quizzes"][0]["draw"] = {"doel-1": 1, "doel-2": 1}
+    assert estimate_minutes(plan) == pytest.approx(2 * MINUTES_PER_QUESTION)
+
+
+@pytest.mark.django_db
+def test_it_warns_only_when_the_stated_load_differs_more_than_a_quarter(tmp_path):
+    blocks = [{"type": "text", "html": words(200 * 60)}]  # 60 minutes of reading
+    assert study_load_warning(plan_of(tmp_path, course(blocks, hours=1.25))) is None
+    assert study_load_warning(plan_of(tmp_path, course(blocks, hours=0.75))) is None
+    assert "wijkt meer dan 25% af" in study_load_warning(plan_of(tmp_path, course(blocks, hours=2)))
+    assert "(60 minuten)" in study_load_warning(plan_of(tmp_path, course(blocks, hours=0.5)))
+
+
+@pytest.mark.django_db
+def test_it_prints_the_load_warning_from_validate_course_but_exits_0(tmp_path):
+    path = write(tmp_path, course([{"type": "text", "html": words(200 * 60)}], hours=3))
+    out, err = StringIO(), StringIO()
+    call_command("validate_course", str(path), stdout=out, stderr=err)  # no SystemExit
+    assert "in orde" in out.getvalue()
+    assert "waarschuwing" in err.getvalue() and "(60 minuten)" in err.getvalue()
+
+
+# --- Sources and review dates ------------------------------------------------------------------
+
+SOURCES = [
+    {"title": "Standaard", "publisher": "NHG", "year": 2024, "url": "https://example.org/s"},
+    {"title": "Zonder link", "publisher": "RIVM", "year": 2022},
+]
+
+
+@pytest.mark.django_db
+def test_it_stores_sources_and_review_dates_on_the_version(tmp_path):
+    data = course([{"type": "text", "html": words(5)}], sources=SOURCES, reviewed_on="2026-11-30")
+    data["next_review"] = "2027-12-01"
+    import_content([write(tmp_path, data)], publish=True)
+
+    version = Course.objects.get(slug="bronnen").published_version
+    lesson = version.lessons_in_order().get()
+    assert version.next_review == datetime.date(2027, 12, 1)
+    assert lesson.reviewed_on == datetime.date(2026, 11, 30)
+    assert lesson.sources == [SOURCES[0], {**SOURCES[1], "url": ""}]
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_date_that_does_not_exist_and_a_source_without_publisher(tmp_path):
+    data = course(sources=[{"title": "T", "year": 2020}], reviewed_on="2026-02-30")
+    data["next_review"] = "volgend jaar"
+    with pytest.raises(ContentFilesInvalid) as caught:
+        check_files([write(tmp_path, data)])
+    paths = {e.path for e in caught.value.errors}
+    assert paths == {"next_review", "modules[0].lessons[0].sources[0].publisher"}
+
+    data = course(reviewed_on="2026-02-30")
+    with pytest.raises(ContentFilesInvalid) as caught:
+        check_files([write(tmp_path, data)])
+    [error] = caught.value.errors
+    assert error.path == "modules[0].lessons[0].reviewed_on"
+    assert "geen bestaande datum" in error.message
+
+
+@pytest.mark.django_db
+def test_it_shows_sources_on_the_lesson_page_and_review_dates_on_the_course_page(tmp_path, client):
+    data = course([{"type": "text", "html": words(5)}], sources=SOURCES, reviewed_on="2026-11-30")
+    data["next_review"] = "2027-12-01"
+    import_content([write(tmp_path, data)], publish=True)
+    client.force_login(factories.make_user())
+    client.post(reverse("courses:enroll", args=["bronnen"]))
+
+    page = client.get(reverse("courses:course_detail", args=["bronnen"])).content.decode()
+    assert "Laatst beoordeeld" in page and "30 november 2026" in page
+    assert "Volgende herziening" in page and "december 2027" in page
+
+    lesson = client.get(reverse("courses:lesson", args=["bronnen", "les"])).content.decode()
+    assert ">Bronnen</h2>" in lesson
+    assert '<a href="https://example.org/s" rel="noopener">Standaard</a>. NHG, 2024.' in lesson
+    assert "Zonder link. RIVM, 2022." in lesson
+    assert lesson.index(">Bronnen</h2>") > lesson.index("woord woord")
+
+
+@pytest.mark.django_db
+def test_it_round_trips_sources_and_dates_through_export(tmp_path):
+    data = course([{"type": "text", "html": words(5)}], sources=SOURCES, reviewed_on="2026-11-30")
+    data["next_review"] = "2027-12-01"
+    import_content([write(tmp_path, data)], publish=True)
+    out = StringIO()
+    call_command("export_course", "bronnen", "-o", str(tmp_path / "export"), stdout=out)
+    exported = yaml.safe_load((tmp_path / "export" / "bronnen.yaml").read_text(encoding="utf-8"))
+    lesson = exported["modules"][0]["lessons"][0]
+    assert str(exported["next_review"]) == "2027-12-01"
+    assert str(lesson["reviewed_on"]) == "2026-11-30"
+    assert lesson["sources"] == [SOURCES[0], SOURCES[1]]
+    # Importing the export again changes nothing.
+    [result] = import_content([tmp_path / "export" / "bronnen.yaml"], publish=True)
+    assert result.action == "unchanged"
