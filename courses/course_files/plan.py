@@ -90,7 +90,7 @@ def _sources(items) -> list[dict]:
         {
             "title": s["title"],
             "publisher": s["publisher"],
-            "year": s["year"],
+            "year": s.get("year"),
             "url": s.get("url", ""),
         }
         for s in items or []
