@@ -54,8 +54,9 @@ def prepare(learners: int) -> dict:
     from django.core.management import call_command
     from django.db import transaction
 
+    from accounts.models import User
     from courses import services
-    from courses.models import Lesson, User
+    from courses.models import Lesson
     from tests import factories
 
     call_command("migrate", verbosity=0)

@@ -397,14 +397,18 @@ LESSON_NOTE = (
 
 
 @benchmark(
-    "lesson_20", "Lesson page, 20 blocks", "http", ["courses.views:lesson"], note=LESSON_NOTE
+    "lesson_20", "Lesson page, 20 blocks", "http", ["courses.views.player:lesson"], note=LESSON_NOTE
 )
 def bench_lesson_20(ctx):
     return _lesson(ctx, 20)
 
 
 @benchmark(
-    "lesson_100", "Lesson page, 100 blocks", "http", ["courses.views:lesson"], note=LESSON_NOTE
+    "lesson_100",
+    "Lesson page, 100 blocks",
+    "http",
+    ["courses.views.player:lesson"],
+    note=LESSON_NOTE,
 )
 def bench_lesson_100(ctx):
     return _lesson(ctx, 100)
@@ -423,7 +427,7 @@ def _start_attempt_path(ctx: Context, send) -> str:
     "quiz_submit",
     f"Final test submit ({FINAL_QUESTIONS} questions)",
     "http",
-    ["courses.views:quiz_start", "courses.views:attempt"],
+    ["courses.views.quizzes:quiz_start", "courses.views.quizzes:attempt"],
     note="Each timed POST submits a freshly started attempt (start not timed); answers are wrong "
     "on purpose so every learner can submit again (grading, answers and signals are the same).",
 )
@@ -458,7 +462,9 @@ def _progress(ctx: Context, name: str) -> list[dict]:
     return [{**stats, **in_process(ctx, lambda c: Request("POST", path, {}))}]
 
 
-@benchmark("heartbeat", "Progress write: time heartbeat", "http", ["courses.views:heartbeat"])
+@benchmark(
+    "heartbeat", "Progress write: time heartbeat", "http", ["courses.views.player:heartbeat"]
+)
 def bench_heartbeat(ctx):
     return _progress(ctx, "heartbeat")
 
@@ -467,7 +473,7 @@ def bench_heartbeat(ctx):
     "complete_lesson",
     "Progress write: complete lesson",
     "http",
-    ["courses.views:complete_lesson"],
+    ["courses.views.player:complete_lesson"],
     note="Idempotent: after a learner's first completion it locks and re-reads, then redirects.",
 )
 def bench_complete_lesson(ctx):
@@ -555,16 +561,16 @@ class StubLRS(BaseHTTPRequestHandler):
     "xapi_delivery",
     "xAPI delivery to a loopback LRS, batch sizes 1/10/100",
     "call",
-    ["scorm_export.records_services:deliver_statements", "scorm_export.models:StatementOutbox"],
+    ["records.services:deliver_statements", "records.models:StatementOutbox"],
     note="300 statements written by the real receivers while seed_activity learners worked; each "
     "batch size delivers the same rows again (reset to pending between runs).",
 )
 def bench_xapi_delivery(ctx):
     from django.utils import timezone
 
-    from courses.activity import seed_activity
-    from scorm_export.models import LearningRecordStore, StatementOutbox
-    from scorm_export.records_services import deliver_statements
+    from courses.simulator import seed_activity
+    from records.models import LearningRecordStore, StatementOutbox
+    from records.services import deliver_statements
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), StubLRS)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -621,14 +627,14 @@ def bench_xapi_delivery(ctx):
     "Completion export (1M completions unless --completions)",
     "call",
     [
-        "scorm_export.records_exports:export_lines",
-        "scorm_export.records_exports:completions_for_export",
+        "records.exports:export_lines",
+        "records.exports:completions_for_export",
     ],
     note="Rows are generated with INSERT … SELECT generate_series. Each export streams its output "
     "and the bytes are counted, not kept. Peak RSS growth is the whole bench process's.",
 )
 def bench_completion_export(ctx):
-    from scorm_export.records_exports import completions_for_export, export_lines
+    from records.exports import completions_for_export, export_lines
 
     course, made = make_completions(ctx.completions)
     jsonl_rows = min(made, JSONL_ROWS)
@@ -645,12 +651,12 @@ def bench_completion_export(ctx):
     }
     if (
         missing_requirement(
-            ["scorm_export.attendance:attendance_rows", "scorm_export.models:CourseAccreditation"]
+            ["records.attendance:attendance_rows", "records.models:CourseAccreditation"]
         )
         is None
     ):
-        from scorm_export.attendance import attendance_rows, presence_csv_chunks
-        from scorm_export.models import CourseAccreditation
+        from records.attendance import attendance_rows, presence_csv_chunks
+        from records.models import CourseAccreditation
 
         accreditation = CourseAccreditation.objects.create(
             course=course,
@@ -718,7 +724,8 @@ def make_completions(count: int):
     """A published course with `count` learners who completed it, written with set-based SQL."""
     from django.db import connection
 
-    from courses.models import Course, CourseCompletion, Enrollment, RegisterNumber, User
+    from accounts.models import RegisterNumber, User
+    from courses.models import Course, CourseCompletion, Enrollment
     from tests import factories
 
     course = factories.make_course(slug="bench-export", lessons=1, final_questions=0)
@@ -911,9 +918,10 @@ def seed(ctx: Context, learners: int, background: int) -> None:
     from django.core.cache import cache
     from django.core.management import call_command
 
+    from accounts.models import User
     from courses import services
-    from courses.activity import seed_activity
-    from courses.models import Course, Lesson, RichTextBlock, User
+    from courses.models import Course, Lesson, RichTextBlock
+    from courses.simulator import seed_activity
     from tests import factories
 
     call_command("migrate", verbosity=0)

@@ -6,7 +6,6 @@ content writes a ChangeRecord.
 """
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
 from .models import (
@@ -30,7 +29,6 @@ from .models import (
     Quiz,
     QuizBlock,
     ReflectionBlock,
-    RegisterNumber,
     ReviewApproval,
     ReviewComment,
     RichTextBlock,
@@ -38,34 +36,8 @@ from .models import (
     ScenarioBlock,
     SingleChoiceQuestion,
     TrueFalseQuestion,
-    User,
 )
 from .publishing import diff_of_form, record_change
-
-
-class RegisterNumberInline(admin.TabularInline):
-    model = RegisterNumber
-    extra = 0
-
-
-@admin.register(User)
-class LearnerAdmin(UserAdmin):
-    ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "profession", "is_staff"]
-    search_fields = ["email", "first_name", "last_name"]
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (
-            "Persoon",
-            {"fields": ("first_name", "surname_prefix", "last_name", "initials", "profession")},
-        ),
-        (
-            "Rechten",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
-        ),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    inlines = [RegisterNumberInline]
 
 
 class CourseRoleInline(admin.TabularInline):

@@ -1,61 +1,65 @@
 from django.urls import path
 
-from . import views
+from .views import catalog, certificates, player, quizzes
 
 app_name = "courses"
 urlpatterns = [
-    path("", views.catalog, name="catalog"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("begrippen/", views.glossary, name="glossary"),
-    path("leerlijn/<slug:slug>/", views.track_detail, name="track_detail"),
-    path("cursus/<slug:slug>/", views.course_detail, name="course_detail"),
-    path("cursus/<slug:slug>/inschrijven/", views.enroll, name="enroll"),
-    path("cursus/<slug:slug>/verder/", views.resume, name="resume"),
-    path("cursus/<slug:slug>/les/<slug:lesson_key>/", views.lesson, name="lesson"),
+    path("", catalog.catalog, name="catalog"),
+    path("dashboard/", catalog.dashboard, name="dashboard"),
+    path("begrippen/", catalog.glossary, name="glossary"),
+    path("leerlijn/<slug:slug>/", catalog.track_detail, name="track_detail"),
+    path("cursus/<slug:slug>/", catalog.course_detail, name="course_detail"),
+    path("cursus/<slug:slug>/inschrijven/", catalog.enroll, name="enroll"),
+    path("cursus/<slug:slug>/verder/", player.resume, name="resume"),
+    path("cursus/<slug:slug>/les/<slug:lesson_key>/", player.lesson, name="lesson"),
     path(
         "cursus/<slug:slug>/les/<slug:lesson_key>/afronden/",
-        views.complete_lesson,
+        player.complete_lesson,
         name="complete_lesson",
     ),
-    path("cursus/<slug:slug>/les/<slug:lesson_key>/tijd/", views.heartbeat, name="heartbeat"),
+    path("cursus/<slug:slug>/les/<slug:lesson_key>/tijd/", player.heartbeat, name="heartbeat"),
     path(
         "cursus/<slug:slug>/les/<slug:lesson_key>/scenario/<slug:block_key>/",
-        views.scenario,
+        player.scenario,
         name="scenario",
     ),
     path(
         "cursus/<slug:slug>/les/<slug:lesson_key>/reflectie/<slug:block_key>/",
-        views.reflection,
+        player.reflection,
         name="reflection",
     ),
     path(
         "cursus/<slug:slug>/les/<slug:lesson_key>/oefenen/<slug:block_key>/",
-        views.practice,
+        player.practice,
         name="practice",
     ),
-    path("cursus/<slug:slug>/toets/<slug:quiz_key>/", views.quiz_detail, name="quiz"),
-    path("cursus/<slug:slug>/toets/<slug:quiz_key>/starten/", views.quiz_start, name="quiz_start"),
+    path("cursus/<slug:slug>/toets/<slug:quiz_key>/", quizzes.quiz_detail, name="quiz"),
+    path(
+        "cursus/<slug:slug>/toets/<slug:quiz_key>/starten/", quizzes.quiz_start, name="quiz_start"
+    ),
     path(
         "cursus/<slug:slug>/toets/<slug:quiz_key>/poging/<int:attempt_id>/",
-        views.attempt,
+        quizzes.attempt,
         name="attempt",
     ),
     path(
         "cursus/<slug:slug>/toets/<slug:quiz_key>/poging/<int:attempt_id>/resultaat/",
-        views.attempt_result,
+        quizzes.attempt_result,
         name="attempt_result",
     ),
     path(
         "cursus/<slug:slug>/zelfevaluatie/",
-        views.self_assessment_results,
+        quizzes.self_assessment_results,
         name="self_assessment_results",
     ),
     path(
         "cursus/<slug:slug>/zelfevaluatie/<str:phase>/",
-        views.self_assessment,
+        quizzes.self_assessment,
         name="self_assessment",
     ),
-    path("cursus/<slug:slug>/afgerond/", views.completion, name="completion"),
-    path("cursus/<slug:slug>/certificaat.pdf", views.certificate_pdf, name="certificate_pdf"),
-    path("certificaat/<str:code>/", views.verify_certificate, name="verify_certificate"),
+    path("cursus/<slug:slug>/afgerond/", certificates.completion, name="completion"),
+    path(
+        "cursus/<slug:slug>/certificaat.pdf", certificates.certificate_pdf, name="certificate_pdf"
+    ),
+    path("certificaat/<str:code>/", certificates.verify_certificate, name="verify_certificate"),
 ]

@@ -61,7 +61,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "polymorphic",
+    "accounts",
     "courses",
+    "records",
     "scorm_export",
 ]
 
@@ -112,7 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "courses.User"
+AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "courses:dashboard"
 LOGOUT_REDIRECT_URL = "courses:catalog"
@@ -247,7 +249,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-# xAPI and accreditation records (scorm_export). Statements go through a durable outbox;
+# xAPI and accreditation records (records). Statements go through a durable outbox;
 # the beat schedule below sweeps whatever an on-commit delivery task did not get through.
 XAPI_ACTIVITY_BASE = os.environ.get("XAPI_ACTIVITY_BASE", SITE_URL + "/xapi/")
 if not XAPI_ACTIVITY_BASE.startswith(("http://", "https://")):
@@ -332,7 +334,7 @@ for _name, _value in [
 
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-xapi-statements": {
-        "task": "scorm_export.sweep_statements",
+        "task": "records.sweep_statements",
         "schedule": float(XAPI_SWEEP_SECONDS),
     },
 }

@@ -7,10 +7,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Our account views first: they replace Django's login (rate-limited) and add sign-up/profile.
-    path("accounts/", include("courses.account_urls")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("auteur/", include("courses.authoring.urls")),
     path("", include("courses.urls")),
+    path("", include("records.urls")),
     path("", include("scorm_export.urls")),
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, attendance_views, records_views, views
+from . import views
 
 app_name = "scorm_export"
 urlpatterns = [
@@ -13,26 +13,4 @@ urlpatterns = [
         name="package_status_json",
     ),
     path("auteur/pakketten/<int:pk>/download/", views.package_download, name="package_download"),
-    # Register accreditation: staff overview and attendance exports (docs/registers.md)
-    path(
-        "beheer/cursus/<slug:slug>/accreditatie/",
-        attendance_views.attendance_overview,
-        name="attendance_overview",
-    ),
-    path(
-        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/gerapporteerd/",
-        attendance_views.attendance_mark_reported,
-        name="attendance_mark_reported",
-    ),
-    path(
-        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/<slug:kind>/",
-        attendance_views.attendance_download,
-        name="attendance_download",
-    ),
-    # Accreditation records: staff download and the token API (docs/accreditation-records.md)
-    path("beheer/afrondingen/export/", records_views.export_completions, name="export_completions"),
-    path("api/v1/openapi.json", api.openapi_document, name="openapi"),
-    path("api/v1/courses/", api.course_list, name="api_courses"),
-    path("api/v1/completions/", api.completion_list, name="api_completions"),
-    path("api/v1/completions/<str:code>/", api.completion_detail, name="api_completion"),
 ]

@@ -3,6 +3,15 @@ import pytest
 from tests import factories
 
 
+def pytest_configure(config):
+    """A fast password hasher: PBKDF2's deliberate slowness is not what the tests measure, and it
+    made user factories most of the suite's time. The login tests that need the real hasher's
+    cost set it themselves."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def learner(db):
     return factories.make_user(email="learner@example.org", profession="huisarts")

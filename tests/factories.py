@@ -6,6 +6,7 @@ import itertools
 
 from django.utils import timezone
 
+from accounts.models import User
 from courses.models import (
     CalloutBlock,
     Course,
@@ -27,7 +28,6 @@ from courses.models import (
     ScenarioStep,
     SingleChoiceQuestion,
     TrueFalseQuestion,
-    User,
 )
 
 _seq = itertools.count(1)

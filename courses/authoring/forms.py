@@ -7,6 +7,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from courses.models import (
     CalloutBlock,
     Course,
@@ -33,7 +34,6 @@ from courses.models import (
     ScenarioStep,
     SingleChoiceQuestion,
     TrueFalseQuestion,
-    User,
 )
 from lms.lib import uploads
 

@@ -1,4 +1,3 @@
-from .accounts import RegisterNumber, User
 from .authoring import ChangeRecord, ReviewApproval, ReviewComment
 from .content import (
     Block,
@@ -74,7 +73,6 @@ __all__ = [
     "QuizBlock",
     "Reflection",
     "ReflectionBlock",
-    "RegisterNumber",
     "RichTextBlock",
     "ScaleQuestion",
     "ScenarioBlock",
@@ -84,5 +82,4 @@ __all__ = [
     "SingleChoiceQuestion",
     "TrackCourse",
     "TrueFalseQuestion",
-    "User",
 ]

@@ -3,7 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from courses import activity, signals
+from accounts.models import User
+from courses import signals
+from courses import simulator as activity
 from courses.models import (
     Answer,
     CourseCompletion,
@@ -14,7 +16,6 @@ from courses.models import (
     Reflection,
     ScaleQuestion,
     ScenarioDecision,
-    User,
 )
 from tests import factories
 

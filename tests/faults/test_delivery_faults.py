@@ -1,6 +1,6 @@
 """Faults in xAPI delivery against real services: an LRS that is down for a while, and a Celery
 worker SIGKILLed while it holds a claimed batch. Real PostgreSQL, Redis, worker processes and a
-real loopback LRS (tests/scorm_export/conftest.py); no mocks.
+real loopback LRS (tests/lrs_support.py); no mocks.
 
 What must hold afterwards: every outbox row delivered, the LRS holds each statement id exactly
 once (nothing lost, nothing stored twice), and draining again sends nothing.
@@ -33,9 +33,9 @@ from django.utils import timezone
 from courses import services
 from courses.models import Lesson, LessonProgress
 from lms.celery import app as celery_app
-from scorm_export.models import LearningRecordStore, StatementOutbox
-from scorm_export.records_tasks import deliver_statements_task, sweep_statements_task
-from tests.scorm_export.conftest import LRS_PASSWORD, LRS_USER, LRSServer
+from records.models import LearningRecordStore, StatementOutbox
+from records.tasks import deliver_statements_task, sweep_statements_task
+from tests.lrs_support import LRS_PASSWORD, LRS_USER, LRSServer
 from tests.worker_support import database_url, redis_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -378,9 +378,7 @@ def test_it_delivers_each_statement_once_after_a_worker_is_killed_mid_batch(
         assert set(posted_ids(lrs_server.requests)) == all_ids
         assert claimable(lrs) == []
         assert doomed.process.poll() is None
-        match = re.search(
-            r"scorm_export\.deliver_statements\[([0-9a-f-]+)\] received", doomed.output()
-        )
+        match = re.search(r"records\.deliver_statements\[([0-9a-f-]+)\] received", doomed.output())
         assert match, doomed.output()
         hung_task_id = match.group(1)
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from courses import services
-from scorm_export.models import AccreditationBody
+from records.models import AccreditationBody
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,19 +29,19 @@ PUBLIC = {
     "set_language",
     "logout",
     "account_deleted",
-    "scorm_export:openapi",
+    "records:openapi",
     "courses:glossary",
 }
 # Namespaces and names only course authors and staff may open.
 AUTHOR_NAMESPACES = {"authoring"}
 AUTHOR_PREFIXES = (
-    "scorm_export:attendance_",
+    "records:attendance_",
     "scorm_export:package_",
-    "scorm_export:export_completions",
+    "records:export_completions",
 )
 STAFF_ONLY = {"admin"}
 # Token-authenticated API for accreditation bodies: 401 without a token.
-API_PREFIX = "scorm_export:api_"
+API_PREFIX = "records:api_"
 SKIP_NAMESPACES = {"admin"}  # Django's own admin: checked via its index only.
 DENIED = {302, 401, 403, 404, 405}
 
@@ -189,5 +189,5 @@ def test_it_opens_only_the_api_to_an_accreditation_body_and_only_for_its_own_cou
             if response.status_code == 302:
                 assert "/accounts/login/" in response["Location"], f"{name} redirects elsewhere"
     assert api_checked == 3
-    courses = client.get(reverse("scorm_export:api_courses"), **auth).json()
+    courses = client.get(reverse("records:api_courses"), **auth).json()
     assert [c["slug"] for c in courses["results"]] == ["matrix-other"]

@@ -78,7 +78,8 @@ def test_it_computes_nearest_rank_percentiles(bench):
 def test_it_counts_queries_and_commits_like_the_database_sees_them(bench):
     from django.db import transaction
 
-    from courses.models import Course, User
+    from accounts.models import User
+    from courses.models import Course
 
     # One INSERT in autocommit mode: PostgreSQL commits it by itself.
     counted = bench.count_queries(lambda: User.objects.create(email="a@example.org"))

@@ -1,7 +1,7 @@
 import pytest
 
+from accounts.registers import InvalidRegisterNumber, normalise_register_number
 from lms.lib.html import sanitise_html
-from lms.lib.registers import InvalidRegisterNumber, normalise_register_number
 
 
 def test_it_strips_scripts_handlers_and_javascript_urls():

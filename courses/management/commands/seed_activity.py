@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.activity import seed_activity
 from courses.models import Course
+from courses.simulator import seed_activity
 
 
 class Command(BaseCommand):

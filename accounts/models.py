@@ -1,0 +1,122 @@
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.registers import InvalidRegisterNumber, normalise_register_number
+
+
+class LearnerManager(UserManager):
+    """Users log in with their e-mail address; `username` mirrors it."""
+
+    def _create_user(self, username, email, password, **extra_fields):
+        email = self.normalize_email(email or username)
+        return super()._create_user(email, email, password, **extra_fields)
+
+    def create_user(self, email=None, password=None, **extra_fields):
+        extra_fields.pop("username", None)
+        return super().create_user(email, email, password, **extra_fields)
+
+    def create_superuser(self, email=None, password=None, **extra_fields):
+        extra_fields.pop("username", None)
+        return super().create_superuser(email, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person using Spreekkamer. Deliberately holds no sex or gender."""
+
+    class Profession(models.TextChoices):
+        HUISARTS = "huisarts", _("Huisarts")
+        POH_S = "poh_s", _("Praktijkondersteuner somatiek (POH-S)")
+        POH_GGZ = "poh_ggz", _("Praktijkondersteuner GGZ (POH-GGZ)")
+        DOKTERSASSISTENT = "doktersassistent", _("Doktersassistent")
+        VERPLEEGKUNDIGE = "verpleegkundige", _("Verpleegkundige")
+        PRAKTIJKMANAGER = "praktijkmanager", _("Praktijkmanager")
+        ANDERS = "anders", _("Anders")
+
+    email = models.EmailField(_("e-mailadres"), unique=True)
+    profession = models.CharField(
+        _("beroep"), max_length=32, choices=Profession.choices, blank=True
+    )
+    initials = models.CharField(
+        _("voorletters"),
+        max_length=20,
+        blank=True,
+        help_text=_("Zoals in het kwaliteitsregister, bijvoorbeeld J.A."),
+    )
+    surname_prefix = models.CharField(_("tussenvoegsel"), max_length=20, blank=True)
+    preferred_language = models.CharField(
+        _("taal"), max_length=5, choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
+    )
+
+    objects: ClassVar[LearnerManager] = LearnerManager()
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.username = self.email
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        parts = [self.first_name, self.surname_prefix, self.last_name]
+        return " ".join(p for p in parts if p).strip()
+
+
+class RegisterNumber(models.Model):
+    """A learner's number in one Dutch quality register, stored in its 11-digit form."""
+
+    class Register(models.TextChoices):
+        BIG = "big", _("BIG-register")
+        VVN = "vvn", _("V&VN Kwaliteitsregister")
+        KABIZ = "kabiz", _("KABIZ (doktersassistenten)")
+        POH_GGZ = "poh_ggz", _("Register POH-GGZ")
+        OTHER = "other", _("Ander register")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="register_numbers")
+    register = models.CharField(_("register"), max_length=16, choices=Register.choices)
+    register_name = models.CharField(
+        _("naam van het register"),
+        max_length=100,
+        blank=True,
+        help_text=_("Alleen bij 'ander register'."),
+    )
+    number = models.CharField(_("registratienummer"), max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registratienummer")
+        verbose_name_plural = _("registratienummers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "register", "register_name"],
+                name="accounts_registernumber_unique_per_register",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_register_display()}: {self.number}"
+
+    def clean(self):
+        if self.register == self.Register.OTHER and not self.register_name.strip():
+            raise ValidationError({"register_name": _("Geef de naam van het register op.")})
+        if self.register != self.Register.OTHER:
+            self.register_name = ""
+            try:
+                self.number = normalise_register_number(self.number)
+            except InvalidRegisterNumber:
+                raise ValidationError(
+                    {"number": _("Een registratienummer bestaat uit 9 tot 11 cijfers.")}
+                ) from None
+        elif not self.number.strip():
+            raise ValidationError({"number": _("Vul een registratienummer in.")})

@@ -1,0 +1,220 @@
+"""A learner's rights over their own data: a full export, and deletion that keeps accreditation.
+
+The rule (docs/privacy.md): deleting an account removes everything that says who the person is
+or what they wrote, and keeps only the completion records that accreditation and certificate
+verification depend on, tied to a nameless, inactive user row.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from courses import signals
+from courses.models import (
+    Answer,
+    CourseCompletion,
+    CourseRole,
+    Enrollment,
+    QuizAttempt,
+    Reflection,
+    ScenarioDecision,
+)
+
+from .models import RegisterNumber, User
+
+EXPORT_FORMAT = "spreekkamer-learner-export/1"
+DELETED_EMAIL_DOMAIN = "verwijderd.invalid"  # .invalid never resolves (RFC 2606)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _decimal(value):
+    return None if value is None else float(value)
+
+
+def export_learner_data(user: User) -> dict:
+    """Return everything Spreekkamer holds about `user`, as JSON-ready data. Writes nothing.
+
+    Reflections are included here, in the learner's own download, and nowhere else.
+    """
+    enrollments = (
+        Enrollment.objects.filter(user=user)
+        .select_related("course", "version")
+        .prefetch_related(
+            "lesson_progress",
+            Prefetch(
+                "scenario_decisions",
+                queryset=ScenarioDecision.objects.select_related("choice__step__scenario").order_by(
+                    "decided_at"
+                ),
+            ),
+            Prefetch(
+                "attempts",
+                queryset=QuizAttempt.objects.select_related("quiz").order_by(
+                    "quiz_id", "phase", "number"
+                ),
+            ),
+            Prefetch(
+                "attempts__answers",
+                queryset=Answer.objects.select_related("question").order_by("question__position"),
+            ),
+        )
+        .order_by("enrolled_at")
+    )
+    completions = {
+        c.enrollment_id: c for c in CourseCompletion.objects.filter(enrollment__user=user)
+    }
+    reflections = Reflection.objects.filter(user=user).select_related(
+        "block__lesson__module__version__course"
+    )
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": _iso(timezone.now()),
+        "profile": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "initials": user.initials,
+            "surname_prefix": user.surname_prefix,
+            "last_name": user.last_name,
+            "profession": user.profession,
+            "preferred_language": user.preferred_language,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+        "register_numbers": [
+            {
+                "register": rn.register,
+                "register_name": rn.register_name,
+                "number": rn.number,
+                "created_at": _iso(rn.created_at),
+            }
+            for rn in RegisterNumber.objects.filter(user=user).order_by("created_at")
+        ],
+        "enrollments": [_export_enrollment(e, completions.get(e.pk)) for e in enrollments],
+        "reflections": [
+            {
+                "course": r.block.lesson.module.version.course.slug,
+                "lesson_key": r.block.lesson.key,
+                "block_key": r.block.key,
+                "prompt": r.block.prompt,
+                "text": r.text,
+                "updated_at": _iso(r.updated_at),
+            }
+            for r in reflections.order_by("updated_at")
+        ],
+    }
+
+
+def _export_enrollment(enrollment: Enrollment, completion: CourseCompletion | None) -> dict:
+    return {
+        "course": enrollment.course.slug,
+        "course_title": enrollment.version.title,
+        "version": enrollment.version.number,
+        "registration": str(enrollment.registration),
+        "enrolled_at": _iso(enrollment.enrolled_at),
+        "last_lesson_key": enrollment.last_lesson_key,
+        "last_activity_at": _iso(enrollment.last_activity_at),
+        "completed_at": _iso(enrollment.completed_at),
+        "lesson_progress": [
+            {
+                "lesson_key": p.lesson_key,
+                "started_at": _iso(p.started_at),
+                "completed_at": _iso(p.completed_at),
+                "seconds_spent": p.seconds_spent,
+            }
+            for p in sorted(enrollment.lesson_progress.all(), key=lambda p: p.started_at)
+        ],
+        "scenario_decisions": [
+            {
+                "scenario_key": d.choice.step.scenario.key,
+                "step_key": d.choice.step.key,
+                "choice": d.choice.text,
+                "decided_at": _iso(d.decided_at),
+            }
+            for d in enrollment.scenario_decisions.all()
+        ],
+        "attempts": [
+            {
+                "quiz_key": a.quiz.key,
+                "quiz_title": a.quiz.title,
+                "quiz_kind": a.quiz.kind,
+                "phase": a.phase,
+                "number": a.number,
+                "started_at": _iso(a.started_at),
+                "submitted_at": _iso(a.submitted_at),
+                "score": _decimal(a.score),
+                "passed": a.passed,
+                "answers": [
+                    {
+                        "question_key": ans.question.key,
+                        "response": ans.response,
+                        "fraction": _decimal(ans.fraction),
+                        "is_correct": ans.is_correct,
+                    }
+                    for ans in a.answers.all()
+                ],
+            }
+            for a in enrollment.attempts.all()
+        ],
+        "completion": None
+        if completion is None
+        else {
+            "completed_at": _iso(completion.completed_at),
+            "score": _decimal(completion.score),
+            "passed": completion.passed,
+            "verification_code": completion.verification_code,
+            "verification_url": completion.verification_url,
+            "revoked_at": _iso(completion.revoked_at),
+        },
+    }
+
+
+@transaction.atomic
+def delete_learner_account(user: User) -> User:
+    """Delete the learner's personal data and pseudonymise what accreditation must keep.
+
+    Sends `account_deleting` first so other apps remove their own data about the user. Deletes
+    register numbers, reflections, course roles, and every enrolment without a completion
+    (with its progress, decisions, attempts and answers). For completed enrolments it deletes
+    progress, decisions, attempts and answers but keeps the Enrollment and CourseCompletion rows.
+    The user row stays (completions point at it) with a random e-mail, no name, no profession,
+    no usable password, inactive. Returns the pseudonymised user. All or nothing.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    signals.account_deleting.send(sender=User, user=user)
+    RegisterNumber.objects.filter(user=user).delete()
+    Reflection.objects.filter(user=user).delete()
+    CourseRole.objects.filter(user=user).delete()
+
+    completed = Enrollment.objects.filter(user=user, completion__isnull=False)
+    Answer.objects.filter(attempt__enrollment__user=user).delete()
+    QuizAttempt.objects.filter(enrollment__user=user).delete()
+    ScenarioDecision.objects.filter(enrollment__user=user).delete()
+    Enrollment.objects.filter(user=user, completion__isnull=True).delete()
+    for enrollment in completed:
+        enrollment.lesson_progress.all().delete()
+    # What is left of an enrolment says only "this pseudonym took this course": no resume point.
+    completed.update(last_lesson_key="", last_activity_at=None)
+
+    pseudonym = f"verwijderd-{uuid.uuid4().hex}@{DELETED_EMAIL_DOMAIN}"
+    user.email = pseudonym
+    user.username = pseudonym
+    user.first_name = user.last_name = user.initials = user.surname_prefix = ""
+    user.profession = ""
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.last_login = None
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    return user
+
+
+def is_deleted_account(user: User) -> bool:
+    return user.email.endswith("@" + DELETED_EMAIL_DOMAIN)

@@ -1,0 +1,20 @@
+"""Account URLs, mounted at accounts/ before django.contrib.auth.urls (which still serves password
+reset). Paths match Django's own where both exist, so either pattern resolves to the same view."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("aanmelden/", views.signup, name="signup"),
+    path("profiel/", views.profile, name="profile"),
+    path("password_reset/", views.password_reset, name="password_reset"),
+    path("password_change/", views.password_change, name="password_change"),
+    path("password_change/done/", views.password_change_done, name="password_change_done"),
+    path("privacy/", views.privacy_page, name="privacy"),
+    path("privacy/download/", views.privacy_download, name="privacy_download"),
+    path("privacy/verwijderen/", views.privacy_delete, name="privacy_delete"),
+    path("verwijderd/", views.account_deleted, name="account_deleted"),
+]

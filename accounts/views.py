@@ -1,0 +1,163 @@
+"""The learner's own account: sign up, log in (rate-limited), profile and register numbers,
+password change, and the privacy page (download all data, delete the account)."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from lms.lib.ratelimit import minutes_until
+
+from . import services as privacy
+from .forms import (
+    DeleteAccountForm,
+    ProfileForm,
+    RateLimitedAuthenticationForm,
+    RegisterNumberFormSet,
+    SignUpForm,
+    address_limiter,
+    request_address,
+)
+
+login_view = auth_views.LoginView.as_view(
+    authentication_form=RateLimitedAuthenticationForm,
+    template_name="registration/login.html",
+    redirect_authenticated_user=True,
+)
+logout_view = auth_views.LogoutView.as_view()
+password_change = auth_views.PasswordChangeView.as_view(
+    template_name="registration/password_change_form.html",
+    success_url=reverse_lazy("password_change_done"),
+)
+password_change_done = auth_views.PasswordChangeDoneView.as_view(
+    template_name="registration/password_change_done.html",
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset in Dutch, limited per client address because it sends e-mail.
+
+    Whatever the address, the next page says the same ("if an account belongs to it"), so the
+    form tells nobody who has an account. The link in the e-mail is built on SITE_URL.
+    """
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        limiter, address = address_limiter("password-reset"), request_address(self.request)
+        wait = limiter.retry_after(address)
+        if wait:
+            message = _(
+                "Te veel aanvragen vanaf dit adres. Probeer het over %(minutes)s minuten opnieuw."
+            )
+            form.add_error(None, message % {"minutes": minutes_until(wait)})
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        limiter.record_failure(address)
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view()
+
+
+@never_cache
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        limiter, address = address_limiter("signup"), request_address(request)
+        wait = limiter.retry_after(address)
+        if wait:
+            # Not validated: while locked, nobody learns whether an address has an account.
+            form = SignUpForm(initial={k: request.POST.get(k, "") for k in SignUpForm.Meta.fields})
+            message = _(
+                "Te veel aanmeldingen vanaf dit adres. "
+                "Probeer het over %(minutes)s minuten opnieuw."
+            )
+            context = {"form": form, "rate_limited": message % {"minutes": minutes_until(wait)}}
+            return render(request, "accounts/signup.html", context, status=429)
+        limiter.record_failure(address)  # every attempt counts, successful or not
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _("Welkom, %(name)s. Vul je registratienummers in om accreditatiepunten te krijgen.")
+            % {"name": user.first_name},
+        )
+        return redirect("profile")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+def profile(request):
+    user = request.user
+    form = ProfileForm(request.POST or None, instance=user, prefix="profile")
+    formset = RegisterNumberFormSet(request.POST or None, instance=user, prefix="registers")
+    if request.method == "POST":
+        # Validate both before saving either, so a bad register number saves nothing.
+        form_ok = form.is_valid()
+        formset_ok = formset.is_valid()
+        if form_ok and formset_ok:
+            with transaction.atomic():
+                form.save()
+                formset.save()
+            messages.success(request, _("Je gegevens zijn opgeslagen."))
+            return redirect("profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "formset": formset,
+            "register_numbers": user.register_numbers.order_by("register"),
+        },
+    )
+
+
+@login_required
+def privacy_page(request):
+    return render(
+        request, "accounts/privacy.html", {"delete_form": DeleteAccountForm(request.user)}
+    )
+
+
+@login_required
+@never_cache
+def privacy_download(request):
+    data = privacy.export_learner_data(request.user)
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"spreekkamer-mijn-gegevens-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def privacy_delete(request):
+    form = DeleteAccountForm(request.user, request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/privacy.html", {"delete_form": form}, status=400)
+    privacy.delete_learner_account(request.user)
+    logout(request)
+    return redirect("account_deleted")
+
+
+def account_deleted(request):
+    return render(request, "accounts/deleted.html")

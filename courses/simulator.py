@@ -1,0 +1,323 @@
+"""Simulated learners for demos, reports and benchmarks (`manage.py seed_activity`).
+
+Every write goes through the same services the views call (`courses.services`), so signals fire,
+outbox rows are written and completions follow the real rules. The outcome per learner depends
+only on (seed, learner number), so a run is reproducible; timestamps are the real clock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from accounts.models import RegisterNumber, User
+
+from . import services
+from .models import (
+    Course,
+    Lesson,
+    MatchingQuestion,
+    MultipleChoiceQuestion,
+    OrderingQuestion,
+    Quiz,
+    QuizBlock,
+    ReflectionBlock,
+    ScaleQuestion,
+    ScenarioBlock,
+    ScenarioStep,
+)
+
+FIRST_NAMES = [
+    "Sam",
+    "Noor",
+    "Robin",
+    "Fatima",
+    "Daan",
+    "Lotte",
+    "Yusuf",
+    "Eva",
+    "Jesse",
+    "Anouk",
+    "Mohamed",
+    "Sanne",
+    "Levi",
+    "Mila",
+    "Thijs",
+    "Priya",
+    "Bram",
+    "Iris",
+    "Kiran",
+    "Julia",
+]
+PREFIXES = ["", "", "", "de", "van", "van der", "van den", "ter"]
+LAST_NAMES = [
+    "Jansen",
+    "Vries",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "Bos",
+    "Mulder",
+    "Yilmaz",
+    "Dijk",
+    "Brink",
+    "El Amrani",
+    "Hoek",
+    "Vermeulen",
+    "Kaya",
+    "Peters",
+    "Graaf",
+    "Wit",
+]
+REFLECTIONS = [
+    "Ik ga vaker vragen hoe iemand zelf het liefst genoemd wil worden.",
+    "Ik merk dat ik bij klachten snel aan een partner van het andere geslacht denk.",
+    "Volgende keer vraag ik open naar relaties in plaats van naar 'je vriendin'.",
+    "Ik wil in het team bespreken hoe we voornaamwoorden in het dossier vastleggen.",
+]
+# Professions and the register a learner of that profession would use.
+PROFESSION_REGISTER = {
+    User.Profession.HUISARTS: RegisterNumber.Register.BIG,
+    User.Profession.POH_S: RegisterNumber.Register.VVN,
+    User.Profession.POH_GGZ: RegisterNumber.Register.POH_GGZ,
+    User.Profession.DOKTERSASSISTENT: RegisterNumber.Register.KABIZ,
+    User.Profession.VERPLEEGKUNDIGE: RegisterNumber.Register.BIG,
+}
+
+COMPLETE, FAIL, STOP = "complete", "fail", "stop"
+
+
+@dataclass
+class SeedReport:
+    learners: int = 0
+    skipped: int = 0
+    enrollments: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {COMPLETE: 0, FAIL: 0, STOP: 0})
+
+
+@dataclass
+class CoursePlan:
+    """What a simulated learner needs of one course, loaded once per run."""
+
+    course: Course
+    lessons: list[Lesson]
+    blocks: dict[int, list]  # lesson pk -> real block instances in order
+    quizzes: dict[int, list]  # quiz pk -> questions with options
+    quiz_objects: dict[int, Quiz]
+    final: Quiz | None
+    self_assessment: Quiz | None
+
+
+def load_plan(course: Course) -> CoursePlan:
+    version = course.published_version
+    if version is None:
+        raise ValueError(f"{course.slug} has no published version")
+    lessons = list(
+        Lesson.objects.filter(module__version=version)
+        .order_by("module__position", "position")
+        .prefetch_related("blocks")
+    )
+    blocks = {lesson.pk: list(lesson.blocks.all()) for lesson in lessons}
+    scenarios = [b for bs in blocks.values() for b in bs if isinstance(b, ScenarioBlock)]
+    if scenarios:
+        steps = Prefetch("steps", queryset=ScenarioStep.objects.prefetch_related("choices"))
+        by_pk = {
+            s.pk: s
+            for s in ScenarioBlock.objects.filter(
+                pk__in=[s.pk for s in scenarios]
+            ).prefetch_related(steps)
+        }
+        for lesson_pk, bs in blocks.items():
+            blocks[lesson_pk] = [
+                by_pk.get(b.pk, b) if isinstance(b, ScenarioBlock) else b for b in bs
+            ]
+    quizzes = list(version.quizzes.all())
+    return CoursePlan(
+        course=course,
+        lessons=lessons,
+        blocks=blocks,
+        quizzes={q.pk: services.questions_for_grading(q.pk) for q in quizzes},
+        quiz_objects={q.pk: q for q in quizzes},
+        final=next((q for q in quizzes if q.kind == Quiz.Kind.FINAL), None),
+        self_assessment=next((q for q in quizzes if q.kind == Quiz.Kind.SELF_ASSESSMENT), None),
+    )
+
+
+def answer_data(questions, rng: random.Random, correct: bool) -> dict:
+    """Form data answering every question right (or, when not `correct`, every scored one wrong)."""
+    data: dict = {}
+    for q in questions:
+        options = q.options_in_order()
+        name = q.field_name
+        if isinstance(q, ScaleQuestion):
+            data[name] = str(rng.randint(1, q.scale_max))
+        elif isinstance(q, OrderingQuestion):
+            ranks = list(range(1, len(options) + 1))
+            if not correct:
+                ranks.reverse()
+            for option, rank in zip(options, ranks, strict=True):
+                data[f"{name}-{option.pk}"] = str(rank)
+        elif isinstance(q, MatchingQuestion):
+            targets = [o.pk for o in options]
+            if not correct and len(targets) > 1:
+                targets = targets[1:] + targets[:1]
+            for option, target in zip(options, targets, strict=True):
+                data[f"{name}-{option.pk}"] = str(target)
+        elif isinstance(q, MultipleChoiceQuestion):
+            right = [str(o.pk) for o in options if o.is_correct]
+            wrong = [str(o.pk) for o in options if not o.is_correct]
+            data[name] = right if correct else (wrong[:1] or [])
+        else:  # single choice, true/false
+            pick = [o for o in options if o.is_correct == correct]
+            if pick:
+                data[name] = str(rng.choice(pick).pk)
+    return data
+
+
+def _submit(enrollment, quiz, questions, user, rng, correct, phase=""):
+    try:
+        attempt = services.start_attempt(enrollment, quiz, phase=phase)
+    except PermissionDenied:
+        return None
+    return services.submit_attempt(attempt.pk, answer_data(questions, rng, correct), user).attempt
+
+
+def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random):
+    steps = {s.pk: s for s in scenario.steps.all()}
+    step = scenario.first_step
+    for _hop in range(len(steps) + 1):  # a loop in authored content cannot trap the simulation
+        if step is None:
+            return
+        choices = list(step.choices.all())
+        if not choices:
+            return
+        recommended = [c for c in choices if c.recommended]
+        choice = rng.choice(recommended if recommended and rng.random() < 0.7 else choices)
+        services.record_scenario_choice(enrollment, choice)
+        step = steps.get(choice.next_step_id)
+
+
+def simulate_course(user, plan: CoursePlan, rng: random.Random) -> str:
+    """Enrol `user` and work through `plan`'s course; return the outcome (complete/fail/stop)."""
+    outcome = rng.choices([COMPLETE, FAIL, STOP], weights=[55, 20, 25])[0]
+    if plan.final is None and outcome == FAIL:
+        outcome = COMPLETE
+    enrollment = services.enroll_learner(user, plan.course)
+    if plan.self_assessment:
+        _submit(
+            enrollment,
+            plan.self_assessment,
+            plan.quizzes[plan.self_assessment.pk],
+            user,
+            rng,
+            True,
+            phase="pre",
+        )
+    stop_after = rng.randrange(len(plan.lessons)) if outcome == STOP and plan.lessons else None
+    for index, lesson in enumerate(plan.lessons):
+        if stop_after is not None and index >= stop_after:
+            break
+        services.start_lesson(enrollment, lesson)
+        # Heartbeats every half minute or so, as the lesson page sends them.
+        beat = enrollment.last_activity_at or timezone.now()
+        for _i in range(rng.randint(2, 8)):
+            beat += timedelta(seconds=rng.randint(25, 80))
+            services.record_time(enrollment, lesson.key, now=beat)
+        for block in plan.blocks[lesson.pk]:
+            if isinstance(block, ReflectionBlock) and rng.random() < 0.5:
+                services.save_reflection(user, block, rng.choice(REFLECTIONS))
+            elif isinstance(block, ScenarioBlock):
+                _walk_scenario(enrollment, block, rng)
+            elif isinstance(block, QuizBlock) and block.quiz_id in plan.quiz_objects:
+                quiz = plan.quiz_objects[block.quiz_id]
+                if quiz.kind not in (Quiz.Kind.FINAL, Quiz.Kind.SELF_ASSESSMENT):
+                    _submit(enrollment, quiz, plan.quizzes[quiz.pk], user, rng, rng.random() < 0.8)
+        services.complete_lesson(enrollment, lesson)
+    if outcome == STOP or plan.final is None:
+        return outcome
+    questions = plan.quizzes[plan.final.pk]
+    if outcome == COMPLETE:
+        if rng.random() < 0.25:  # some pass only at the second try
+            _submit(enrollment, plan.final, questions, user, rng, False)
+        passed = _submit(enrollment, plan.final, questions, user, rng, True)
+        if passed is None or not passed.passed:
+            return FAIL
+        if plan.self_assessment:
+            _submit(
+                enrollment,
+                plan.self_assessment,
+                plan.quizzes[plan.self_assessment.pk],
+                user,
+                rng,
+                True,
+                phase="post",
+            )
+        return COMPLETE
+    for _try in range(rng.randint(1, 2)):
+        if _submit(enrollment, plan.final, questions, user, rng, False) is None:
+            break  # no attempts left
+    return FAIL
+
+
+def seed_activity(
+    learners: int,
+    seed: int,
+    *,
+    email_prefix="leerling",
+    password: str | None = None,
+    courses=None,
+    progress=None,
+) -> SeedReport:
+    """Create `learners` learners who enrol in and work through the published courses.
+
+    Each learner is one transaction (bulk-friendly, and an error loses one learner, not the run).
+    Learners whose e-mail address already exists are skipped, so a re-run adds nothing.
+    """
+    report = SeedReport()
+    courses = list(
+        courses
+        if courses is not None
+        else Course.objects.published().order_by("slug").select_related("published_version")
+    )
+    plans = [load_plan(course) for course in courses]
+    # One hash for every simulated learner: hashing per learner would dominate the run.
+    password_hash = make_password(password) if password else make_password(None)
+    professions = list(PROFESSION_REGISTER) + [User.Profession.PRAKTIJKMANAGER]
+    for number in range(learners):
+        rng = random.Random(f"spreekkamer:{seed}:{number}")  # noqa: S311 - simulation, not security
+        email = f"{email_prefix}-{seed}-{number:05d}@example.org"
+        if User.objects.filter(email=email).exists():
+            report.skipped += 1
+            continue
+        with transaction.atomic():
+            profession = rng.choice(professions)
+            user = User(
+                email=email,
+                first_name=rng.choice(FIRST_NAMES),
+                surname_prefix=rng.choice(PREFIXES),
+                last_name=rng.choice(LAST_NAMES),
+                profession=profession,
+                password=password_hash,
+            )
+            user.save()
+            register = PROFESSION_REGISTER.get(profession)
+            if register and rng.random() < 0.8:
+                RegisterNumber.objects.create(
+                    user=user, register=register, number=f"{rng.randint(10**8, 10**11 - 1):011d}"
+                )
+            for plan in plans:
+                if rng.random() < 0.8:
+                    report.outcomes[simulate_course(user, plan, rng)] += 1
+                    report.enrollments += 1
+        report.learners += 1
+        if progress:
+            progress(number + 1, learners)
+    return report

@@ -1,0 +1,77 @@
+"""Access helpers of the learner views: each answers 404 for anything that is not the user's own."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+
+from ..models import (
+    Course,
+    CourseCompletion,
+    Enrollment,
+    Lesson,
+    Quiz,
+    QuizAttempt,
+)
+
+
+def get_course_for_user(user, slug) -> Course:
+    """Return a published course (authors may also open their unpublished ones), else 404."""
+    course = get_object_or_404(Course.objects.select_related("published_version"), slug=slug)
+    if course.published_version_id is None and not (
+        user.is_authenticated and Course.objects.editable_by(user).filter(pk=course.pk).exists()
+    ):
+        raise Http404
+    return course
+
+
+def get_enrollment_for_user(user, slug) -> Enrollment:
+    """The user's own enrolment in the course `slug`, with course and version; 404 otherwise."""
+    return get_object_or_404(
+        Enrollment.objects.select_related("course", "version", "user"), user=user, course__slug=slug
+    )
+
+
+def get_lesson_for_enrollment(enrollment, lesson_key) -> Lesson:
+    return get_object_or_404(
+        Lesson.objects.for_player(), module__version=enrollment.version, key=lesson_key
+    )
+
+
+def get_quiz_for_enrollment(enrollment, quiz_key) -> Quiz:
+    return get_object_or_404(Quiz, version=enrollment.version, key=quiz_key)
+
+
+def get_attempt_for_user(user, attempt_id) -> QuizAttempt:
+    """The user's own attempt; anyone else's is a 404 (a 403 would confirm it exists)."""
+    return get_object_or_404(
+        QuizAttempt.objects.select_related("quiz", "enrollment__course", "enrollment__version"),
+        pk=attempt_id,
+        enrollment__user=user,
+    )
+
+
+def get_completion_for_user(user, slug) -> CourseCompletion:
+    return get_object_or_404(
+        CourseCompletion.objects.select_related(
+            "enrollment__user", "enrollment__course", "version__course"
+        ),
+        enrollment__user=user,
+        enrollment__course__slug=slug,
+    )
+
+
+def enrollment_or_redirect(request, slug):
+    """The learner's enrolment, or a redirect to the course page when they are not enrolled."""
+    enrollment = (
+        Enrollment.objects.select_related("course", "version")
+        .filter(user=request.user, course__slug=slug)
+        .first()
+    )
+    if enrollment is None:
+        course = get_course_for_user(request.user, slug)
+        messages.info(request, _("Schrijf je eerst in voor deze cursus."))
+        return None, redirect(course)
+    return enrollment, None

@@ -1,0 +1,240 @@
+"""Catalog, glossary, learning tracks, the course page, enrolment and the dashboard.
+
+Track prerequisites are advisory: a course that builds on another shows "begin eerst met …"
+until the other is completed, but a learner may still enrol and take it on its own (a
+practice nurse may already know the basics from elsewhere).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from records.registers import registration_warnings
+
+from .. import services
+from ..models import (
+    Course,
+    Enrollment,
+    GlossaryTerm,
+    LearningTrack,
+    Lesson,
+    LessonProgress,
+    Module,
+    Quiz,
+    QuizAttempt,
+    TrackCourse,
+)
+from .access import get_course_for_user
+
+
+def glossary(request):
+    """The glossary of terms; `?cursus=<slug>` narrows it to the terms one course uses."""
+    terms = GlossaryTerm.objects.order_by("term")
+    course = None
+    slug = request.GET.get("cursus", "")
+    if slug:
+        course = Course.objects.for_catalog().filter(slug=slug).first()
+        if course is None:
+            raise Http404
+        terms = terms.filter(courses=course)
+    return render(request, "courses/glossary.html", {"terms": terms, "course": course})
+
+
+def catalog(request):
+    courses = list(Course.objects.for_catalog())
+    tracks = list(
+        LearningTrack.objects.order_by("title").prefetch_related(
+            Prefetch("entries", queryset=TrackCourse.objects.order_by("position"))
+        )
+    )
+    enrollments = {}
+    if request.user.is_authenticated:
+        enrollments = {
+            e.course_id: e for e in Enrollment.objects.filter(user=request.user).with_progress()
+        }
+    for course in courses:
+        course.my_enrollment = enrollments.get(course.pk)
+    return render(request, "courses/catalog.html", {"courses": courses, "tracks": tracks})
+
+
+def completed_course_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Enrollment.objects.filter(user=user, completed_at__isnull=False).values_list(
+            "course_id", flat=True
+        )
+    )
+
+
+def track_detail(request, slug):
+    track = get_object_or_404(
+        LearningTrack.objects.prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=TrackCourse.objects.order_by("position").select_related(
+                    "course__published_version"
+                ),
+            ),
+            Prefetch(
+                "entries__prerequisites",
+                queryset=Course.objects.select_related("published_version"),
+            ),
+        ),
+        slug=slug,
+    )
+    entries = [e for e in track.entries.all() if e.course.published_version_id]
+    enrollments = {}
+    if request.user.is_authenticated:
+        enrollments = {
+            e.course_id: e
+            for e in Enrollment.objects.filter(
+                user=request.user, course__in=[e.course_id for e in entries]
+            ).with_progress()
+        }
+    done = {course_id for course_id, e in enrollments.items() if e.is_completed}
+    for entry in entries:
+        entry.my_enrollment = enrollments.get(entry.course_id)
+        entry.missing_prerequisites = [c for c in entry.prerequisites.all() if c.pk not in done]
+    completed = sum(1 for e in entries if e.course_id in done)
+    return render(
+        request,
+        "courses/track_detail.html",
+        {
+            "track": track,
+            "entries": entries,
+            "completed_count": completed,
+            "total_count": len(entries),
+        },
+    )
+
+
+def missing_prerequisites(user, course) -> list[Course]:
+    """Courses a track puts before `course` that the user has not completed (advisory)."""
+    required = (
+        Course.objects.filter(
+            pk__in=TrackCourse.prerequisites.through.objects.filter(
+                trackcourse__course=course
+            ).values("course_id")
+        )
+        .exclude(pk=course.pk)
+        .select_related("published_version")
+        .order_by("slug")
+    )
+    done = completed_course_ids(user)
+    return [c for c in required if c.pk not in done and c.published_version_id]
+
+
+def course_detail(request, slug):
+    course = get_course_for_user(request.user, slug)
+    enrollment = None
+    if request.user.is_authenticated:
+        enrollment = (
+            Enrollment.objects.filter(user=request.user, course=course)
+            .with_progress()
+            .select_related("version", "completion")
+            .first()
+        )
+    version = enrollment.version if enrollment else course.published_version
+    if version is None:  # an author looking at a course that was never published
+        version = course.versions.order_by("-number").first()
+    modules = list(
+        Module.objects.filter(version=version)
+        .order_by("position")
+        .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("position")))
+    )
+    quizzes = {
+        q.kind: q for q in Quiz.objects.filter(version=version).exclude(kind=Quiz.Kind.PRACTICE)
+    }
+    progress = {}
+    pre_done = False
+    final_passed = False
+    resume_lesson = None
+    if enrollment:
+        progress = {p.lesson_key: p for p in LessonProgress.objects.filter(enrollment=enrollment)}
+        attempts = QuizAttempt.objects.filter(enrollment=enrollment, submitted_at__isnull=False)
+        pre_done = attempts.filter(phase=QuizAttempt.Phase.PRE).exists()
+        final_passed = attempts.filter(quiz__kind=Quiz.Kind.FINAL, passed=True).exists()
+    first_lesson = None
+    for module in modules:
+        for lesson_obj in module.lessons.all():
+            first_lesson = first_lesson or lesson_obj
+            row = progress.get(lesson_obj.key)
+            lesson_obj.status = (
+                "done" if row and row.is_completed else ("started" if row else "new")
+            )
+            if enrollment and lesson_obj.key == enrollment.last_lesson_key:
+                resume_lesson = lesson_obj
+    return render(
+        request,
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "version": version,
+            "modules": modules,
+            "enrollment": enrollment,
+            "final_test": quizzes.get(Quiz.Kind.FINAL),
+            "self_assessment": quizzes.get(Quiz.Kind.SELF_ASSESSMENT),
+            "pre_done": pre_done,
+            "final_passed": final_passed,
+            "first_lesson": first_lesson,
+            "resume_lesson": resume_lesson,
+            # The version's most recent content review (its lessons are reviewed one by one).
+            "reviewed_on": max(
+                (item.reviewed_on for m in modules for item in m.lessons.all() if item.reviewed_on),
+                default=None,
+            ),
+            "missing_prerequisites": missing_prerequisites(request.user, course),
+            "profile_url": reverse("profile"),
+            "registration_warnings": (
+                registration_warnings(request.user, course)
+                if enrollment and not enrollment.is_completed
+                else []
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def enroll(request, slug):
+    course = get_course_for_user(request.user, slug)
+    try:
+        services.enroll_learner(request.user, course)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(course)
+    messages.success(request, _("Je bent ingeschreven. Veel leerplezier!"))
+    return redirect(course)
+
+
+@login_required
+def dashboard(request):
+    enrollments = list(
+        Enrollment.objects.for_dashboard(request.user)
+        .with_progress()
+        .select_related("completion__version")
+    )
+    # Lesson keys are only unique within a version, so look titles up by (version, key).
+    resume_titles = {
+        (version_id, key): title
+        for version_id, key, title in Lesson.objects.filter(
+            module__version__in=[e.version_id for e in enrollments],
+            key__in=[e.last_lesson_key for e in enrollments if e.last_lesson_key],
+        ).values_list("module__version_id", "key", "title")
+    }
+    for enrollment in enrollments:
+        enrollment.resume_title = resume_titles.get(
+            (enrollment.version_id, enrollment.last_lesson_key)
+        )
+    active = [e for e in enrollments if not e.is_completed]
+    completed = [e for e in enrollments if e.is_completed]
+    return render(request, "courses/dashboard.html", {"active": active, "completed": completed})

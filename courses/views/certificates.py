@@ -1,0 +1,63 @@
+"""Completion page, certificate PDF and the public certificate verification page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from ..certificates import build_certificate_pdf, certificate_filename
+from ..models import (
+    CourseCompletion,
+    Quiz,
+    QuizAttempt,
+)
+from .access import get_completion_for_user
+
+
+@login_required
+def completion(request, slug):
+    completion_obj = get_completion_for_user(request.user, slug)
+    enrollment = completion_obj.enrollment
+    self_assessment_quiz = Quiz.objects.filter(
+        version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT
+    ).first()
+    post_done = QuizAttempt.objects.filter(
+        enrollment=enrollment, phase=QuizAttempt.Phase.POST, submitted_at__isnull=False
+    ).exists()
+    return render(
+        request,
+        "courses/completion.html",
+        {
+            "course": enrollment.course,
+            "completion": completion_obj,
+            "version": completion_obj.version,
+            "self_assessment": self_assessment_quiz,
+            "post_done": post_done,
+        },
+    )
+
+
+@login_required
+@require_GET
+def certificate_pdf(request, slug):
+    """The owner's certificate, found through their own enrolment: no one else's is reachable."""
+    completion_obj = get_completion_for_user(request.user, slug)
+    if not completion_obj.is_valid:
+        raise Http404
+    response = HttpResponse(build_certificate_pdf(completion_obj), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{certificate_filename(completion_obj)}"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def verify_certificate(request, code):
+    """Public: anyone with the code sees the name, course, date and validity. Nothing else."""
+    completion_obj = get_object_or_404(
+        CourseCompletion.objects.select_related("enrollment__user", "version"),
+        verification_code=code,
+    )
+    return render(request, "courses/verify_certificate.html", {"completion": completion_obj})

@@ -1,0 +1,264 @@
+"""Tests and the final test (start, attempt, result) and the self-assessment (voormeting and
+nameting)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from records.registers import registration_warnings
+
+from .. import services
+from ..forms import QuizForm
+from ..models import (
+    Answer,
+    CourseCompletion,
+    LessonProgress,
+    Quiz,
+    QuizAttempt,
+)
+from ..player import (
+    annotate_question,
+    questions_prefetch,
+)
+from .access import (
+    enrollment_or_redirect,
+    get_attempt_for_user,
+    get_enrollment_for_user,
+    get_quiz_for_enrollment,
+)
+
+PHASES = {"voor": QuizAttempt.Phase.PRE, "na": QuizAttempt.Phase.POST}
+
+
+def quiz_questions(quiz) -> list:
+    """The quiz's questions resolved, with options: 1 + one query per question type + 1."""
+    return services.questions_for_grading(quiz.pk)
+
+
+@login_required
+def quiz_detail(request, slug, quiz_key):
+    enrollment, response = enrollment_or_redirect(request, slug)
+    if response:
+        return response
+    quiz = get_quiz_for_enrollment(enrollment, quiz_key)
+    if quiz.kind == Quiz.Kind.SELF_ASSESSMENT:
+        return redirect("courses:self_assessment_results", slug)
+    if not quiz.is_scored:
+        raise Http404
+    attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).order_by("number"))
+    open_attempt = next((a for a in attempts if not a.is_submitted), None)
+    lessons_open = services.required_lesson_keys(enrollment.version) - set(
+        LessonProgress.objects.filter(
+            enrollment=enrollment, completed_at__isnull=False
+        ).values_list("lesson_key", flat=True)
+    )
+    passed = any(a.passed for a in attempts)
+    return render(
+        request,
+        "courses/quiz_detail.html",
+        {
+            "course": enrollment.course,
+            "enrollment": enrollment,
+            "quiz": quiz,
+            "attempts": [a for a in attempts if a.is_submitted],
+            "open_attempt": open_attempt,
+            "attempts_left": services.attempts_left(enrollment, quiz),
+            "passed": passed,
+            "lessons_open": len(lessons_open),
+            "question_count": quiz.questions.count(),
+            "profile_url": reverse("profile"),
+            "registration_warnings": (
+                registration_warnings(request.user, enrollment.course)
+                if quiz.kind == Quiz.Kind.FINAL and not passed
+                else []
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def quiz_start(request, slug, quiz_key):
+    enrollment = get_enrollment_for_user(request.user, slug)
+    quiz = get_quiz_for_enrollment(enrollment, quiz_key)
+    if not quiz.is_scored:
+        raise Http404
+    try:
+        attempt = services.start_attempt(enrollment, quiz)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("Je kunt deze toets niet (meer) maken."))
+        return redirect("courses:quiz", slug, quiz_key)
+    return redirect("courses:attempt", slug, quiz_key, attempt.pk)
+
+
+@login_required
+def attempt(request, slug, quiz_key, attempt_id):
+    """The test form. POST submits every answer at once; a second submit shows the first result."""
+    attempt_obj = get_attempt_for_user(request.user, attempt_id)
+    if attempt_obj.enrollment.course.slug != slug or attempt_obj.quiz.key != quiz_key:
+        raise Http404
+    if not attempt_obj.quiz.is_scored:  # practice and self-assessment have their own pages
+        raise Http404
+    if attempt_obj.is_submitted:
+        return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
+    questions = quiz_questions(attempt_obj.quiz)
+    form = QuizForm(questions, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.submit_attempt(attempt_obj.pk, request.POST, request.user)
+        return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
+    responses = form.responses() if form.is_bound else {}
+    for question in questions:
+        annotate_question(
+            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+        )
+    return render(
+        request,
+        "courses/attempt.html",
+        {
+            "course": attempt_obj.enrollment.course,
+            "quiz": attempt_obj.quiz,
+            "attempt": attempt_obj,
+            "questions": questions,
+            "form": form,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def attempt_result(request, slug, quiz_key, attempt_id):
+    attempt_obj = get_attempt_for_user(request.user, attempt_id)
+    enrollment = attempt_obj.enrollment
+    if enrollment.course.slug != slug or attempt_obj.quiz.key != quiz_key:
+        raise Http404
+    if attempt_obj.quiz.kind == Quiz.Kind.SELF_ASSESSMENT:
+        return redirect("courses:self_assessment_results", slug)
+    if not attempt_obj.quiz.is_scored:
+        raise Http404
+    if not attempt_obj.is_submitted:
+        return redirect("courses:attempt", slug, quiz_key, attempt_obj.pk)
+    questions = quiz_questions(attempt_obj.quiz)
+    answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt_obj)}
+    for question in questions:
+        answer = answers.get(question.pk)
+        annotate_question(question, answer.response if answer else None, graded=True)
+    completion = CourseCompletion.objects.filter(enrollment=enrollment).first()
+    self_assessment = Quiz.objects.filter(
+        version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT
+    ).first()
+    return render(
+        request,
+        "courses/attempt_result.html",
+        {
+            "course": enrollment.course,
+            "quiz": attempt_obj.quiz,
+            "attempt": attempt_obj,
+            "questions": questions,
+            "attempts_left": services.attempts_left(enrollment, attempt_obj.quiz),
+            "completion": completion,
+            "self_assessment": self_assessment,
+            "post_done": QuizAttempt.objects.filter(
+                enrollment=enrollment, phase=QuizAttempt.Phase.POST, submitted_at__isnull=False
+            ).exists(),
+        },
+    )
+
+
+def self_assessment_for(enrollment) -> Quiz:
+    quiz = (
+        Quiz.objects.filter(version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT)
+        .prefetch_related(questions_prefetch())
+        .first()
+    )
+    if quiz is None:
+        raise Http404
+    return quiz
+
+
+@login_required
+def self_assessment(request, slug, phase):
+    """The pre (before the first lesson) or post (after passing the final test) self-assessment."""
+    if phase not in PHASES:
+        raise Http404
+    enrollment = get_enrollment_for_user(request.user, slug)
+    quiz = self_assessment_for(enrollment)
+    phase_value = PHASES[phase]
+    submitted = QuizAttempt.objects.filter(
+        enrollment=enrollment, quiz=quiz, phase=phase_value, submitted_at__isnull=False
+    )
+    if submitted.exists():
+        messages.info(request, _("Je hebt deze zelfevaluatie al ingevuld."))
+        return redirect("courses:self_assessment_results", slug)
+    if (
+        phase_value == QuizAttempt.Phase.POST
+        and not QuizAttempt.objects.filter(
+            enrollment=enrollment, quiz__kind=Quiz.Kind.FINAL, passed=True
+        ).exists()
+    ):
+        messages.info(request, _("De nameting kun je invullen nadat je de eindtoets hebt gehaald."))
+        return redirect(enrollment.course)
+    questions = list(quiz.questions.all())
+    form = QuizForm(questions, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        attempt_obj = services.start_attempt(enrollment, quiz, phase=phase_value)
+        services.submit_attempt(attempt_obj.pk, request.POST, request.user)
+        messages.success(request, _("Dank je wel, je zelfevaluatie is opgeslagen."))
+        if phase_value == QuizAttempt.Phase.PRE:
+            return redirect("courses:resume", slug)
+        return redirect("courses:self_assessment_results", slug)
+    responses = form.responses() if form.is_bound else {}
+    for question in questions:
+        annotate_question(
+            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+        )
+    return render(
+        request,
+        "courses/self_assessment.html",
+        {
+            "course": enrollment.course,
+            "quiz": quiz,
+            "phase": phase_value,
+            "questions": questions,
+            "form": form,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def self_assessment_results(request, slug):
+    """Before and after side by side, per statement."""
+    enrollment = get_enrollment_for_user(request.user, slug)
+    quiz = self_assessment_for(enrollment)
+    answers = Answer.objects.filter(
+        attempt__enrollment=enrollment, attempt__quiz=quiz, attempt__submitted_at__isnull=False
+    ).values_list("attempt__phase", "question_id", "response")
+    values: dict[tuple[str, int], int | None] = {}
+    for phase, question_id, response in answers:
+        values[(phase, question_id)] = (response or {}).get("value")
+    rows = [
+        {
+            "question": q,
+            "before": values.get((QuizAttempt.Phase.PRE, q.pk)),
+            "after": values.get((QuizAttempt.Phase.POST, q.pk)),
+        }
+        for q in quiz.questions.all()
+    ]
+    return render(
+        request,
+        "courses/self_assessment_results.html",
+        {
+            "course": enrollment.course,
+            "quiz": quiz,
+            "rows": rows,
+            "has_pre": any(r["before"] is not None for r in rows),
+            "has_post": any(r["after"] is not None for r in rows),
+        },
+    )

@@ -1,0 +1,361 @@
+"""Attendance exports for the quality registers: presence list (CSV, Excel) and PE-online XML.
+
+Every export reads one accreditation (one register, one PE-online course/edition) and a period,
+streams its rows, and never drops a completion silently: rows that cannot be reported go to a
+separate "niet-rapporteerbaar" file or sheet with the reason.
+
+PE-online XML: element names follow Xaurum's "Webservice voor verwerking van presentie
+(E-learning en cursus met fysieke bijeenkomsten) in GAIA/PE-online", versie 0.1 — the
+document PE-online hands to providers for WriteAttendance.asmx/ProcessXML (a copy is kept
+in github.com/demeyerthom/pe-online-client, documents/). Field list and sources: docs/registers.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import CourseAccreditation
+from .registers import Reportability, completions_for_export, reportability, with_reported_at
+
+# The webservice accepts at most 100 <Attendance> per call (PE-online documentation, §3);
+# a file holds one register's period, the sender splits it into calls.
+PE_ONLINE_MAX_ATTENDANCES_PER_CALL = 100
+
+PRESENCE_HEADER = [
+    "voorletters",
+    "tussenvoegsel",
+    "achternaam",
+    "beroep",
+    "register",
+    "registratienummer",
+    "datum_afgerond",
+    "punten",
+]
+BLOCKED_HEADER = [
+    "voorletters",
+    "tussenvoegsel",
+    "achternaam",
+    "beroep",
+    "register",
+    "registratienummer",
+    "datum_afgerond",
+    "reden",
+    "toelichting",
+]
+CSV_DELIMITER = ";"  # what Excel expects in a Dutch locale
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One completion as an accreditation body sees it: nothing beyond what the register needs."""
+
+    completion_id: int
+    initials: str
+    surname_prefix: str
+    surname: str
+    profession: str
+    register: str
+    completed_at: dt.datetime
+    points: Decimal
+    result: Reportability
+    reported_at: dt.datetime | None
+
+    @property
+    def reportable(self) -> bool:
+        return self.result.reportable
+
+    @property
+    def completion_date(self) -> dt.date:
+        return timezone.localdate(self.completed_at)
+
+
+def initials_for(user: User) -> str:
+    """The register's initials: as entered, else from the first name(s): "Anna Maria" → "A.M."."""
+    if user.initials.strip():
+        return user.initials.strip()
+    return "".join(f"{part[0].upper()}." for part in user.first_name.split() if part)
+
+
+def attendance_rows(
+    accreditation: CourseAccreditation,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    *,
+    include_reported: bool = False,
+    chunk_size: int = 500,
+) -> Iterator[AttendanceRow]:
+    """Yield one row per completion of the accreditation's course in the period, lazily.
+
+    Queries: one server-side cursor for the completions, one register-number prefetch per chunk
+    of `chunk_size` rows. Completions already reported under this accreditation are skipped
+    unless `include_reported`.
+    """
+    completions = with_reported_at(
+        completions_for_export(accreditation.course, since, until), accreditation
+    )
+    if not include_reported:
+        completions = completions.filter(reported_at__isnull=True)
+    register = accreditation.register_label
+    for completion in completions.iterator(chunk_size=chunk_size):
+        user = completion.enrollment.user
+        yield AttendanceRow(
+            completion_id=completion.pk,
+            initials=initials_for(user),
+            surname_prefix=user.surname_prefix,
+            surname=user.last_name,
+            profession=str(user.get_profession_display()) if user.profession else "",
+            register=register,
+            completed_at=completion.completed_at,
+            points=accreditation.points,
+            result=reportability(completion, accreditation),
+            reported_at=completion.reported_at,
+        )
+
+
+def split_blocked(
+    rows: Iterable[AttendanceRow], on_blocked: Callable[[AttendanceRow], object]
+) -> Iterator[AttendanceRow]:
+    """Yield the reportable rows and hand every blocked row to `on_blocked`, in one pass."""
+    for row in rows:
+        if row.reportable:
+            yield row
+        else:
+            on_blocked(row)
+
+
+def only_reportable(rows: Iterable[AttendanceRow]) -> Iterator[AttendanceRow]:
+    return (row for row in rows if row.reportable)
+
+
+def only_blocked(rows: Iterable[AttendanceRow]) -> Iterator[AttendanceRow]:
+    return (row for row in rows if not row.reportable)
+
+
+def format_points(points: Decimal) -> str:
+    """Points the Dutch way without trailing zeros: 2 → "2", 1.50 → "1,5"."""
+    text = format(points, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def presence_record(row: AttendanceRow) -> list[str]:
+    return [
+        row.initials,
+        row.surname_prefix,
+        row.surname,
+        row.profession,
+        row.register,
+        row.result.register_number,
+        row.completion_date.isoformat(),
+        format_points(row.points),
+    ]
+
+
+def blocked_record(row: AttendanceRow) -> list[str]:
+    return [
+        row.initials,
+        row.surname_prefix,
+        row.surname,
+        row.profession,
+        row.register,
+        row.result.register_number,
+        row.completion_date.isoformat(),
+        str(row.result.reason),
+        row.result.reason_label,
+    ]
+
+
+# Spreadsheet programs run a cell starting with one of these as a formula ("CSV injection");
+# learners type their own names, so such a value gets a leading apostrophe (OWASP advice).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _csv_chunks(header, records: Iterable[list[str]], rows_per_chunk: int) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    # A BOM so that Excel opens the UTF-8 file with the right accents.
+    buffer.write("\ufeff")
+    writer.writerow(header)
+    pending = 0
+    for record in records:
+        writer.writerow([csv_safe(value) for value in record])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue().encode("utf-8")
+
+
+def presence_csv_chunks(
+    rows: Iterable[AttendanceRow], rows_per_chunk: int = 200
+) -> Iterator[bytes]:
+    """The presence list (reportable rows only) as UTF-8 CSV byte chunks; blocked rows are skipped
+    here and must be written with `blocked_csv_chunks` or passed through `split_blocked` first."""
+    return _csv_chunks(
+        PRESENCE_HEADER, (presence_record(r) for r in only_reportable(rows)), rows_per_chunk
+    )
+
+
+def blocked_csv_chunks(rows: Iterable[AttendanceRow], rows_per_chunk: int = 200) -> Iterator[bytes]:
+    """The "niet-rapporteerbaar" list: blocked rows with reason code and Dutch explanation."""
+    return _csv_chunks(
+        BLOCKED_HEADER, (blocked_record(r) for r in only_blocked(rows)), rows_per_chunk
+    )
+
+
+def write_presence_xlsx(rows: Iterable[AttendanceRow], fileobj) -> tuple[int, int]:
+    """Write an Excel workbook with sheets "Presentielijst" and "Niet rapporteerbaar" to `fileobj`.
+
+    openpyxl's write-only mode keeps one row in memory at a time (rows go to temporary files);
+    the zip container is assembled at save, which is as far as streaming goes for xlsx.
+    Returns (reportable, blocked) row counts.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    presence = workbook.create_sheet("Presentielijst")
+    blocked = workbook.create_sheet("Niet rapporteerbaar")
+    presence.append(PRESENCE_HEADER)
+    blocked.append(BLOCKED_HEADER)
+
+    def text(sheet, value: str) -> WriteOnlyCell:
+        # openpyxl turns any string starting with "=" into a formula; learner text stays text.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+
+    counts = [0, 0]
+    for row in rows:
+        if row.reportable:
+            record: list = [text(presence, value) for value in presence_record(row)]
+            record[6] = row.completion_date
+            record[7] = (
+                int(row.points) if row.points == row.points.to_integral() else float(row.points)
+            )
+            presence.append(record)
+            counts[0] += 1
+        else:
+            record = [text(blocked, value) for value in blocked_record(row)]
+            record[6] = row.completion_date
+            blocked.append(record)
+            counts[1] += 1
+    workbook.save(fileobj)
+    return counts[0], counts[1]
+
+
+def pe_end_date(moment: dt.datetime) -> str:
+    """xs:dateTime in Dutch local time with offset, as in the documentation's example."""
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def pe_online_xml_chunks(
+    accreditation: CourseAccreditation, rows: Iterable[AttendanceRow], rows_per_chunk: int = 100
+) -> Iterator[bytes]:
+    """The PE-online attendance XML (<Entry>) for the reportable rows, as UTF-8 byte chunks.
+
+    <Settings> carries userID (setting PE_ONLINE_USER_ID), userRole EDU and the accreditation's
+    orgID; userKey is left empty on purpose — a secret never goes into a downloadable file, the
+    sender fills it in. One <Attendance> per completion: PECourseID, externalPersonID (the
+    11-digit register number), then for e-learning PEModuleID (when set) and endDate (the
+    completion moment), or for a course with editions PEEditionID — PE-online rejects an
+    e-learning row with an edition and an edition row with an endDate. Blocked rows are not
+    written here; use `split_blocked` to route them elsewhere.
+    """
+    buffer = io.BytesIO()
+    xml = XMLGenerator(buffer, encoding="utf-8", short_empty_elements=True)
+
+    def element(name: str, text: str, indent: str) -> None:
+        xml.ignorableWhitespace(indent)
+        xml.startElement(name, AttributesImpl({}))
+        xml.characters(text)
+        xml.endElement(name)
+
+    def drain() -> bytes:
+        data = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+    xml.startDocument()
+    xml.startElement("Entry", AttributesImpl({}))
+    xml.ignorableWhitespace("\n  ")
+    xml.startElement("Settings", AttributesImpl({}))
+    settings_fields = [
+        ("userID", settings.PE_ONLINE_USER_ID),
+        ("userRole", "EDU"),
+        ("userKey", ""),
+        ("orgID", "" if accreditation.pe_org_id is None else str(accreditation.pe_org_id)),
+        ("settingOutput", "0"),
+        ("emailOutput", ""),
+        ("languageID", "1"),
+        ("defaultLanguageID", "1"),
+    ]
+    for name, value in settings_fields:
+        element(name, value, "\n    ")
+    xml.ignorableWhitespace("\n  ")
+    xml.endElement("Settings")
+    elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+    pending = 0
+    for row in only_reportable(rows):
+        xml.ignorableWhitespace("\n  ")
+        xml.startElement("Attendance", AttributesImpl({}))
+        element("PECourseID", accreditation.pe_course_id, "\n    ")
+        element("externalPersonID", row.result.register_number, "\n    ")
+        if elearning:
+            if accreditation.pe_module_id:
+                element("PEModuleID", accreditation.pe_module_id, "\n    ")
+            element("endDate", pe_end_date(row.completed_at), "\n    ")
+        else:
+            element("PEEditionID", accreditation.pe_edition_id, "\n    ")
+        xml.ignorableWhitespace("\n  ")
+        xml.endElement("Attendance")
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield drain()
+            pending = 0
+    xml.ignorableWhitespace("\n")
+    xml.endElement("Entry")
+    xml.endDocument()
+    xml.ignorableWhitespace("\n")
+    yield drain()
+
+
+def export_file_name(
+    accreditation: CourseAccreditation, kind: str, since: dt.date | None, until: dt.date | None
+) -> str:
+    """A descriptive name: <kind>-<course>-<register>[-<edition>][-<since>_<until>].<ext>."""
+    stem = {
+        "csv": "presentielijst",
+        "xlsx": "presentielijst",
+        "pe-xml": "pe-online",
+        "niet-rapporteerbaar": "niet-rapporteerbaar",
+    }[kind]
+    extension = {"csv": "csv", "xlsx": "xlsx", "pe-xml": "xml", "niet-rapporteerbaar": "csv"}[kind]
+    parts = [stem, accreditation.course.slug, accreditation.register]
+    if accreditation.pe_edition_id:
+        parts.append(accreditation.pe_edition_id)
+    if since or until:
+        parts.append(
+            f"{since.isoformat() if since else 'begin'}_{until.isoformat() if until else 'nu'}"
+        )
+    return "-".join(parts) + "." + extension

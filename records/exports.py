@@ -1,0 +1,170 @@
+"""Completion exports for accreditation: one record per completed course, streamed.
+
+Shared by the `export_completions` command, the staff download and the accreditation API, so all
+three carry exactly the same fields — and only what accreditation needs (no e-mail, no answers,
+never reflections).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from django.db.models import OuterRef, Subquery, Sum
+from django.utils import timezone
+
+from accounts.models import RegisterNumber
+from courses.models import CourseCompletion, LessonProgress
+
+from . import xapi
+
+FIELDS = [
+    "learner_name",
+    "big_number",
+    "profession",
+    "course",
+    "course_title",
+    "version",
+    "completed_at",
+    "score",
+    "passed",
+    "study_load_hours",
+    "accreditation_reference",
+]
+FORMATS = ["csv", "xapi-jsonl"]
+DEFAULT_CHUNK_SIZE = 500
+
+
+def day_range(since: datetime.date | None, until: datetime.date | None):
+    """[start of `since`, start of the day after `until`) in the site's time zone, aware."""
+    zone = timezone.get_default_timezone()
+    start = datetime.datetime.combine(since, datetime.time.min, zone) if since else None
+    end = (
+        datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, zone)
+        if until
+        else None
+    )
+    return start, end
+
+
+def completions_for_export(courses=None, since=None, until=None):
+    """Valid completions with learner, course, version, BIG number and time spent.
+
+    One query, oldest first.
+
+    `courses` is a Course, a queryset/list of courses, or None for all;
+    `since`/`until` are dates (inclusive).
+    """
+    queryset = CourseCompletion.objects.filter(revoked_at__isnull=True)
+    if courses is not None:
+        if hasattr(courses, "pk"):
+            queryset = queryset.filter(enrollment__course=courses)
+        else:
+            queryset = queryset.filter(enrollment__course__in=courses)
+    start, end = day_range(since, until)
+    if start:
+        queryset = queryset.filter(completed_at__gte=start)
+    if end:
+        queryset = queryset.filter(completed_at__lt=end)
+    big_numbers = RegisterNumber.objects.filter(
+        user=OuterRef("enrollment__user"), register=RegisterNumber.Register.BIG
+    ).values("number")[:1]
+    seconds = (
+        LessonProgress.objects.filter(enrollment=OuterRef("enrollment"))
+        .values("enrollment")
+        .annotate(total=Sum("seconds_spent"))
+        .values("total")
+    )
+    return (
+        queryset.select_related("enrollment__user", "enrollment__course", "version")
+        .annotate(big_number=Subquery(big_numbers), seconds_spent=Subquery(seconds))
+        .order_by("completed_at", "pk")
+    )
+
+
+def learner_name(user) -> str:
+    """The name as a quality register knows it: initials (or first name), prefix, surname."""
+    parts = [user.initials or user.first_name, user.surname_prefix, user.last_name]
+    return " ".join(p for p in parts if p).strip()
+
+
+def _score_percent(score: Decimal | None) -> float | None:
+    return None if score is None else float((score * 100).quantize(Decimal("0.1")))
+
+
+def completion_record(completion) -> dict:
+    """One export row as JSON-ready values (needs a row from `completions_for_export()`)."""
+    enrollment, version = completion.enrollment, completion.version
+    user = enrollment.user
+    return {
+        "learner_name": learner_name(user),
+        "big_number": completion.big_number or None,
+        "profession": user.profession or None,
+        "course": enrollment.course.slug,
+        "course_title": version.title,
+        "version": version.number,
+        "completed_at": completion.completed_at.astimezone(datetime.UTC).isoformat(),
+        "score": _score_percent(completion.score),
+        "passed": completion.passed,
+        "study_load_hours": float(version.study_load_hours),
+        "accreditation_reference": version.accreditation_reference or None,
+    }
+
+
+def completion_records(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[dict]:
+    """Records lazily, `chunk_size` rows fetched at a time (a server-side cursor on PostgreSQL)."""
+    for completion in queryset.iterator(chunk_size=chunk_size):
+        yield completion_record(completion)
+
+
+class _Line:
+    """A write-only file for csv.writer that hands back what was written."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    # Spreadsheets run cells starting with these as formulas; a learner's name must never do that.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def csv_lines(records: Iterable[dict]) -> Iterator[str]:
+    """The CSV header, then one line per record, as they come."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(FIELDS)
+    for record in records:
+        yield writer.writerow([_csv_cell(record[field]) for field in FIELDS])
+
+
+def xapi_jsonl_lines(
+    queryset, actor_mode: str = "account", chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> Iterator[str]:
+    """One 'course completed' xAPI statement per line (JSON Lines), as they come."""
+    for completion in queryset.iterator(chunk_size=chunk_size):
+        enrollment = completion.enrollment
+        actor = xapi.make_actor(enrollment.user, actor_mode, completion.big_number or "")
+        statement = xapi.course_completed(
+            completion, enrollment, completion.version, completion.seconds_spent or 0, actor
+        )
+        yield json.dumps(statement, ensure_ascii=False) + "\n"
+
+
+def export_lines(
+    queryset, fmt: str, actor_mode: str = "account", chunk_size: int = DEFAULT_CHUNK_SIZE
+):
+    if fmt == "csv":
+        return csv_lines(completion_records(queryset, chunk_size))
+    if fmt == "xapi-jsonl":
+        return xapi_jsonl_lines(queryset, actor_mode, chunk_size)
+    raise ValueError(f"unknown export format {fmt!r}")

@@ -1,0 +1,197 @@
+"""Accreditation of a course by a Dutch quality register, and what was reported to it.
+
+Accredited points reach a professional through the registers (BIG/GAIA, V&VN, KABIZ,
+POH-GGZ), which read attendance from PE-online by register number. A course may be
+accredited by several registers, each with its own points and PE-online ids; every
+completion is then reportable, or blocked for a reason, per accreditation.
+See docs/registers.md.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import RegisterNumber
+from courses.models import Course, CourseCompletion
+
+# PE-online's attendance XML types PECourseID, PEEditionID and PEModuleID as xs:integer.
+_pe_id = RegexValidator(r"^\d+$", _("Een PE-online-ID bestaat alleen uit cijfers."))
+
+
+class BlockReason(models.TextChoices):
+    """Why a completion cannot be reported to a register (shown to staff, counted per register)."""
+
+    REVOKED = "revoked", _("Certificaat ingetrokken")
+    PROFESSION_NOT_ELIGIBLE = "profession_not_eligible", _("Beroep hoort niet bij dit register")
+    NO_NUMBER = "no_number", _("Geen registratienummer voor dit register")
+    INVALID_NUMBER = "invalid_number", _("Ongeldig registratienummer")
+    OUTSIDE_VALIDITY = "outside_validity", _("Afgerond buiten de accreditatieperiode")
+    SCORE_TOO_LOW = "score_too_low", _("Score lager dan de minimumscore")
+    NOT_FIRST_ATTEMPT = "not_first_attempt", _("Eindtoets niet gehaald bij de eerste poging")
+
+
+class CourseAccreditationQuerySet(models.QuerySet):
+    def for_course(self, course):
+        """The course's accreditations in a stable order (register, then edition)."""
+        return self.filter(course=course).order_by(
+            "register", "register_name", "pe_edition_id", "pk"
+        )
+
+
+class CourseAccreditation(models.Model):
+    """One register's accreditation of a course: its PE-online ids, points and rules."""
+
+    Register = RegisterNumber.Register
+
+    class PeCourseType(models.TextChoices):
+        # PE-online rejects an edition on an e-learning row and an endDate on a row of a course
+        # with editions (error list of the webservice documentation), so the type decides which
+        # of the two each <Attendance> carries.
+        ELEARNING = "elearning", _("E-learning (PE-online type 2): einddatum per deelnemer")
+        EDITIONS = "editions", _("Cursus met uitvoeringen (PE-online type 1/4): uitvoering-ID")
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="accreditations")
+    register = models.CharField(_("register"), max_length=16, choices=Register.choices)
+    register_name = models.CharField(
+        _("naam van het register"),
+        max_length=100,
+        blank=True,
+        help_text=_("Alleen bij 'ander register'."),
+    )
+    pe_org_id = models.PositiveIntegerField(
+        _("PE-online organisatie-ID (orgID)"),
+        null=True,
+        blank=True,
+        help_text=_("Bijvoorbeeld 19 voor KNMG/GAIA. Eén bestand per organisatie."),
+    )
+    pe_course_type = models.CharField(
+        _("soort cursus in PE-online"),
+        max_length=16,
+        choices=PeCourseType.choices,
+        default=PeCourseType.ELEARNING,
+    )
+    pe_course_id = models.CharField(_("PE-online cursus-ID"), max_length=20, validators=[_pe_id])
+    pe_edition_id = models.CharField(
+        _("PE-online uitvoering-ID"),
+        max_length=20,
+        blank=True,
+        validators=[_pe_id],
+        help_text=_("Alleen bij een cursus met uitvoeringen; leeg bij e-learning."),
+    )
+    pe_module_id = models.CharField(
+        _("PE-online module-ID"),
+        max_length=20,
+        blank=True,
+        validators=[_pe_id],
+        help_text=_("Alleen als de e-learning in PE-online uit meerdere modules bestaat."),
+    )
+    points = models.DecimalField(
+        _("accreditatiepunten"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    study_load_hours = models.DecimalField(
+        _("studiebelasting (uren)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    valid_from = models.DateField(_("geldig vanaf"))
+    valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
+    min_score = models.PositiveSmallIntegerField(
+        _("minimumscore (%)"), default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    first_attempt_only = models.BooleanField(_("alleen de eerste poging telt"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CourseAccreditationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("accreditatie")
+        verbose_name_plural = _("accreditaties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "register", "register_name", "pe_edition_id"],
+                name="records_accreditation_unique_edition",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score__gte=0) & Q(min_score__lte=100),
+                name="records_accreditation_min_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(points__gte=0) & Q(study_load_hours__gte=0),
+                name="records_accreditation_points_positive",
+            ),
+            models.CheckConstraint(
+                condition=(Q(pe_course_type="elearning") & Q(pe_edition_id=""))
+                | (Q(pe_course_type="editions") & ~Q(pe_edition_id="")),
+                name="records_accreditation_edition_matches_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="records_accreditation_valid_period",
+            ),
+        ]
+
+    def __str__(self):
+        edition = f" / {self.pe_edition_id}" if self.pe_edition_id else ""
+        return f"{self.course.slug} – {self.register_label} ({self.pe_course_id}{edition})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.register == self.Register.OTHER and not self.register_name.strip():
+            raise ValidationError({"register_name": _("Geef de naam van het register op.")})
+        if self.register != self.Register.OTHER:
+            self.register_name = ""
+        errors = {}
+        if self.pe_course_type == self.PeCourseType.EDITIONS:
+            if not self.pe_edition_id:
+                errors["pe_edition_id"] = _(
+                    "Een cursus met uitvoeringen heeft een uitvoering-ID nodig."
+                )
+            if self.pe_module_id:
+                errors["pe_module_id"] = _("Modules horen alleen bij e-learning.")
+        elif self.pe_edition_id:
+            errors["pe_edition_id"] = _("PE-online weigert een uitvoering bij e-learning.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def register_label(self) -> str:
+        if self.register == self.Register.OTHER:
+            return self.register_name
+        return str(self.get_register_display())
+
+    def is_valid_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class AttendanceReport(models.Model):
+    """The fact that a completion was reported under an accreditation, and in which file."""
+
+    completion = models.ForeignKey(
+        CourseCompletion, on_delete=models.PROTECT, related_name="attendance_reports"
+    )
+    accreditation = models.ForeignKey(
+        CourseAccreditation, on_delete=models.PROTECT, related_name="attendance_reports"
+    )
+    reported_at = models.DateTimeField()
+    file_name = models.CharField(_("bestandsnaam"), max_length=255)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("gerapporteerde presentie")
+        verbose_name_plural = _("gerapporteerde presenties")
+        constraints = [
+            # A completion earns points once per accreditation; the index also serves the
+            # "already reported?" lookup of the export and the staff overview.
+            models.UniqueConstraint(
+                fields=["accreditation", "completion"], name="records_attendancereport_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.completion_id} → {self.accreditation_id} ({self.file_name})"

@@ -1,0 +1,365 @@
+"""Accreditation-record workflows: xAPI statements into the outbox, and from there to LRSs.
+
+(The package exporter owns `services.py`; these live beside it to keep the two areas apart.)
+
+Delivery contract, per LRS:
+- statements are POSTed in batches (a JSON array) to `<endpoint>/statements` with basic auth and
+  `X-Experience-API-Version: 1.0.3`;
+- 2xx: delivered;
+- 409: the LRS already holds a statement with that id; ids are deterministic, so for a single
+  statement that means it is ours and delivered. A batch answered with 409 is split to find
+  out which;
+- 400: the LRS refuses the content. A batch is bisected so one bad statement cannot block the rest;
+  a single refused statement is marked failed with the LRS's answer (staff can retry it in
+  the admin);
+- anything else (5xx, 401/403, timeouts, connection refused): the batch is retried with exponential
+  backoff via `next_attempt_at` and marked failed after LRS_MAX_ATTEMPTS. The periodic sweep
+  picks up
+  rows whose backoff has elapsed, so retries survive a lost broker message or a restarted worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from accounts.models import RegisterNumber
+from courses.models import LessonProgress
+
+from . import xapi
+from .models import AccreditationBody, LearningRecordStore, StatementOutbox
+
+logger = logging.getLogger(__name__)
+
+MAX_STORED_RESPONSE = 2000
+MAX_BACKOFF = timedelta(hours=6)
+
+
+# --- Which LRSs ----------------------------------------------------------------------------------
+
+
+def sync_stores_from_settings() -> None:
+    """Mirror LRS_ENDPOINT / LRS_ENDPOINTS into LearningRecordStore rows (keyed by `settings_key`).
+
+    Cheap when nothing changed (one query): runs whenever statements are written or delivered, so
+    a changed environment takes effect without a migration or a command. A store whose `body` slug
+    is unknown is kept disabled rather than sent every course's statements.
+    """
+    wanted = {store["name"]: store for store in settings.LRS_STORES}
+    existing = {s.settings_key: s for s in LearningRecordStore.objects.exclude(settings_key="")}
+    bodies = None
+    for key, config in wanted.items():
+        if bodies is None and any(c["body"] for c in wanted.values()):
+            bodies = dict(AccreditationBody.objects.values_list("slug", "pk"))
+        body_id = (bodies or {}).get(config["body"]) if config["body"] else None
+        fields = {
+            "name": key,
+            "endpoint": config["endpoint"],
+            "username": config["username"],
+            "password": config["password"],
+            "body_id": body_id,
+            "enabled": not config["body"] or body_id is not None,
+        }
+        store = existing.get(key)
+        if store is None:
+            LearningRecordStore.objects.create(settings_key=key, **fields)
+        elif any(getattr(store, name) != value for name, value in fields.items()):
+            LearningRecordStore.objects.filter(pk=store.pk).update(**fields)
+        if config["body"] and body_id is None:
+            logger.warning(
+                "LRS %s names unknown accreditation body %r: kept disabled", key, config["body"]
+            )
+    stale = [s.pk for key, s in existing.items() if key not in wanted and s.enabled]
+    if stale:
+        LearningRecordStore.objects.filter(pk__in=stale).update(enabled=False)
+
+
+# --- Writing statements (inside the event's transaction) ---------------------------------------
+
+
+def queue_statements(enrollment, build) -> list[StatementOutbox]:
+    """Write outbox rows for one learning event, one per statement per LRS that receives the course.
+
+    `build(actor)` returns the event's statements for that actor. Must run inside the event's
+    transaction: the rows commit or roll back with it. Delivery is queued after commit, by LRS id.
+    Costs one query when no LRS receives the course (the usual case on a laptop).
+    """
+    if settings.LRS_STORES:
+        # Stores removed from the environment are disabled by the sweep and the command.
+        sync_stores_from_settings()
+    stores = list(LearningRecordStore.objects.for_course(enrollment.course_id))
+    if not stores:
+        return []
+    user = enrollment.user
+    big_number = ""
+    if any(store.actor_mode == AccreditationBody.ActorMode.BIG for store in stores):
+        big_number = (
+            RegisterNumber.objects.filter(user=user, register=RegisterNumber.Register.BIG)
+            .values_list("number", flat=True)
+            .first()
+            or ""
+        )
+    by_mode: dict[str, list[dict]] = {}
+    rows = []
+    for store in stores:
+        mode = store.actor_mode
+        if mode not in by_mode:
+            by_mode[mode] = build(xapi.make_actor(user, mode, big_number))
+        for payload in by_mode[mode]:
+            rows.append(
+                StatementOutbox(
+                    statement_id=payload["id"],
+                    lrs=store,
+                    verb=payload["verb"]["display"]["en-US"],
+                    payload=payload,
+                )
+            )
+    # A replayed event writes nothing new: (lrs, statement_id) is unique and ids are deterministic.
+    StatementOutbox.objects.bulk_create(rows, ignore_conflicts=True)
+    for store in stores:
+        queue_delivery(store.pk)
+    return rows
+
+
+def queue_delivery(lrs_id: int) -> None:
+    from .tasks import deliver_statements_task
+
+    transaction.on_commit(lambda: deliver_statements_task.delay(lrs_id))
+
+
+# Receivers of courses.signals, connected in RecordsConfig.ready() (listed in courses/signals.py).
+
+
+def on_enrollment_created(sender, enrollment, **kwargs):
+    queue_statements(enrollment, lambda actor: [xapi.course_registered(enrollment, actor)])
+
+
+def on_lesson_started(sender, enrollment, lesson, progress, **kwargs):
+    queue_statements(
+        enrollment, lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)]
+    )
+
+
+def on_lesson_completed(sender, enrollment, lesson, progress, **kwargs):
+    queue_statements(
+        enrollment, lambda actor: [xapi.lesson_completed(enrollment, lesson, progress, actor)]
+    )
+
+
+def on_attempt_submitted(sender, attempt, answers, **kwargs):
+    enrollment, quiz = attempt.enrollment, attempt.quiz
+
+    def build(actor):
+        statements = [
+            xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers
+        ]
+        statements.append(xapi.quiz_result(enrollment, attempt, quiz, answers, actor))
+        return statements
+
+    queue_statements(enrollment, build)
+
+
+def on_course_completed(sender, completion, **kwargs):
+    enrollment = completion.enrollment
+    seconds: list[int] = []
+
+    def build(actor):
+        if not seconds:  # once, and only when some LRS receives the course
+            total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(
+                t=Sum("seconds_spent")
+            )["t"]
+            seconds.append(total or 0)
+        return [
+            xapi.course_completed(completion, enrollment, completion.version, seconds[0], actor)
+        ]
+
+    queue_statements(enrollment, build)
+
+
+# --- Delivering ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    failed: int = 0
+    retrying: int = 0
+    requests: int = 0
+
+
+def post_statements(lrs: LearningRecordStore, payloads: list[dict]) -> tuple[int | None, str]:
+    """POST statements to the LRS; return (HTTP status or None when unreachable, response text)."""
+    request = urllib.request.Request(  # noqa: S310 - the endpoint is validated as http(s)
+        lrs.statements_url,
+        data=json.dumps(payloads).encode(),
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Experience-API-Version": xapi.XAPI_VERSION,
+        },
+    )
+    if lrs.username or lrs.password:
+        credentials = base64.b64encode(f"{lrs.username}:{lrs.password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {credentials}")
+    try:
+        with urllib.request.urlopen(request, timeout=settings.LRS_TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, response.read(MAX_STORED_RESPONSE).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(MAX_STORED_RESPONSE).decode(errors="replace")
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, f"{type(reason).__name__}: {reason}"[:MAX_STORED_RESPONSE]
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt `attempts + 1`: base × 2^(attempts − 1), at most six hours."""
+    return min(
+        timedelta(seconds=settings.LRS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)), MAX_BACKOFF
+    )
+
+
+def _mark_delivered(rows, status_code, text, report):
+    now = timezone.now()
+    StatementOutbox.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=StatementOutbox.Status.DELIVERED,
+        delivered_at=now,
+        attempts=F("attempts") + 1,
+        last_status_code=status_code,
+        last_response=text[:MAX_STORED_RESPONSE],
+    )
+    report.delivered += len(rows)
+
+
+def _mark_failed(row, status_code, text, report):
+    StatementOutbox.objects.filter(pk=row.pk).update(
+        status=StatementOutbox.Status.FAILED,
+        attempts=F("attempts") + 1,
+        last_status_code=status_code,
+        last_response=text[:MAX_STORED_RESPONSE],
+    )
+    report.failed += 1
+
+
+def _mark_retry(rows, status_code, text, report):
+    now = timezone.now()
+    for row in rows:
+        row.attempts += 1
+        row.last_status_code = status_code
+        row.last_response = text[:MAX_STORED_RESPONSE]
+        if row.attempts >= settings.LRS_MAX_ATTEMPTS:
+            row.status = StatementOutbox.Status.FAILED
+            report.failed += 1
+        else:
+            row.next_attempt_at = now + backoff(row.attempts)
+            report.retrying += 1
+    StatementOutbox.objects.bulk_update(
+        rows, ["attempts", "last_status_code", "last_response", "status", "next_attempt_at"]
+    )
+
+
+def _send(lrs, rows, report) -> bool:
+    """Send rows and record the outcome; return False when the LRS is unavailable (stop for now)."""
+    status, text = post_statements(lrs, [row.payload for row in rows])
+    report.requests += 1
+    if status is not None and 200 <= status < 300:
+        _mark_delivered(rows, status, text, report)
+        return True
+    if status in (400, 409, 413):
+        if len(rows) > 1:
+            # Find the statement(s) the LRS objects to without holding back the others.
+            middle = len(rows) // 2
+            if not _send(lrs, rows[:middle], report):
+                _mark_retry(rows[middle:], status, "not sent: the LRS became unavailable", report)
+                return False
+            return _send(lrs, rows[middle:], report)
+        if status == 409:
+            _mark_delivered(rows, status, text or "already stored", report)
+        else:
+            _mark_failed(rows[0], status, text, report)
+        return True
+    logger.warning("LRS %s answered %s: %s", lrs, status, text[:200])
+    _mark_retry(rows, status, text, report)
+    return False
+
+
+def deliver_statements(
+    lrs_id: int, *, batch_size: int | None = None, max_batches: int | None = None, now=None
+) -> DeliveryReport:
+    """Send the LRS's due outbox rows in batches until none are due, the LRS fails, or max_batches.
+
+    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED and held while the batch is sent, so two
+    workers never send the same batch. Returns counts; writes each row's status and the LRS's
+    answer.
+    """
+    report = DeliveryReport()
+    lrs = LearningRecordStore.objects.filter(pk=lrs_id, enabled=True).first()
+    if lrs is None:
+        return report
+    batch_size = batch_size or settings.LRS_BATCH_SIZE
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            rows = list(
+                StatementOutbox.objects.due(lrs.pk, now or timezone.now()).select_for_update(
+                    skip_locked=True
+                )[:batch_size]
+            )
+            if not rows:
+                break
+            healthy = _send(lrs, rows, report)
+        batches += 1
+        if not healthy:
+            break
+    return report
+
+
+def due_store_ids(now=None) -> list[int]:
+    """Enabled LRSs that have pending rows whose backoff has elapsed."""
+    return list(
+        LearningRecordStore.objects.filter(
+            enabled=True,
+            outbox__status=StatementOutbox.Status.PENDING,
+            outbox__next_attempt_at__lte=now or timezone.now(),
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def retry_statements(outbox_ids) -> int:
+    """Requeue failed rows with a fresh attempt budget and queue their delivery; return how many."""
+    rows = StatementOutbox.objects.filter(
+        pk__in=list(outbox_ids), status=StatementOutbox.Status.FAILED
+    )
+    lrs_ids = set(rows.values_list("lrs_id", flat=True))
+    count = rows.update(
+        status=StatementOutbox.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    for lrs_id in lrs_ids:
+        queue_delivery(lrs_id)
+    return count
+
+
+def on_account_deleting(sender, user, **kwargs) -> None:
+    """Drop the deleted learner's undelivered statements.
+
+    Outbox payloads may name the learner (e-mail or BIG actor modes) and have no link to the user
+    row, so they are found by the enrolments' registrations. Delivered statements already left
+    the system; the completions themselves stay, pseudonymised (docs/privacy.md).
+    """
+    registrations = [str(r) for r in user.enrollments.values_list("registration", flat=True)]
+    if registrations:
+        StatementOutbox.objects.exclude(status=StatementOutbox.Status.DELIVERED).filter(
+            payload__context__registration__in=registrations
+        ).delete()

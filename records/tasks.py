@@ -1,0 +1,25 @@
+"""Celery tasks of the records app: xAPI statement delivery (each LRS) and the periodic sweep."""
+
+from celery import shared_task
+
+from .services import deliver_statements, due_store_ids, sync_stores_from_settings
+
+# One task run sends at most this many batches; the sweep comes back for the rest.
+MAX_BATCHES_PER_RUN = 20
+
+
+@shared_task(name="records.deliver_statements", ignore_result=True)
+def deliver_statements_task(lrs_id: int) -> dict:
+    """Deliver one LRS's due statements; returns the counts."""
+    report = deliver_statements(lrs_id, max_batches=MAX_BATCHES_PER_RUN)
+    return report.__dict__
+
+
+@shared_task(name="records.sweep_statements", ignore_result=True)
+def sweep_statements_task() -> list[int]:
+    """Periodic (beat): queue delivery for every LRS with due statements; returns their ids."""
+    sync_stores_from_settings()
+    lrs_ids = due_store_ids()
+    for lrs_id in lrs_ids:
+        deliver_statements_task.delay(lrs_id)
+    return lrs_ids

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import api, views
+
+app_name = "records"
+urlpatterns = [
+    # Register accreditation: staff overview and attendance exports (docs/registers.md)
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/",
+        views.attendance_overview,
+        name="attendance_overview",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/gerapporteerd/",
+        views.attendance_mark_reported,
+        name="attendance_mark_reported",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/<slug:kind>/",
+        views.attendance_download,
+        name="attendance_download",
+    ),
+    # Accreditation records: staff download and the token API (docs/accreditation-records.md)
+    path("beheer/afrondingen/export/", views.export_completions, name="export_completions"),
+    path("api/v1/openapi.json", api.openapi_document, name="openapi"),
+    path("api/v1/courses/", api.course_list, name="api_courses"),
+    path("api/v1/completions/", api.completion_list, name="api_completions"),
+    path("api/v1/completions/<str:code>/", api.completion_detail, name="api_completion"),
+]

@@ -1,0 +1,202 @@
+"""Staff pages for accreditation records.
+
+The completions download (needs the view-completions permission), and per course the register
+accreditation overview, attendance downloads and marking as reported (staff who author the course;
+anyone else gets a 404 so that a course's accreditation data does not even reveal that it exists).
+"""
+
+import tempfile
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from courses.models import Course
+
+from .attendance import (
+    attendance_rows,
+    blocked_csv_chunks,
+    export_file_name,
+    pe_online_xml_chunks,
+    presence_csv_chunks,
+    write_presence_xlsx,
+)
+from .exports import completions_for_export, export_lines
+from .forms import CompletionExportForm
+from .models import CourseAccreditation
+from .registers import accreditation_overview, record_attendance_reported
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xapi-jsonl": "application/x-ndjson; charset=utf-8",
+}
+EXTENSIONS = {"csv": "csv", "xapi-jsonl": "jsonl"}
+
+
+def can_export_completions(user) -> bool:
+    # Course authors are staff too; completions name learners, so this takes an explicit permission.
+    return user.is_active and user.has_perm("courses.view_coursecompletion")
+
+
+@login_required
+def export_completions(request):
+    """The export form; with valid parameters, the file itself, streamed row by row."""
+    if not can_export_completions(request.user):
+        raise Http404
+    form = CompletionExportForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        queryset = completions_for_export(data["course"], data["since"], data["until"])
+        response = StreamingHttpResponse(
+            export_lines(queryset, data["format"]), content_type=CONTENT_TYPES[data["format"]]
+        )
+        extension = EXTENSIONS[data["format"]]
+        filename = f"afronding-{data['course'].slug}-{timezone.localdate():%Y%m%d}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(request, "records/export_completions.html", {"form": form})
+
+
+DOWNLOAD_KINDS = ("csv", "xlsx", "pe-xml", "niet-rapporteerbaar")
+
+
+def get_course_for_staff(user, slug) -> Course:
+    """The course when `user` is staff and authors it (superusers: any course); else 404."""
+    if not user.is_staff:
+        raise Http404
+    return get_object_or_404(Course.objects.editable_by(user), slug=slug)
+
+
+def staff_course_view(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, slug, *args, **kwargs):
+        course = get_course_for_staff(request.user, slug)
+        return view(request, course, *args, **kwargs)
+
+    return wrapper
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(
+        label=gettext_lazy("Afgerond vanaf"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label=gettext_lazy("Afgerond tot en met"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    include_reported = forms.BooleanField(
+        label=gettext_lazy("Ook eerder gerapporteerde deelnemers opnemen"), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("De begindatum ligt na de einddatum."))
+        return data
+
+
+def _period(request) -> PeriodForm:
+    """The period from the query string; no dates at all means every completion."""
+    form = PeriodForm(request.GET)
+    form.is_valid()
+    return form
+
+
+def _period_values(form: PeriodForm):
+    data = form.cleaned_data
+    return data.get("since"), data.get("until"), bool(data.get("include_reported"))
+
+
+@require_GET
+@staff_course_view
+def attendance_overview(request, course):
+    """Per register: completions reportable, reported and blocked (with reasons), and downloads."""
+    form = _period(request)
+    return render(
+        request,
+        "records/attendance_overview.html",
+        {
+            "course": course,
+            "rows": accreditation_overview(course),
+            "form": form,
+            "query": request.GET.urlencode(),
+            "kinds": DOWNLOAD_KINDS,
+        },
+    )
+
+
+@require_GET
+@staff_course_view
+def attendance_download(request, course, pk, kind):
+    """Stream one export file for one accreditation and the period in the query string."""
+    if kind not in DOWNLOAD_KINDS:
+        raise Http404
+    accreditation = get_object_or_404(
+        CourseAccreditation.objects.select_related("course"), pk=pk, course=course
+    )
+    form = _period(request)
+    if form.errors:
+        messages.error(request, " ".join(form.non_field_errors()) or _("Controleer de periode."))
+        return redirect(reverse("records:attendance_overview", args=[course.slug]))
+    since, until, include_reported = _period_values(form)
+    rows = attendance_rows(accreditation, since, until, include_reported=include_reported)
+    name = export_file_name(accreditation, kind, since, until)
+    if kind == "xlsx":
+        # xlsx is a zip: it is assembled on a temporary file, then streamed from there.
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        write_presence_xlsx(rows, spool)
+        spool.seek(0)
+        return FileResponse(spool, as_attachment=True, filename=name)
+    if kind == "pe-xml":
+        chunks, content_type = (
+            pe_online_xml_chunks(accreditation, rows),
+            "application/xml; charset=utf-8",
+        )
+    elif kind == "csv":
+        chunks, content_type = presence_csv_chunks(rows), "text/csv; charset=utf-8"
+    else:
+        chunks, content_type = blocked_csv_chunks(rows), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@staff_course_view
+def attendance_mark_reported(request, course, pk):
+    """Record the reportable, not yet reported completions of the period as reported."""
+    accreditation = get_object_or_404(
+        CourseAccreditation.objects.select_related("course"), pk=pk, course=course
+    )
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Controleer de periode."))
+        return redirect(reverse("records:attendance_overview", args=[course.slug]))
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    ids = [
+        row.completion_id for row in attendance_rows(accreditation, since, until) if row.reportable
+    ]
+    name = export_file_name(accreditation, "pe-xml", since, until)
+    created = record_attendance_reported(accreditation, ids, name, user=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s deelnemer gemarkeerd als gerapporteerd aan %(register)s.",
+            "%(count)s deelnemers gemarkeerd als gerapporteerd aan %(register)s.",
+            created,
+        )
+        % {"count": created, "register": accreditation.register_label},
+    )
+    return redirect(reverse("records:attendance_overview", args=[course.slug]))

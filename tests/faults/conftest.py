@@ -1,0 +1,3 @@
+"""The loopback LRS and the shared record personas (tests/lrs_support.py)."""
+
+from tests.lrs_support import body, closed_port_endpoint, lrs, lrs_server, rich_course  # noqa: F401

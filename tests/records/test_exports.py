@@ -1,0 +1,221 @@
+import csv
+import datetime
+import io
+import json
+import types
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import RegisterNumber
+from courses.models import CourseCompletion
+from records.exports import FIELDS, completions_for_export, export_lines
+from tests import factories
+from tests.lrs_support import run_journey
+from tests.records.xapi_validator import validation_errors
+
+pytestmark = pytest.mark.django_db
+
+ZONE = timezone.get_default_timezone()
+
+
+def complete(user, course, when: datetime.datetime) -> CourseCompletion:
+    enrollment = run_journey(user, course, fail_first=False)
+    completion = enrollment.completion
+    CourseCompletion.objects.filter(pk=completion.pk).update(completed_at=when)
+    completion.refresh_from_db()
+    return completion
+
+
+def at(day: int, hour: int = 12) -> datetime.datetime:
+    return datetime.datetime(2026, 3, day, hour, 0, tzinfo=ZONE)
+
+
+@pytest.fixture
+def records(course):
+    """Three completions of `course` in March 2026 (one revoked), one of another course."""
+    anna = factories.make_user(
+        email="anna@example.org",
+        first_name="Anna",
+        initials="A.M.",
+        surname_prefix="de",
+        last_name="Vries",
+        profession="huisarts",
+    )
+    RegisterNumber.objects.create(user=anna, register="big", number="19012345601")
+    bram = factories.make_user(
+        email="bram@example.org",
+        first_name="=SUM(1+1)",
+        last_name="Bakker",
+        profession="doktersassistent",
+    )
+    cas = factories.make_user(email="cas@example.org", first_name="Cas", last_name="Jansen")
+    other_course = factories.make_course(slug="ander")
+    complete(anna, course, at(2))
+    complete(bram, course, at(20, hour=23))
+    revoked = complete(cas, course, at(10))
+    CourseCompletion.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    complete(anna, other_course, at(5))
+    return course
+
+
+def read_csv(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_it_exports_one_csv_row_per_valid_completion(records, tmp_path):
+    target = tmp_path / "afrondingen.csv"
+    stderr = io.StringIO()
+    call_command(
+        "export_completions",
+        "--course",
+        "basis",
+        "--since",
+        "2026-03-01",
+        "--until",
+        "2026-03-31",
+        "--format",
+        "csv",
+        "-o",
+        str(target),
+        stderr=stderr,
+    )
+    text = target.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(FIELDS)
+    rows = read_csv(text)
+    assert rows[0] == {
+        "learner_name": "A.M. de Vries",
+        "big_number": "19012345601",
+        "profession": "huisarts",
+        "course": "basis",
+        "course_title": "Testcursus",
+        "version": "1",
+        "completed_at": "2026-03-02T11:00:00+00:00",
+        "score": "100.0",
+        "passed": "true",
+        "study_load_hours": "2.0",
+        "accreditation_reference": "PE-123",
+    }
+    assert [r["learner_name"] for r in rows] == ["A.M. de Vries", "'=SUM(1+1) Bakker"]
+    assert rows[1]["big_number"] == ""
+    assert "2 completion(s) exported." in stderr.getvalue()
+    assert "anna@example.org" not in text
+
+
+def test_it_filters_by_inclusive_local_dates(records):
+    # 20 March 23:00 in Amsterdam is 22:00 UTC: still the 20th for the accreditation body.
+    only_20th = completions_for_export(
+        records, datetime.date(2026, 3, 20), datetime.date(2026, 3, 20)
+    )
+    assert [c.enrollment.user.email for c in only_20th] == ["bram@example.org"]
+    assert completions_for_export(records, datetime.date(2026, 3, 21), None).count() == 0
+    assert completions_for_export(records, None, datetime.date(2026, 3, 1)).count() == 0
+
+
+def test_it_exports_xapi_json_lines_that_validate(records, tmp_path):
+    target = tmp_path / "afrondingen.jsonl"
+    call_command(
+        "export_completions",
+        "--course",
+        "basis",
+        "--format",
+        "xapi-jsonl",
+        "--actor",
+        "big",
+        "-o",
+        str(target),
+        stderr=io.StringIO(),
+    )
+    statements = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(statements) == 2
+    assert {s["verb"]["id"] for s in statements} == {"http://adlnet.gov/expapi/verbs/completed"}
+    assert statements[0]["actor"]["account"]["name"] == "19012345601"
+    assert "account" in statements[1]["actor"] and statements[1]["actor"]["account"]["name"] != ""
+    assert statements[0]["result"]["score"]["scaled"] == 1.0
+    assert validation_errors(statements) == [[], []]
+
+
+def test_it_streams_with_a_constant_number_of_queries(
+    records, tmp_path, django_assert_max_num_queries
+):
+    course = records
+    for _ in range(12):
+        complete(factories.make_user(), course, at(15))
+    target = tmp_path / "x.csv"
+    # 14 rows fetched 5 at a time: one course lookup and one cursor, never a query per row or chunk.
+    with django_assert_max_num_queries(2):
+        call_command(
+            "export_completions",
+            "--course",
+            "basis",
+            "--chunk-size",
+            "5",
+            "-o",
+            str(target),
+            stderr=io.StringIO(),
+        )
+    assert len(read_csv(target.read_text())) == 14
+
+
+def test_it_builds_rows_lazily(records, django_assert_num_queries):
+    queryset = completions_for_export(records)
+    with django_assert_num_queries(0):
+        lines = export_lines(queryset, "csv", chunk_size=1)
+        assert isinstance(lines, types.GeneratorType)
+        header = next(lines)
+    assert header.startswith("learner_name,")
+    with django_assert_num_queries(1):
+        first = next(lines)
+    assert first.startswith("A.M. de Vries,")
+    assert queryset._result_cache is None  # the rows were never loaded into the queryset
+
+
+def test_it_refuses_bad_command_input(records):
+    with pytest.raises(CommandError, match="No course"):
+        call_command("export_completions", "--course", "bestaat-niet")
+    with pytest.raises(CommandError, match="after"):
+        call_command(
+            "export_completions",
+            "--course",
+            "basis",
+            "--since",
+            "2026-04-01",
+            "--until",
+            "2026-03-01",
+        )
+    with pytest.raises(CommandError):
+        call_command("export_completions", "--course", "basis", "--since", "1 maart")
+
+
+def test_it_lets_staff_download_the_export_as_a_stream(admin_client, records):
+    url = reverse("records:export_completions")
+    form = admin_client.get(url)
+    assert form.status_code == 200
+    assert "<legend>" in form.content.decode()
+    response = admin_client.get(
+        url, {"course": "basis", "since": "2026-03-01", "until": "2026-03-31", "format": "csv"}
+    )
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="afronding-basis-')
+    rows = read_csv(b"".join(response.streaming_content).decode())
+    assert [r["learner_name"] for r in rows] == ["A.M. de Vries", "'=SUM(1+1) Bakker"]
+
+
+def test_it_shows_dutch_errors_for_a_bad_export_request(admin_client, records):
+    response = admin_client.get(
+        reverse("records:export_completions"),
+        {"course": "basis", "since": "2026-04-01", "until": "2026-03-01", "format": "csv"},
+    )
+    assert response.status_code == 200
+    assert "De begindatum ligt na de einddatum." in response.content.decode()
+
+
+def test_it_hides_the_export_from_authors_and_anonymous_users(client, author, records):
+    url = reverse("records:export_completions")
+    assert client.get(url).status_code == 302
+    client.force_login(author)  # staff, but not allowed to see learners' completions
+    assert client.get(url, {"course": "basis", "format": "csv"}).status_code == 404

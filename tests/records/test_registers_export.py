@@ -1,0 +1,201 @@
+"""The exported files compared with fixtures that follow the documented field lists."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+import xmlschema
+from lxml import etree
+from openpyxl import load_workbook
+
+from records.attendance import (
+    BLOCKED_HEADER,
+    PRESENCE_HEADER,
+    attendance_rows,
+    blocked_csv_chunks,
+    pe_online_xml_chunks,
+    presence_csv_chunks,
+    write_presence_xlsx,
+)
+from records.registers import record_attendance_reported
+from tests.records.registers_support import FIXTURES, build_export_scenario
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scenario(settings):
+    settings.PE_ONLINE_USER_ID = "4711"
+    return build_export_scenario()
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def fixture_csv(name) -> list[list[str]]:
+    return list(csv.reader(io.StringIO((FIXTURES / name).read_text("utf-8")), delimiter=";"))
+
+
+def assert_same_xml(actual: etree._Element, expected: etree._Element, path="") -> None:
+    """Element by element: same tag, same text (whitespace-insensitive), same children in order."""
+    here = f"{path}/{expected.tag}"
+    assert actual.tag == expected.tag, here
+    assert (actual.text or "").strip() == (expected.text or "").strip(), here
+    actual_children = [c for c in actual if isinstance(c.tag, str)]
+    expected_children = [c for c in expected if isinstance(c.tag, str)]
+    assert [c.tag for c in actual_children] == [c.tag for c in expected_children], here
+    for a, e in zip(actual_children, expected_children, strict=True):
+        assert_same_xml(a, e, here)
+
+
+def test_it_writes_the_presence_list_csv_of_the_fixture(scenario):
+    data = b"".join(presence_csv_chunks(attendance_rows(scenario["big"])))
+    rows = csv_rows(data)
+    assert rows[0] == PRESENCE_HEADER
+    assert rows == fixture_csv("registers_big_presentielijst.csv")
+
+
+def test_it_lists_every_blocked_completion_with_its_reason(scenario):
+    rows = csv_rows(b"".join(blocked_csv_chunks(attendance_rows(scenario["big"]))))
+    assert rows[0] == BLOCKED_HEADER
+    assert rows == fixture_csv("registers_big_niet_rapporteerbaar.csv")
+
+
+def test_it_accounts_for_every_completion_in_one_of_the_two_lists(scenario):
+    rows = list(attendance_rows(scenario["big"]))
+    reportable = [r for r in rows if r.reportable]
+    blocked = [r for r in rows if not r.reportable]
+    assert len(rows) == 8 and len(reportable) == 2 and len(blocked) == 6
+
+
+def test_it_writes_pe_online_xml_that_matches_the_fixture_and_the_documented_fields(scenario):
+    data = b"".join(pe_online_xml_chunks(scenario["big"], attendance_rows(scenario["big"])))
+    assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    actual = etree.fromstring(data)
+    expected = etree.parse(str(FIXTURES / "registers_big_pe_online.xml")).getroot()
+    assert_same_xml(actual, expected)
+    xmlschema.XMLSchema(str(FIXTURES / "pe_online_attendance.xsd")).validate(io.BytesIO(data))
+
+
+def test_it_writes_the_edition_instead_of_an_end_date_for_a_course_with_editions(scenario):
+    vvn = scenario["vvn"]
+    data = b"".join(pe_online_xml_chunks(vvn, attendance_rows(vvn)))
+    expected = etree.parse(str(FIXTURES / "registers_vvn_pe_online.xml")).getroot()
+    assert_same_xml(etree.fromstring(data), expected)
+    assert etree.fromstring(data).find("Attendance/endDate") is None
+    xmlschema.XMLSchema(str(FIXTURES / "pe_online_attendance.xsd")).validate(io.BytesIO(data))
+
+
+def test_it_writes_the_module_of_a_multi_module_elearning(scenario):
+    big = scenario["big"]
+    big.pe_module_id = "1000"
+    big.save(update_fields=["pe_module_id"])
+    data = b"".join(pe_online_xml_chunks(big, attendance_rows(big)))
+    attendance = etree.fromstring(data).find("Attendance")
+    assert [child.tag for child in attendance] == [
+        "PECourseID",
+        "externalPersonID",
+        "PEModuleID",
+        "endDate",
+    ]
+    assert attendance.findtext("PEModuleID") == "1000"
+    xmlschema.XMLSchema(str(FIXTURES / "pe_online_attendance.xsd")).validate(io.BytesIO(data))
+
+
+def test_it_gives_each_register_its_own_points(scenario):
+    big = csv_rows(b"".join(presence_csv_chunks(attendance_rows(scenario["big"]))))
+    vvn = csv_rows(b"".join(presence_csv_chunks(attendance_rows(scenario["vvn"]))))
+    assert {row[-1] for row in big[1:]} == {"2"}
+    assert vvn == fixture_csv("registers_vvn_presentielijst.csv")
+    assert [row[-1] for row in vvn[1:]] == ["1,5"]
+
+
+def test_it_writes_an_excel_workbook_with_a_blocked_sheet(scenario, tmp_path):
+    path = tmp_path / "big.xlsx"
+    with path.open("wb") as fh:
+        counts = write_presence_xlsx(attendance_rows(scenario["big"]), fh)
+    assert counts == (2, 6)
+    workbook = load_workbook(path)
+    assert workbook.sheetnames == ["Presentielijst", "Niet rapporteerbaar"]
+
+    def as_text(value):
+        if value is None:
+            return ""
+        if hasattr(value, "date"):
+            return value.date().isoformat()
+        if isinstance(value, int | float | Decimal):
+            return format(Decimal(str(value)).normalize(), "f").replace(".", ",")
+        return str(value)
+
+    presence = [
+        [as_text(v) for v in row] for row in workbook["Presentielijst"].iter_rows(values_only=True)
+    ]
+    blocked = [
+        [as_text(v) for v in row]
+        for row in workbook["Niet rapporteerbaar"].iter_rows(values_only=True)
+    ]
+    assert presence == fixture_csv("registers_big_presentielijst.csv")
+    assert blocked == fixture_csv("registers_big_niet_rapporteerbaar.csv")
+
+
+def test_it_filters_by_period_in_dutch_local_dates(scenario):
+    import datetime as dt
+
+    rows = list(
+        attendance_rows(scenario["big"], since=dt.date(2026, 3, 2), until=dt.date(2026, 3, 3))
+    )
+    assert [(r.surname, r.completion_date.isoformat()) for r in rows] == [
+        ("Vries", "2026-03-02"),
+        ("Bakker", "2026-03-03"),
+    ]
+
+
+def test_it_leaves_reported_rows_out_of_the_next_export_unless_asked(scenario):
+    big = scenario["big"]
+    first = [r.completion_id for r in attendance_rows(big) if r.reportable]
+    assert record_attendance_reported(big, first, "big-1.xml") == 2
+    assert record_attendance_reported(big, first, "big-1.xml") == 0  # idempotent
+    assert [r for r in attendance_rows(big) if r.reportable] == []
+    again = [r for r in attendance_rows(big, include_reported=True) if r.reportable]
+    assert [r.completion_id for r in again] == first
+    assert all(r.reported_at is not None for r in again)
+
+
+def test_it_streams_the_xml_lazily_with_bounded_queries_per_chunk(
+    scenario, django_assert_num_queries
+):
+    big = scenario["big"]
+    with django_assert_num_queries(0):
+        chunks = pe_online_xml_chunks(big, attendance_rows(big, chunk_size=3), rows_per_chunk=1)
+    # First byte chunk: the completions cursor plus the register numbers of the first 3 rows.
+    with django_assert_num_queries(2):
+        first = next(chunks)
+    assert b"<Entry>" in first and first.count(b"<Attendance>") == 1
+    # 8 completions in chunks of 3: two more register-number queries, however many rows.
+    with django_assert_num_queries(2):
+        rest = list(chunks)
+    assert b"".join([first, *rest]).count(b"<Attendance>") == 2
+
+
+def test_it_never_writes_the_pe_online_key_into_a_file(scenario, settings):
+    settings.PE_ONLINE_USER_KEY = "geheim-123"
+    data = b"".join(pe_online_xml_chunks(scenario["big"], attendance_rows(scenario["big"])))
+    assert b"geheim-123" not in data
+    assert etree.fromstring(data).findtext("Settings/userKey") == ""
+
+
+def test_it_keeps_a_learners_formula_like_name_from_running_in_a_spreadsheet(scenario, tmp_path):
+    from accounts.models import User
+
+    User.objects.filter(last_name="Vries").update(last_name='=HYPERLINK("http://x.example","klik")')
+    rows = csv_rows(b"".join(presence_csv_chunks(attendance_rows(scenario["big"]))))
+    assert rows[1][2] == '\'=HYPERLINK("http://x.example","klik")'
+    path = tmp_path / "big.xlsx"
+    with path.open("wb") as fh:
+        write_presence_xlsx(attendance_rows(scenario["big"]), fh)
+    cell = load_workbook(path)["Presentielijst"]["C2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x.example","klik")'

@@ -1,0 +1,311 @@
+import json
+import re
+import uuid
+from collections import Counter
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import RegisterNumber
+from courses import services
+from courses.models import Enrollment, Lesson, LessonProgress, Reflection
+from records import services as records_services
+from records import xapi
+from records.models import AccreditationBody, LearningRecordStore, StatementOutbox
+from tests import factories
+from tests.lrs_support import REFLECTION_SECRET, make_rich_course, run_journey
+from tests.records.xapi_validator import validation_errors
+
+pytestmark = pytest.mark.django_db
+
+BASE = settings.XAPI_ACTIVITY_BASE
+EXT = BASE + "extensions/"
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
+
+
+@pytest.fixture
+def journey(learner, lrs):
+    course = make_rich_course()
+    enrollment = run_journey(learner, course)
+    payloads = [row.payload for row in StatementOutbox.objects.filter(lrs=lrs).order_by("id")]
+    return enrollment, payloads
+
+
+def by_verb(payloads, verb):
+    return [p for p in payloads if p["verb"]["id"] == xapi.VERBS[verb][0]]
+
+
+def test_it_writes_one_statement_per_learning_event(journey):
+    _enrollment, payloads = journey
+    verbs = Counter(p["verb"]["display"]["en-US"] for p in payloads)
+    # 2 lessons launched and completed; practice, self-assessment and course completed;
+    # 3 practice + 1 scale + 2 × 3 final-test answers; the final test failed once, then passed.
+    assert verbs == {
+        "registered": 1,
+        "launched": 2,
+        "completed": 5,
+        "answered": 10,
+        "failed": 1,
+        "passed": 1,
+    }
+    assert len({p["id"] for p in payloads}) == len(payloads)
+
+
+def test_it_describes_the_registration_with_actor_context_and_extensions(journey, learner):
+    enrollment, payloads = journey
+    [registered] = by_verb(payloads, "registered")
+    assert registered["object"] == {
+        "id": BASE + "courses/rijk",
+        "objectType": "Activity",
+        "definition": {
+            "type": "http://adlnet.gov/expapi/activities/course",
+            "name": {"nl": "Testcursus"},
+        },
+    }
+    account = registered["actor"]["account"]
+    assert account["homePage"] == settings.SITE_URL
+    assert re.fullmatch(r"[0-9a-f]{32}", account["name"])
+    assert "mbox" not in registered["actor"]
+    assert learner.email not in json.dumps(payloads)
+    context = registered["context"]
+    assert context["registration"] == str(enrollment.registration)
+    assert context["platform"] == settings.XAPI_PLATFORM
+    assert context["language"] == "nl"
+    assert context["revision"] == "1"
+    assert "contextActivities" not in context  # the course is the object itself
+    assert context["extensions"] == {
+        EXT + "accreditation-reference": "PE-123",
+        EXT + "study-load-hours": 2.0,
+        EXT + "course-version": 1,
+        EXT + "profession": "huisarts",
+    }
+    assert ISO_UTC.match(registered["timestamp"])
+    assert uuid.UUID(registered["id"]).version == 5
+
+
+def test_it_reports_lessons_with_course_as_parent_and_duration(journey):
+    enrollment, payloads = journey
+    LessonProgress.objects.filter(enrollment=enrollment)
+    lesson_completions = [
+        p for p in by_verb(payloads, "completed") if "/lessons/" in p["object"]["id"]
+    ]
+    assert [p["object"]["id"] for p in lesson_completions] == [
+        BASE + "courses/rijk/lessons/les-1",
+        BASE + "courses/rijk/lessons/les-2",
+    ]
+    first = lesson_completions[0]
+    assert first["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/lesson"
+    assert first["result"] == {"completion": True, "duration": "PT00S"}
+    assert first["context"]["contextActivities"] == {
+        "parent": [{"id": BASE + "courses/rijk", "objectType": "Activity"}],
+        "grouping": [{"id": BASE + "courses/rijk", "objectType": "Activity"}],
+    }
+    launched = by_verb(payloads, "launched")
+    assert [p["object"]["id"] for p in launched] == [p["object"]["id"] for p in lesson_completions]
+
+
+def test_it_reports_the_final_test_failed_then_passed_with_scores(journey):
+    _enrollment, payloads = journey
+    [failed] = by_verb(payloads, "failed")
+    [passed] = by_verb(payloads, "passed")
+    assert (
+        failed["object"]["id"] == passed["object"]["id"] == BASE + "courses/rijk/quizzes/eindtoets"
+    )
+    assert (
+        failed["object"]["definition"]["type"] == "http://adlnet.gov/expapi/activities/assessment"
+    )
+    assert failed["result"]["score"] == {"raw": 0.0, "min": 0.0, "max": 3.0, "scaled": 0.0}
+    assert failed["result"]["success"] is False
+    assert passed["result"]["score"] == {"raw": 3.0, "min": 0.0, "max": 3.0, "scaled": 1.0}
+    assert passed["result"]["success"] is True and passed["result"]["completion"] is True
+    assert re.fullmatch(r"PT[0-9.HMS]+", passed["result"]["duration"])
+    assert passed["context"]["extensions"][EXT + "quiz-kind"] == "final"
+    assert failed["id"] != passed["id"]
+
+
+def test_it_reports_answered_questions_with_option_keys_and_the_quiz_as_parent(journey):
+    _enrollment, payloads = journey
+    answered = by_verb(payloads, "answered")
+    final_answers = [p for p in answered if "/quizzes/eindtoets/" in p["object"]["id"]]
+    assert len(final_answers) == 6
+    right = final_answers[-1]
+    assert right["object"]["definition"]["interactionType"] == "choice"
+    assert right["object"]["definition"]["name"] == {"nl": "Vraag 2"}
+    assert right["result"] == {
+        "score": {"raw": 1.0, "min": 0.0, "max": 1.0, "scaled": 1.0},
+        "success": True,
+        "completion": True,
+        "response": "o0",
+    }
+    assert right["context"]["contextActivities"]["parent"] == [
+        {"id": BASE + "courses/rijk/quizzes/eindtoets", "objectType": "Activity"}
+    ]
+    kinds = {p["object"]["definition"]["interactionType"] for p in answered}
+    assert kinds == {"choice", "true-false", "likert"}
+    # Practice and self-assessment answers are not graded for the record: no score, no success.
+    scale = next(p for p in answered if p["object"]["definition"]["interactionType"] == "likert")
+    assert scale["result"] == {"completion": True}
+    assert scale["context"]["extensions"][EXT + "quiz-phase"] == "pre"
+
+
+def test_it_reports_the_course_completed_as_the_accreditation_record(journey):
+    _enrollment, payloads = journey
+    [course_done] = [
+        p for p in by_verb(payloads, "completed") if p["object"]["id"] == BASE + "courses/rijk"
+    ]
+    assert course_done["result"]["score"] == {"raw": 100.0, "min": 0.0, "max": 100.0, "scaled": 1.0}
+    assert course_done["result"]["success"] is True
+    assert course_done["result"]["completion"] is True
+    assert course_done["context"]["extensions"][EXT + "accreditation-reference"] == "PE-123"
+
+
+def test_it_never_puts_reflection_text_in_a_statement(journey, learner):
+    _enrollment, payloads = journey
+    assert Reflection.objects.filter(user=learner, text__contains=REFLECTION_SECRET).exists()
+    for row in StatementOutbox.objects.all():
+        assert REFLECTION_SECRET not in json.dumps(row.payload)
+    assert not StatementOutbox.objects.filter(payload__icontains=REFLECTION_SECRET).exists()
+
+
+def test_it_validates_every_statement_type_with_the_xapi_validator(journey):
+    _enrollment, payloads = journey
+    assert {p["verb"]["id"] for p in payloads} == {iri for iri, _nl, _en in xapi.VERBS.values()}
+    errors = validation_errors(payloads)
+    assert errors == [[] for _ in payloads]
+
+
+def test_it_has_a_validator_that_finds_errors(journey):
+    _enrollment, payloads = journey
+    broken = dict(payloads[0], actor={"mbox": "learner@example.org"}, timestamp="gisteren")
+    [errors] = validation_errors([broken])
+    assert {e["path"] for e in errors} >= {"statement.actor.mbox", "statement.timestamp"}
+
+
+def test_it_gives_a_replayed_event_the_same_statement_id(learner, course, lrs):
+    enrollment = services.enroll_learner(learner, course)
+    lesson = Lesson.objects.filter(module__version=enrollment.version).first()
+    progress = services.complete_lesson(enrollment, lesson)
+    before = StatementOutbox.objects.count()
+    records_services.on_lesson_completed(
+        Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+    )
+    assert StatementOutbox.objects.count() == before
+    actor = xapi.make_actor(learner)
+    first = xapi.lesson_completed(enrollment, lesson, progress, actor)
+    again = xapi.lesson_completed(enrollment, lesson, progress, actor)
+    assert first["id"] == again["id"]
+    assert first["id"] == str(
+        uuid.uuid5(xapi.statement_namespace(), f"completed-lesson:{enrollment.registration}:les-1")
+    )
+    other = xapi.lesson_completed(
+        enrollment,
+        Lesson.objects.get(module__version=enrollment.version, key="les-2"),
+        progress,
+        actor,
+    )
+    assert other["id"] != first["id"]
+
+
+def test_it_writes_the_outbox_row_in_the_event_transaction(learner, course, lrs):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.enroll_learner(learner, course)
+        assert StatementOutbox.objects.filter(verb="registered").count() == 1
+        raise RuntimeError("the request failed after the enrolment")
+    assert not Enrollment.objects.exists()
+    assert not StatementOutbox.objects.exists()
+
+
+def test_it_writes_nothing_without_an_lrs(learner, course):
+    services.enroll_learner(learner, course)
+    assert not StatementOutbox.objects.exists()
+
+
+def test_it_identifies_the_learner_the_way_each_body_asks(learner, course, lrs_server, body):
+    body.courses.add(course)
+    body.actor_mode = AccreditationBody.ActorMode.BIG
+    body.save()
+    mail_body = AccreditationBody.objects.create(
+        name="Register", slug="register", actor_mode="email"
+    )
+    mail_body.courses.add(course)
+    general = LearningRecordStore.objects.create(name="algemeen", endpoint=lrs_server.endpoint)
+    big_lrs = LearningRecordStore.objects.create(
+        name="abc1", endpoint=lrs_server.endpoint, body=body
+    )
+    mail_lrs = LearningRecordStore.objects.create(
+        name="reg", endpoint=lrs_server.endpoint, body=mail_body
+    )
+    RegisterNumber.objects.create(user=learner, register="big", number="19012345601")
+
+    services.enroll_learner(learner, course)
+
+    actors = {row.lrs_id: row.payload["actor"] for row in StatementOutbox.objects.all()}
+    assert actors[big_lrs.pk] == {
+        "objectType": "Agent",
+        "account": {"homePage": settings.XAPI_BIG_HOME_PAGE, "name": "19012345601"},
+    }
+    assert actors[mail_lrs.pk] == {"objectType": "Agent", "mbox": "mailto:learner@example.org"}
+    assert actors[general.pk]["account"]["homePage"] == settings.SITE_URL
+    ids = {row.statement_id for row in StatementOutbox.objects.all()}
+    assert len(ids) == 1  # one event, one statement id, whichever LRS it goes to
+    assert validation_errors([row.payload for row in StatementOutbox.objects.all()]) == [[], [], []]
+
+
+def test_it_falls_back_to_the_opaque_account_without_a_big_number(
+    learner, course, lrs_server, body
+):
+    body.courses.add(course)
+    body.actor_mode = AccreditationBody.ActorMode.BIG
+    body.save()
+    LearningRecordStore.objects.create(name="abc1", endpoint=lrs_server.endpoint, body=body)
+    services.enroll_learner(learner, course)
+    actor = StatementOutbox.objects.get().payload["actor"]
+    assert actor["account"] == {
+        "homePage": settings.SITE_URL,
+        "name": xapi.actor_account_name(learner.pk),
+    }
+
+
+def test_it_sends_a_body_only_the_courses_it_accredits(learner, lrs_server, body):
+    accredited = factories.make_course(slug="geaccrediteerd")
+    other = factories.make_course(slug="ander")
+    body.courses.add(accredited)
+    body_lrs = LearningRecordStore.objects.create(
+        name="abc1", endpoint=lrs_server.endpoint, body=body
+    )
+    services.enroll_learner(learner, accredited)
+    services.enroll_learner(learner, other)
+    objects = [row.payload["object"]["id"] for row in StatementOutbox.objects.filter(lrs=body_lrs)]
+    assert objects == [BASE + "courses/geaccrediteerd"]
+
+
+def test_it_queues_delivery_after_commit(
+    learner, course, lrs, lrs_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.enroll_learner(learner, course)
+    assert len(callbacks) == 1
+    row = StatementOutbox.objects.get()
+    assert row.status == StatementOutbox.Status.DELIVERED
+    assert list(lrs_server.stored) == [str(row.statement_id)]
+
+
+def test_it_costs_one_query_per_event_without_an_lrs_and_two_with_one(
+    learner, course, lrs_server, django_assert_num_queries
+):
+    enrollment = services.enroll_learner(learner, course)
+    lesson = (
+        Lesson.objects.filter(module__version=enrollment.version).select_related("module").first()
+    )
+    progress = LessonProgress.objects.create(enrollment=enrollment, lesson_key=lesson.key)
+    with django_assert_num_queries(1):
+        records_services.on_lesson_started(
+            Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        )
+    LearningRecordStore.objects.create(name="lrs", endpoint=lrs_server.endpoint)
+    with django_assert_num_queries(2):  # the stores, one insert of every row
+        records_services.on_lesson_started(
+            Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        )
+    assert StatementOutbox.objects.count() == 1
