@@ -1,6 +1,7 @@
 """Sources, review dates and the estimated study load of course files."""
 
 import datetime
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 
@@ -224,4 +225,96 @@ def test_it_round_trips_sources_and_dates_through_export(tmp_path):
     assert lesson["sources"] == [SOURCES[0], SOURCES[1]]
     # Importing the export again changes nothing.
     [result] = import_content([tmp_path / "export" / "bronnen.yaml"], publish=True)
+    assert result.action == "unchanged"
+
+
+# --- The seed courses under content/ -----------------------------------------------------------
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+
+@pytest.fixture
+def seed_plans(db):
+    """The plans of the three seed courses, as the importer checks them (nothing is written)."""
+    return [item.plan for item in check_files([CONTENT]) if item.kind == "course"]
+
+
+def final_test(plan):
+    [final] = [q for q in plan["quizzes"] if q["kind"] == "final"]
+    return final
+
+
+def test_it_gives_every_seed_lesson_sources_and_a_review_date(seed_plans):
+    assert len(seed_plans) == 3
+    for plan in seed_plans:
+        assert datetime.date.fromisoformat(plan["next_review"]) > datetime.date(2026, 12, 1)
+        for module in plan["modules"]:
+            for lesson in module["lessons"]:
+                where = (plan["slug"], lesson["key"])
+                assert lesson["reviewed_on"], where
+                assert lesson["sources"], where
+                for source in lesson["sources"]:
+                    assert source["title"] and source["publisher"], where
+                    assert not source["url"] or source["url"].startswith("https://"), where
+
+
+def test_it_states_seed_study_loads_within_a_quarter_of_the_estimate(seed_plans):
+    for plan in seed_plans:
+        assert study_load_warning(plan) is None, (plan["slug"], study_load_warning(plan))
+
+
+def test_it_balances_the_answer_keys_of_each_seed_final_test(seed_plans):
+    for plan in seed_plans:
+        positions = Counter()
+        for question in final_test(plan)["questions"]:
+            if question["type"] == "single_choice":
+                positions[[o["correct"] for o in question["options"]].index(True)] += 1
+        total = sum(positions.values())
+        assert total >= 10, plan["slug"]
+        # No position holds more than half of the keys, and every position is used.
+        assert max(positions.values()) <= total / 2, (plan["slug"], positions)
+        assert len(positions) == max(
+            len(q.get("options", [])) for q in final_test(plan)["questions"]
+        )
+
+
+def test_it_never_repeats_a_practice_item_in_a_seed_final_test(seed_plans):
+    for plan in seed_plans:
+        practice = {
+            question["prompt"]
+            for quiz in plan["quizzes"]
+            if quiz["kind"] == "practice"
+            for question in quiz["questions"]
+        }
+        finals = {question["prompt"] for question in final_test(plan)["questions"]}
+        assert not practice & finals, plan["slug"]
+
+
+def test_it_illustrates_each_seed_course_and_persona_with_alt_text(seed_plans):
+    for plan in seed_plans:
+        images = [
+            block
+            for module in plan["modules"]
+            for lesson in module["lessons"]
+            for block in lesson["blocks"]
+            if block["type"] == "image"
+        ]
+        assert images, plan["slug"]
+        assert all(image["alt"] and image["caption"] for image in images), plan["slug"]
+    [personas] = [item.plan for item in check_files([CONTENT / "personas.yaml"])]
+    for persona in personas:
+        assert persona["portrait"] and persona["portrait_alt"], persona["slug"]
+        # The portrait is a rendering of an original SVG kept next to it.
+        assert (CONTENT / "media" / "portretten" / f"{persona['slug']}.svg").is_file()
+
+
+@pytest.mark.django_db
+def test_it_imports_the_seed_content_with_sources_and_exports_them_again(tmp_path):
+    import_content([CONTENT], publish=True)
+    version = Course.objects.get(slug="transgender-huisartsenpraktijk").published_version
+    lessons = list(version.lessons_in_order())
+    assert all(lesson.sources and lesson.reviewed_on for lesson in lessons)
+
+    call_command("export_course", version.course.slug, "-o", str(tmp_path), stdout=StringIO())
+    [result] = import_content([tmp_path / f"{version.course.slug}.yaml"], publish=True)
     assert result.action == "unchanged"
