@@ -1,6 +1,7 @@
 """Sources, review dates and the estimated study load of course files."""
 
 import datetime
+import re
 from collections import Counter
 from io import StringIO
 from pathlib import Path
@@ -276,6 +277,16 @@ def test_it_balances_the_answer_keys_of_each_seed_final_test(seed_plans):
         assert len(positions) == max(
             len(q.get("options", [])) for q in final_test(plan)["questions"]
         )
+
+
+ABSOLUTES = re.compile(r"\b(altijd|nooit|alleen)\b", re.IGNORECASE)
+
+
+def test_it_gives_no_absolute_giveaways_in_seed_final_test_options(seed_plans):
+    for plan in seed_plans:
+        for question in final_test(plan)["questions"]:
+            for option in question.get("options", []):
+                assert not ABSOLUTES.search(option["text"]), (plan["slug"], option["text"])
 
 
 def test_it_never_repeats_a_practice_item_in_a_seed_final_test(seed_plans):
