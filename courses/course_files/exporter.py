@@ -128,6 +128,8 @@ def _question(question, options) -> dict:
         "explanation": question.explanation,
         "points": question.points,
     }
+    if question.tags:
+        data["tags"] = list(question.tags)
     if isinstance(question, ScaleQuestion):
         data.update(
             scale_max=question.scale_max,
@@ -143,6 +145,8 @@ def _question(question, options) -> dict:
         if question.kind == "matching":
             row["match"] = o.match
         row["feedback"] = o.feedback
+        if o.pinned:
+            row["pinned"] = True
         rows.append(row)
     data["options"] = rows
     return data
@@ -252,6 +256,7 @@ def version_to_dict(version: CourseVersion, media) -> dict:
                 "kind": quiz.kind,
                 "pass_mark": quiz.pass_mark,
                 "max_attempts": quiz.max_attempts,
+                "draw": quiz.draw,
                 "introduction": quiz.introduction,
                 "questions": [
                     _question(q, options_by_question.get(q.pk, []))

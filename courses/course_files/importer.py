@@ -529,6 +529,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                 kind=q["kind"],
                 pass_mark=q["pass_mark"],
                 max_attempts=q["max_attempts"],
+                draw=q["draw"],
                 introduction=q["introduction"],
             )
             for q in plan["quizzes"]
@@ -652,6 +653,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                 "prompt": q["prompt"],
                 "explanation": q["explanation"],
                 "tag": q["tag"],
+                "tags": q["tags"],
                 "points": q["points"],
             }
             if q["type"] == "scale":
@@ -668,6 +670,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                     match=o["match"],
                     is_correct=o["correct"],
                     feedback=o["feedback"],
+                    pinned=o["pinned"],
                 )
                 for i, o in enumerate(q.get("options", []))
             )

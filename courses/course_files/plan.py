@@ -380,6 +380,7 @@ def _plan_quiz(quiz, qpath, report):
             "type": qtype,
             "key": keys[i],
             "tag": question.get("tag", "knowledge"),
+            "tags": list(question.get("tags") or []),
             "prompt": _html(question["prompt"]),
             "explanation": _html(question.get("explanation")),
             "points": question.get("points", 1),
@@ -412,19 +413,69 @@ def _plan_quiz(quiz, qpath, report):
                     "correct": o.get("correct", False),
                     "match": o.get("match", ""),
                     "feedback": _html(o.get("feedback")),
+                    "pinned": o.get("pinned", False),
                 }
                 for n, o in enumerate(question["options"])
             ]
+            _check_pinned(qtype, question["options"], path, report)
         planned_questions.append(item)
+    draw = quiz.get("draw")
+    if draw is not None:
+        _check_draw(kind, draw, planned_questions, qpath, report)
     return {
         "key": quiz["key"],
         "title": quiz["title"],
         "kind": kind,
         "pass_mark": quiz.get("pass_mark", 70),
         "max_attempts": quiz.get("max_attempts"),
+        "draw": draw,
         "introduction": _html(quiz.get("introduction")),
         "questions": planned_questions,
     }
+
+
+def _check_pinned(qtype, options, path, report):
+    """Only choice options are shuffled, so only they can be pinned to the end."""
+    for n, option in enumerate(options):
+        if option.get("pinned") and qtype not in ("single_choice", "multiple_choice"):
+            report.add(
+                path + ("options", n, "pinned"),
+                _("‘pinned’ hoort alleen bij een meerkeuzevraag (single_choice, multiple_choice)"),
+            )
+
+
+def _check_draw(kind, draw, questions, qpath, report):
+    """A pool draws from the quiz's own questions: never more than there are (per tag)."""
+    path = qpath + ("draw",)
+    if kind not in ("test", "final"):
+        report.add(path, _("‘draw’ hoort alleen bij een toets of eindtoets (test, final)"))
+        return
+    if isinstance(draw, int):
+        if draw > len(questions):
+            report.add(
+                path,
+                _("deze quiz trekt %(draw)s vragen, maar heeft er maar %(n)s")
+                % {"draw": draw, "n": len(questions)},
+            )
+        return
+    for tag, count in draw.items():
+        available = sum(1 for q in questions if tag in q["tags"])
+        if available < count:
+            report.add(
+                path + (tag,),
+                _("deze quiz trekt %(draw)s vragen met tag ‘%(tag)s’, maar heeft er maar %(n)s")
+                % {"draw": count, "tag": tag, "n": available},
+            )
+    tagged_twice = [q["key"] for q in questions if len(set(q["tags"]) & set(draw)) > 1]
+    if tagged_twice:
+        report.add(
+            path,
+            _(
+                "een vraag kan maar uit één getrokken tag komen, maar %(keys)s hebben er meer "
+                "dan één"
+            )
+            % {"keys": ", ".join(tagged_twice)},
+        )
 
 
 def _check_options(qtype, options, path, report):

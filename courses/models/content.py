@@ -446,6 +446,9 @@ class Quiz(models.Model):
     max_attempts = models.PositiveSmallIntegerField(
         _("maximaal aantal pogingen"), null=True, blank=True, help_text=_("Leeg: onbeperkt.")
     )
+    # An item pool: null asks every question; an integer N draws N questions per attempt; a
+    # mapping {tag: count} draws `count` questions carrying that learning-objective tag.
+    draw = models.JSONField(_("trekking uit de vragenpool"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("quiz")
@@ -498,6 +501,8 @@ class Question(PolymorphicModel):
     prompt = SanitisedHTMLField(_("vraag"))
     explanation = SanitisedHTMLField(_("uitleg"), blank=True)
     tag = models.CharField(_("soort"), max_length=16, choices=Tag.choices, default=Tag.KNOWLEDGE)
+    # Learning-objective tags (e.g. "doel-1") a quiz's `draw` can draw from.
+    tags = models.JSONField(_("leerdoelen"), default=list, blank=True)
     points = models.PositiveSmallIntegerField(default=1)
 
     kind = "question"
@@ -545,6 +550,8 @@ class Option(models.Model):
     match = models.CharField(_("koppeling"), max_length=500, blank=True)
     is_correct = models.BooleanField(_("juist"), default=False)
     feedback = SanitisedHTMLField(_("feedback"), blank=True)
+    # Kept at the end when options are shuffled ("Geen van bovenstaande").
+    pinned = models.BooleanField(_("vast onderaan"), default=False)
 
     class Meta:
         ordering = ["position"]

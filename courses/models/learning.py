@@ -157,6 +157,11 @@ class QuizAttempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     passed = models.BooleanField(null=True)
+    # Drawn when the attempt starts and kept for resume and the result page:
+    # {"questions": [question ids in order], "options": {question id: [option ids in order]}}.
+    layout = models.JSONField(default=dict, blank=True)
+    # Answers saved as the learner goes (form field name -> list of values), until submit.
+    draft = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -953,3 +953,81 @@ def test_it_refuses_yaml_aliases_so_a_billion_laughs_cannot_expand(tmp_path):
     [error] = refused([laughs])
 
     assert error.line == 3 and "niet ondersteund" in error.message
+
+
+@pytest.mark.django_db
+def test_it_imports_item_pools_tags_and_pinned_options_and_exports_them_back(tmp_path):
+    import_valid_set()
+    version = Course.objects.get(slug="test-alles").published_version
+    final = version.quizzes.get(kind=Quiz.Kind.FINAL)
+    assert final.draw == {"doel-1": 1, "doel-2": 1}
+    assert [q.tags for q in final.questions.order_by("position")] == [
+        ["doel-1"],
+        ["doel-1"],
+        ["doel-2"],
+    ]
+    assert list(
+        Option.objects.filter(question__quiz=final, pinned=True).values_list("text", flat=True)
+    ) == ["Geen van bovenstaande"]
+
+    data = yaml.safe_load(export_version(version, tmp_path / "x.yaml").read_text("utf-8"))
+    exported = next(q for q in data["quizzes"] if q["kind"] == "final")
+    assert exported["draw"] == {"doel-1": 1, "doel-2": 1}
+    assert exported["questions"][0]["tags"] == ["doel-1"]
+    assert exported["questions"][0]["options"][2]["pinned"] is True
+    assert "pinned" not in exported["questions"][0]["options"][0]
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_draw_larger_than_its_pool_and_pins_outside_choice_questions(tmp_path):
+    bad = tmp_path / "pool.yaml"
+    bad.write_text(
+        """format: 1
+slug: pool
+title: Pool
+modules:
+  - key: m
+    title: M
+    lessons:
+      - key: l
+        title: L
+        blocks: []
+quizzes:
+  - key: a
+    title: A
+    kind: final
+    draw: 3
+    questions:
+      - type: true_false
+        prompt: "<p>?</p>"
+        options: [{text: Waar, correct: true}, {text: Niet waar, pinned: true}]
+      - type: single_choice
+        prompt: "<p>?</p>"
+        options: [{text: Een, correct: true}, {text: Twee}]
+  - key: b
+    title: B
+    kind: test
+    draw: {doel-1: 2, doel-2: 1}
+    questions:
+      - type: single_choice
+        tags: [doel-1, doel-2]
+        prompt: "<p>?</p>"
+        options: [{text: Een, correct: true}, {text: Twee}]
+  - key: c
+    title: C
+    kind: practice
+    draw: 1
+    questions:
+      - type: single_choice
+        prompt: "<p>?</p>"
+        options: [{text: Een, correct: true}, {text: Twee}]
+""",
+        encoding="utf-8",
+    )
+    errors = {e.path: e.message for e in refused([bad])}
+
+    assert "trekt 3 vragen" in errors["quizzes[0].draw"]
+    assert "pinned" in errors["quizzes[0].questions[0].options[1].pinned"]
+    assert "‘doel-1’" in errors["quizzes[1].draw.doel-1"]
+    assert "meer dan één" in errors["quizzes[1].draw"]
+    assert "toets" in errors["quizzes[2].draw"]
