@@ -5,8 +5,15 @@ PIP := $(VENV)/bin/pip
 # The suite runs against the real PostgreSQL and Redis that every development machine has.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/spreekkamer
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# pytest-xdist: one process per core, each with its own test database (test_<name>_gwN) and its own
+# Redis database (tests/worker_support.py); a module's tests stay on one worker, so data a module
+# builds once is built once.
+TEST_WORKERS ?= auto
+CHROMIUM_PATH ?= /usr/bin/chromium
+PYTEST := DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_TEST_BROKER_URL=$${CELERY_TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: install run seed test lint migrations-check bench load messages
+.PHONY: install run seed test test-fast chromium lint migrations-check bench load messages
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -34,9 +41,19 @@ run: seed
 	@echo "Serving on http://127.0.0.1:8000/"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: install messages
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CELERY_TEST_BROKER_URL=$${CELERY_TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: install messages chromium
+	$(PYTEST) $(PYTEST_ARGS)
+
+# Everything but the tests that drive chromium: the inner loop.
+test-fast: install messages
+	$(PYTEST) -m "not browser" $(PYTEST_ARGS)
+
+# The browser tests use Debian's chromium (never a downloaded browser): installed as .ci/run does
+# when we may, otherwise one line says what to install.
+chromium:
+	@test -x $(CHROMIUM_PATH) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium && test -x $(CHROMIUM_PATH); } \
+		|| { echo "make test: $(CHROMIUM_PATH) is missing; install it with 'sudo apt-get install chromium' (or run 'make test-fast')"; exit 1; }
 
 lint: install
 	$(VENV)/bin/ruff check .

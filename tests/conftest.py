@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from tests import factories
@@ -55,6 +57,7 @@ def fresh_lesson_page_memory():
     lesson_pages.forget_local()
 
 
+CHROMIUM_MISSING = pytest.StashKey[str]()
 BROWSER_FIXTURES = {"browser", "page", "chromium", "tab"}
 BROWSER_HELPERS = {"browser_page", "shared_browser"}
 
@@ -70,10 +73,29 @@ def pytest_collection_finish(session):
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) or (
             module is not None and BROWSER_HELPERS & set(vars(module))
         ):
-            from tests.browser_support import shared_browser
+            from tests.browser_support import CHROMIUM, shared_browser
 
+            if not os.access(CHROMIUM, os.X_OK):
+                missing = (
+                    f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), "
+                    "set CHROMIUM_PATH, or leave out the browser tests with -m 'not browser'"
+                )
+                if not hasattr(session.config, "workerinput"):
+                    pytest.exit(missing, returncode=4)
+                # An xdist worker cannot stop the run without an INTERNALERROR: its browser tests
+                # fail with that one line instead.
+                session.config.stash[CHROMIUM_MISSING] = missing
+                return
             shared_browser()
             return
+
+
+def pytest_runtest_setup(item):
+    missing = item.config.stash.get(CHROMIUM_MISSING, "")
+    if missing and BROWSER_FIXTURES & set(item.fixturenames) | {"browser"} & {
+        m.name for m in item.iter_markers()
+    }:
+        pytest.fail(missing, pytrace=False)
 
 
 def pytest_sessionfinish(session, exitstatus):

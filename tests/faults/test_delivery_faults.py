@@ -36,10 +36,10 @@ from lms.celery import app as celery_app
 from records.models import LearningRecordStore, StatementOutbox
 from records.tasks import deliver_statements_task, sweep_statements_task
 from tests.lrs_support import LRS_PASSWORD, LRS_USER, LRSServer
-from tests.worker_support import database_url, redis_reachable
+from tests.worker_support import database_url, redis_reachable, worker_broker_url
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL") or "redis://127.0.0.1:6379/5"
+BROKER = worker_broker_url("redis://127.0.0.1:6379/5")
 DEADLINE = 60
 
 Status = StatementOutbox.Status

@@ -13,10 +13,10 @@ from django.db import connection
 from courses import services
 from lms.celery import app as celery_app
 from records.models import StatementOutbox
-from tests.worker_support import database_url, redis_reachable
+from tests.worker_support import database_url, redis_reachable, worker_broker_url
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL") or "redis://127.0.0.1:6379/5"
+BROKER = worker_broker_url("redis://127.0.0.1:6379/5")
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,9 @@ from lms.celery import app
 from scorm_export import services
 from scorm_export.models import PackageExport
 from tests import factories
+from tests.worker_support import worker_broker_url
 
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "")
+BROKER = worker_broker_url()
 pytestmark = [
     pytest.mark.services,
     pytest.mark.django_db(transaction=True),
