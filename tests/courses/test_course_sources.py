@@ -329,3 +329,18 @@ def test_it_imports_the_seed_content_with_sources_and_exports_them_again(tmp_pat
     call_command("export_course", version.course.slug, "-o", str(tmp_path), stdout=StringIO())
     [result] = import_content([tmp_path / f"{version.course.slug}.yaml"], publish=True)
     assert result.action == "unchanged"
+
+
+@pytest.mark.django_db
+def test_it_shows_the_persona_portrait_and_the_diagram_on_a_seed_lesson_page(client):
+    import_content([CONTENT], publish=True)
+    client.force_login(factories.make_user())
+    client.post(reverse("courses:enroll", args=["transgender-huisartsenpraktijk"]))
+
+    page = client.get(
+        reverse("courses:lesson", args=["transgender-huisartsenpraktijk", "wettelijk-kader"])
+    ).content.decode()
+    assert 'class="persona-portrait"' in page
+    assert 'alt="Getekend portret van Ruben' in page
+    assert 'alt="Schema: het geslacht in de BRP' in page
+    assert page.index(">Bronnen</h2>") > page.index("persona-portrait")
