@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
+
+from courses.views.media import media
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -13,10 +14,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("courses.urls")),
     path("", include("records.urls")),
     path("", include("scorm_export.urls")),
+    # Uploaded content media, with DEBUG=0 too (courses/views/media.py).
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media, name="media"),
 ]
 
 if settings.BENCH_VIEWS:
     urlpatterns += [path("bench/", include("lms.bench_views"))]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

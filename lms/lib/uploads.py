@@ -65,6 +65,22 @@ CAPTION_TYPES = (VTT,)
 
 REFUSED_EXTENSIONS = {"svg", "svgz"}
 
+# The content type each accepted extension is served with (courses.views.media).
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "oga": "audio/ogg",
+    "m4a": "audio/mp4",
+    "vtt": "text/vtt; charset=utf-8",
+}
+
 
 def _extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""

@@ -35,10 +35,6 @@ class PackageError(ValueError):
     """The package cannot be built; the message is for the author (Dutch)."""
 
 
-def node_modules_dir() -> Path:
-    return Path(settings.BASE_DIR) / "node_modules"
-
-
 class PackageBuilder:
     """Builds the zip of one course version. Subclasses set `standard` and `manifest_name`, and
     implement `manifest()`; `extra_assets()` adds files only that standard needs.
@@ -199,20 +195,15 @@ class Scorm2004Builder(PackageBuilder):
 class Cmi5Builder(PackageBuilder):
     standard = "cmi5"
     manifest_name = "cmi5.xml"
-    # The browser build of @xapi/cmi5 (npm), shipped in the package: the AU needs nothing online.
-    library = Path("@xapi") / "cmi5" / "dist" / "Cmi5.umd.js"
+    # The browser build of @xapi/cmi5, vendored with its licences (package_static/vendor/): the AU
+    # needs nothing online and the server never reads node_modules.
+    library = PACKAGE_STATIC / "vendor" / "cmi5.umd.js"
 
     def manifest(self, info):
         return manifests.cmi5_course_structure(info)
 
     def extra_assets(self):
-        path = node_modules_dir() / self.library
-        if not path.is_file():
-            raise PackageError(
-                _("De cmi5-bibliotheek ontbreekt (%(path)s); voer eerst ‘npm ci’ uit.")
-                % {"path": path}
-            )
-        return {"assets/lib/cmi5.umd.js": path.read_bytes()}
+        return {"assets/lib/cmi5.umd.js": self.library.read_bytes()}
 
 
 BUILDERS: dict[str, type[PackageBuilder]] = {

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from lxml import etree
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -72,12 +71,9 @@ class ManifestError(ValueError):
 
 
 def schema_dir(standard: str) -> Path:
-    """The folder with the schemas of `standard`: the shared copy beside the repo when it is there
-    (as in CI), else the copy bundled with the app.
-    """
-    shared = Path(settings.BASE_DIR).parent / "shared" / "schemas" / standard
-    if shared.is_dir():
-        return shared
+    """The folder with the schemas of `standard`, shipped inside this package (package data):
+    production never reads the development layout. `tests/scorm_export` checks that the copies
+    match the shared ones."""
     return BUNDLED_SCHEMAS / standard
 
 

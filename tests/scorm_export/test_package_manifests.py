@@ -16,7 +16,7 @@ from lxml import etree
 from courses.models import ImageBlock, Lesson, Quiz
 from lms.lib.safezip import FIXED_DATE_TIME, check_zip_members
 from scorm_export.packaging import manifest as manifests
-from scorm_export.packaging.builder import PackageError, builder_for
+from scorm_export.packaging.builder import Cmi5Builder, PackageError, builder_for
 from scorm_export.packaging.content import load_course_content
 from tests import factories
 
@@ -255,14 +255,31 @@ def test_the_command_writes_a_package_and_refuses_unknown_courses(rich_course, t
     assert not (tmp_path / "x.zip").exists()
 
 
-def test_it_prefers_the_shared_schemas_beside_the_repository(settings, tmp_path):
+def test_it_reads_only_the_schemas_inside_the_package(settings, tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     settings.BASE_DIR = repo
-    assert manifests.schema_dir("scorm12") == manifests.BUNDLED_SCHEMAS / "scorm12"
     shared = tmp_path / "shared" / "schemas" / "scorm12"
     shared.mkdir(parents=True)
-    assert manifests.schema_dir("scorm12") == shared
+    (shared / "imscp_rootv1p1p2.xsd").write_text("not a schema")
+    assert manifests.schema_dir("scorm12") == manifests.BUNDLED_SCHEMAS / "scorm12"
+    assert b"not a schema" not in manifests.schema_files("scorm12")["imscp_rootv1p1p2.xsd"]
+
+
+def test_it_ships_the_vendored_cmi5_runtime_identical_to_the_npm_build(
+    rich_course, settings, tmp_path
+):
+    npm_build = Path(settings.BASE_DIR) / "node_modules" / "@xapi" / "cmi5" / "dist" / "Cmi5.umd.js"
+    if not npm_build.is_file():
+        pytest.skip("node_modules is not installed")
+    assert Cmi5Builder.library.read_bytes() == npm_build.read_bytes()
+    licences = (Cmi5Builder.library.parent / "LICENSES.md").read_text()
+    for name in ("@xapi/cmi5", "@xapi/xapi", "axios", "deepmerge", "uuid"):
+        assert f"## {name}" in licences
+    # Production never looks in node_modules: the package builds with BASE_DIR elsewhere.
+    settings.BASE_DIR = tmp_path
+    runtime = package_zip(rich_course, "cmi5").read("assets/lib/cmi5.umd.js")
+    assert runtime == npm_build.read_bytes()
 
 
 @pytest.mark.parametrize("standard", STANDARDS)
