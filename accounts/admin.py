@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from .forms import RateLimitedAdminAuthenticationForm
 from .models import RegisterNumber, User
+
+# The admin login counts toward the same limit as the site login (accounts/backends.py) and says so.
+admin.site.login_form = RateLimitedAdminAuthenticationForm
 
 
 class RegisterNumberInline(admin.TabularInline):

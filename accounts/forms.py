@@ -3,6 +3,7 @@ account deletion. No form asks for sex or gender, and none ever will."""
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
@@ -90,19 +91,6 @@ class SignUpForm(PersonFieldsMixin, forms.ModelForm):
         return user
 
 
-def login_limiters():
-    """The per-e-mail and per-address failure counters, kept in Django's default cache."""
-    window = settings.LOGIN_RATE_LIMIT_WINDOW_SECONDS
-    return (
-        FailureLimiter(
-            cache, settings.LOGIN_RATE_LIMIT_ATTEMPTS, window, prefix="login-fail-email"
-        ),
-        FailureLimiter(
-            cache, settings.LOGIN_RATE_LIMIT_IP_ATTEMPTS, window, prefix="login-fail-ip"
-        ),
-    )
-
-
 def address_limiter(kind: str) -> FailureLimiter:
     """Attempts per client address at `kind` ("signup", "password-reset"), in Django's cache."""
     return FailureLimiter(
@@ -121,12 +109,30 @@ def request_address(request) -> str:
     )
 
 
-class RateLimitedAuthenticationForm(AuthenticationForm):
-    """Django's login form, refusing an e-mail address or client address after too many failures.
+LOGIN_RATE_LIMITED = _("Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw.")
 
-    While locked, even the right password is refused: otherwise the lock would only tell an attacker
-    which guess was right.
+
+class LoginLimitMixin:
+    """Shows `LoginLimitBackend`'s refusal as "too many attempts, wait N minutes".
+
+    While locked, even the right password is refused: otherwise the lock would only tell an
+    attacker which guess was right.
     """
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            wait = getattr(self.request, "login_retry_after", 0)
+            if wait:
+                raise ValidationError(
+                    LOGIN_RATE_LIMITED, code="rate_limited", params={"minutes": minutes_until(wait)}
+                ) from None
+            raise
+
+
+class RateLimitedAuthenticationForm(LoginLimitMixin, AuthenticationForm):
+    """Django's login form, in Dutch, behind the login attempt limit."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -134,9 +140,6 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
             "Dit e-mailadres en wachtwoord horen niet bij elkaar. Let op hoofdletters."
         ),
         "inactive": _("Dit account is niet actief."),
-        "rate_limited": _(
-            "Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw."
-        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -145,34 +148,9 @@ class RateLimitedAuthenticationForm(AuthenticationForm):
         self.fields["username"].widget.attrs["autocomplete"] = "email"
         self.fields["password"].label = _("Wachtwoord")
 
-    def _rate_keys(self):
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        address = request_address(self.request) if self.request is not None else "unknown"
-        return email, address
 
-    def clean(self):
-        email, address = self._rate_keys()
-        email_limiter, ip_limiter = login_limiters()
-        wait = max(
-            email_limiter.retry_after(email) if email else 0, ip_limiter.retry_after(address)
-        )
-        if wait:
-            raise ValidationError(
-                self.error_messages["rate_limited"],
-                code="rate_limited",
-                params={"minutes": minutes_until(wait)},
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError as exc:
-            if exc.code == "invalid_login":
-                if email:
-                    email_limiter.record_failure(email)
-                ip_limiter.record_failure(address)
-            raise
-        if email:
-            email_limiter.reset(email)
-        return cleaned
+class RateLimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationForm):
+    """The admin's login form behind the same limit and the same counters as the site's."""
 
 
 class ProfileForm(PersonFieldsMixin, forms.ModelForm):

@@ -94,7 +94,7 @@ def signup(request):
         limiter.record_failure(address)  # every attempt counts, successful or not
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(
             request,
             _("Welkom, %(name)s. Vul je registratienummers in om accreditatiepunten te krijgen.")

@@ -100,7 +100,7 @@ def prepare(learners: int) -> dict:
                 services.complete_lesson(enrollment, lesson)
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.backends.LoginLimitBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append({"sessionid": store.session_key, "csrf": secrets.token_hex(16)})

@@ -985,7 +985,7 @@ def seed(ctx: Context, learners: int, background: int) -> None:
     for user in users[1:]:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.backends.LoginLimitBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         ctx.sessions.append(Session(user.pk, str(store.session_key), secrets.token_hex(16)))

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "polymorphic",
+    "axes",
     "accounts",
     "courses",
     "records",
@@ -115,6 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# One backend: Django's ModelBackend behind the login attempt limit (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginLimitBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "courses:dashboard"
 LOGOUT_REDIRECT_URL = "courses:catalog"
@@ -181,6 +184,27 @@ LOGIN_RATE_LIMIT_WINDOW_SECONDS = env_int("LOGIN_RATE_LIMIT_WINDOW_SECONDS", 900
 LOGIN_RATE_LIMIT_IP_ATTEMPTS = env_int(
     "LOGIN_RATE_LIMIT_IP_ATTEMPTS", 4 * LOGIN_RATE_LIMIT_ATTEMPTS
 )
+# django-axes keeps the login failure counters for both login pages (the site's and the admin's);
+# accounts.backends counts each attempt before the password hash and decides the lock itself.
+AXES_HANDLER = "accounts.backends.LoginAttemptHandler"
+AXES_FAILURE_LIMIT = "accounts.backends.login_failure_limit"
+AXES_COOLOFF_TIME = "accounts.backends.login_cool_off"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.backends.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.login_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No log of every login and every failure with address and browser: only the counters above,
+# deleted when their window has passed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# The login forms show the lock in Dutch themselves (accounts/forms.py), so axes' middleware,
+# which would replace the page with its own, is not installed.
+# W006 asks for the client address among axes' lockout parameters: the backend limits per client
+# address itself, with its own looser limit, and a successful login must not reset that counter.
+SILENCED_SYSTEM_CHECKS = ["axes.W002", "axes.W006"]
 # Sign-up attempts and password-reset requests per client address, each counted separately
 # (every POST counts: neither form may be used to test many addresses quickly or to send mail
 # in bulk).

@@ -1,4 +1,5 @@
-"""A sliding-window failure counter, free of Django: the login form uses it with Django's cache.
+"""A sliding-window failure counter, free of Django: sign-up and password reset use it with
+Django's cache (the login pages use django-axes through accounts/backends.py).
 
 A key (an e-mail address, a client address) is locked once it has `attempts` failures within the
 last `window_seconds`; it unlocks when the oldest of those failures leaves the window. While a key

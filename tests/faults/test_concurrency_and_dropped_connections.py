@@ -104,7 +104,7 @@ def test_it_answers_a_dropped_connection_mid_request_with_an_error_page_and_lose
     learner, course, _enrollment, quiz, attempt = started_final_test(3)
     session = SessionStore()
     session[SESSION_KEY] = str(learner.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.LoginLimitBackend"
     session[HASH_SESSION_KEY] = learner.get_session_auth_hash()
     session.create()
     csrf = "a" * 32
