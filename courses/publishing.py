@@ -15,9 +15,11 @@ The publish rule for learners (tested in tests/courses/test_publishing.py):
   A final test passed on an earlier version counts for the final test with the same key
   (`services.maybe_complete_course`).
 
-The review rule: when a course has reviewers, publishing needs at least one approval of this
-draft by a reviewer that is newer than the draft's last content change. A user who is an author
-of the course cannot approve it.
+The review rule: when a course has reviewers, or has an accreditation (records), publishing needs
+at least one approval of this draft by a current reviewer that is newer than the draft's last
+content change and given by someone who did not edit this draft. A user who is an author of the
+course cannot approve it. Only a site administrator changes roles on an accredited course, so
+an author cannot remove the reviewers to publish unreviewed.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
 from django.db.models import Max, Prefetch
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -51,11 +56,12 @@ from .models import (
     ReflectionBlock,
     ReviewApproval,
     ReviewComment,
+    ReviewRequest,
     ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
 )
-from .tasks import warm_lesson_pages_task
+from .tasks import send_review_request_task, warm_lesson_pages_task
 
 # Actions that change a draft's content; an approval must be newer than the last of these.
 CONTENT_ACTIONS = [
@@ -267,6 +273,28 @@ def course_has_reviewers(course: Course) -> bool:
     return CourseRole.objects.filter(course=course, role=CourseRole.Role.REVIEWER).exists()
 
 
+def course_is_accredited(course: Course) -> bool:
+    """Whether an accreditation body accredits the course (asked of the records app)."""
+    from records.services import course_has_accreditation  # records imports courses
+
+    return course_has_accreditation(course)
+
+
+def review_required(course: Course) -> bool:
+    """Publishing needs an approval when the course has reviewers or an accreditation."""
+    return course_has_reviewers(course) or course_is_accredited(course)
+
+
+def editors_of(version: CourseVersion) -> set[int]:
+    """Ids of the users who changed the content of `version` (made it, added, edited, moved or
+    deleted something); their approval of it does not count."""
+    return set(
+        ChangeRecord.objects.filter(
+            version=version, action__in=CONTENT_ACTIONS, user__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+
+
 def last_content_change_at(version: CourseVersion):
     return ChangeRecord.objects.filter(version=version, action__in=CONTENT_ACTIONS).aggregate(
         at=Max("created_at")
@@ -274,9 +302,19 @@ def last_content_change_at(version: CourseVersion):
 
 
 def valid_approvals(version: CourseVersion) -> list[ReviewApproval]:
-    """Approvals of `version` given after its last content change (older ones are outdated)."""
+    """Approvals of `version` that count: given after its last content change (older ones are
+    outdated), by someone who is still a reviewer of the course and did not edit this draft."""
     changed_at = last_content_change_at(version)
-    approvals = ReviewApproval.objects.filter(version=version).select_related("reviewer")
+    approvals = (
+        ReviewApproval.objects.filter(
+            version=version,
+            reviewer__in=CourseRole.objects.filter(
+                course_id=version.course_id, role=CourseRole.Role.REVIEWER
+            ).values("user_id"),
+        )
+        .exclude(reviewer_id__in=editors_of(version))
+        .select_related("reviewer")
+    )
     if changed_at is not None:
         approvals = approvals.filter(approved_at__gt=changed_at)
     return list(approvals)
@@ -294,6 +332,10 @@ def approve_version(version: CourseVersion, reviewer, note: str = "") -> ReviewA
         )
     if not version.is_editable:
         raise ValidationError(_("Alleen een concept kan worden goedgekeurd."))
+    if reviewer.pk in editors_of(version):
+        raise PermissionDenied(
+            _("Je hebt aan dit concept meegeschreven en kunt het daarom niet goedkeuren.")
+        )
     approval, _created = ReviewApproval.objects.update_or_create(
         version=version,
         reviewer=reviewer,
@@ -312,17 +354,107 @@ def approve_version(version: CourseVersion, reviewer, note: str = "") -> ReviewA
 
 
 @transaction.atomic
+def request_review(version: CourseVersion, user, note: str = "") -> ReviewRequest:
+    """An author asks the course's reviewers to review the draft `version`.
+
+    Writes a ReviewRequest and a ChangeRecord; after commit a Celery task e-mails every reviewer
+    (`send_review_request_task`). Refuses when the course has no reviewers (nobody to ask).
+    """
+    course = version.course
+    if CourseRole.Role.AUTHOR not in user_roles(course, user) and not user.is_superuser:
+        raise PermissionDenied(_("Alleen een auteur van deze cursus kan om een review vragen."))
+    if not version.is_editable:
+        raise ValidationError(_("Alleen voor een concept kan een review worden aangevraagd."))
+    if not course_has_reviewers(course):
+        raise ValidationError(
+            _("Deze cursus heeft nog geen reviewers. Voeg eerst een reviewer toe.")
+        )
+    review_request = ReviewRequest.objects.create(
+        version=version, requested_by=user, note=(note or "").strip()[:500]
+    )
+    record_change(
+        user,
+        course,
+        ChangeRecord.Action.REVIEW,
+        version=version,
+        object_type="version",
+        object_key=str(version.number),
+        summary=review_request.note[:300],
+    )
+    transaction.on_commit(lambda: send_review_request_task.delay(review_request.pk))
+    return review_request
+
+
+def send_review_request_mail(review_request_id: int) -> int:
+    """Send each current reviewer of the course one e-mail (in Dutch) with a link to the review
+    queue and the draft; returns how many were sent (0 when the request is gone)."""
+    review_request = (
+        ReviewRequest.objects.filter(pk=review_request_id)
+        .select_related("version__course", "requested_by")
+        .first()
+    )
+    if review_request is None:
+        return 0
+    version = review_request.version
+    reviewers = list(
+        CourseRole.objects.filter(course=version.course, role=CourseRole.Role.REVIEWER)
+        .select_related("user")
+        .values_list("user__email", flat=True)
+    )
+    site = settings.SITE_URL.rstrip("/")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Review gevraagd: %(title)s (versie %(n)s)") % {
+            "title": version.title,
+            "n": version.number,
+        }
+        body = _(
+            "%(who)s vraagt je het concept van versie %(n)s van ‘%(title)s’ te bekijken.\n\n"
+            "%(note)s"
+            "Open het concept: %(course_url)s\n"
+            "Alles wat op je wacht: %(queue_url)s\n"
+        ) % {
+            "who": review_request.requested_by or _("Een auteur"),
+            "n": version.number,
+            "title": version.title,
+            "note": f"{review_request.note}\n\n" if review_request.note else "",
+            "course_url": site + reverse("authoring:course", args=[version.course.slug]),
+            "queue_url": site + reverse("authoring:review_queue"),
+        }
+    messages = [
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in reviewers
+    ]
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0
+
+
+@transaction.atomic
 def add_review_comment(
-    version: CourseVersion, user, text: str, lesson_key: str = ""
+    version: CourseVersion,
+    user,
+    text: str,
+    lesson_key: str = "",
+    *,
+    block_key: str = "",
+    quiz_key: str = "",
+    question_key: str = "",
 ) -> ReviewComment:
-    """Store a comment by an author or reviewer of the course on the version (or one lesson)."""
+    """Store a comment by an author or reviewer of the course on the version, or on one lesson,
+    block, quiz or question of it (the caller checked that those keys exist)."""
     if not user_roles(version.course, user) and not user.is_superuser:
         raise PermissionDenied
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Schrijf eerst een opmerking."))
     comment = ReviewComment.objects.create(
-        version=version, author=user, text=text[:5000], lesson_key=lesson_key
+        version=version,
+        author=user,
+        text=text[:5000],
+        lesson_key=lesson_key,
+        block_key=block_key if lesson_key else "",
+        quiz_key=quiz_key,
+        question_key=question_key if quiz_key else "",
     )
     record_change(
         user,
@@ -330,7 +462,7 @@ def add_review_comment(
         ChangeRecord.Action.COMMENT,
         version=version,
         object_type="comment",
-        object_key=lesson_key,
+        object_key=block_key or question_key or lesson_key or quiz_key,
         summary=text[:300],
     )
     return comment
@@ -394,7 +526,15 @@ def publish_blockers(version: CourseVersion) -> list[str]:
                     _("Vraag %(n)s van quiz ‘%(title)s’ heeft geen juist antwoord.")
                     % {"n": index, "title": quiz.title}
                 )
-    if course_has_reviewers(version.course) and not valid_approvals(version):
+    if course_is_accredited(version.course):
+        if not valid_approvals(version):
+            problems.append(
+                _(
+                    "Deze cursus is geaccrediteerd: een reviewer die niet aan dit concept heeft "
+                    "meegeschreven moet het eerst goedkeuren (na de laatste wijziging)."
+                )
+            )
+    elif course_has_reviewers(version.course) and not valid_approvals(version):
         problems.append(
             _("Een reviewer moet dit concept eerst goedkeuren (na de laatste wijziging).")
         )

@@ -9,3 +9,11 @@ from . import lesson_pages
 def warm_lesson_pages_task(version_id: int) -> int:
     """Render and cache every lesson page snapshot of a just-published version; returns how many."""
     return lesson_pages.warm_snapshots(version_id)
+
+
+@shared_task(name="courses.send_review_request", ignore_result=True)
+def send_review_request_task(review_request_id: int) -> int:
+    """E-mail the reviewers of a draft that an author asked to review; returns how many mails."""
+    from .publishing import send_review_request_mail  # publishing queues this task
+
+    return send_review_request_mail(review_request_id)

@@ -363,3 +363,14 @@ def on_account_deleting(sender, user, **kwargs) -> None:
         StatementOutbox.objects.exclude(status=StatementOutbox.Status.DELIVERED).filter(
             payload__context__registration__in=registrations
         ).delete()
+
+
+# --- Questions other apps ask ---------------------------------------------------------------------
+
+
+def course_has_accreditation(course) -> bool:
+    """Whether any register accredits `course` (the author area then requires an independent
+    review before publishing, and only site administrators change its roles)."""
+    from .models import CourseAccreditation
+
+    return CourseAccreditation.objects.filter(course=course).exists()

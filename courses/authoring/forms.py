@@ -592,10 +592,34 @@ class PersonaForm(AuthorModelForm):
 
 
 class ReviewCommentForm(forms.Form):
+    """A review comment on the course, a lesson or a quiz; `targets` (key, label) lets the
+    reviewer pin it to one block of the lesson or one question of the quiz."""
+
     text = forms.CharField(
         label=_("Opmerking"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    target = forms.ChoiceField(label=_("Over"), required=False)
     lesson_key = forms.SlugField(required=False, widget=forms.HiddenInput)
+    quiz_key = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, targets=None, whole=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if targets:
+            self.fields["target"].choices = [("", whole or _("het geheel")), *targets]
+        else:
+            del self.fields["target"]
+
+    def clean_target(self):
+        return self.cleaned_data.get("target") or ""
+
+
+class ReviewRequestForm(forms.Form):
+    note = forms.CharField(
+        label=_("Bericht aan de reviewers (optioneel)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ApprovalForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db.models import Max, ProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from courses import publishing
 from courses.models import ChangeRecord, Course, CourseRole, CourseVersion, Module
 from courses.models.content import new_key
 from courses.publishing import diff_of_form, record_change
@@ -202,9 +203,28 @@ def save_persona(form, user):
     return persona
 
 
+def may_change_roles(course: Course, user) -> bool:
+    """Authors change roles, except on an accredited course: there only a site administrator
+    may, so an author cannot remove the reviewers to publish without an independent review."""
+    if user.is_superuser:
+        return True
+    if publishing.course_is_accredited(course):
+        return False
+    return CourseRole.objects.filter(course=course, user=user, role=CourseRole.Role.AUTHOR).exists()
+
+
 @transaction.atomic
 def set_role(course: Course, actor, user, role: str, *, remove: bool = False):
-    """Give or take `user`'s role on the course; an author cannot remove the last author."""
+    """Give or take `user`'s role on the course; an author cannot remove the last author.
+
+    Raises PermissionDenied when `actor` may not change roles (`may_change_roles`). Writes a
+    ChangeRecord saying who changed whose role, and when.
+    """
+    Course.objects.select_for_update().get(pk=course.pk)  # one role change at a time
+    if not may_change_roles(course, actor):
+        raise PermissionDenied(
+            _("Deze cursus is geaccrediteerd: alleen een beheerder kan rollen wijzigen.")
+        )
     if remove:
         authors = CourseRole.objects.filter(course=course, role=CourseRole.Role.AUTHOR)
         if (
@@ -223,4 +243,5 @@ def set_role(course: Course, actor, user, role: str, *, remove: bool = False):
         object_type="role",
         object_key=role,
         summary=f"{'-' if remove else '+'} {user.email} ({role})",
+        changes={"user": user.email, "role": role, "removed": remove},
     )

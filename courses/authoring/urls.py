@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("nieuw/", views.course_create, name="course_create"),
     path("importeren/", views.course_import, name="course_import"),
+    path("te-reviewen/", views.review_queue, name="review_queue"),
     path("personas/", views.persona_list, name="personas"),
     path("personas/nieuw/", views.persona_edit, name="persona_create"),
     path("personas/<slug:slug>/", views.persona_edit, name="persona"),
@@ -45,6 +46,7 @@ urlpatterns = [
     path("<slug:slug>/quizzen/nieuw/", views.quiz_create, name="quiz_create"),
     path(quiz, views.quiz_edit, name="quiz"),
     path(quiz + "verwijderen/", views.quiz_delete, name="quiz_delete"),
+    path(quiz + "voorbeeld/", views.quiz_preview, name="quiz_preview"),
     path(quiz + "vragen/nieuw/<slug:kind>/", views.question_edit, name="question_create"),
     path(quiz + "vragen/<slug:question_key>/", views.question_edit, name="question"),
     path(
@@ -57,6 +59,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/review/opmerking/", views.review_comment, name="review_comment"),
     path("<slug:slug>/review/goedkeuren/", views.review_approve, name="review_approve"),
+    path("<slug:slug>/review/aanvragen/", views.review_request, name="review_request"),
     path(
         "<slug:slug>/review/<int:comment_id>/afgehandeld/",
         views.review_resolve,

@@ -40,10 +40,12 @@ from courses.models import (
     Quiz,
     QuizBlock,
     ReviewComment,
+    ReviewRequest,
     ScenarioBlock,
     ScenarioStep,
 )
-from courses.player import blocks_for_player
+from courses.player import annotate_question, blocks_for_player
+from courses.services import questions_for_grading
 
 from . import forms, services
 
@@ -266,6 +268,11 @@ def course_overview(request, slug):
             blockers=publishing.publish_blockers(draft),
             comment_form=forms.ReviewCommentForm(),
             approval_form=forms.ApprovalForm(),
+            review_request_form=forms.ReviewRequestForm(),
+            review_requests=ReviewRequest.objects.filter(version=draft)
+            .select_related("requested_by")
+            .order_by("-requested_at")[:5],
+            accredited=publishing.course_is_accredited(course),
             module_form=forms.ModuleForm(prefix="module"),
         )
     return render(request, "authoring/course.html", context)
@@ -527,6 +534,7 @@ def lesson_preview(request, slug, lesson_key):
     lesson = get_lesson(version, lesson_key)
     lessons = list(version.lessons_in_order())
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson.pk)
+    blocks = blocks_for_player(lesson)
     return render(
         request,
         "authoring/preview.html",
@@ -534,7 +542,7 @@ def lesson_preview(request, slug, lesson_key):
             "course": course,
             "version": version,
             "lesson": lesson,
-            "blocks": blocks_for_player(lesson),
+            "blocks": blocks,
             "previous": lessons[index - 1] if index > 0 else None,
             "next": lessons[index + 1] if index + 1 < len(lessons) else None,
             # Reviewers comment on a draft lesson right below its preview.
@@ -543,7 +551,82 @@ def lesson_preview(request, slug, lesson_key):
             ).select_related("author")
             if version.is_editable
             else None,
-            "comment_form": forms.ReviewCommentForm(initial={"lesson_key": lesson.key}),
+            "comment_form": forms.ReviewCommentForm(
+                initial={"lesson_key": lesson.key},
+                targets=block_targets(blocks),
+                whole=_("de hele les"),
+            ),
+        },
+    )
+
+
+def block_targets(blocks) -> list[tuple[str, str]]:
+    """(key, label) per block for a review comment on one block: "Blok 2: Tekst – …"."""
+    return [
+        (
+            block.key,
+            _("Blok %(n)s: %(kind)s – %(summary)s")
+            % {
+                "n": n,
+                "kind": forms.BLOCK_KINDS[block.kind][2] if block.kind in forms.BLOCK_KINDS else "",
+                "summary": Truncator(_summary(block)).chars(60),
+            },
+        )
+        for n, block in enumerate(blocks, start=1)
+    ]
+
+
+def question_targets(questions) -> list[tuple[str, str]]:
+    return [
+        (
+            question.key,
+            _("Vraag %(n)s: %(prompt)s")
+            % {"n": n, "prompt": Truncator(strip_tags(question.prompt)).chars(60)},
+        )
+        for n, question in enumerate(questions, start=1)
+    ]
+
+
+def _draft_or_published(course):
+    version = (
+        CourseVersion.objects.filter(course=course, status=CourseVersion.Status.DRAFT).first()
+        or course.published_version
+    )
+    if version is None:
+        raise Http404
+    return version
+
+
+@login_required
+def quiz_preview(request, slug, quiz_key):
+    """A quiz (practice, self-assessment or the final test) with every question as a learner
+    sees it, inert; `?antwoorden=1` marks the right answers. Authors and reviewers."""
+    course = get_course_for_reviewer(request.user, slug)
+    version = _draft_or_published(course)
+    quiz = get_object_or_404(Quiz, version=version, key=quiz_key)
+    questions = questions_for_grading(quiz.pk)
+    reveal = request.GET.get("antwoorden") == "1"
+    for question in questions:
+        annotate_question(question)
+    return render(
+        request,
+        "authoring/quiz_preview.html",
+        {
+            "course": course,
+            "version": version,
+            "quiz": quiz,
+            "questions": questions,
+            "reveal": reveal,
+            "comments": ReviewComment.objects.filter(
+                version=version, quiz_key=quiz.key
+            ).select_related("author")
+            if version.is_editable
+            else None,
+            "comment_form": forms.ReviewCommentForm(
+                initial={"quiz_key": quiz.key},
+                targets=question_targets(questions),
+                whole=_("de hele quiz"),
+            ),
         },
     )
 
@@ -934,23 +1017,80 @@ def persona_edit(request, slug=None):
 @login_required
 @require_POST
 def review_comment(request, slug):
+    """A comment on the draft, a lesson or one of its blocks, a quiz or one of its questions."""
     course = get_course_for_reviewer(request.user, slug)
     draft = get_draft(course)
-    form = forms.ReviewCommentForm(request.POST)
-    lesson_key = ""
+    lesson_key = request.POST.get("lesson_key") or ""
+    quiz_key = request.POST.get("quiz_key") or ""
+    targets = None
+    if lesson_key:
+        lesson = get_lesson(draft, lesson_key)
+        keys = Block.objects.filter(lesson=lesson).values_list("key", flat=True)
+        targets = [(key, key) for key in keys]
+    elif quiz_key:
+        quiz = get_object_or_404(Quiz, version=draft, key=quiz_key)
+        keys = Question.objects.filter(quiz=quiz).values_list("key", flat=True)
+        targets = [(key, key) for key in keys]
+    form = forms.ReviewCommentForm(request.POST, targets=targets)
     if form.is_valid():
-        lesson_key = form.cleaned_data["lesson_key"] or ""
-        if lesson_key:
-            get_lesson(draft, lesson_key)
-        publishing.add_review_comment(draft, request.user, form.cleaned_data["text"], lesson_key)
+        target = form.cleaned_data.get("target", "")
+        publishing.add_review_comment(
+            draft,
+            request.user,
+            form.cleaned_data["text"],
+            lesson_key,
+            block_key=target if lesson_key else "",
+            quiz_key=quiz_key,
+            question_key=target if quiz_key else "",
+        )
         messages.success(request, _("Je opmerking is geplaatst."))
-    else:
+    elif "text" in form.errors:
         messages.error(request, _("Schrijf eerst een opmerking."))
-    if lesson_key and CourseRole.Role.AUTHOR in publishing.user_roles(course, request.user):
+    else:
+        messages.error(request, _("Kies een blok of vraag uit de lijst."))
+    is_author = CourseRole.Role.AUTHOR in publishing.user_roles(course, request.user)
+    if lesson_key and is_author:
         return redirect(reverse("authoring:lesson", args=[slug, lesson_key]) + "#comments")
     if lesson_key:
         return redirect(reverse("authoring:preview", args=[slug, lesson_key]) + "#comments")
+    if quiz_key:
+        return redirect(reverse("authoring:quiz_preview", args=[slug, quiz_key]) + "#comments")
     return _back(course, "#review")
+
+
+@login_required
+@require_POST
+def review_request(request, slug):
+    """ "Vraag review aan": the course's reviewers are e-mailed and see the draft in their queue."""
+    course = get_course_for_author(request.user, slug)
+    draft = get_draft(course)
+    form = forms.ReviewRequestForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        publishing.request_review(draft, request.user, note)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, _("De reviewers hebben een e-mail gekregen."))
+    return _back(course, "#review")
+
+
+@login_required
+def review_queue(request):
+    """The drafts the user was asked to review and has not approved since their last change."""
+    waiting = []
+    seen = set()
+    for review_request in ReviewRequest.objects.waiting_for(request.user):
+        version = review_request.version
+        if version.pk in seen:
+            continue
+        seen.add(version.pk)
+        approvals = publishing.valid_approvals(version)
+        approved = any(a.reviewer_id == request.user.pk for a in approvals)
+        waiting.append({"request": review_request, "version": version, "approved": approved})
+    if not waiting and not CourseRole.objects.filter(user=request.user).exists():
+        raise Http404
+    return render(request, "authoring/review_queue.html", {"waiting": waiting})
 
 
 @login_required
@@ -1022,19 +1162,24 @@ def change_log(request, slug):
 @login_required
 def roles(request, slug):
     course = get_course_for_author(request.user, slug)
+    may_change = services.may_change_roles(course, request.user)
     form = forms.RoleForm(request.POST or None)
     if request.method == "POST":
-        if request.POST.get("remove"):
-            role = get_object_or_404(CourseRole, course=course, pk=request.POST.get("remove"))
-            try:
+        try:
+            if request.POST.get("remove"):
+                role = get_object_or_404(CourseRole, course=course, pk=request.POST.get("remove"))
                 services.set_role(course, request.user, role.user, role.role, remove=True)
                 messages.success(request, _("De rol is verwijderd."))
-            except ValidationError as exc:
-                messages.error(request, exc.messages[0])
+                return redirect("authoring:roles", slug)
+            if form.is_valid():
+                services.set_role(course, request.user, form.user, form.cleaned_data["role"])
+                messages.success(request, _("De rol is toegekend."))
+                return redirect("authoring:roles", slug)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
             return redirect("authoring:roles", slug)
-        if form.is_valid():
-            services.set_role(course, request.user, form.user, form.cleaned_data["role"])
-            messages.success(request, _("De rol is toegekend."))
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
             return redirect("authoring:roles", slug)
     return render(
         request,
@@ -1042,6 +1187,8 @@ def roles(request, slug):
         {
             "course": course,
             "form": form,
+            "may_change": may_change,
+            "accredited": publishing.course_is_accredited(course),
             "roles": course.roles.select_related("user").order_by("role", "user__email"),
         },
     )

@@ -1,4 +1,4 @@
-from .authoring import ChangeRecord, ReviewApproval, ReviewComment
+from .authoring import ChangeRecord, ReviewApproval, ReviewComment, ReviewRequest
 from .content import (
     Block,
     CalloutBlock,
@@ -45,6 +45,7 @@ __all__ = [
     "ChangeRecord",
     "ReviewApproval",
     "ReviewComment",
+    "ReviewRequest",
     "Answer",
     "Block",
     "CalloutBlock",

@@ -8,10 +8,48 @@ publishing needs an approval that is newer than the draft's last change (see
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .content import Course, CourseVersion
+
+# What the change log calls each `ChangeRecord.object_type` (block kinds, content, the rest).
+OBJECT_LABELS = {
+    "course": _("de cursus"),
+    "version": _("de cursusgegevens"),
+    "module": _("module"),
+    "lesson": _("les"),
+    "quiz": _("quiz"),
+    "question": _("vraag"),
+    "option": _("antwoordoptie"),
+    "scenario_step": _("scenariostap"),
+    "persona": _("persona"),
+    "comment": _("opmerking"),
+    "role": _("rol"),
+    "text": _("tekstblok"),
+    "callout": _("kader"),
+    "image": _("afbeelding"),
+    "media": _("video of audio"),
+    "persona_story": _("persona-verhaal"),
+    "scenario": _("scenario"),
+    "reflection": _("reflectievraag"),
+}
+ROLE_LABELS = {"author": _("auteur"), "reviewer": _("reviewer")}
+FIELD_LABELS = {
+    "title": _("titel"),
+    "summary": _("samenvatting"),
+    "html": _("tekst"),
+    "prompt": _("vraag"),
+    "explanation": _("uitleg"),
+    "required": _("verplicht"),
+    "module": _("module"),
+    "position": _("plaats"),
+    "children": _("onderdelen"),
+    "caption": _("bijschrift"),
+    "alt": _("alternatieve tekst"),
+    "transcript": _("transcript"),
+    "pass_mark": _("cesuur"),
+}
 
 
 class ChangeRecordQuerySet(models.QuerySet):
@@ -37,6 +75,7 @@ class ChangeRecord(models.Model):
         ROLE = "role", _("rol gewijzigd")
         COMMENT = "comment", _("opmerking geplaatst")
         APPROVE = "approve", _("goedgekeurd")
+        REVIEW = "review", _("review aangevraagd")
 
     # Empty for changes outside one course: personas, which every course shares.
     course = models.ForeignKey(
@@ -76,14 +115,91 @@ class ChangeRecord(models.Model):
         when = f"{self.created_at:%Y-%m-%d %H:%M}"
         return f"{when} {self.user} {self.action} {self.object_type} {self.object_key}"
 
+    def sentence(self) -> str:
+        """The change as one sentence for the change log, in the active language (Dutch by
+        default): "Versie 2 gepubliceerd door Anna Auteur." rather than the raw fields."""
+        who = str(self.user) if self.user_id else gettext("onbekend")
+        what = OBJECT_LABELS.get(self.object_type, self.object_type)
+        name = self.summary
+        values = {"who": who, "what": what, "name": name, "key": self.object_key}
+        action = self.action
+        if action == self.Action.PUBLISH:
+            text = gettext("Versie %(n)s gepubliceerd door %(who)s.") % {
+                "n": self.object_key,
+                **values,
+            }
+            moved = self.changes.get("moved_enrollments")
+            if moved:
+                text += " " + ngettext(
+                    "%(n)s deelnemer ging mee naar deze versie.",
+                    "%(n)s deelnemers gingen mee naar deze versie.",
+                    moved,
+                ) % {"n": moved}
+            return text
+        if action == self.Action.DRAFT:
+            source = self.changes.get("from_version")
+            if source:
+                return gettext(
+                    "Concept van versie %(n)s gemaakt door %(who)s, op basis van versie %(old)s."
+                ) % {
+                    "n": self.version.number if self.version_id else self.object_key,
+                    "old": source,
+                    **values,
+                }
+            return gettext("%(who)s heeft een concept gemaakt: %(name)s.") % values
+        if action == self.Action.ROLE:
+            role = ROLE_LABELS.get(self.object_key, self.object_key)
+            target = self.changes.get("user") or name
+            if self.changes.get("removed"):
+                return gettext("%(who)s heeft de rol %(role)s van %(target)s verwijderd.") % {
+                    "role": role,
+                    "target": target,
+                    **values,
+                }
+            return gettext("%(who)s heeft %(target)s de rol %(role)s gegeven.") % {
+                "role": role,
+                "target": target,
+                **values,
+            }
+        if action == self.Action.APPROVE:
+            return gettext("%(who)s heeft het concept goedgekeurd: %(name)s") % values
+        if action == self.Action.REVIEW:
+            return gettext("%(who)s heeft om een review gevraagd.") % values
+        if action == self.Action.COMMENT:
+            return gettext("%(who)s schreef een opmerking: %(name)s") % values
+        templates = {
+            self.Action.CREATE: gettext("%(who)s heeft %(what)s ‘%(name)s’ toegevoegd."),
+            self.Action.UPDATE: gettext("%(who)s heeft %(what)s ‘%(name)s’ gewijzigd."),
+            self.Action.DELETE: gettext("%(who)s heeft %(what)s ‘%(name)s’ verwijderd."),
+            self.Action.MOVE: gettext("%(who)s heeft %(what)s ‘%(name)s’ verplaatst."),
+        }
+        template = templates.get(action, gettext("%(who)s: %(what)s ‘%(name)s’."))
+        return template % values
+
+    def field_changes(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) of an update, for the change log's details; empty otherwise."""
+        if self.action != self.Action.UPDATE:
+            return []
+        rows = []
+        for field, value in self.changes.items():
+            if not isinstance(value, list) or len(value) != 2:
+                continue
+            old, new = ("—" if v in (None, "") else str(v) for v in value)
+            rows.append((str(FIELD_LABELS.get(field, field)), old, new))
+        return rows
+
 
 class ReviewComment(models.Model):
-    """A reviewer's (or author's) comment on a draft, on one lesson or on the whole course."""
+    """A reviewer's (or author's) comment on a draft: on the whole course, one lesson, one block
+    of a lesson, one quiz or one question of a quiz (by key, so it survives edits)."""
 
     version = models.ForeignKey(
         CourseVersion, on_delete=models.CASCADE, related_name="review_comments"
     )
     lesson_key = models.SlugField(_("les"), max_length=64, blank=True)
+    block_key = models.SlugField(_("blok"), max_length=64, blank=True)
+    quiz_key = models.SlugField(_("quiz"), max_length=64, blank=True)
+    question_key = models.SlugField(_("vraag"), max_length=64, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(_("opmerking"), max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,6 +216,50 @@ class ReviewComment(models.Model):
 
     def __str__(self):
         return f"{self.author}: {self.text[:40]}"
+
+
+class ReviewRequestQuerySet(models.QuerySet):
+    def waiting_for(self, user):
+        """Review requests of current drafts on courses `user` reviews, newest first (one query).
+
+        Whether the user already approved the draft since is for the caller to mark."""
+        return (
+            self.filter(
+                version__status=CourseVersion.Status.DRAFT,
+                version__course__roles__user=user,
+                version__course__roles__role="reviewer",
+            )
+            .select_related("version__course", "requested_by")
+            .order_by("-requested_at", "-pk")
+        )
+
+
+class ReviewRequest(models.Model):
+    """An author's "Vraag review aan" on a draft; the course's reviewers are e-mailed."""
+
+    version = models.ForeignKey(
+        CourseVersion, on_delete=models.CASCADE, related_name="review_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(
+        pgettext_lazy("review request", "toelichting"), max_length=500, blank=True
+    )
+
+    objects = ReviewRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reviewaanvraag")
+        verbose_name_plural = _("reviewaanvragen")
+        indexes = [
+            # The reviewer's queue lists requests of drafts, newest first.
+            models.Index(fields=["version", "-requested_at"], name="courses_reviewrequest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.requested_by} requested review of {self.version}"
 
 
 class ReviewApproval(models.Model):
