@@ -279,6 +279,19 @@ def test_it_balances_the_answer_keys_of_each_seed_final_test(seed_plans):
         )
 
 
+def test_it_draws_each_seed_final_test_from_a_pool_tagged_per_objective(seed_plans):
+    for plan in seed_plans:
+        final = final_test(plan)
+        draw = final["draw"]
+        assert isinstance(draw, dict), plan["slug"]
+        objectives = {f"doel-{n}" for n in range(1, len(plan["learning_objectives"]) + 1)}
+        assert set(draw) <= objectives, plan["slug"]
+        for question in final["questions"]:
+            assert len(question["tags"]) == 1 and question["tags"][0] in draw, question["key"]
+        # A pool of about twice the test: a retake asks mostly different questions.
+        assert len(final["questions"]) >= 1.5 * sum(draw.values()), plan["slug"]
+
+
 ABSOLUTES = re.compile(r"\b(altijd|nooit|alleen)\b", re.IGNORECASE)
 
 
