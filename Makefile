@@ -34,6 +34,7 @@ seed: install messages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_seed_content
+	$(PY) manage.py import_statements content/statements/*.yaml
 	@echo "Demo accounts:"
 	@$(PY) manage.py create_demo_accounts
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "courses",
     "records",
     "scorm_export",
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -360,6 +361,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-xapi-statements": {
         "task": "records.sweep_statements",
         "schedule": float(XAPI_SWEEP_SECONDS),
+    },
+    "delete-expired-group-sessions": {
+        "task": "conversations.delete_expired_sessions",
+        "schedule": 3600.0,
     },
 }
 

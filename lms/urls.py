@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("scorm_export.urls")),
     # Uploaded content media, with DEBUG=0 too (courses/views/media.py).
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media, name="media"),
+    path("", include("conversations.urls")),
 ]
 
 if settings.BENCH_VIEWS:

@@ -192,3 +192,9 @@ def schema_errors(kind: str, data) -> list[tuple[tuple, str]]:
     for error in _validator(kind).iter_errors(data):
         found.extend(_describe(error))
     return found
+
+
+def describe_error(error) -> list[tuple[tuple, str]]:
+    """One jsonschema error as (path, Dutch message) pairs; other content formats (statement sets
+    in `conversations`) validate against their own schema and word their errors the same way."""
+    return _describe(error)
