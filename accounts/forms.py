@@ -58,12 +58,15 @@ class SignUpForm(PersonFieldsMixin, forms.ModelForm):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
 
     def clean_email(self):
+        # A taken address is not an error on the page (that would tell anyone who has an
+        # account): the view mails that address instead of creating a second account.
         email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("Er is al een account met dit e-mailadres. Log in met dat account.")
-            )
+        self.address_taken = User.objects.filter(email__iexact=email).exists()
         return email
+
+    def validate_unique(self):
+        if not getattr(self, "address_taken", False):
+            super().validate_unique()
 
     def clean(self):
         cleaned = super().clean()

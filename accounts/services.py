@@ -218,3 +218,51 @@ def delete_learner_account(user: User) -> User:
 
 def is_deleted_account(user: User) -> bool:
     return user.email.endswith("@" + DELETED_EMAIL_DOMAIN)
+
+
+def send_password_reset_mail(email: str) -> int:
+    """Mail a password-reset link to every active account with this address; return how many.
+
+    Runs in a Celery task after the reset page has answered, so the page takes the same time
+    whether or not the address has an account.
+    """
+    from django.conf import settings
+    from django.contrib.auth.forms import PasswordResetForm
+
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return 0
+    users = list(form.get_users(email))
+    form.save(
+        domain_override=settings.SITE_URL.split("://", 1)[1],
+        use_https=settings.SITE_URL.startswith("https://"),
+        subject_template_name="registration/password_reset_subject.txt",
+        email_template_name="registration/password_reset_email.txt",
+        extra_email_context={"site_url": settings.SITE_URL},
+    )
+    return len(users)
+
+
+def send_signup_notice_mail(email: str) -> bool:
+    """Tell the owner of `email` that someone tried to sign up with it; False when nobody owns it.
+
+    Sign-up never says on the page that an address has an account: its owner learns it here,
+    with the links to log in or choose a new password.
+    """
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return False
+    context = {
+        "user": user,
+        "login_url": settings.SITE_URL + reverse("login"),
+        "reset_url": settings.SITE_URL + reverse("password_reset"),
+    }
+    subject = render_to_string("accounts/signup_notice_subject.txt", context).strip()
+    body = render_to_string("accounts/signup_notice_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return True

@@ -30,6 +30,7 @@ from .forms import (
     address_limiter,
     request_address,
 )
+from .tasks import send_password_reset_task, send_signup_notice_task
 
 login_view = auth_views.LoginView.as_view(
     authentication_form=RateLimitedAuthenticationForm,
@@ -67,8 +68,11 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error(None, message % {"minutes": minutes_until(wait)})
             return self.render_to_response(self.get_context_data(form=form), status=429)
         limiter.record_failure(address)
-        self.extra_email_context = {"site_url": settings.SITE_URL}
-        return super().form_valid(form)
+        # The same answer, in the same time, whether or not the address has an account: the
+        # look-up and the mail happen in a Celery task after the response.
+        email = form.cleaned_data["email"]
+        transaction.on_commit(lambda: send_password_reset_task.delay(email))
+        return redirect(self.get_success_url())
 
 
 password_reset = PasswordResetView.as_view()
@@ -93,6 +97,11 @@ def signup(request):
             return render(request, "accounts/signup.html", context, status=429)
         limiter.record_failure(address)  # every attempt counts, successful or not
     if request.method == "POST" and form.is_valid():
+        if form.address_taken:
+            # Not "this address has an account" on the page: the owner gets a mail instead.
+            email = form.cleaned_data["email"]
+            transaction.on_commit(lambda: send_signup_notice_task.delay(email))
+            return render(request, "accounts/signup_sent.html", {"email": email})
         user = form.save()
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(
