@@ -71,3 +71,4 @@ bench: install
 
 load: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/load.py $(LOAD_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) bench/load_conversations.py $(LOAD_CONVERSATIONS_ARGS)
