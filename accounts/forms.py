@@ -167,7 +167,16 @@ class ProfileForm(PersonFieldsMixin, forms.ModelForm):
 
 
 class RegisterNumberForm(forms.ModelForm):
-    """One register number. `RegisterNumber.clean()` normalises it to 11 digits."""
+    """One register number. `RegisterNumber.clean()` checks it against the register's rule.
+
+    A 10-digit BIG number is refused with a question; ticking `confirm_leading_zero` stores it
+    with the leading zero restored. Ticking it on a number flagged `needs_confirmation` confirms
+    the stored number as it is.
+    """
+
+    confirm_leading_zero = forms.BooleanField(
+        label=_("Ja, met een 0 vooraan / dit nummer klopt"), required=False
+    )
 
     class Meta:
         model = RegisterNumber
@@ -185,6 +194,12 @@ class RegisterNumberForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["number"].widget.attrs["inputmode"] = "numeric"
+
+    def clean(self):
+        cleaned = super().clean()
+        # RegisterNumber.clean() (run after this) reads the learner's confirmation.
+        self.instance.confirm_leading_zero = bool(cleaned.get("confirm_leading_zero"))
+        return cleaned
 
     def validate_unique(self):
         super().validate_unique()

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.registers import InvalidRegisterNumber, normalise_register_number
+from accounts.registers import InvalidRegisterNumber, normalise_register_number, register_info
 
 
 class LearnerManager(UserManager):
@@ -74,13 +74,17 @@ class User(AbstractUser):
 
 
 class RegisterNumber(models.Model):
-    """A learner's number in one Dutch quality register, stored in its 11-digit form."""
+    """A learner's number in one Dutch quality register, in the shape the register uses.
+
+    The registers, their PE-online organisations and number rules: accounts/registers.py.
+    """
 
     class Register(models.TextChoices):
-        BIG = "big", _("BIG-register")
-        VVN = "vvn", _("V&VN Kwaliteitsregister")
-        KABIZ = "kabiz", _("KABIZ (doktersassistenten)")
-        POH_GGZ = "poh_ggz", _("Register POH-GGZ")
+        BIG = "big", _("BIG-register (artsen, KNMG/GAIA)")
+        VVN = "vvn", _("V&VN Kwaliteitsregister (verpleegkundigen, POH-S)")
+        NVVPO = "nvvpo", _("NVVPO (praktijkondersteuners)")
+        POH_GGZ = "poh_ggz", _("LV POH-GGZ")
+        KABIZ = "kabiz", _("Kwaliteitsregister Doktersassistent (KABIZ)")
         OTHER = "other", _("Ander register")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="register_numbers")
@@ -92,6 +96,9 @@ class RegisterNumber(models.Model):
         help_text=_("Alleen bij 'ander register'."),
     )
     number = models.CharField(_("registratienummer"), max_length=32)
+    # Set for numbers stored under an earlier rule that padded them with zeros: the learner must
+    # look at them again before they are reported (migration 0002).
+    needs_confirmation = models.BooleanField(_("nog te bevestigen"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,11 +119,33 @@ class RegisterNumber(models.Model):
             raise ValidationError({"register_name": _("Geef de naam van het register op.")})
         if self.register != self.Register.OTHER:
             self.register_name = ""
-            try:
-                self.number = normalise_register_number(self.number)
-            except InvalidRegisterNumber:
-                raise ValidationError(
-                    {"number": _("Een registratienummer bestaat uit 9 tot 11 cijfers.")}
-                ) from None
-        elif not self.number.strip():
-            raise ValidationError({"number": _("Vul een registratienummer in.")})
+        if not self.register:
+            return
+        try:
+            self.number = normalise_register_number(
+                self.number,
+                self.register,
+                confirm_leading_zero=getattr(self, "confirm_leading_zero", False),
+            )
+        except InvalidRegisterNumber as exc:
+            raise ValidationError({"number": number_error_message(self.register, exc)}) from None
+        self.needs_confirmation = False
+
+
+def number_error_message(register: str, exc: InvalidRegisterNumber) -> str:
+    """The learner-facing Dutch explanation of why `register` refuses a number."""
+    if exc.reason == "empty":
+        return _("Vul een registratienummer in.")
+    if exc.reason == "confirm_leading_zero":
+        return _(
+            "Een BIG-nummer heeft 11 cijfers; je hebt er 10 ingevuld. Bedoel je %(restored)s "
+            "(met een 0 vooraan)? Vink dan 'Ja, met een 0 vooraan' aan en sla opnieuw op."
+        ) % {"restored": exc.restored}
+    rule = register_info(register).rule
+    if exc.reason == "characters" and rule is not None and rule.digits_only:
+        return _("Een registratienummer bestaat alleen uit de cijfers 0 tot en met 9.")
+    if exc.reason == "characters":
+        return _("Een registratienummer bestaat alleen uit letters en cijfers.")
+    return _("Een nummer in dit register heeft %(rule)s.") % {
+        "rule": rule.description if rule else ""
+    }

@@ -89,8 +89,10 @@ PROFESSION_REGISTER = {
     User.Profession.POH_S: RegisterNumber.Register.VVN,
     User.Profession.POH_GGZ: RegisterNumber.Register.POH_GGZ,
     User.Profession.DOKTERSASSISTENT: RegisterNumber.Register.KABIZ,
-    User.Profession.VERPLEEGKUNDIGE: RegisterNumber.Register.BIG,
+    User.Profession.VERPLEEGKUNDIGE: RegisterNumber.Register.VVN,
 }
+# Digits per register number (accounts.registers); KABIZ/POH-GGZ lengths are not published.
+NUMBER_DIGITS = {RegisterNumber.Register.VVN: 6}
 
 COMPLETE, FAIL, STOP = "complete", "fail", "stop"
 
@@ -310,8 +312,11 @@ def seed_activity(
             user.save()
             register = PROFESSION_REGISTER.get(profession)
             if register and rng.random() < 0.8:
+                digits = NUMBER_DIGITS.get(register, 11)
                 RegisterNumber.objects.create(
-                    user=user, register=register, number=f"{rng.randint(10**8, 10**11 - 1):011d}"
+                    user=user,
+                    register=register,
+                    number=f"{rng.randint(10 ** (digits - 1), 10**digits - 1)}",
                 )
             for plan in plans:
                 if rng.random() < 0.8:

@@ -304,7 +304,12 @@ def pe_online_xml_chunks(
         ("userID", settings.PE_ONLINE_USER_ID),
         ("userRole", "EDU"),
         ("userKey", ""),
-        ("orgID", "" if accreditation.pe_org_id is None else str(accreditation.pe_org_id)),
+        (
+            "orgID",
+            ""
+            if accreditation.effective_pe_org_id is None
+            else str(accreditation.effective_pe_org_id),
+        ),
         ("settingOutput", "0"),
         ("emailOutput", ""),
         ("languageID", "1"),

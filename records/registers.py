@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import RegisterNumber, User
-from accounts.registers import InvalidRegisterNumber, normalise_register_number
+from accounts.registers import InvalidRegisterNumber, normalise_register_number, professions_for
 from courses.models import CourseCompletion, Quiz, QuizAttempt
 
 from .models import AttendanceReport, BlockReason, CourseAccreditation
@@ -26,20 +26,11 @@ from .models import AttendanceReport, BlockReason, CourseAccreditation
 Register = RegisterNumber.Register
 Profession = User.Profession
 
-# Which professions a register accepts points for. Documented in docs/registers.md; "other"
-# (a register named by the provider) takes anyone, because we cannot know its rules.
-PROFESSIONS_BY_REGISTER: dict[str, frozenset[str] | None] = {
-    Register.BIG: frozenset({Profession.HUISARTS, Profession.VERPLEEGKUNDIGE}),
-    Register.KABIZ: frozenset({Profession.DOKTERSASSISTENT}),
-    Register.VVN: frozenset({Profession.VERPLEEGKUNDIGE, Profession.POH_S}),
-    Register.POH_GGZ: frozenset({Profession.POH_GGZ}),
-    Register.OTHER: None,
-}
-
 
 def is_profession_eligible(profession: str, register: str) -> bool:
-    """True when a learner with `profession` can earn points in `register`."""
-    allowed = PROFESSIONS_BY_REGISTER.get(register, frozenset())
+    """True when a learner with `profession` can earn points in `register` (accounts.registers
+    REGISTERS; "other", a register named by the provider, takes anyone)."""
+    allowed = professions_for(register)
     if allowed is None:
         return True
     return profession in allowed
@@ -60,16 +51,15 @@ def matching_register_number(numbers: Iterable[RegisterNumber], accreditation: C
 
 
 def normalised_number(register_number: RegisterNumber) -> str | None:
-    """The number as the register receives it, or None when it cannot be a valid number.
+    """The number as the register receives it, or None when it does not fit the register's rule.
 
-    BIG/V&VN/KABIZ/POH-GGZ numbers are 9 to 11 digits padded to 11 (no checksum is published,
-    so none is checked); a number in an "other" register is passed on as entered.
+    Re-checked at export time with accounts.registers (BIG exactly 11 ASCII digits, V&VN 6,
+    NVVPO 3 or 4, ...): a number stored without validation is never sent. A 10-digit BIG number
+    is not restored here: only the learner may confirm the leading zero.
     """
-    if register_number.register == Register.OTHER:
-        return register_number.number.strip() or None
     try:
-        return normalise_register_number(register_number.number)
-    except InvalidRegisterNumber:
+        return normalise_register_number(register_number.number, register_number.register)
+    except (InvalidRegisterNumber, KeyError):
         return None
 
 
@@ -126,6 +116,8 @@ def reportability(
     normalised = normalised_number(number)
     if normalised is None:
         return Reportability(BlockReason.INVALID_NUMBER, number.number)
+    if number.needs_confirmation:
+        return Reportability(BlockReason.UNCONFIRMED_NUMBER, number.number)
     if not accreditation.is_valid_on(timezone.localdate(completion.completed_at)):
         return Reportability(BlockReason.OUTSIDE_VALIDITY, normalised)
     if accreditation.min_score and (
@@ -235,8 +227,13 @@ def registration_warnings(user, course) -> list[RegistrationWarning]:
             }
         elif normalised_number(number) is None:
             message = _(
-                "Je %(label)s is ongeldig: een registratienummer bestaat uit 9 tot 11 cijfers. "
-                "Zonder geldig nummer kunnen je punten niet worden geregistreerd."
+                "Je %(label)s is ongeldig. Zonder geldig nummer kunnen je punten niet worden "
+                "geregistreerd; pas het aan in je profiel."
+            ) % {"label": label}
+        elif number.needs_confirmation:
+            message = _(
+                "Controleer je %(label)s in je profiel: het is eerder met nullen aangevuld "
+                "opgeslagen. Tot je het bevestigt, worden je punten niet doorgegeven."
             ) % {"label": label}
         else:
             continue
@@ -257,9 +254,10 @@ def registration_warnings(user, course) -> list[RegistrationWarning]:
 def _register_number_label(accreditation: CourseAccreditation) -> str:
     labels = {
         Register.BIG: _("BIG-nummer"),
-        Register.VVN: _("registratienummer in het V&VN Kwaliteitsregister"),
+        Register.VVN: _("relatienummer in het V&VN Kwaliteitsregister"),
+        Register.NVVPO: _("NVVPO-registratienummer"),
         Register.KABIZ: _("KABIZ-registratienummer"),
-        Register.POH_GGZ: _("registratienummer in het Register POH-GGZ"),
+        Register.POH_GGZ: _("registratienummer bij de LV POH-GGZ"),
     }
     if accreditation.register == Register.OTHER:
         return _("registratienummer in %(name)s") % {"name": accreditation.register_name}

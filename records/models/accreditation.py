@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RegisterNumber
+from accounts.registers import register_info
 from courses.models import Course, CourseCompletion
 
 # PE-online's attendance XML types PECourseID, PEEditionID and PEModuleID as xs:integer.
@@ -27,6 +28,10 @@ class BlockReason(models.TextChoices):
     PROFESSION_NOT_ELIGIBLE = "profession_not_eligible", _("Beroep hoort niet bij dit register")
     NO_NUMBER = "no_number", _("Geen registratienummer voor dit register")
     INVALID_NUMBER = "invalid_number", _("Ongeldig registratienummer")
+    UNCONFIRMED_NUMBER = (
+        "unconfirmed_number",
+        _("Registratienummer nog niet bevestigd door de deelnemer"),
+    )
     OUTSIDE_VALIDITY = "outside_validity", _("Afgerond buiten de accreditatieperiode")
     SCORE_TOO_LOW = "score_too_low", _("Score lager dan de minimumscore")
     NOT_FIRST_ATTEMPT = "not_first_attempt", _("Eindtoets niet gehaald bij de eerste poging")
@@ -64,7 +69,10 @@ class CourseAccreditation(models.Model):
         _("PE-online organisatie-ID (orgID)"),
         null=True,
         blank=True,
-        help_text=_("Bijvoorbeeld 19 voor KNMG/GAIA. Eén bestand per organisatie."),
+        help_text=_(
+            "Leeg: de orgID van het register in PE-online's organisatielijst (KNMG/GAIA 19, "
+            "V&V 52, NVVPO 26, LV POH-GGZ 68, KABIZ 22). Eén bestand per organisatie."
+        ),
     )
     pe_course_type = models.CharField(
         _("soort cursus in PE-online"),
@@ -144,6 +152,8 @@ class CourseAccreditation(models.Model):
             raise ValidationError({"register_name": _("Geef de naam van het register op.")})
         if self.register != self.Register.OTHER:
             self.register_name = ""
+        if self.pe_org_id is None and self.register:
+            self.pe_org_id = register_info(self.register).pe_org_id
         errors = {}
         if self.pe_course_type == self.PeCourseType.EDITIONS:
             if not self.pe_edition_id:
@@ -162,6 +172,13 @@ class CourseAccreditation(models.Model):
         if self.register == self.Register.OTHER:
             return self.register_name
         return str(self.get_register_display())
+
+    @property
+    def effective_pe_org_id(self) -> int | None:
+        """The orgID sent to PE-online: as set, else the register's from accounts.registers."""
+        if self.pe_org_id is not None:
+            return self.pe_org_id
+        return register_info(self.register).pe_org_id
 
     def is_valid_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

@@ -207,7 +207,7 @@ def test_it_edits_name_and_profession(client, learner):
 def test_it_stores_and_shows_a_register_number_in_eleven_digits(client, learner):
     client.force_login(learner)
     response = client.post(
-        reverse("profile"), profile_data(learner, [{"register": "big", "number": "123 456 789"}])
+        reverse("profile"), profile_data(learner, [{"register": "big", "number": "001 234 567 89"}])
     )
     assert response.status_code == 302
     stored = RegisterNumber.objects.get(user=learner)
@@ -224,12 +224,12 @@ def test_it_saves_nothing_when_a_register_number_is_wrong(client, learner):
     response = client.post(
         reverse("profile"),
         profile_data(
-            learner, [{"register": "kabiz", "number": "12345"}], **{"profile-first_name": "Anders"}
+            learner, [{"register": "vvn", "number": "12345"}], **{"profile-first_name": "Anders"}
         ),
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Een registratienummer bestaat uit 9 tot 11 cijfers." in html
+    assert "Een nummer in dit register heeft 6 cijfers (relatienummer)." in html
     assert "Er is niets opgeslagen" in html
     learner.refresh_from_db()
     assert learner.first_name == "Test"
@@ -252,7 +252,10 @@ def test_it_needs_a_name_for_another_register(client, learner):
 
 def test_it_refuses_the_same_register_twice(client, learner):
     client.force_login(learner)
-    twice = [{"register": "big", "number": "123456789"}, {"register": "big", "number": "987654321"}]
+    twice = [
+        {"register": "big", "number": "12345678901"},
+        {"register": "big", "number": "98765432101"},
+    ]
     response = client.post(reverse("profile"), profile_data(learner, twice))
     assert "Dit register staat er al in." in response.content.decode()
     assert not RegisterNumber.objects.exists()
@@ -260,7 +263,7 @@ def test_it_refuses_the_same_register_twice(client, learner):
     existing = RegisterNumber.objects.create(user=learner, register="big", number="00123456789")
     rows = [
         {"id": str(existing.pk), "register": "big", "number": "00123456789"},
-        {"register": "big", "number": "987654321"},
+        {"register": "big", "number": "98765432101"},
     ]
     response = client.post(reverse("profile"), profile_data(learner, rows, initial=1))
     assert "Dit register staat er al in." in response.content.decode()
@@ -424,3 +427,45 @@ def test_it_limits_password_reset_requests_per_client_address(
     assert blocked.status_code == 429
     assert "Te veel aanvragen vanaf dit adres." in blocked.content.decode()
     assert len(mailoutbox) == 2
+
+
+def test_it_asks_the_learner_before_restoring_a_dropped_leading_zero(client, learner):
+    client.force_login(learner)
+    response = client.post(
+        reverse("profile"), profile_data(learner, [{"register": "big", "number": "1234567890"}])
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Bedoel je 01234567890 (met een 0 vooraan)?" in html
+    assert 'name="registers-0-confirm_leading_zero"' in html
+    assert not RegisterNumber.objects.exists()
+    response = client.post(
+        reverse("profile"),
+        profile_data(
+            learner,
+            [{"register": "big", "number": "1234567890", "confirm_leading_zero": "on"}],
+        ),
+    )
+    assert response.status_code == 302
+    assert RegisterNumber.objects.get(user=learner).number == "01234567890"
+
+
+def test_it_lets_a_learner_confirm_a_number_padded_by_the_old_rule(client, learner):
+    padded = RegisterNumber.objects.create(
+        user=learner, register="big", number="00123456789", needs_confirmation=True
+    )
+    client.force_login(learner)
+    html = client.get(reverse("profile")).content.decode()
+    assert "controleer dit nummer" in html
+    rows = [
+        {
+            "id": str(padded.pk),
+            "register": "big",
+            "number": "00123456789",
+            "confirm_leading_zero": "on",
+        }
+    ]
+    response = client.post(reverse("profile"), profile_data(learner, rows, initial=1))
+    assert response.status_code == 302
+    padded.refresh_from_db()
+    assert not padded.needs_confirmation

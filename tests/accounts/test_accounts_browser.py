@@ -51,16 +51,16 @@ def test_it_takes_a_learner_from_sign_up_to_deletion(live_server, tab):
     page.wait_for_url("**/accounts/profiel/")
     assert page.get_by_text("Welkom, Robin").is_visible()
 
-    # A number that is too short: a Dutch error, nothing stored.
+    # A BIG number with a dropped leading zero: asked, nothing stored until confirmed.
     new = page.get_by_role("group", name="Nieuw registratienummer")
-    new.get_by_label(re.compile(r"^Register:?$")).select_option("poh_ggz")
-    new.get_by_label(re.compile(r"^Registratienummer:?$")).fill("12345")
+    new.get_by_label(re.compile(r"^Register:?$")).select_option("big")
+    new.get_by_label(re.compile(r"^Registratienummer:?$")).fill("0123-4567-89")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Een registratienummer bestaat uit 9 tot 11 cijfers.").is_visible()
+    assert page.get_by_text("Bedoel je 00123456789 (met een 0 vooraan)?").is_visible()
     assert not RegisterNumber.objects.exists()
 
     new = page.get_by_role("group", name="Nieuw registratienummer")
-    new.get_by_label(re.compile(r"^Registratienummer:?$")).fill("1234-567-89")
+    new.get_by_label("Ja, met een 0 vooraan / dit nummer klopt").check()
     page.get_by_role("button", name="Opslaan").click()
     assert page.get_by_text("Je gegevens zijn opgeslagen.").is_visible()
     assert (

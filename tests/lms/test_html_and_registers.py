@@ -14,18 +14,34 @@ def test_it_strips_scripts_handlers_and_javascript_urls():
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("123456789", "00123456789"),
-        ("1234567890", "01234567890"),
         ("12345678901", "12345678901"),
-        ("123 456 789", "00123456789"),
-        ("12.34.56.789", "00123456789"),
+        ("123 456 789 01", "12345678901"),
+        ("12.34.56.789.01", "12345678901"),
     ],
 )
-def test_it_normalises_register_numbers_to_eleven_digits(raw, expected):
-    assert normalise_register_number(raw) == expected
+def test_it_normalises_big_numbers_to_eleven_ascii_digits(raw, expected):
+    assert normalise_register_number(raw, "big") == expected
 
 
-@pytest.mark.parametrize("raw", ["", "12345678", "123456789012", "12345678a", "abc"])
-def test_it_refuses_invalid_register_numbers(raw):
-    with pytest.raises(InvalidRegisterNumber):
-        normalise_register_number(raw)
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "empty"),
+        ("123456789", "length"),
+        ("12345678", "length"),
+        ("123456789012", "length"),
+        ("12345678a01", "characters"),
+        ("١٢٣٤٥٦٧٨٩٠١", "characters"),
+        ("1234567890", "confirm_leading_zero"),
+    ],
+)
+def test_it_refuses_invalid_big_numbers(raw, reason):
+    with pytest.raises(InvalidRegisterNumber) as excinfo:
+        normalise_register_number(raw, "big")
+    assert excinfo.value.reason == reason
+
+
+def test_it_restores_a_leading_zero_only_when_confirmed():
+    assert normalise_register_number("1234567890", "big", confirm_leading_zero=True) == (
+        "01234567890"
+    )

@@ -48,9 +48,12 @@ def complete(user, course, when: dt.datetime, *, correct: int = 3, failed_first:
     return enrollment.completion
 
 
-def add_number(user, register, number, register_name="") -> RegisterNumber:
+def add_number(
+    user, register, number, register_name="", *, confirm_leading_zero=False
+) -> RegisterNumber:
     """A register number entered the way the profile form does it: through clean()."""
     entry = RegisterNumber(user=user, register=register, number=number, register_name=register_name)
+    entry.confirm_leading_zero = confirm_leading_zero
     entry.full_clean()
     entry.save()
     return entry
@@ -98,20 +101,20 @@ def build_export_scenario():
     Reg = RegisterNumber.Register
 
     lotte = factories.make_user(first_name="Lotte", last_name="Visser", profession="huisarts")
-    add_number(lotte, Reg.BIG, "123456780")
+    add_number(lotte, Reg.BIG, "00123456780")
     complete(lotte, course, at(2025, 12, 20, 10, 0))  # before the accreditation period
 
     anna = factories.make_user(
         first_name="Anna Maria", surname_prefix="de", last_name="Vries", profession="huisarts"
     )
-    add_number(anna, Reg.BIG, "1234.56789")  # stored as 00123456789
+    add_number(anna, Reg.BIG, "001.2345.6789")  # stored as 00123456789
     complete(anna, course, at(2026, 3, 2, 14, 5))
 
     pieter = factories.make_user(
-        first_name="Pieter", initials="P.J.", last_name="Bakker", profession="verpleegkundige"
+        first_name="Pieter", initials="P.J.", last_name="Bakker", profession="huisarts"
     )
     add_number(pieter, Reg.BIG, "12345678901")
-    add_number(pieter, Reg.VVN, "987654321")
+    add_number(pieter, Reg.VVN, "987654")  # a huisarts: the V&V register does not take it
     complete(pieter, course, at(2026, 3, 3, 9, 30), failed_first=True)
 
     sanne = factories.make_user(first_name="Sanne", last_name="Jansen", profession="huisarts")
@@ -127,13 +130,13 @@ def build_export_scenario():
     complete(omar, course, at(2026, 3, 6, 8, 15))
 
     fatima = factories.make_user(first_name="Fatima", last_name="Yilmaz", profession="poh_s")
-    add_number(fatima, Reg.VVN, "112 233 445")
+    add_number(fatima, Reg.VVN, "112 233")
     complete(fatima, course, at(2026, 3, 10, 10, 0))
 
     eva = factories.make_user(
         first_name="Eva", surname_prefix="de", last_name="Boer", profession="huisarts"
     )
-    add_number(eva, Reg.BIG, "0987654321")
+    add_number(eva, Reg.BIG, "0987654321", confirm_leading_zero=True)  # 10 digits, confirmed
     complete(eva, course, at(2026, 7, 1, 13, 0), correct=2)  # 67 %: passes the course, not the 70 %
 
     return {"course": course, "big": big, "vvn": vvn, "kabiz": kabiz}
