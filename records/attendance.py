@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
+from lms.lib.spreadsheet import csv_safe_row
 
 from .models import CourseAccreditation
 from .registers import Reportability, completions_for_export, reportability, with_reported_at
@@ -178,15 +179,6 @@ def blocked_record(row: AttendanceRow) -> list[str]:
     ]
 
 
-# Spreadsheet programs run a cell starting with one of these as a formula ("CSV injection");
-# learners type their own names, so such a value gets a leading apostrophe (OWASP advice).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
 def _csv_chunks(header, records: Iterable[list[str]], rows_per_chunk: int) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
@@ -195,7 +187,7 @@ def _csv_chunks(header, records: Iterable[list[str]], rows_per_chunk: int) -> It
     writer.writerow(header)
     pending = 0
     for record in records:
-        writer.writerow([csv_safe(value) for value in record])
+        writer.writerow(csv_safe_row(record))
         pending += 1
         if pending >= rows_per_chunk:
             yield buffer.getvalue().encode("utf-8")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import RegisterNumber
 from courses.models import CourseCompletion, LessonProgress
+from lms.lib.spreadsheet import csv_safe
 
 from . import xapi
 
@@ -132,11 +133,7 @@ def _csv_cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    # Spreadsheets run cells starting with these as formulas; a learner's name must never do that.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    return csv_safe(str(value))
 
 
 def csv_lines(records: Iterable[dict]) -> Iterator[str]:

@@ -46,6 +46,7 @@ from courses.models import (
 )
 from courses.player import annotate_question, blocks_for_player
 from courses.services import questions_for_grading
+from lms.lib.spreadsheet import csv_safe_row
 
 from . import forms, services
 
@@ -1230,13 +1231,6 @@ def report(request, slug):
     )
 
 
-def _csv_safe(value):
-    # Spreadsheet programs run cells starting with these as formulas (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @login_required
 def report_csv(request, slug, table):
     course = get_course_for_author(request.user, slug)
@@ -1246,5 +1240,5 @@ def report_csv(request, slug, table):
     response["Content-Disposition"] = f'attachment; filename="{course.slug}-{table}.csv"'
     writer = csv.writer(response)
     for row in reports.csv_rows(reports.course_report(course), table):
-        writer.writerow([_csv_safe(v) for v in row])
+        writer.writerow(csv_safe_row(row))
     return response

@@ -230,6 +230,23 @@ def test_it_renders_nothing_when_all_is_in_order(scenario):
 # --- Command -----------------------------------------------------------------------------------
 
 
+def test_it_keeps_formula_like_names_inert_in_the_not_reportable_side_file(scenario, tmp_path):
+    from accounts.models import User
+
+    formula = '=HYPERLINK("http://x.example","klik")'
+    User.objects.filter(last_name="Jansen").update(last_name=formula)
+    out = tmp_path / "big.csv"
+    call_command(
+        "export_attendance", "--course", "verschil-de-norm", "--register", "big",
+        "--format", "csv", "-o", str(out), stdout=io.StringIO(),
+    )  # fmt: skip
+    text = (tmp_path / "big-niet-rapporteerbaar.csv").read_text("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    names = [row[2] for row in rows[1:]]
+    assert "'" + formula in names
+    assert formula not in names
+
+
 def test_it_exports_pe_xml_with_a_blocked_side_file_and_marks_reported(scenario, tmp_path):
     out = tmp_path / "big.xml"
     stdout = io.StringIO()

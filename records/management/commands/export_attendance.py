@@ -14,6 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import Course
+from lms.lib.spreadsheet import csv_safe_row
 from records.attendance import (
     BLOCKED_HEADER,
     CSV_DELIMITER,
@@ -103,7 +104,7 @@ class Command(BaseCommand):
                 def on_blocked(row):
                     nonlocal blocked
                     blocked += 1
-                    blocked_writer.writerow(blocked_record(row))
+                    blocked_writer.writerow(csv_safe_row(blocked_record(row)))
 
                 reportable_rows = remember(split_blocked(rows, on_blocked))
                 if opts["fmt"] == "csv":
