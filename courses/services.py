@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,10 +128,28 @@ def required_lesson_keys(version) -> set[str]:
     )
 
 
+def lock_enrollment(enrollment: Enrollment) -> Enrollment:
+    """Return a fresh copy of `enrollment`, row-locked until the transaction ends.
+
+    Every learner workflow that decides a completion or a limit takes this lock first, so two
+    requests of one learner (a submit and a "Les afronden", forty "start" clicks) run one after
+    the other and each sees what the other wrote.
+    """
+    return Enrollment.objects.select_for_update().select_related("version").get(pk=enrollment.pk)
+
+
 @transaction.atomic
 def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
     """Mark the lesson completed (idempotent) and complete the course when all is done."""
-    progress, _created = LessonProgress.objects.select_for_update().get_or_create(
+    locked = lock_enrollment(enrollment)
+    progress = _complete_lesson_locked(locked, lesson)
+    maybe_complete_course(locked)
+    _copy_completion(locked, enrollment)
+    return progress
+
+
+def _complete_lesson_locked(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
+    progress, _created = LessonProgress.objects.get_or_create(
         enrollment=enrollment, lesson_key=lesson.key
     )
     if progress.completed_at is None:
@@ -140,8 +158,12 @@ def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
         signals.lesson_completed.send(
             sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
         )
-        maybe_complete_course(enrollment)
     return progress
+
+
+def _copy_completion(locked: Enrollment, enrollment: Enrollment) -> None:
+    """Let the caller's instance see a completion written under the lock."""
+    enrollment.completed_at = locked.completed_at
 
 
 @transaction.atomic
@@ -170,38 +192,43 @@ def attempts_left(enrollment: Enrollment, quiz: Quiz) -> int | None:
     return max(0, quiz.max_attempts - used)
 
 
+def check_attempt_allowed(enrollment: Enrollment, quiz: Quiz, phase: str = "") -> None:
+    """Raise PermissionDenied when the learner may not start (or hand in) another attempt.
+
+    Call it with the enrolment locked (`lock_enrollment`): the counts it reads decide a limit.
+    One query.
+    """
+    submitted = Q(submitted_at__isnull=False)
+    counts = QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).aggregate(
+        used=Count("pk", filter=submitted),
+        passed=Count("pk", filter=Q(passed=True)),
+        phase_done=Count("pk", filter=submitted & Q(phase=phase) & ~Q(phase="")),
+    )
+    if quiz.max_attempts is not None and counts["used"] >= quiz.max_attempts:
+        raise PermissionDenied(_("Je hebt geen pogingen meer voor deze toets."))
+    if quiz.kind == Quiz.Kind.FINAL and counts["passed"]:
+        raise PermissionDenied(_("Je hebt de eindtoets al gehaald."))
+    if counts["phase_done"]:
+        raise PermissionDenied(_("Je hebt deze zelfevaluatie al ingevuld."))
+
+
+@transaction.atomic
 def start_attempt(enrollment: Enrollment, quiz: Quiz, phase: str = "") -> QuizAttempt:
     """Return the open attempt for this quiz (and phase), or start a new one.
 
-    Raises PermissionDenied when no attempts are left or the final test is already passed.
+    Raises PermissionDenied when no attempts are left, the final test is already passed or the
+    self-assessment of this phase was already handed in. The enrolment is locked while deciding,
+    so simultaneous starts create one attempt at most.
     """
+    locked = lock_enrollment(enrollment)
     open_attempt = QuizAttempt.objects.filter(
-        enrollment=enrollment, quiz=quiz, phase=phase, submitted_at__isnull=True
+        enrollment=locked, quiz=quiz, phase=phase, submitted_at__isnull=True
     ).first()
     if open_attempt:
         return open_attempt
-    left = attempts_left(enrollment, quiz)
-    if left is not None and left <= 0:
-        raise PermissionDenied(_("Je hebt geen pogingen meer voor deze toets."))
-    if (
-        quiz.kind == Quiz.Kind.FINAL
-        and QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz, passed=True).exists()
-    ):
-        raise PermissionDenied(_("Je hebt de eindtoets al gehaald."))
-    for _retry in range(3):
-        number = QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).count() + 1
-        try:
-            with transaction.atomic():
-                return QuizAttempt.objects.create(
-                    enrollment=enrollment, quiz=quiz, number=number, phase=phase
-                )
-        except IntegrityError:
-            open_attempt = QuizAttempt.objects.filter(
-                enrollment=enrollment, quiz=quiz, phase=phase, submitted_at__isnull=True
-            ).first()
-            if open_attempt:
-                return open_attempt
-    raise PermissionDenied(_("De toets kon niet worden gestart. Probeer het opnieuw."))
+    check_attempt_allowed(locked, quiz, phase)
+    number = QuizAttempt.objects.filter(enrollment=locked, quiz=quiz).count() + 1
+    return QuizAttempt.objects.create(enrollment=locked, quiz=quiz, number=number, phase=phase)
 
 
 def questions_for_grading(quiz_id: int):
@@ -220,24 +247,32 @@ class SubmitResult:
     newly_submitted: bool
 
 
-def submit_attempt(attempt_id: int, data, user) -> SubmitResult:
+def submit_attempt(attempt_id: int, data, user, questions=None) -> SubmitResult:
     """Grade and store an attempt in one transaction; a second submit returns the first result.
+
+    `questions` may be the quiz's `questions_for_grading()` a caller already read (published
+    content does not change); without it they are read here.
 
     Writes one Answer per question, the attempt's score and pass/fail, sends `attempt_submitted`,
     and completes the course when this passes the final test.
     """
     with transaction.atomic():
+        # The attempt and its enrolment locked in one query (not the quiz: learners share it).
         attempt = (
-            QuizAttempt.objects.select_for_update()
+            QuizAttempt.objects.select_for_update(of=("self", "enrollment"))
             .select_related("quiz", "enrollment")
             .get(pk=attempt_id)
         )
-        if attempt.enrollment.user_id != user.pk:
+        enrollment = attempt.enrollment
+        if enrollment.user_id != user.pk:
             raise PermissionDenied
         if attempt.submitted_at is not None:
             answers = list(attempt.answers.select_related("question"))
             return SubmitResult(attempt, answers, newly_submitted=False)
-        questions = questions_for_grading(attempt.quiz_id)
+        # The limit again: attempts started before another one was handed in stay open.
+        check_attempt_allowed(enrollment, attempt.quiz, attempt.phase)
+        if questions is None:
+            questions = questions_for_grading(attempt.quiz_id)
         answers = []
         earned = Decimal(0)
         possible = Decimal(0)
@@ -267,17 +302,55 @@ def submit_attempt(attempt_id: int, data, user) -> SubmitResult:
         attempt.save(update_fields=["submitted_at", "score", "passed"])
         signals.attempt_submitted.send(sender=QuizAttempt, attempt=attempt, answers=answers)
         if attempt.quiz.kind == Quiz.Kind.FINAL and attempt.passed:
-            maybe_complete_course(attempt.enrollment)
+            complete_final_test_lessons(enrollment, attempt.quiz)
+            maybe_complete_course(enrollment)
         return SubmitResult(attempt, answers, newly_submitted=True)
+
+
+def complete_final_test_lessons(enrollment: Enrollment, quiz: Quiz) -> None:
+    """Complete the lessons that show the (passed) final test: passing is what they ask.
+
+    Needs the enrolment locked. Lessons are matched by the quiz's key in the learner's version.
+    """
+    lessons = Lesson.objects.filter(
+        module__version_id=enrollment.version_id,
+        blocks__quizblock__quiz__key=quiz.key,
+        blocks__quizblock__quiz__kind=Quiz.Kind.FINAL,
+    ).distinct()
+    for lesson in lessons:
+        _complete_lesson_locked(enrollment, lesson)
+
+
+@transaction.atomic
+def repair_completion(enrollment: Enrollment) -> CourseCompletion | None:
+    """Give a learner who met every requirement the completion a past fault left out.
+
+    Completes the lessons of a passed final test, then the course when all is done. Returns the
+    completion (new or existing) or None when requirements are still open. Idempotent.
+    """
+    locked = lock_enrollment(enrollment)
+    final = locked.version.quizzes.filter(kind=Quiz.Kind.FINAL).first()
+    if (
+        final is not None
+        and QuizAttempt.objects.filter(
+            enrollment=locked, quiz__kind=Quiz.Kind.FINAL, quiz__key=final.key, passed=True
+        ).exists()
+    ):
+        complete_final_test_lessons(locked, final)
+    completion = maybe_complete_course(locked)
+    _copy_completion(locked, enrollment)
+    return completion
 
 
 def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
     """Complete the course when every required lesson is done and the final test is passed.
 
-    Must run inside a transaction. Writes a CourseCompletion and sends `course_completed` once.
+    Must run inside a transaction with the enrolment locked (`lock_enrollment`). Writes a
+    CourseCompletion and sends `course_completed` once.
     """
-    if hasattr(enrollment, "completion"):
-        return enrollment.completion
+    existing = CourseCompletion.objects.filter(enrollment=enrollment).first()
+    if existing:
+        return existing
     required = required_lesson_keys(enrollment.version)
     done = set(
         LessonProgress.objects.filter(

@@ -44,6 +44,20 @@ def make_user(email=None, **fields) -> User:
     )
 
 
+def login_session_key(user) -> str:
+    """A stored session logging `user` in: its key as the `sessionid` cookie of raw HTTP."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
 def make_author(course=None, **fields) -> User:
     user = make_user(is_staff=True, **fields)
     if course is not None:

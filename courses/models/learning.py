@@ -172,6 +172,12 @@ class QuizAttempt(models.Model):
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=1)),
                 name="courses_quizattempt_score_0_1",
             ),
+            # The self-assessment is taken once before and once after: one attempt per phase.
+            models.UniqueConstraint(
+                fields=["enrollment", "quiz", "phase"],
+                condition=~Q(phase=""),
+                name="courses_quizattempt_one_per_phase",
+            ),
         ]
 
     def __str__(self):

@@ -133,6 +133,23 @@ def missing_prerequisites(user, course) -> list[Course]:
     return [c for c in required if c.pk not in done and c.published_version_id]
 
 
+def repair_completion_on_visit(enrollment) -> None:
+    """A learner who did everything but has no completion (a past fault) gets it now.
+
+    Costs nothing for most visits: only an enrolment with every required lesson done, or all but
+    one (the final test's lesson) and a passed final test, is repaired.
+    """
+    missing = enrollment.lessons_required - enrollment.lessons_done
+    if missing <= 0 or (
+        missing == 1
+        and QuizAttempt.objects.filter(
+            enrollment=enrollment, quiz__kind=Quiz.Kind.FINAL, passed=True
+        ).exists()
+    ):
+        if services.repair_completion(enrollment):
+            enrollment.lessons_done = enrollment.lessons_required
+
+
 def course_detail(request, slug):
     course = get_course_for_user(request.user, slug)
     enrollment = None
@@ -143,6 +160,8 @@ def course_detail(request, slug):
             .select_related("version", "completion")
             .first()
         )
+    if enrollment and enrollment.completed_at is None:
+        repair_completion_on_visit(enrollment)
     version = enrollment.version if enrollment else course.published_version
     if version is None:  # an author looking at a course that was never published
         version = course.versions.order_by("-number").first()

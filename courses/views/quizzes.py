@@ -111,7 +111,11 @@ def attempt(request, slug, quiz_key, attempt_id):
     questions = quiz_questions(attempt_obj.quiz)
     form = QuizForm(questions, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.submit_attempt(attempt_obj.pk, request.POST, request.user)
+        try:
+            services.submit_attempt(attempt_obj.pk, request.POST, request.user, questions)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("courses:quiz", slug, quiz_key)
         return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
     responses = form.responses() if form.is_bound else {}
     for question in questions:
@@ -207,8 +211,15 @@ def self_assessment(request, slug, phase):
     questions = list(quiz.questions.all())
     form = QuizForm(questions, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        attempt_obj = services.start_attempt(enrollment, quiz, phase=phase_value)
-        services.submit_attempt(attempt_obj.pk, request.POST, request.user)
+        try:
+            attempt_obj = services.start_attempt(enrollment, quiz, phase=phase_value)
+            result = services.submit_attempt(attempt_obj.pk, request.POST, request.user)
+        except PermissionDenied:
+            # A simultaneous request (a double click) handed it in first.
+            result = None
+        if result is None or not result.newly_submitted:
+            messages.info(request, _("Je hebt deze zelfevaluatie al ingevuld."))
+            return redirect("courses:self_assessment_results", slug)
         messages.success(request, _("Dank je wel, je zelfevaluatie is opgeslagen."))
         if phase_value == QuizAttempt.Phase.PRE:
             return redirect("courses:resume", slug)

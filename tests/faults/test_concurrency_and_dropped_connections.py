@@ -98,18 +98,10 @@ def test_it_answers_a_dropped_connection_mid_request_with_an_error_page_and_lose
     """Over real HTTP: the database session of the server thread is terminated while the
     learner's final test submit is inside its transaction. The learner gets the error page,
     nothing is half-written, and sending the same form again is scored once."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     learner, course, _enrollment, quiz, attempt = started_final_test(3)
-    session = SessionStore()
-    session[SESSION_KEY] = str(learner.pk)
-    session[BACKEND_SESSION_KEY] = "accounts.backends.LoginLimitBackend"
-    session[HASH_SESSION_KEY] = learner.get_session_auth_hash()
-    session.create()
     csrf = "a" * 32
     headers = {
-        "Cookie": f"sessionid={session.session_key}; csrftoken={csrf}",
+        "Cookie": f"sessionid={factories.login_session_key(learner)}; csrftoken={csrf}",
         "X-CSRFToken": csrf,
         "Content-Type": "application/x-www-form-urlencoded",
     }
