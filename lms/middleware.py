@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.db import DataError
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 # Learner pages load scripts and styles only from this site; media may come from this site too.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -39,3 +42,34 @@ class SecurityHeadersMiddleware:
         if not settings.DEBUG:
             response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+def bad_request(request, message: str) -> HttpResponse:
+    """400 with `message`: JSON on the API, a short page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": message}, status=400)
+    response = HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    return response
+
+
+class BadInputMiddleware:
+    """400 for input that no page can use, before any view sees it.
+
+    A NUL byte in the path or the query string reaches PostgreSQL as a text parameter and fails
+    there (psycopg refuses it), and a number too large for its column fails as a DataError; both
+    are the client's mistake, not the server's, so neither may be a 500.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return bad_request(request, _("Het adres bevat een ongeldig teken (NUL)."))
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DataError):
+            return bad_request(request, _("Een waarde in het adres is ongeldig of te groot."))
+        return None

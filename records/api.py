@@ -20,6 +20,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from .exports import completion_record, completions_for_export
+from .forms import EARLIEST_DATE, LATEST_DATE
 from .models import AccreditationBody
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
@@ -83,9 +84,12 @@ def _date_param(request, name: str) -> datetime.date | None:
     if not raw:
         return None
     try:
-        return datetime.date.fromisoformat(raw)
+        value = datetime.date.fromisoformat(raw)
     except ValueError:
         raise BadRequest(f"{name} must be a date (YYYY-MM-DD).") from None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise BadRequest(f"{name} must be between {EARLIEST_DATE} and {LATEST_DATE}.")
+    return value
 
 
 def paginate(request, items, serialise) -> dict:

@@ -30,7 +30,7 @@ from .attendance import (
     write_presence_xlsx,
 )
 from .exports import completions_for_export, export_lines
-from .forms import CompletionExportForm
+from .forms import BoundedDateField, CompletionExportForm
 from .models import CourseAccreditation
 from .registers import accreditation_overview, record_attendance_reported
 
@@ -62,7 +62,8 @@ def export_completions(request):
         filename = f"afronding-{data['course'].slug}-{timezone.localdate():%Y%m%d}.{extension}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    return render(request, "records/export_completions.html", {"form": form})
+    status = 400 if form.is_bound else 200
+    return render(request, "records/export_completions.html", {"form": form}, status=status)
 
 
 DOWNLOAD_KINDS = ("csv", "xlsx", "pe-xml", "niet-rapporteerbaar")
@@ -86,16 +87,8 @@ def staff_course_view(view):
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(
-        label=gettext_lazy("Afgerond vanaf"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Afgerond tot en met"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    since = BoundedDateField(label=gettext_lazy("Afgerond vanaf"))
+    until = BoundedDateField(label=gettext_lazy("Afgerond tot en met"))
     include_reported = forms.BooleanField(
         label=gettext_lazy("Ook eerder gerapporteerde deelnemers opnemen"), required=False
     )

@@ -42,6 +42,7 @@ def unsafe_reason(exc: UnsafeArchive) -> str:
         "count": _("het archief bevat te veel bestanden."),
         "total": _("het archief is uitgepakt te groot."),
         "invalid": _("dit is geen geldig zip-bestand."),
+        "conflict": _("‘%(member)s’ staat twee keer in het archief, of als bestand én als map."),
     }
     return reasons.get(exc.code, _("het archief is onveilig.")) % {"member": exc.member}
 

@@ -79,7 +79,25 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits = Limits()) -> list[z
                 f"archive too large when unpacked (> {limits.max_total_bytes} bytes)", "total"
             )
         files.append(info)
+    _check_no_file_is_a_folder(files)
     return files
+
+
+def _check_no_file_is_a_folder(files: list[zipfile.ZipInfo]) -> None:
+    """Refuse `a` next to `a/b.yaml`, and one name twice: one path cannot be a file and a
+    folder, and extracting such an archive would fail half-way with nothing said about why."""
+    names = {info.filename.rstrip("/") for info in files}
+    seen: set[str] = set()
+    for info in files:
+        name = info.filename
+        if name in seen:
+            raise UnsafeArchive(f"{name!r}: the archive holds it twice", "conflict", name)
+        seen.add(name)
+        for parent in PurePosixPath(name).parents:
+            if str(parent) in names:
+                raise UnsafeArchive(
+                    f"{str(parent)!r}: both a file and a folder", "conflict", str(parent)
+                )
 
 
 def safe_extract(source, target: Path, limits: Limits = Limits()) -> list[Path]:

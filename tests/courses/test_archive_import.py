@@ -57,6 +57,7 @@ def test_it_imports_a_new_course_as_a_draft_owned_by_the_uploader(client, staff_
         ([("small.yaml", SMALL.replace('title: "Module"', "title: [unclosed"))], "small.yaml:"),
         ([("small.yaml", SMALL.replace("type: text", "type: hologram"))], "blocks[0]"),
         ([("readme.txt", "geen cursus")], "geen cursusbestanden"),
+        ([("a", "x"), ("a/small.yaml", SMALL)], "‘a’ staat twee keer in het archief"),
     ],
     ids=[
         "zip-slip",
@@ -65,6 +66,7 @@ def test_it_imports_a_new_course_as_a_draft_owned_by_the_uploader(client, staff_
         "broken-yaml",
         "unknown-block",
         "no-course-files",
+        "file-and-folder",
     ],
 )
 def test_it_refuses_bad_archives_with_a_clear_error_and_writes_nothing(

@@ -72,3 +72,14 @@ def test_it_refuses_symlinks_and_garbage(tmp_path):
         safe_extract(buffer, tmp_path)
     with pytest.raises(UnsafeArchive, match="not a valid zip"):
         safe_extract(io.BytesIO(b"not a zip at all"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [[("a", "x"), ("a/b.yaml", "slug: x")], [("a/b.yaml", "slug: x"), ("a", "x")]],
+)
+def test_it_refuses_a_path_that_is_a_file_and_a_folder_and_writes_nothing(tmp_path, entries):
+    with pytest.raises(UnsafeArchive) as caught:
+        safe_extract(make_zip(entries), tmp_path)
+    assert caught.value.code == "conflict"
+    assert list(tmp_path.iterdir()) == []

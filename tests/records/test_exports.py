@@ -210,7 +210,8 @@ def test_it_shows_dutch_errors_for_a_bad_export_request(admin_client, records):
         reverse("records:export_completions"),
         {"course": "basis", "since": "2026-04-01", "until": "2026-03-01", "format": "csv"},
     )
-    assert response.status_code == 200
+    # 400: the request was wrong (issue 19: bad input is a 400 with a clear message).
+    assert response.status_code == 400
     assert "De begindatum ligt na de einddatum." in response.content.decode()
 
 
