@@ -6,6 +6,8 @@ Production sets at least SECRET_KEY, DEBUG=0, ALLOWED_HOSTS, DATABASE_URL,
 CELERY_BROKER_URL and SITE_URL.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -47,6 +49,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-3f9a8c1e7b"  # noqa: S105
+# Secrets kept in the database (LRS passwords) are encrypted with this (lms/encryption.py).
+# Without it the key is derived from SECRET_KEY: set it in production, so that SECRET_KEY can
+# change on its own. Several keys, comma-separated: the first encrypts, all decrypt (rotation).
+FIELD_ENCRYPTION_KEY = (
+    os.environ.get("FIELD_ENCRYPTION_KEY", "")
+    or base64.urlsafe_b64encode(
+        hashlib.sha256(b"spreekkamer field encryption\0" + SECRET_KEY.encode()).digest()
+    ).decode()
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Course
+from lms.encryption import EncryptedTextField
 
 API_TOKEN_PREFIX_LENGTH = 8
 
@@ -111,7 +112,8 @@ class LearningRecordStore(models.Model):
         help_text=_("De xAPI-basis-URL; statements gaan naar <endpoint>/statements."),
     )
     username = models.CharField(_("gebruikersnaam"), max_length=200, blank=True)
-    password = models.CharField(_("wachtwoord"), max_length=200, blank=True)
+    # Encrypted at rest with FIELD_ENCRYPTION_KEY; read and written in plain here.
+    password = EncryptedTextField(_("wachtwoord"), blank=True)
     enabled = models.BooleanField(_("actief"), default=True)
     body = models.ForeignKey(
         AccreditationBody,
