@@ -18,6 +18,9 @@ from .models import (
     ImageBlock,
     LearningTrack,
     Lesson,
+    LiveSessionEdition,
+    LiveSessionRegistration,
+    LiveSessionType,
     MatchingQuestion,
     MediaBlock,
     Module,
@@ -235,3 +238,34 @@ class ReviewApprovalAdmin(admin.ModelAdmin):
 
 admin.site.register(Persona)
 admin.site.register(LearningTrack)
+
+
+class LiveSessionEditionInline(admin.StackedInline):
+    model = LiveSessionEdition
+    extra = 0
+    fields = [
+        "starts_at",
+        "ends_at",
+        "location",
+        "online_url",
+        "trainers",
+        "capacity",
+        "registration_deadline",
+        "cancelled_at",
+        "is_demo",
+    ]
+    filter_horizontal = ["trainers"]
+
+
+@admin.register(LiveSessionType)
+class LiveSessionTypeAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "study_load_hours"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [LiveSessionEditionInline]
+
+
+@admin.register(LiveSessionRegistration)
+class LiveSessionRegistrationAdmin(admin.ModelAdmin):
+    list_display = ["edition", "user", "status", "attended_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["user", "edition"]

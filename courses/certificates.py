@@ -91,3 +91,46 @@ def build_certificate_pdf(completion: CourseCompletion) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def build_attendance_certificate_pdf(registration) -> bytes:
+    """Return the certificate of attendance of a live session (a masterclass) as PDF bytes:
+    the learner's name, the session, the date, the place and the study load."""
+    user = registration.user
+    edition = registration.edition
+    session_type = edition.session_type
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
+    pdf.setTitle(_("Certificaat %(course)s") % {"course": session_type.title})
+    pdf.setAuthor("Spreekkamer")
+    pdf.setStrokeColor(ACCENT)
+    pdf.setLineWidth(4)
+    pdf.rect(1.2 * cm, 1.2 * cm, width - 2.4 * cm, height - 2.4 * cm)
+    pdf.setFillColor(ACCENT)
+    pdf.setFont("Helvetica-Bold", 30)
+    pdf.drawCentredString(width / 2, height - 4 * cm, _("Certificaat van deelname"))
+    pdf.setFillColor(colors.black)
+    pdf.setFont("Helvetica", 14)
+    pdf.drawCentredString(width / 2, height - 5.5 * cm, _("Hierbij verklaart Spreekkamer dat"))
+    pdf.setFont("Helvetica-Bold", 22)
+    pdf.drawCentredString(width / 2, height - 7 * cm, user.display_name or user.email)
+    pdf.setFont("Helvetica", 14)
+    pdf.drawCentredString(width / 2, height - 8.3 * cm, _("aanwezig was bij:"))
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawCentredString(width / 2, height - 9.6 * cm, session_type.title)
+    day = formats.date_format(timezone.localtime(edition.starts_at), "j F Y")
+    lines = [
+        _("Datum: %(date)s") % {"date": day},
+        _("Plaats: %(place)s") % {"place": edition.location or _("online")},
+        _("Studiebelasting: %(hours)s uur")
+        % {"hours": format_hours(session_type.study_load_hours)},
+    ]
+    pdf.setFont("Helvetica", 12)
+    y = height - 11.2 * cm
+    for line in lines:
+        pdf.drawCentredString(width / 2, y, line)
+        y -= 0.7 * cm
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

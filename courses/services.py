@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
@@ -18,8 +19,11 @@ from .models import (
     Course,
     CourseCompletion,
     Enrollment,
+    LearningTrack,
     Lesson,
     LessonProgress,
+    LiveSessionEdition,
+    LiveSessionRegistration,
     Option,
     Question,
     Quiz,
@@ -388,3 +392,260 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
         enrollment.completed_at = now
         signals.course_completed.send(sender=CourseCompletion, completion=completion)
     return completion
+
+
+# --- Live sessions (masterclasses): registration, waiting list, attendance ---------------------
+
+
+class RegistrationClosed(Exception):
+    """The edition's registration deadline has passed, or the edition was cancelled."""
+
+
+class CheckInRefused(Exception):
+    """The room's code is not valid now, or the learner has no place in this edition."""
+
+
+def _locked_edition(edition_id: int) -> LiveSessionEdition:
+    # Every decision about places reads and writes under this row lock, so two learners can
+    # never both take the last place, and a cancellation promotes exactly one waiting learner.
+    return LiveSessionEdition.objects.select_for_update().get(pk=edition_id)
+
+
+def register_for_edition(user, edition: LiveSessionEdition) -> LiveSessionRegistration:
+    """Give `user` a place, or a place on the waiting list when the edition is full; returns the
+    registration (unchanged if already active). Raises RegistrationClosed after the deadline.
+    Sends the confirmation with a calendar file after commit."""
+    with transaction.atomic():
+        edition = _locked_edition(edition.pk)
+        if not edition.registration_open:
+            raise RegistrationClosed
+        registration = (
+            LiveSessionRegistration.objects.select_for_update()
+            .filter(edition=edition, user=user)
+            .first()
+        )
+        if registration is not None and registration.status != "cancelled":
+            return registration
+        taken = LiveSessionRegistration.objects.filter(
+            edition=edition, status=LiveSessionRegistration.Status.REGISTERED
+        ).count()
+        status = (
+            LiveSessionRegistration.Status.REGISTERED
+            if taken < edition.capacity
+            else LiveSessionRegistration.Status.WAITLISTED
+        )
+        if registration is None:
+            registration = LiveSessionRegistration.objects.create(
+                edition=edition, user=user, status=status
+            )
+        else:
+            registration.status = status
+            registration.queued_at = timezone.now()
+            registration.cancelled_at = None
+            registration.save(update_fields=["status", "queued_at", "cancelled_at"])
+        registration_id = registration.pk
+        transaction.on_commit(lambda: _send_registration_mail(registration_id))
+    return registration
+
+
+def cancel_registration(registration: LiveSessionRegistration) -> LiveSessionRegistration | None:
+    """Cancel; a freed place goes to the first on the waiting list. Returns the promoted
+    registration, if any (who is told by e-mail after commit)."""
+    with transaction.atomic():
+        edition = _locked_edition(registration.edition_id)
+        registration = LiveSessionRegistration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == LiveSessionRegistration.Status.CANCELLED:
+            return None
+        had_place = registration.status == LiveSessionRegistration.Status.REGISTERED
+        registration.status = LiveSessionRegistration.Status.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.attended_at = None
+        registration.save(update_fields=["status", "cancelled_at", "attended_at"])
+        if not had_place or timezone.now() >= edition.starts_at:
+            return None
+        promoted = (
+            LiveSessionRegistration.objects.select_for_update()
+            .filter(edition=edition, status=LiveSessionRegistration.Status.WAITLISTED)
+            .order_by("queued_at", "pk")
+            .first()
+        )
+        if promoted is not None:
+            promoted.status = LiveSessionRegistration.Status.REGISTERED
+            promoted.save(update_fields=["status"])
+            promoted_id = promoted.pk
+            transaction.on_commit(lambda: _send_registration_mail(promoted_id, promoted=True))
+        return promoted
+
+
+@transaction.atomic
+def record_attendance(edition: LiveSessionEdition, present_ids) -> int:
+    """The trainer's tick list: mark exactly the registrations in `present_ids` present (only
+    registered learners can be). Returns how many are present."""
+    present_ids = {int(pk) for pk in present_ids}
+    registered = LiveSessionRegistration.objects.filter(
+        edition=edition, status=LiveSessionRegistration.Status.REGISTERED
+    )
+    registered.filter(pk__in=present_ids, attended_at__isnull=True).update(
+        attended_at=timezone.now()
+    )
+    registered.exclude(pk__in=present_ids).update(attended_at=None)
+    return registered.filter(attended_at__isnull=False).count()
+
+
+CHECK_IN_SALT = "courses.live-check-in"
+CHECK_IN_TOKEN_SECONDS = 15 * 60
+
+
+def check_in_token(edition: LiveSessionEdition) -> str:
+    """The code in the room's QR code: signed, for this edition, expiring after 15 minutes (the
+    trainer's page shows a fresh one)."""
+    return signing.TimestampSigner(salt=CHECK_IN_SALT).sign(str(edition.pk))
+
+
+@transaction.atomic
+def check_in(user, edition: LiveSessionEdition, token: str) -> LiveSessionRegistration:
+    """Mark `user` present by the room's QR code; only while the edition runs and only with a
+    place. Raises CheckInRefused."""
+    try:
+        value = signing.TimestampSigner(salt=CHECK_IN_SALT).unsign(
+            token, max_age=CHECK_IN_TOKEN_SECONDS
+        )
+    except signing.BadSignature:
+        raise CheckInRefused from None
+    if value != str(edition.pk) or not edition.is_running():
+        raise CheckInRefused
+    registration = (
+        LiveSessionRegistration.objects.select_for_update()
+        .filter(edition=edition, user=user, status=LiveSessionRegistration.Status.REGISTERED)
+        .first()
+    )
+    if registration is None:
+        raise CheckInRefused
+    if registration.attended_at is None:
+        registration.attended_at = timezone.now()
+        registration.save(update_fields=["attended_at"])
+    return registration
+
+
+def _send_registration_mail(registration_id: int, promoted: bool = False) -> None:
+    from .tasks import send_live_session_mail
+
+    send_live_session_mail.delay(registration_id, "promoted" if promoted else "registered")
+
+
+def send_edition_reminders(within=None) -> int:
+    """Queue a reminder for every place in an edition that starts within `within` (default 24
+    hours) and has had none; returns how many. Run by Celery beat."""
+    within = within or timezone.timedelta(hours=24)
+    now = timezone.now()
+    due = list(
+        LiveSessionRegistration.objects.filter(
+            status=LiveSessionRegistration.Status.REGISTERED,
+            reminder_sent_at__isnull=True,
+            edition__cancelled_at__isnull=True,
+            edition__starts_at__gt=now,
+            edition__starts_at__lte=now + within,
+        ).values_list("pk", flat=True)
+    )
+    from .tasks import send_live_session_mail
+
+    for pk in due:
+        # Marked first, in its own statement: a reminder is never sent twice.
+        if LiveSessionRegistration.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        ):
+            send_live_session_mail.delay(pk, "reminder")
+    return len(due)
+
+
+@dataclass
+class TrackStep:
+    """One step of a leerlijn as a learner sees it on the dashboard."""
+
+    kind: str  # "course" or "live"
+    title: str
+    url: str
+    status: str  # "done", "active" (enrolled), "registered", "waitlisted", "todo"
+    starts_at: datetime | None = None
+    is_next: bool = False
+
+
+def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackStep]]]:
+    """Every leerlijn with its steps (courses and live sessions, in order) and the learner's
+    status per step; the first step not done is marked `is_next`. `enrollments` are the
+    dashboard's (with `is_completed`), so courses cost no extra query. Queries: tracks and their
+    steps (5 with prefetches, 1 when there are no tracks) and the learner's registrations (1)."""
+    tracks = list(
+        LearningTrack.objects.prefetch_related(
+            "entries__course__published_version",
+            "live_entries__session_type",
+        ).order_by("title")
+    )
+    if not tracks:
+        return []
+    completed = {e.course_id for e in enrollments if e.is_completed}
+    enrolled = {e.course_id for e in enrollments}
+    registrations = (
+        LiveSessionRegistration.objects.filter(user=user)
+        .exclude(status=LiveSessionRegistration.Status.CANCELLED)
+        .select_related("edition")
+        .order_by("edition__starts_at")
+    )
+    by_type: dict[int, LiveSessionRegistration] = {}
+    now = timezone.now()
+    for registration in registrations:  # in date order: the first upcoming place wins
+        type_id = registration.edition.session_type_id
+        current = by_type.get(type_id)
+        if registration.attended_at:
+            by_type[type_id] = registration  # attended once is done, whatever else
+        elif registration.edition.ends_at > now and (current is None):
+            by_type[type_id] = registration
+    overview = []
+    for track in tracks:
+        ordered: list[tuple[int, int, TrackStep]] = []
+        for entry in track.entries.all():
+            course = entry.course
+            if course.published_version is None:
+                continue
+            status = (
+                "done" if course.pk in completed else "active" if course.pk in enrolled else "todo"
+            )
+            ordered.append(
+                (
+                    entry.position,
+                    0,
+                    TrackStep(
+                        "course",
+                        course.published_version.title,
+                        course.get_absolute_url(),
+                        status,
+                    ),
+                )
+            )
+        for entry in track.live_entries.all():
+            session_type = entry.session_type
+            registration = by_type.get(session_type.pk)
+            status, starts_at = "todo", None
+            if registration is not None:
+                starts_at = registration.edition.starts_at
+                status = "done" if registration.attended_at else registration.status
+            ordered.append(
+                (
+                    entry.position,
+                    1,
+                    TrackStep(
+                        "live",
+                        session_type.title,
+                        session_type.get_absolute_url(),
+                        status,
+                        starts_at,
+                    ),
+                )
+            )
+        steps = [step for _position, _kind, step in sorted(ordered, key=lambda t: t[:2])]
+        for step in steps:
+            if step.status != "done":
+                step.is_next = True
+                break
+        overview.append((track, steps))
+    return overview

@@ -17,3 +17,20 @@ def send_review_request_task(review_request_id: int) -> int:
     from .publishing import send_review_request_mail  # publishing queues this task
 
     return send_review_request_mail(review_request_id)
+
+
+@shared_task(name="courses.send_live_session_mail", ignore_result=True)
+def send_live_session_mail(registration_id: int, kind: str) -> bool:
+    """E-mail a learner about their place in a live session: 'registered', 'promoted' (from the
+    waiting list) or 'reminder', with the calendar file when they have a place."""
+    from .live_mail import send_registration_mail
+
+    return send_registration_mail(registration_id, kind)
+
+
+@shared_task(name="courses.send_edition_reminders", ignore_result=True)
+def send_edition_reminders_task() -> int:
+    """Periodic (beat): reminders for places in editions starting within 24 hours."""
+    from .services import send_edition_reminders
+
+    return send_edition_reminders()

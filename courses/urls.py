@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalog, certificates, player, quizzes
+from .views import catalog, certificates, live, player, quizzes
 
 app_name = "courses"
 urlpatterns = [
@@ -8,6 +8,36 @@ urlpatterns = [
     path("dashboard/", catalog.dashboard, name="dashboard"),
     path("begrippen/", catalog.glossary, name="glossary"),
     path("leerlijn/<slug:slug>/", catalog.track_detail, name="track_detail"),
+    path("masterclass/<slug:slug>/", live.live_session, name="live_session"),
+    path(
+        "masterclass/<slug:slug>/<int:edition_id>/inschrijven/", live.register, name="live_register"
+    ),
+    path("masterclass/<slug:slug>/<int:edition_id>/afmelden/", live.cancel, name="live_cancel"),
+    path(
+        "masterclass/<slug:slug>/<int:edition_id>/agenda.ics",
+        live.calendar_file,
+        name="live_calendar",
+    ),
+    path(
+        "masterclass/<slug:slug>/<int:edition_id>/presentie/",
+        live.attendance,
+        name="live_attendance",
+    ),
+    path(
+        "masterclass/<slug:slug>/<int:edition_id>/presentie/qr.svg",
+        live.attendance_qr,
+        name="live_attendance_qr",
+    ),
+    path(
+        "masterclass/<slug:slug>/<int:edition_id>/aanwezig/<str:token>/",
+        live.check_in,
+        name="live_check_in",
+    ),
+    path(
+        "masterclass/<slug:slug>/<int:edition_id>/certificaat.pdf",
+        live.attendance_certificate,
+        name="live_certificate",
+    ),
     path("cursus/<slug:slug>/", catalog.course_detail, name="course_detail"),
     path("cursus/<slug:slug>/inschrijven/", catalog.enroll, name="enroll"),
     path("cursus/<slug:slug>/verder/", player.resume, name="resume"),

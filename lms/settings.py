@@ -374,6 +374,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "records.sweep_statements",
         "schedule": float(XAPI_SWEEP_SECONDS),
     },
+    "send-live-session-reminders": {
+        "task": "courses.send_edition_reminders",
+        "schedule": 900.0,
+    },
     "delete-expired-group-sessions": {
         "task": "conversations.delete_expired_sessions",
         "schedule": 3600.0,

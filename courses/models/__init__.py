@@ -40,6 +40,12 @@ from .learning import (
     Reflection,
     ScenarioDecision,
 )
+from .live import (
+    LiveSessionEdition,
+    LiveSessionRegistration,
+    LiveSessionType,
+    TrackLiveSession,
+)
 
 __all__ = [
     "ChangeRecord",
@@ -60,6 +66,9 @@ __all__ = [
     "LearningTrack",
     "Lesson",
     "LessonProgress",
+    "LiveSessionEdition",
+    "LiveSessionRegistration",
+    "LiveSessionType",
     "MatchingQuestion",
     "MediaBlock",
     "Module",
@@ -82,5 +91,6 @@ __all__ = [
     "ScenarioStep",
     "SingleChoiceQuestion",
     "TrackCourse",
+    "TrackLiveSession",
     "TrueFalseQuestion",
 ]

@@ -256,4 +256,12 @@ def dashboard(request):
         )
     active = [e for e in enrollments if not e.is_completed]
     completed = [e for e in enrollments if e.is_completed]
-    return render(request, "courses/dashboard.html", {"active": active, "completed": completed})
+    return render(
+        request,
+        "courses/dashboard.html",
+        {
+            "active": active,
+            "completed": completed,
+            "leerlijn": services.track_overview(request.user, enrollments),
+        },
+    )

@@ -99,7 +99,8 @@ def test_it_shows_the_dashboard_with_a_constant_number_of_queries(
         lesson.save(update_fields=["title"])
         services.start_lesson(enrollment, lesson)
     client.force_login(learner)
-    with django_assert_num_queries(4):  # session, user, enrolments with progress, resume titles
+    # session, user, enrolments with progress, resume titles, leerlijnen (none here)
+    with django_assert_num_queries(5):
         html = client.get("/dashboard/").content.decode()
     for i in range(3):
         assert f"Verder met: Les 2 van cursus {i}" in html
