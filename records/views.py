@@ -41,15 +41,18 @@ CONTENT_TYPES = {
 EXTENSIONS = {"csv": "csv", "xapi-jsonl": "jsonl"}
 
 
-def can_export_completions(user) -> bool:
-    # Course authors are staff too; completions name learners, so this takes an explicit permission.
-    return user.is_active and user.has_perm("courses.view_coursecompletion")
+def can_download_learner_records(user) -> bool:
+    """Whether `user` is an accreditation manager: downloads name learners and their BIG numbers.
+
+    Course authors are staff too and see aggregates only (docs/privacy.md).
+    """
+    return user.is_active and user.has_perm("records.manage_accreditation")
 
 
 @login_required
 def export_completions(request):
     """The export form; with valid parameters, the file itself, streamed row by row."""
-    if not can_export_completions(request.user):
+    if not can_download_learner_records(request.user):
         raise Http404
     form = CompletionExportForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -134,7 +137,7 @@ def attendance_overview(request, course):
 @staff_course_view
 def attendance_download(request, course, pk, kind):
     """Stream one export file for one accreditation and the period in the query string."""
-    if kind not in DOWNLOAD_KINDS:
+    if kind not in DOWNLOAD_KINDS or not can_download_learner_records(request.user):
         raise Http404
     accreditation = get_object_or_404(
         CourseAccreditation.objects.select_related("course"), pk=pk, course=course

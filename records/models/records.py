@@ -67,6 +67,14 @@ class AccreditationBody(models.Model):
     class Meta:
         verbose_name = _("accreditatie-instantie")
         verbose_name_plural = _("accreditatie-instanties")
+        # Names and BIG numbers leave the system only through someone holding this permission
+        # (attendance lists, PE-online XML, completion exports); authors see aggregates.
+        permissions = [
+            (
+                "manage_accreditation",
+                _("Accreditatiebeheerder: mag namen en BIG-nummers downloaden"),
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["api_token_hash"],

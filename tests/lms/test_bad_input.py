@@ -44,7 +44,7 @@ def test_it_refuses_bad_api_input_with_json(api, url, message):
 
 def test_it_refuses_a_far_date_in_the_staff_export(client, course):
     staff = factories.make_user(is_staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_coursecompletion"))
+    staff.user_permissions.add(Permission.objects.get(codename="manage_accreditation"))
     client.force_login(staff)
     response = client.get(
         "/beheer/afrondingen/export/",

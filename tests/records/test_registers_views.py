@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +25,8 @@ def scenario(settings):
     settings.PE_ONLINE_USER_ID = "4711"
     data = build_export_scenario()
     data["author"] = factories.make_author(data["course"], email="auteur@example.org")
+    # The downloads name learners: this author is also the accreditation manager.
+    data["author"].user_permissions.add(Permission.objects.get(codename="manage_accreditation"))
     return data
 
 
@@ -66,6 +69,25 @@ def test_it_hides_them_from_the_author_of_another_course(client, scenario):
     )
     assert response.status_code == 404
     assert not AttendanceReport.objects.exists()
+
+
+def test_it_shows_an_author_aggregates_but_names_only_to_an_accreditation_manager(client, scenario):
+    author = factories.make_author(scenario["course"], email="alleen-auteur@example.org")
+    client.force_login(author)
+    page = client.get(overview_url(scenario)).content.decode()
+    assert "Alleen een accreditatiebeheerder kan de lijsten" in page
+    assert download_url(scenario, "big", "csv") not in page
+    for kind in ("csv", "xlsx", "pe-xml", "niet-rapporteerbaar"):
+        assert client.get(download_url(scenario, "big", kind)).status_code == 404
+    export = client.get(
+        reverse("records:export_completions"),
+        {"course": scenario["course"].slug, "format": "csv"},
+    )
+    assert export.status_code == 404
+    client.force_login(scenario["author"])
+    page = client.get(overview_url(scenario)).content.decode()
+    assert download_url(scenario, "big", "csv") in page
+    assert client.get(download_url(scenario, "big", "csv")).status_code == 200
 
 
 def test_it_hides_them_from_an_author_who_is_not_staff(client, scenario):
