@@ -8,13 +8,14 @@ they never name a learner and never read reflections.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from statistics import mean
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.html import strip_tags
 
 from .models import (
@@ -199,21 +200,27 @@ class QuestionRow:
         return percent_text(self.difficulty)
 
 
-def _discrimination(per_attempt: dict[int, bool], scores: dict[int, float]) -> float | None:
-    """Share correct in the best 27 % of attempts minus the share in the worst 27 %."""
-    ranked = sorted(per_attempt, key=lambda a: scores.get(a) or 0.0)
-    if len(ranked) < 4:
-        return None
-    size = max(1, math.ceil(len(ranked) * DISCRIMINATION_GROUP))
-    lower, upper = ranked[:size], ranked[-size:]
-    return sum(per_attempt[a] for a in upper) / size - sum(per_attempt[a] for a in lower) / size
+def _sql_of(queryset) -> tuple[str, tuple]:
+    """The SQL and parameters of an ORM queryset, to wrap in a window or grouping query.
+
+    Ranking within groups and unnesting JSON arrays are beyond the ORM's aggregates; the filters
+    stay ORM-built and the parameters stay bound, only the outer grouping is written by hand."""
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _run(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def question_stats(course: Course) -> list[QuestionRow]:
     """Item analysis of the report version's graded quizzes, by quiz and question key.
 
-    Reads the version's questions (1 + one query per question type + options), every submitted
-    answer in the course (1) and the options of all versions (1), whatever the counts.
+    Reads the version's questions (1 + one query per question type + options), the per-question
+    counts and the discrimination groups (1, computed by PostgreSQL), the option choices (1) and
+    the options of all versions (1), whatever the number of answers: no answer reaches Python.
     """
     version = report_version(course)
     if version is None:
@@ -242,43 +249,88 @@ def question_stats(course: Course) -> list[QuestionRow]:
         rows[(q.quiz.key, q.key)] = row
     if not rows:
         return []
-    option_keys = dict(
-        Option.objects.filter(question__quiz__version__course=course).values_list("pk", "key")
-    )
     answers = Answer.objects.filter(
         attempt__enrollment__course=course,
         attempt__submitted_at__isnull=False,
-        question__quiz__key__in={k[0] for k in rows},
-        question__key__in={k[1] for k in rows},
-    ).values_list(
-        "attempt_id",
-        "attempt__score",
-        "question__quiz__key",
-        "question__key",
-        "is_correct",
-        "response",
+        question__quiz__key__in=sorted({k[0] for k in rows}),
+        question__key__in=sorted({k[1] for k in rows}),
     )
-    scores: dict[int, float] = {}
-    per_question: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
-    chosen: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for attempt_id, score, quiz_key, question_key, is_correct, response in answers:
-        key = (quiz_key, question_key)
-        if key not in rows:
+    # Attempts ranked by score within each question (ties by attempt id); the upper and lower
+    # groups are Kelley's 27 % of them, with the same float arithmetic as math.ceil(n * 0.27).
+    ranked_sql, ranked_params = _sql_of(
+        answers.annotate(
+            quiz_key=F("question__quiz__key"),
+            question_key=F("question__key"),
+            score=Coalesce("attempt__score", Value(Decimal(0))),
+        ).values_list("quiz_key", "question_key", "is_correct", "score", "attempt_id")
+    )
+    stats = _run(
+        f"""
+        SELECT quiz_key, question_key, n, correct_n,
+               count(*) FILTER (WHERE correct AND pos > n - size),
+               count(*) FILTER (WHERE correct AND pos <= size), size
+        FROM (
+            SELECT r.*, GREATEST(1, ceil(r.n * %s::float8))::int AS size,
+                   count(*) FILTER (WHERE r.correct) OVER (PARTITION BY quiz_key, question_key)
+                       AS correct_n
+            FROM (
+                SELECT a.quiz_key, a.question_key, a.is_correct AS correct,
+                       row_number() OVER (PARTITION BY a.quiz_key, a.question_key
+                                          ORDER BY a.score, a.attempt_id) AS pos,
+                       count(*) OVER (PARTITION BY a.quiz_key, a.question_key) AS n
+                FROM ({ranked_sql}) AS a (quiz_key, question_key, is_correct, score, attempt_id)
+            ) AS r
+        ) AS g
+        GROUP BY quiz_key, question_key, n, correct_n, size
+        """,  # noqa: S608 (only the ORM's compiled SQL is interpolated)
+        (DISCRIMINATION_GROUP, *ranked_params),
+    )
+    for quiz_key, question_key, n, correct, upper, lower, size in stats:
+        row = rows.get((quiz_key, question_key))
+        if row is None:
             continue
-        scores[attempt_id] = float(score) if score is not None else 0.0
-        per_question[key][attempt_id] = is_correct
-        response = response or {}
-        picked = response.get("options") or ([response["option"]] if response.get("option") else [])
-        for pk in picked:
-            if pk in option_keys:
-                chosen[key][option_keys[pk]] += 1
-    for key, row in rows.items():
-        results = per_question.get(key, {})
-        row.answers = len(results)
-        row.correct = sum(results.values())
-        row.discrimination = _discrimination(results, scores)
+        row.answers, row.correct = n, correct
+        row.discrimination = None if n < 4 else upper / size - lower / size
+    # Chosen options: {"options": [ids]} when non-empty, else {"option": id}.
+    picked_sql, picked_params = _sql_of(
+        answers.annotate(
+            quiz_key=F("question__quiz__key"), question_key=F("question__key")
+        ).values_list("quiz_key", "question_key", "response")
+    )
+    chosen: dict[tuple[str, str, int], int] = {}
+    for quiz_key, question_key, pk, count in _run(
+        f"""
+        SELECT a.quiz_key, a.question_key, picked.pk, count(*)
+        FROM ({picked_sql}) AS a (quiz_key, question_key, response)
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE
+                WHEN jsonb_typeof(a.response -> 'options') = 'array'
+                     AND jsonb_array_length(a.response -> 'options') > 0
+                    THEN a.response -> 'options'
+                WHEN jsonb_typeof(a.response -> 'option') = 'number'
+                    THEN jsonb_build_array(a.response -> 'option')
+                ELSE '[]'::jsonb
+            END
+        ) AS picked (pk)
+        WHERE jsonb_typeof(picked.pk) = 'number'
+        GROUP BY 1, 2, 3
+        """,  # noqa: S608
+        picked_params,
+    ):
+        try:
+            chosen[(quiz_key, question_key, int(pk))] = count
+        except (TypeError, ValueError):
+            continue
+    option_keys = dict(
+        Option.objects.filter(question__quiz__version__course=course).values_list("pk", "key")
+    )
+    by_key: dict[tuple[str, str, str], int] = defaultdict(int)
+    for (quiz_key, question_key, pk), count in chosen.items():
+        if pk in option_keys:
+            by_key[(quiz_key, question_key, option_keys[pk])] += count
+    for (quiz_key, question_key), row in rows.items():
         for option in row.options:
-            option.chosen = chosen[key].get(option.key, 0)
+            option.chosen = by_key.get((quiz_key, question_key, option.key), 0)
             option.answers = row.answers
     return list(rows.values())
 
@@ -303,10 +355,18 @@ class ShiftRow:
         return self.post_mean - self.pre_mean
 
 
+def _mean(value: Decimal | None) -> float | int | None:
+    """PostgreSQL's avg() as statistics.mean() returns it for integers: an int when whole."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def self_assessment_shifts(course: Course) -> list[ShiftRow]:
     """Per self-assessment statement: mean rating before (phase pre) and after (post) the course,
-    and the mean shift of learners who rated both. A learner's latest attempt per phase counts.
-    Reads the statements (1 + one per question type) and their answers (1)."""
+    and the mean shift of learners who rated both. A learner's latest attempt per phase with a
+    whole-number rating counts. Reads the statements (1 + one per question type) and one
+    aggregate computed by PostgreSQL (1): no answer reaches Python."""
     version = report_version(course)
     if version is None:
         return []
@@ -321,46 +381,70 @@ def self_assessment_shifts(course: Course) -> list[ShiftRow]:
     ]
     if not statements:
         return []
-    ratings: dict[tuple[str, str], dict[str, dict[int, int]]] = defaultdict(
-        lambda: {"pre": {}, "post": {}}
-    )
-    answers = (
+    ratings_sql, ratings_params = _sql_of(
         Answer.objects.filter(
             attempt__enrollment__course=course,
             attempt__submitted_at__isnull=False,
             attempt__phase__in=["pre", "post"],
             question__quiz__kind=Quiz.Kind.SELF_ASSESSMENT,
         )
-        .order_by("attempt__submitted_at")
+        .annotate(
+            enrollment=F("attempt__enrollment_id"),
+            phase=F("attempt__phase"),
+            quiz_key=F("question__quiz__key"),
+            question_key=F("question__key"),
+            submitted=F("attempt__submitted_at"),
+        )
         .values_list(
-            "attempt__enrollment_id",
-            "attempt__phase",
-            "question__quiz__key",
-            "question__key",
-            "response",
+            "enrollment", "phase", "quiz_key", "question_key", "response", "submitted", "attempt_id"
         )
     )
-    for enrollment_id, phase, quiz_key, key, response in answers:
-        value = (response or {}).get("value")
-        if isinstance(value, int):
-            ratings[(quiz_key, key)][phase][enrollment_id] = value  # later attempts overwrite
+    stats = {
+        (quiz_key, key): rest
+        for quiz_key, key, *rest in _run(
+            f"""
+            WITH latest AS (
+                SELECT DISTINCT ON (a.enrollment, a.phase, a.quiz_key, a.question_key)
+                       a.enrollment, a.phase, a.quiz_key, a.question_key,
+                       (a.response ->> 'value')::bigint AS value
+                FROM ({ratings_sql}) AS a (enrollment, phase, quiz_key, question_key, response,
+                                           submitted, attempt_id)
+                WHERE jsonb_typeof(a.response -> 'value') = 'number'
+                  AND a.response ->> 'value' ~ '^-?[0-9]+$'
+                ORDER BY a.enrollment, a.phase, a.quiz_key, a.question_key,
+                         a.submitted DESC, a.attempt_id DESC
+            ), paired AS (
+                SELECT quiz_key, question_key,
+                       max(value) FILTER (WHERE phase = 'pre') AS pre,
+                       max(value) FILTER (WHERE phase = 'post') AS post
+                FROM latest
+                GROUP BY enrollment, quiz_key, question_key
+            )
+            SELECT quiz_key, question_key, count(pre), avg(pre), count(post), avg(post),
+                   count(post - pre), avg(post - pre)
+            FROM paired
+            GROUP BY quiz_key, question_key
+            """,  # noqa: S608
+            ratings_params,
+        )
+    }
     rows = []
     for q in statements:
-        data = ratings.get((q.quiz.key, q.key), {"pre": {}, "post": {}})
-        pre, post = data["pre"], data["post"]
-        both = pre.keys() & post.keys()
+        pre_n, pre_avg, post_n, post_avg, paired, shift = stats.get(
+            (q.quiz.key, q.key), (0, None, 0, None, 0, None)
+        )
         rows.append(
             ShiftRow(
                 quiz_key=q.quiz.key,
                 key=q.key,
                 prompt=strip_tags(q.prompt).strip(),
                 scale_max=getattr(q, "scale_max", 5),
-                pre_count=len(pre),
-                pre_mean=mean(pre.values()) if pre else None,
-                post_count=len(post),
-                post_mean=mean(post.values()) if post else None,
-                paired=len(both),
-                paired_shift=mean(post[e] - pre[e] for e in both) if both else None,
+                pre_count=pre_n,
+                pre_mean=_mean(pre_avg),
+                post_count=post_n,
+                post_mean=_mean(post_avg),
+                paired=paired,
+                paired_shift=_mean(shift),
             )
         )
     return rows

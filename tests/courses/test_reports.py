@@ -149,9 +149,85 @@ def test_it_reads_a_fixed_number_of_queries_however_many_learners(
 
 
 # summary 2, funnel 2 (progress, lessons),
-# questions 1 + 1 type + options + option keys + answers = 5,
-# self-assessment statements 1 + 1 type + answers = 3.
-REPORT_QUERIES = 12
+# questions 1 + 1 type + options + option keys + counts + option choices = 6,
+# self-assessment statements 1 + 1 type + aggregate = 3.
+REPORT_QUERIES = 13
+
+
+def bulk_learners(course, n):
+    """n learners with a submitted final test (alternating answers) and a pre and post rating,
+    inserted in bulk: the report's work grows with them, the services' would swamp the test."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from courses.models import Answer, Enrollment, QuizAttempt
+
+    version = course.published_version
+    final = version.final_test
+    questions = list(final.questions.order_by("position").prefetch_related("options"))
+    zelf = version.quizzes.get(key="zelf")
+    statements = list(zelf.questions.order_by("position"))
+    users = User.objects.bulk_create(
+        [
+            User(email=f"bulk{i}@example.org", username=f"bulk{i}", last_name=str(i))
+            for i in range(n)
+        ]
+    )
+    enrollments = Enrollment.objects.bulk_create(
+        [Enrollment(user=u, course=course, version=version) for u in users]
+    )
+    now = timezone.now()
+    attempts, answers = [], []
+    for i, e in enumerate(enrollments):
+        attempts.append(QuizAttempt(enrollment=e, quiz=final, submitted_at=now, score=i % 4 / 3))
+        for number, phase in enumerate(("pre", "post"), start=1):
+            attempts.append(
+                QuizAttempt(enrollment=e, quiz=zelf, number=number, phase=phase, submitted_at=now)
+            )
+    attempts = QuizAttempt.objects.bulk_create(attempts)
+    for i, a in enumerate(attempts):
+        if a.quiz_id == final.pk:
+            for j, q in enumerate(questions):
+                option = list(q.options.all())[(i + j) % 2]
+                answers.append(
+                    Answer(
+                        attempt=a, question=q, response={"option": option.pk}, is_correct=j < i % 4
+                    )
+                )
+        else:
+            answers += [
+                Answer(attempt=a, question=s, response={"value": 1 + (i + k) % 5})
+                for k, s in enumerate(statements)
+            ]
+    Answer.objects.bulk_create(answers, batch_size=2000)
+
+
+@pytest.mark.parametrize("n", [5, 50])
+def test_it_reads_the_same_queries_for_5_and_50_bulk_learners(
+    report_course, django_assert_num_queries, n
+):
+    bulk_learners(report_course, n)
+    with django_assert_num_queries(REPORT_QUERIES):
+        report = reports.course_report(report_course)
+    assert report.summary.enrollments == n and report.questions[0].answers == n
+    assert report.shifts[0].pre_count == n and report.shifts[0].paired == n
+
+
+def test_it_keeps_the_report_memory_flat_however_many_answers(report_course):
+    import tracemalloc
+
+    bulk_learners(report_course, 4000)
+    reports.course_report(report_course)  # warm caches (content types, compiled templates)
+    tracemalloc.start()
+    try:
+        report = reports.course_report(report_course)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.questions[0].answers == 4000
+    # 4,000 learners × 5 answers: reading them into Python took several megabytes; the report
+    # itself is a few dozen rows.
+    assert peak < 1_000_000, peak
 
 
 def test_it_shows_charts_with_data_tables_and_exports_csv(client, taken):
