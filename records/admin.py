@@ -12,6 +12,7 @@ from .models import (
     AccreditationBody,
     AttendanceReport,
     CourseAccreditation,
+    EditionAccreditation,
     LearningRecordStore,
     StatementOutbox,
 )
@@ -184,3 +185,9 @@ class AttendanceReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EditionAccreditation)
+class EditionAccreditationAdmin(admin.ModelAdmin):
+    list_display = ["edition", "register", "pe_course_id", "pe_edition_id", "points"]
+    raw_id_fields = ["edition"]

@@ -22,13 +22,24 @@ from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from lms.lib.spreadsheet import csv_safe_row
 
 from .models import CourseAccreditation
-from .registers import Reportability, completions_for_export, reportability, with_reported_at
+from .models.accreditation import BlockReason
+from .registers import (
+    Reportability,
+    completions_for_export,
+    is_profession_eligible,
+    matching_register_number,
+    normalised_number,
+    reportability,
+    with_reported_at,
+)
 
 # The webservice accepts at most 100 <Attendance> per call (PE-online documentation, §3);
 # a file holds one register's period, the sender splits it into calls.
@@ -356,3 +367,103 @@ def export_file_name(
             f"{since.isoformat() if since else 'begin'}_{until.isoformat() if until else 'nu'}"
         )
     return "-".join(parts) + "." + extension
+
+
+def edition_reportability(registration, accreditation) -> Reportability:
+    """Whether one presence earns an edition accreditation's points: the learner's profession
+    must be eligible for the register and their number for it valid (as for completions)."""
+    user = registration.user
+    if not is_profession_eligible(user.profession, accreditation.register):
+        return Reportability(BlockReason.PROFESSION_NOT_ELIGIBLE)
+    number = matching_register_number(user.register_numbers.all(), accreditation)
+    if number is None:
+        return Reportability(BlockReason.NO_NUMBER)
+    normalised = normalised_number(number)
+    if normalised is None:
+        return Reportability(BlockReason.INVALID_NUMBER, number.number)
+    return Reportability(None, normalised)
+
+
+def edition_attendance_rows(accreditation, *, include_reported: bool = False):
+    """Yield one AttendanceRow per learner present at the accreditation's edition (the row's
+    `completion_id` is the registration's id). Two queries: presences, register numbers."""
+    from courses.models import LiveSessionRegistration
+
+    from .models import EditionAttendanceReport
+
+    presences = (
+        LiveSessionRegistration.objects.filter(
+            edition=accreditation.edition_id, attended_at__isnull=False
+        )
+        .select_related("user")
+        .prefetch_related("user__register_numbers")
+        .annotate(
+            reported_at=Subquery(
+                EditionAttendanceReport.objects.filter(
+                    registration=OuterRef("pk"), accreditation=accreditation
+                ).values("reported_at")[:1]
+            )
+        )
+        .order_by("user__last_name", "pk")
+    )
+    if not include_reported:
+        presences = presences.filter(reported_at__isnull=True)
+    register = accreditation.register_label
+    for registration in presences:
+        user = registration.user
+        yield AttendanceRow(
+            completion_id=registration.pk,
+            initials=initials_for(user),
+            surname_prefix=user.surname_prefix,
+            surname=user.last_name,
+            profession=str(user.get_profession_display()) if user.profession else "",
+            register=register,
+            completed_at=registration.attended_at,
+            points=accreditation.points,
+            result=edition_reportability(registration, accreditation),
+            reported_at=registration.reported_at,
+        )
+
+
+def edition_export_file_name(accreditation, kind: str) -> str:
+    """E.g. `pe-online-masterclass-bias-big-4711.xml`."""
+    stem = {"pe-xml": "pe-online", "csv": "presentielijst", "blocked": "niet-rapporteerbaar"}[kind]
+    extension = "xml" if kind == "pe-xml" else "csv"
+    slug = accreditation.edition.session_type.slug
+    return f"{stem}-{slug}-{accreditation.register}-{accreditation.pe_edition_id}.{extension}"
+
+
+def record_edition_attendance_reported(
+    accreditation, registration_ids, file_name, user=None
+) -> int:
+    """Record that these presences were reported in `file_name`; returns how many are new.
+    Presences of another edition, absent learners and ones already recorded are ignored."""
+    from courses.models import LiveSessionRegistration
+
+    from .models import EditionAttendanceReport
+
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            LiveSessionRegistration.objects.filter(
+                pk__in=set(registration_ids),
+                edition=accreditation.edition_id,
+                attended_at__isnull=False,
+            )
+            .exclude(attendance_reports__accreditation=accreditation)
+            .values_list("pk", flat=True)
+        )
+        EditionAttendanceReport.objects.bulk_create(
+            [
+                EditionAttendanceReport(
+                    registration_id=pk,
+                    accreditation=accreditation,
+                    reported_at=now,
+                    file_name=file_name,
+                    reported_by=user,
+                )
+                for pk in ids
+            ],
+            ignore_conflicts=True,
+        )
+    return len(ids)

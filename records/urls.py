@@ -20,6 +20,22 @@ urlpatterns = [
         views.attendance_download,
         name="attendance_download",
     ),
+    # Masterclass editions: presences per register accreditation (PEEditionID per edition)
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/",
+        views.edition_attendance,
+        name="edition_attendance",
+    ),
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/<int:pk>/gerapporteerd/",
+        views.edition_attendance_mark_reported,
+        name="edition_attendance_mark_reported",
+    ),
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/<int:pk>/<slug:kind>/",
+        views.edition_attendance_download,
+        name="edition_attendance_download",
+    ),
     # Accreditation records: staff download and the token API (docs/accreditation-records.md)
     path("beheer/afrondingen/export/", views.export_completions, name="export_completions"),
     path("api/v1/openapi.json", api.openapi_document, name="openapi"),

@@ -19,19 +19,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.models import Course
+from courses.models import Course, LiveSessionEdition
 
 from .attendance import (
     attendance_rows,
     blocked_csv_chunks,
+    edition_attendance_rows,
+    edition_export_file_name,
     export_file_name,
     pe_online_xml_chunks,
     presence_csv_chunks,
+    record_edition_attendance_reported,
     write_presence_xlsx,
 )
 from .exports import completions_for_export, export_lines
 from .forms import BoundedDateField, CompletionExportForm
-from .models import CourseAccreditation
+from .models import CourseAccreditation, EditionAccreditation
 from .registers import accreditation_overview, record_attendance_reported
 
 CONTENT_TYPES = {
@@ -196,3 +199,85 @@ def attendance_mark_reported(request, course, pk):
         % {"count": created, "register": accreditation.register_label},
     )
     return redirect(reverse("records:attendance_overview", args=[course.slug]))
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def edition_attendance(request, edition_id):
+    """A masterclass edition: presences, and per register accreditation the presence list and
+    the PE-online XML (with the edition's PEEditionID)."""
+    edition = get_object_or_404(
+        LiveSessionEdition.objects.select_related("session_type"), pk=edition_id
+    )
+    accreditations = []
+    for accreditation in EditionAccreditation.objects.filter(edition=edition).order_by(
+        "register", "pk"
+    ):
+        rows = list(edition_attendance_rows(accreditation, include_reported=True))
+        accreditation.reportable = sum(1 for r in rows if r.reportable and not r.reported_at)
+        accreditation.reported = sum(1 for r in rows if r.reported_at)
+        accreditation.blocked = sum(1 for r in rows if not r.reportable)
+        accreditations.append(accreditation)
+    present = edition.registrations.filter(attended_at__isnull=False).count()
+    return render(
+        request,
+        "records/edition_attendance.html",
+        {"edition": edition, "accreditations": accreditations, "present": present},
+    )
+
+
+@require_GET
+@staff_required
+def edition_attendance_download(request, edition_id, pk, kind):
+    accreditation = get_object_or_404(
+        EditionAccreditation.objects.select_related("edition__session_type"),
+        pk=pk,
+        edition_id=edition_id,
+    )
+    if kind not in ("csv", "pe-xml", "blocked"):
+        raise Http404
+    rows = edition_attendance_rows(accreditation)
+    if kind == "pe-xml":
+        chunks, content_type = pe_online_xml_chunks(accreditation, rows), "application/xml"
+    elif kind == "csv":
+        chunks, content_type = presence_csv_chunks(rows), "text/csv; charset=utf-8"
+    else:
+        chunks, content_type = blocked_csv_chunks(rows), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    name = edition_export_file_name(accreditation, kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@staff_required
+def edition_attendance_mark_reported(request, edition_id, pk):
+    accreditation = get_object_or_404(
+        EditionAccreditation.objects.select_related("edition__session_type"),
+        pk=pk,
+        edition_id=edition_id,
+    )
+    ids = [row.completion_id for row in edition_attendance_rows(accreditation) if row.reportable]
+    created = record_edition_attendance_reported(
+        accreditation, ids, edition_export_file_name(accreditation, "pe-xml"), user=request.user
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s deelnemer gemarkeerd als gerapporteerd aan %(register)s.",
+            "%(count)s deelnemers gemarkeerd als gerapporteerd aan %(register)s.",
+            created,
+        )
+        % {"count": created, "register": accreditation.register_label},
+    )
+    return redirect(reverse("records:edition_attendance", args=[edition_id]))
