@@ -201,18 +201,21 @@ def attendance_mark_reported(request, course, pk):
     return redirect(reverse("records:attendance_overview", args=[course.slug]))
 
 
-def staff_required(view):
+def accreditation_manager_required(view):
+    """Edition presence lists name learners and their register numbers: accreditation managers
+    only (as `export_completions`); anyone else gets a 404."""
+
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_staff:
+        if not can_download_learner_records(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-@staff_required
+@accreditation_manager_required
 def edition_attendance(request, edition_id):
     """A masterclass edition: presences, and per register accreditation the presence list and
     the PE-online XML (with the edition's PEEditionID)."""
@@ -237,7 +240,7 @@ def edition_attendance(request, edition_id):
 
 
 @require_GET
-@staff_required
+@accreditation_manager_required
 def edition_attendance_download(request, edition_id, pk, kind):
     accreditation = get_object_or_404(
         EditionAccreditation.objects.select_related("edition__session_type"),
@@ -260,7 +263,7 @@ def edition_attendance_download(request, edition_id, pk, kind):
 
 
 @require_POST
-@staff_required
+@accreditation_manager_required
 def edition_attendance_mark_reported(request, edition_id, pk):
     accreditation = get_object_or_404(
         EditionAccreditation.objects.select_related("edition__session_type"),

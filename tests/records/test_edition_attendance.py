@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from lxml import etree
 
@@ -14,6 +15,12 @@ from tests import factories
 from tests.courses.live_fixtures import make_edition
 
 pytestmark = pytest.mark.django_db
+
+
+def accreditation_manager():
+    user = factories.make_user(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="manage_accreditation"))
+    return user
 
 
 @pytest.fixture
@@ -42,7 +49,7 @@ def test_it_reports_present_learners_with_a_valid_number_and_blocks_the_rest(set
 
 def test_it_writes_pe_online_xml_with_the_edition_id_and_no_end_date(client, setting):
     edition, accreditation, regs = setting
-    client.force_login(factories.make_user(is_staff=True))
+    client.force_login(accreditation_manager())
     url = reverse(
         "records:edition_attendance_download", args=[edition.pk, accreditation.pk, "pe-xml"]
     )
@@ -59,7 +66,7 @@ def test_it_writes_pe_online_xml_with_the_edition_id_and_no_end_date(client, set
 
 def test_it_marks_presences_reported_once(client, setting):
     edition, accreditation, regs = setting
-    client.force_login(factories.make_user(is_staff=True))
+    client.force_login(accreditation_manager())
     url = reverse("records:edition_attendance_mark_reported", args=[edition.pk, accreditation.pk])
     client.post(url)
     client.post(url)
@@ -73,7 +80,9 @@ def test_it_marks_presences_reported_once(client, setting):
     assert "PEEditionID 98765" in page.content.decode()
 
 
-def test_it_shows_edition_exports_to_staff_only(client, setting):
+def test_it_shows_edition_exports_to_accreditation_managers_only(client, setting):
     edition, accreditation, regs = setting
-    client.force_login(factories.make_user())
-    assert client.get(reverse("records:edition_attendance", args=[edition.pk])).status_code == 404
+    for user in (factories.make_user(), factories.make_user(is_staff=True)):
+        client.force_login(user)
+        page = client.get(reverse("records:edition_attendance", args=[edition.pk]))
+        assert page.status_code == 404
