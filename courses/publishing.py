@@ -32,7 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Subquery
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
@@ -594,14 +594,12 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
     course.published_version = version
     course.save(update_fields=["published_version"])
 
+    # Set-based: the movers stay a subquery, so 100k unfinished learners are no id list in Python.
     movers = Enrollment.objects.filter(course=course, completion__isnull=True).exclude(
         version=version
     )
-    moved_users = list(movers.values_list("user_id", flat=True))
-    moved = Enrollment.objects.filter(course=course, user_id__in=moved_users).update(
-        version=version
-    )
-    _move_reflections(course, version, moved_users)
+    _move_reflections(course, version, movers.values("user_id"))
+    moved = movers.update(version=version)
     kept = Enrollment.objects.filter(course=course).exclude(version=version).count()
 
     record_change(
@@ -625,31 +623,25 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
 
 
 def _move_reflections(course, version, user_ids):
-    """Point moved learners' reflections at the new version's block with the same keys."""
-    if not user_ids:
-        return
-    targets = {
-        (lesson_key, key): pk
-        for pk, key, lesson_key in ReflectionBlock.objects.filter(
-            lesson__module__version=version
-        ).values_list("pk", "key", "lesson__key")
-    }
-    rows = (
-        Reflection.objects.filter(
-            user_id__in=user_ids, block__lesson__module__version__course=course
-        )
-        .exclude(block__lesson__module__version=version)
-        .order_by("updated_at")
-        .values_list("pk", "user_id", "block__lesson__key", "block__key")
+    """Point moved learners' reflections at the new version's block with the same keys.
+
+    `user_ids` is a subquery (or list) of the moving learners. One UPDATE per reflection block
+    of `version`, whatever the number of learners; should older versions hold two reflections of
+    a learner for the same block, the newest moves."""
+    targets = ReflectionBlock.objects.filter(lesson__module__version=version).values_list(
+        "pk", "key", "lesson__key"
     )
-    # The newest reflection per learner and block wins should older versions hold two.
-    chosen: dict[tuple[int, int], int] = {}
-    for pk, user_id, lesson_key, key in rows:
-        target = targets.get((lesson_key, key))
-        if target is not None:
-            chosen[(user_id, target)] = pk
-    by_target: dict[int, list[int]] = {}
-    for (_user_id, target), pk in chosen.items():
-        by_target.setdefault(target, []).append(pk)
-    for target, pks in by_target.items():
-        Reflection.objects.filter(pk__in=pks).update(block_id=target)
+    for target, key, lesson_key in targets:
+        newest = (
+            Reflection.objects.filter(
+                user_id__in=user_ids,
+                block__lesson__module__version__course=course,
+                block__lesson__key=lesson_key,
+                block__key=key,
+            )
+            .exclude(block__lesson__module__version=version)
+            .order_by("user_id", "-updated_at", "-pk")
+            .distinct("user_id")
+            .values("pk")
+        )
+        Reflection.objects.filter(pk__in=Subquery(newest)).update(block_id=target)

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from courses import publishing, services
 from courses.models import (
@@ -10,6 +12,7 @@ from courses.models import (
     CourseCompletion,
     CourseRole,
     CourseVersion,
+    Enrollment,
     Lesson,
     LessonProgress,
     Option,
@@ -332,3 +335,30 @@ def test_it_moves_unfinished_learners_when_a_course_file_is_imported_and_publish
     v1.refresh_from_db()
     assert v1.status == CourseVersion.Status.RETIRED
     assert ChangeRecord.objects.get(action="publish", version=v2).changes["moved_enrollments"] == 1
+
+
+def publish_with_more_learners(course, learners):
+    """Add `learners` unfinished learners who reflected, then publish a new version; return the
+    number of queries and the longest SQL statement of swap_published_version."""
+    block = ReflectionBlock.objects.get(
+        lesson__module__version=course.published_version, lesson__key="les-1"
+    )
+    for _ in range(learners):
+        user = factories.make_user()
+        services.enroll_learner(user, course)
+        services.save_reflection(user, block, "Mijn gedachte")
+    draft = publishing.create_draft(course, factories.make_author(course))
+    with CaptureQueriesContext(connection) as captured:
+        result = publishing.swap_published_version(draft)
+    course.refresh_from_db()
+    total = Enrollment.objects.filter(course=course).count()
+    assert result.moved_enrollments == total
+    assert Reflection.objects.filter(block__lesson__module__version=draft).count() == total
+    return len(captured), max(len(q["sql"]) for q in captured.captured_queries)
+
+
+def test_it_moves_unfinished_learners_in_set_based_sql(rich_course):
+    small = publish_with_more_learners(rich_course, 3)
+    large = publish_with_more_learners(rich_course, 30)
+    # The same statements for 3 and 33 learners: no id list grows with them.
+    assert small == large
