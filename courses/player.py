@@ -126,8 +126,15 @@ def shuffled(items, seed) -> list:
     return sorted(items, key=lambda item: hashlib.sha256(f"{seed}-{item.pk}".encode()).hexdigest())
 
 
-def annotate_question(question: Any, response=None, *, error=None, graded=False) -> Any:
-    """Attach what the question templates read: the learner's response, its error and its grade."""
+def annotate_question(
+    question: Any, response=None, *, error=None, graded=False, raw=None, layout=None
+) -> Any:
+    """Attach what the question templates read: the learner's response, its error and its grade.
+
+    `raw` is the form data as submitted (a re-shown form takes the learner's own ranks from it,
+    never an order derived from the answer key); `layout` an attempt's drawn option order and
+    matching values.
+    """
     response = response or {}
     question.response = response
     question.error = error
@@ -137,16 +144,36 @@ def annotate_question(question: Any, response=None, *, error=None, graded=False)
     elif response.get("options"):
         question.selected_ids = set(response["options"])
     question.ranks = {pk: i + 1 for i, pk in enumerate(response.get("order") or [])}
-    question.pairs = {int(k): v for k, v in (response.get("pairs") or {}).items() if v is not None}
+    if raw is not None and question.kind == "ordering":
+        question.ranks = {o.pk: _rank(raw, question, o) for o in question.options_in_order()}
     question.value = response.get("value")
     question.grade_result = question.grade(response) if graded else None
     options = question.options_in_order()
-    if question.kind in {"ordering", "matching"}:
+    drawn = ((layout or {}).get("options") or {}).get(str(question.pk))
+    if drawn:
+        by_pk = {o.pk: o for o in options}
+        question.display_options = [by_pk[pk] for pk in drawn if pk in by_pk]
+    elif question.kind in {"ordering", "matching"}:
         question.display_options = shuffled(options, question.pk)
     else:
         question.display_options = options
+    pairs = {int(k): v for k, v in (response.get("pairs") or {}).items() if v is not None}
     if question.kind == "matching":
-        question.match_choices = shuffled(options, f"m{question.pk}")
+        values = ((layout or {}).get("match") or {}).get(str(question.pk))
+        by_pk = {o.pk: o for o in options}
+        if values:
+            # Opaque per-attempt values: the select never names the option it belongs to.
+            question.match_choices = [
+                MatchChoice(value, by_pk[pk].match) for value, pk in values.items() if pk in by_pk
+            ]
+            value_of = {pk: value for value, pk in values.items()}
+            pairs = {k: value_of.get(v) for k, v in pairs.items()}
+        else:
+            question.match_choices = [
+                MatchChoice(str(o.pk), o.match) for o in shuffled(options, f"m{question.pk}")
+            ]
+            pairs = {k: str(v) for k, v in pairs.items()}
+    question.pairs = pairs
     return question
 
 
@@ -232,5 +259,21 @@ def bind_practice_form(block: Any, form) -> None:
     responses = form.responses()
     for question in block.quiz.questions.all():
         annotate_question(
-            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+            question,
+            responses.get(question.pk),
+            error=form.question_errors.get(question.pk),
+            raw=form.data,
         )
+
+
+@dataclass
+class MatchChoice:
+    value: str
+    match: str
+
+
+def _rank(raw, question, option) -> int | None:
+    try:
+        return int(raw.get(f"{question.field_name}-{option.pk}", ""))
+    except (TypeError, ValueError):
+        return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -232,7 +234,104 @@ def start_attempt(enrollment: Enrollment, quiz: Quiz, phase: str = "") -> QuizAt
         return open_attempt
     check_attempt_allowed(locked, quiz, phase)
     number = QuizAttempt.objects.filter(enrollment=locked, quiz=quiz).count() + 1
-    return QuizAttempt.objects.create(enrollment=locked, quiz=quiz, number=number, phase=phase)
+    layout = {}
+    if quiz.is_scored:
+        earlier = QuizAttempt.objects.filter(enrollment=locked, quiz__key=quiz.key).values_list(
+            "layout", flat=True
+        )
+        layout = draw_layout(quiz, questions_for_grading(quiz.pk), list(earlier))
+    return QuizAttempt.objects.create(
+        enrollment=locked, quiz=quiz, number=number, phase=phase, layout=layout
+    )
+
+
+# Kinds whose options are shown in a drawn order (true/false stays Waar, Niet waar).
+SHUFFLED_KINDS = {"single_choice", "multiple_choice", "ordering", "matching"}
+
+
+def draw_layout(quiz: Quiz, questions, earlier_layouts=(), rng=None) -> dict:
+    """Draw what one attempt asks and in which order; returns the attempt's `layout`.
+
+    Questions: all of them, or the quiz's `draw` (N of the pool, or {tag: count}), preferring
+    questions earlier attempts asked least, so a retake gets a different draw where the pool
+    allows; then shuffled. Options of choice, ordering and matching questions are shuffled,
+    pinned options last. Matching answers get opaque per-attempt values (`match`: value → option
+    id) so a select's value never says which item it belongs to.
+    """
+    rng = rng or secrets.SystemRandom()
+    asked: Counter = Counter(pk for layout in earlier_layouts for pk in layout.get("questions", []))
+
+    def least_asked(candidates, count):
+        candidates = list(candidates)
+        rng.shuffle(candidates)
+        candidates.sort(key=lambda q: asked[q.pk])  # stable: ties stay shuffled
+        return candidates[:count]
+
+    draw = quiz.draw
+    if isinstance(draw, int):
+        chosen = least_asked(questions, draw)
+    elif isinstance(draw, dict):
+        chosen = []
+        for tag, count in draw.items():
+            chosen += least_asked(
+                (q for q in questions if tag in (q.tags or []) and q not in chosen), count
+            )
+    else:
+        chosen = list(questions)
+    rng.shuffle(chosen)
+    options: dict[str, list[int]] = {}
+    match: dict[str, dict[str, int]] = {}
+    for question in chosen:
+        authored = question.options_in_order()
+        if question.kind not in SHUFFLED_KINDS:
+            continue
+        free = [o for o in authored if not o.pinned]
+        rng.shuffle(free)
+        if question.kind == "ordering" and len(free) > 1 and free == authored:
+            free = free[1:] + free[:1]  # never show the answer as the starting order
+        options[str(question.pk)] = [o.pk for o in free + [o for o in authored if o.pinned]]
+        if question.kind == "matching":
+            targets = list(authored)
+            rng.shuffle(targets)
+            match[str(question.pk)] = {secrets.token_hex(6): o.pk for o in targets}
+    return {"questions": [q.pk for q in chosen], "options": options, "match": match}
+
+
+class FormData(dict):
+    """A dict of lists read like a QueryDict: `get` gives the last value, `getlist` all."""
+
+    def get(self, key, default=None):
+        values = super().get(key)
+        return values[-1] if values else default
+
+    def getlist(self, key):
+        return list(super().get(key) or [])
+
+
+def grading_data(attempt: QuizAttempt, data) -> FormData:
+    """The submitted form data with the attempt's opaque matching values turned into option ids.
+
+    A value that is not one of this attempt's (an option id sent directly, say) counts as no
+    answer.
+    """
+    if hasattr(data, "lists"):
+        lists = dict(data.lists())
+    else:
+        lists = {k: (v if isinstance(v, list) else [v]) for k, v in dict(data).items()}
+    for question_pk, values in (attempt.layout or {}).get("match", {}).items():
+        prefix = f"q-{question_pk}-"
+        for name in [n for n in lists if n.startswith(prefix)]:
+            lists[name] = [str(values[v]) if v in values else "" for v in lists[name]]
+    return FormData(lists)
+
+
+def questions_of_attempt(attempt: QuizAttempt, questions) -> list:
+    """The questions `attempt` asks, in its drawn order (all, as authored, without a layout)."""
+    order = (attempt.layout or {}).get("questions")
+    if not order:
+        return list(questions)
+    by_pk = {q.pk: q for q in questions}
+    return [by_pk[pk] for pk in order if pk in by_pk]
 
 
 def questions_for_grading(quiz_id: int):
@@ -277,6 +376,8 @@ def submit_attempt(attempt_id: int, data, user, questions=None) -> SubmitResult:
         check_attempt_allowed(enrollment, attempt.quiz, attempt.phase)
         if questions is None:
             questions = questions_for_grading(attempt.quiz_id)
+        questions = questions_of_attempt(attempt, questions)
+        data = grading_data(attempt, data)
         answers = []
         earned = Decimal(0)
         possible = Decimal(0)

@@ -153,9 +153,13 @@ def load_plan(course: Course) -> CoursePlan:
     )
 
 
-def answer_data(questions, rng: random.Random, correct: bool) -> dict:
-    """Form data answering every question right (or, when not `correct`, every scored one wrong)."""
+def answer_data(questions, rng: random.Random, correct: bool, layout=None) -> dict:
+    """Form data answering every question right (or, when not `correct`, every scored one wrong).
+
+    `layout` is the attempt's: matching selects then carry its opaque values, as on the page.
+    """
     data: dict = {}
+    match_values = (layout or {}).get("match", {})
     for q in questions:
         options = q.options_in_order()
         name = q.field_name
@@ -171,8 +175,9 @@ def answer_data(questions, rng: random.Random, correct: bool) -> dict:
             targets = [o.pk for o in options]
             if not correct and len(targets) > 1:
                 targets = targets[1:] + targets[:1]
+            value_of = {pk: value for value, pk in match_values.get(str(q.pk), {}).items()}
             for option, target in zip(options, targets, strict=True):
-                data[f"{name}-{option.pk}"] = str(target)
+                data[f"{name}-{option.pk}"] = value_of.get(target, str(target))
         elif isinstance(q, MultipleChoiceQuestion):
             right = [str(o.pk) for o in options if o.is_correct]
             wrong = [str(o.pk) for o in options if not o.is_correct]
@@ -189,7 +194,8 @@ def _submit(enrollment, quiz, questions, user, rng, correct, phase=""):
         attempt = services.start_attempt(enrollment, quiz, phase=phase)
     except PermissionDenied:
         return None
-    return services.submit_attempt(attempt.pk, answer_data(questions, rng, correct), user).attempt
+    data = answer_data(questions, rng, correct, attempt.layout)
+    return services.submit_attempt(attempt.pk, data, user).attempt
 
 
 def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random):

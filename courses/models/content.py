@@ -475,6 +475,14 @@ class Quiz(models.Model):
     def gives_immediate_feedback(self) -> bool:
         return self.kind == self.Kind.PRACTICE
 
+    def questions_per_attempt(self, pool_size: int) -> int:
+        """How many questions one attempt asks out of `pool_size` (the draw, if any)."""
+        if isinstance(self.draw, int):
+            return min(self.draw, pool_size)
+        if isinstance(self.draw, dict):
+            return min(sum(self.draw.values()), pool_size)
+        return pool_size
+
 
 class Grade:
     """The outcome of grading one response: a fraction 0..1, correctness and feedback to show."""

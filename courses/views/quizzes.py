@@ -72,7 +72,7 @@ def quiz_detail(request, slug, quiz_key):
             "attempts_left": services.attempts_left(enrollment, quiz),
             "passed": passed,
             "lessons_open": len(lessons_open),
-            "question_count": quiz.questions.count(),
+            "question_count": quiz.questions_per_attempt(quiz.questions.count()),
             "profile_url": reverse("profile"),
             "registration_warnings": (
                 registration_warnings(request.user, enrollment.course)
@@ -108,8 +108,9 @@ def attempt(request, slug, quiz_key, attempt_id):
         raise Http404
     if attempt_obj.is_submitted:
         return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
-    questions = quiz_questions(attempt_obj.quiz)
-    form = QuizForm(questions, request.POST if request.method == "POST" else None)
+    questions = services.questions_of_attempt(attempt_obj, quiz_questions(attempt_obj.quiz))
+    data = services.grading_data(attempt_obj, request.POST) if request.method == "POST" else None
+    form = QuizForm(questions, data)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_attempt(attempt_obj.pk, request.POST, request.user, questions)
@@ -120,7 +121,11 @@ def attempt(request, slug, quiz_key, attempt_id):
     responses = form.responses() if form.is_bound else {}
     for question in questions:
         annotate_question(
-            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+            question,
+            responses.get(question.pk),
+            error=form.question_errors.get(question.pk),
+            raw=data,
+            layout=attempt_obj.layout,
         )
     return render(
         request,
@@ -148,11 +153,13 @@ def attempt_result(request, slug, quiz_key, attempt_id):
         raise Http404
     if not attempt_obj.is_submitted:
         return redirect("courses:attempt", slug, quiz_key, attempt_obj.pk)
-    questions = quiz_questions(attempt_obj.quiz)
+    questions = services.questions_of_attempt(attempt_obj, quiz_questions(attempt_obj.quiz))
     answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt_obj)}
     for question in questions:
         answer = answers.get(question.pk)
-        annotate_question(question, answer.response if answer else None, graded=True)
+        annotate_question(
+            question, answer.response if answer else None, graded=True, layout=attempt_obj.layout
+        )
     completion = CourseCompletion.objects.filter(enrollment=enrollment).first()
     self_assessment = Quiz.objects.filter(
         version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT
@@ -227,7 +234,10 @@ def self_assessment(request, slug, phase):
     responses = form.responses() if form.is_bound else {}
     for question in questions:
         annotate_question(
-            question, responses.get(question.pk), error=form.question_errors.get(question.pk)
+            question,
+            responses.get(question.pk),
+            error=form.question_errors.get(question.pk),
+            raw=form.data if form.is_bound else None,
         )
     return render(
         request,

@@ -135,7 +135,10 @@ def test_it_grades_ordering_and_matching_questions_from_their_selects(client, le
         in client.post(attempt_url, bad).content.decode()
     )
     data = {f"q-{ordering.pk}-{o.pk}": str(o.position + 1) for o in ordering.options.all()}
-    data.update({f"q-{matching.pk}-{o.pk}": str(o.pk) for o in matching.options.all()})
+    # The matching selects carry this attempt's opaque values, one per option.
+    attempt = QuizAttempt.objects.get(enrollment__user=learner, quiz=quiz)
+    value_of = {pk: value for value, pk in attempt.layout["match"][str(matching.pk)].items()}
+    data.update({f"q-{matching.pk}-{o.pk}": value_of[o.pk] for o in matching.options.all()})
     html = client.post(attempt_url, data, follow=True).content.decode()
     assert "Je score: 100%" in html
 
