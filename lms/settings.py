@@ -272,8 +272,20 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Spreekkamer <noreply@localhost>")
 
 # PE-online (GAIA and other quality registers): the provider account written into attendance
-# XML. The account's userKey is deliberately not a setting here: it never goes into a file.
+# XML, and the web service it is sent to. Without PE_ONLINE_URL and PE_ONLINE_USER_KEY staff
+# download each submission and upload PE-online's reply. The key is only ever written into the
+# request, never into a downloadable file.
 PE_ONLINE_USER_ID = os.environ.get("PE_ONLINE_USER_ID", "")
+PE_ONLINE_USER_KEY = os.environ.get("PE_ONLINE_USER_KEY", "")
+PE_ONLINE_URL = os.environ.get("PE_ONLINE_URL", "")
+if PE_ONLINE_URL and not PE_ONLINE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("PE_ONLINE_URL must be an http(s) URL")
+PE_ONLINE_TIMEOUT_SECONDS = env_int("PE_ONLINE_TIMEOUT_SECONDS", 30)
+PE_ONLINE_MAX_ATTEMPTS = env_int("PE_ONLINE_MAX_ATTEMPTS", 5)
+PE_ONLINE_RETRY_BASE_SECONDS = env_int("PE_ONLINE_RETRY_BASE_SECONDS", 60)
+PE_ONLINE_BATCH_SIZE = env_int("PE_ONLINE_BATCH_SIZE", 100)
+if not 1 <= PE_ONLINE_BATCH_SIZE <= 100:
+    raise ImproperlyConfigured("PE_ONLINE_BATCH_SIZE must be 1 to 100 (PE-online's maximum)")
 
 # Celery: a broker in production; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -14,6 +14,8 @@ from .models import (
     CourseAccreditation,
     EditionAccreditation,
     LearningRecordStore,
+    PeOnlineSubmission,
+    PeOnlineSubmissionRow,
     StatementOutbox,
 )
 from .services import retry_statements
@@ -191,3 +193,65 @@ class AttendanceReportAdmin(admin.ModelAdmin):
 class EditionAccreditationAdmin(admin.ModelAdmin):
     list_display = ["edition", "register", "pe_course_id", "pe_edition_id", "points"]
     raw_id_fields = ["edition"]
+
+
+class PeOnlineSubmissionRowInline(admin.TabularInline):
+    model = PeOnlineSubmissionRow
+    extra = 0
+    can_delete = False
+    fields = ["line", "completion", "register_number", "status", "error_text", "released_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeOnlineSubmission)
+class PeOnlineSubmissionAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to PE-online and what it answered (the rows are the history)."""
+
+    list_display = [
+        "pk",
+        "accreditation",
+        "status",
+        "created_at",
+        "accepted_count",
+        "rejected_count",
+    ]
+    list_filter = ["status", "accreditation__register"]
+    list_select_related = ["accreditation__course"]
+    inlines = [PeOnlineSubmissionRowInline]
+    readonly_fields = [
+        "accreditation",
+        "status",
+        "created_by",
+        "attempts",
+        "last_attempt_at",
+        "answered_at",
+        "reply",
+        "error",
+        "accepted_count",
+        "rejected_count",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeOnlineSubmissionRow)
+class PeOnlineSubmissionRowAdmin(admin.ModelAdmin):
+    """Every verdict PE-online gave on a completion, searchable per completion."""
+
+    list_display = ["submission", "line", "completion", "register_number", "status", "error_text"]
+    list_filter = ["status"]
+    list_select_related = ["submission", "completion__enrollment__user"]
+    search_fields = ["register_number", "completion__verification_code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

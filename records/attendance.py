@@ -18,10 +18,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from xml.sax.saxutils import XMLGenerator
-from xml.sax.xmlreader import AttributesImpl
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -31,19 +28,20 @@ from lms.lib.spreadsheet import csv_safe_row
 
 from .models import CourseAccreditation
 from .models.accreditation import BlockReason
+from .pe_online import MAX_ATTENDANCES_PER_CALL, PeLine, entry_chunks
 from .registers import (
     Reportability,
     completions_for_export,
     is_profession_eligible,
+    latest_rejections,
     matching_register_number,
     normalised_number,
     reportability,
     with_reported_at,
 )
 
-# The webservice accepts at most 100 <Attendance> per call (PE-online documentation, §3);
-# a file holds one register's period, the sender splits it into calls.
-PE_ONLINE_MAX_ATTENDANCES_PER_CALL = 100
+# The webservice accepts at most 100 <Attendance> per call (PE-online documentation, §3).
+PE_ONLINE_MAX_ATTENDANCES_PER_CALL = MAX_ATTENDANCES_PER_CALL
 
 PRESENCE_HEADER = [
     "voorletters",
@@ -110,8 +108,9 @@ def attendance_rows(
 ) -> Iterator[AttendanceRow]:
     """Yield one row per completion of the accreditation's course in the period, lazily.
 
-    Queries: one server-side cursor for the completions, one register-number prefetch per chunk
-    of `chunk_size` rows. Completions already reported under this accreditation are skipped
+    Queries: PE-online's latest verdicts (one), one server-side cursor for the completions, one
+    register-number prefetch per chunk of `chunk_size` rows. Completions already reported under
+    this accreditation are skipped
     unless `include_reported`.
     """
     completions = with_reported_at(
@@ -120,6 +119,7 @@ def attendance_rows(
     if not include_reported:
         completions = completions.filter(reported_at__isnull=True)
     register = accreditation.register_label
+    rejections = latest_rejections([accreditation.pk])
     for completion in completions.iterator(chunk_size=chunk_size):
         user = completion.enrollment.user
         yield AttendanceRow(
@@ -131,7 +131,7 @@ def attendance_rows(
             register=register,
             completed_at=completion.completed_at,
             points=accreditation.points,
-            result=reportability(completion, accreditation),
+            result=reportability(completion, accreditation, rejections),
             reported_at=completion.reported_at,
         )
 
@@ -266,9 +266,17 @@ def write_presence_xlsx(rows: Iterable[AttendanceRow], fileobj) -> tuple[int, in
     return counts[0], counts[1]
 
 
-def pe_end_date(moment: dt.datetime) -> str:
-    """xs:dateTime in Dutch local time with offset, as in the documentation's example."""
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+def pe_lines(accreditation: CourseAccreditation, rows: Iterable[AttendanceRow]):
+    """The reportable rows as PE-online <Attendance> lines (records.pe_online.PeLine)."""
+    elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+    for row in only_reportable(rows):
+        yield PeLine(
+            person=row.result.register_number,
+            course_id=accreditation.pe_course_id,
+            end_date=row.completed_at if elearning else None,
+            module_id=accreditation.pe_module_id if elearning else "",
+            edition_id="" if elearning else accreditation.pe_edition_id,
+        )
 
 
 def pe_online_xml_chunks(
@@ -279,73 +287,18 @@ def pe_online_xml_chunks(
     <Settings> carries userID (setting PE_ONLINE_USER_ID), userRole EDU and the accreditation's
     orgID; userKey is left empty on purpose — a secret never goes into a downloadable file, the
     sender fills it in. One <Attendance> per completion: PECourseID, externalPersonID (the
-    11-digit register number), then for e-learning PEModuleID (when set) and endDate (the
-    completion moment), or for a course with editions PEEditionID — PE-online rejects an
-    e-learning row with an edition and an edition row with an endDate. Blocked rows are not
-    written here; use `split_blocked` to route them elsewhere.
+    register number), then for e-learning PEModuleID (when set) and endDate (the completion
+    moment), or for a course with editions PEEditionID — PE-online rejects an e-learning row
+    with an edition and an edition row with an endDate. Blocked rows are not written here; use
+    `split_blocked` to route them elsewhere. This is one file for a period; what is sent to the
+    web service goes in submissions of at most 100
+    (records.registers.prepare_pe_online_submissions).
     """
-    buffer = io.BytesIO()
-    xml = XMLGenerator(buffer, encoding="utf-8", short_empty_elements=True)
-
-    def element(name: str, text: str, indent: str) -> None:
-        xml.ignorableWhitespace(indent)
-        xml.startElement(name, AttributesImpl({}))
-        xml.characters(text)
-        xml.endElement(name)
-
-    def drain() -> bytes:
-        data = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return data
-
-    xml.startDocument()
-    xml.startElement("Entry", AttributesImpl({}))
-    xml.ignorableWhitespace("\n  ")
-    xml.startElement("Settings", AttributesImpl({}))
-    settings_fields = [
-        ("userID", settings.PE_ONLINE_USER_ID),
-        ("userRole", "EDU"),
-        ("userKey", ""),
-        (
-            "orgID",
-            ""
-            if accreditation.effective_pe_org_id is None
-            else str(accreditation.effective_pe_org_id),
-        ),
-        ("settingOutput", "0"),
-        ("emailOutput", ""),
-        ("languageID", "1"),
-        ("defaultLanguageID", "1"),
-    ]
-    for name, value in settings_fields:
-        element(name, value, "\n    ")
-    xml.ignorableWhitespace("\n  ")
-    xml.endElement("Settings")
-    elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
-    pending = 0
-    for row in only_reportable(rows):
-        xml.ignorableWhitespace("\n  ")
-        xml.startElement("Attendance", AttributesImpl({}))
-        element("PECourseID", accreditation.pe_course_id, "\n    ")
-        element("externalPersonID", row.result.register_number, "\n    ")
-        if elearning:
-            if accreditation.pe_module_id:
-                element("PEModuleID", accreditation.pe_module_id, "\n    ")
-            element("endDate", pe_end_date(row.completed_at), "\n    ")
-        else:
-            element("PEEditionID", accreditation.pe_edition_id, "\n    ")
-        xml.ignorableWhitespace("\n  ")
-        xml.endElement("Attendance")
-        pending += 1
-        if pending >= rows_per_chunk:
-            yield drain()
-            pending = 0
-    xml.ignorableWhitespace("\n")
-    xml.endElement("Entry")
-    xml.endDocument()
-    xml.ignorableWhitespace("\n")
-    yield drain()
+    return entry_chunks(
+        accreditation.effective_pe_org_id,
+        pe_lines(accreditation, rows),
+        rows_per_chunk=rows_per_chunk,
+    )
 
 
 def export_file_name(
@@ -381,6 +334,8 @@ def edition_reportability(registration, accreditation) -> Reportability:
     normalised = normalised_number(number)
     if normalised is None:
         return Reportability(BlockReason.INVALID_NUMBER, number.number)
+    if number.needs_confirmation:
+        return Reportability(BlockReason.UNCONFIRMED_NUMBER, number.number)
     return Reportability(None, normalised)
 
 

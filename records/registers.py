@@ -11,7 +11,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.utils import timezone
@@ -21,7 +23,14 @@ from accounts.models import RegisterNumber, User
 from accounts.registers import InvalidRegisterNumber, normalise_register_number, professions_for
 from courses.models import CourseCompletion, Quiz, QuizAttempt
 
-from .models import AttendanceReport, BlockReason, CourseAccreditation
+from . import pe_online
+from .models import (
+    AttendanceReport,
+    BlockReason,
+    CourseAccreditation,
+    PeOnlineSubmission,
+    PeOnlineSubmissionRow,
+)
 
 Register = RegisterNumber.Register
 Profession = User.Profession
@@ -69,6 +78,7 @@ class Reportability:
 
     reason: BlockReason | None
     register_number: str = ""
+    detail: str = ""  # PE-online's error text for REJECTED_BY_PE_ONLINE
 
     @property
     def reportable(self) -> bool:
@@ -76,7 +86,10 @@ class Reportability:
 
     @property
     def reason_label(self) -> str:
-        return "" if self.reason is None else str(BlockReason(self.reason).label)
+        if self.reason is None:
+            return ""
+        label = str(BlockReason(self.reason).label)
+        return f"{label}: {self.detail}" if self.detail else label
 
 
 def _first_final_attempt_passed(completion) -> bool:
@@ -97,13 +110,16 @@ def _first_final_attempt_passed(completion) -> bool:
 
 
 def reportability(
-    completion: CourseCompletion, accreditation: CourseAccreditation
+    completion: CourseCompletion,
+    accreditation: CourseAccreditation,
+    rejections: dict | None = None,
 ) -> Reportability:
     """Decide whether `completion` earns the accreditation's points (no query when prefetched).
 
     Checked in this order, the first failing rule is the reason: revoked certificate, profession
     not eligible for the register, no number for the register, invalid number, completed outside
-    the validity period, score below the minimum, passed only after the first attempt.
+    the validity period, score below the minimum, passed only after the first attempt, and
+    rejected by PE-online for the same number (from `rejections`, see `latest_rejections()`).
     """
     user = completion.enrollment.user
     if completion.revoked_at is not None:
@@ -126,6 +142,11 @@ def reportability(
         return Reportability(BlockReason.SCORE_TOO_LOW, normalised)
     if accreditation.first_attempt_only and not _first_final_attempt_passed(completion):
         return Reportability(BlockReason.NOT_FIRST_ATTEMPT, normalised)
+    rejected = (rejections or {}).get((completion.pk, accreditation.pk))
+    if rejected is not None and rejected[0] == normalised:
+        # The same number PE-online refused: sending it again changes nothing until the
+        # learner corrects it or staff offer it again (release_rejected_row).
+        return Reportability(BlockReason.REJECTED_BY_PE_ONLINE, normalised, rejected[1])
     return Reportability(None, normalised)
 
 
@@ -288,8 +309,9 @@ class AccreditationCounts:
 def accreditation_overview(course, chunk_size: int = 500) -> list[AccreditationCounts]:
     """Per accreditation of `course`: completions reportable (not yet reported), reported, blocked.
 
-    Reads every completion once: 1 query for accreditations, 1 for reported pairs, 1 for the
-    completions and 1 per chunk of `chunk_size` for register numbers.
+    Reads every completion once: 1 query for accreditations, 1 for reported pairs, 1 for
+    PE-online's latest verdicts, 1 for the completions and 1 per chunk of `chunk_size` for
+    register numbers.
     """
     counts = [AccreditationCounts(a) for a in CourseAccreditation.objects.for_course(course)]
     if not counts:
@@ -299,12 +321,13 @@ def accreditation_overview(course, chunk_size: int = 500) -> list[AccreditationC
             "completion_id", "accreditation_id"
         )
     )
+    rejections = latest_rejections([row.accreditation.pk for row in counts])
     for completion in completions_for_export(course).iterator(chunk_size=chunk_size):
         for row in counts:
             if (completion.pk, row.accreditation.pk) in reported:
                 row.reported += 1
                 continue
-            result = reportability(completion, row.accreditation)
+            result = reportability(completion, row.accreditation, rejections)
             if result.reportable:
                 row.reportable += 1
             else:
@@ -354,3 +377,297 @@ def record_attendance_reported(
             ignore_conflicts=True,
         )
     return len(new_ids)
+
+
+# --- PE-online submissions and replies --------------------------------------------------------
+
+
+def latest_rejections(accreditation_ids) -> dict[tuple[int, int], tuple[str, str]]:
+    """{(completion id, accreditation id): (number sent, PE-online's reason)} for completions
+    whose latest PE-online verdict under that accreditation is a rejection not yet released.
+    One query."""
+    rows = (
+        PeOnlineSubmissionRow.objects.filter(
+            submission__accreditation_id__in=list(accreditation_ids),
+            status__in=[
+                PeOnlineSubmissionRow.Status.ACCEPTED,
+                PeOnlineSubmissionRow.Status.REJECTED,
+            ],
+        )
+        .order_by("completion_id", "submission__accreditation_id", "-pk")
+        .values_list(
+            "completion_id",
+            "submission__accreditation_id",
+            "status",
+            "released_at",
+            "register_number",
+            "error_text",
+        )
+    )
+    latest: dict[tuple[int, int], tuple[str, str]] = {}
+    seen: set[tuple[int, int]] = set()
+    for completion_id, accreditation_id, status, released_at, number, text in rows:
+        key = (completion_id, accreditation_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        if status == PeOnlineSubmissionRow.Status.REJECTED and released_at is None:
+            latest[key] = (number, text)
+    return latest
+
+
+def prepare_pe_online_submissions(
+    accreditation: CourseAccreditation,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    user=None,
+) -> list[PeOnlineSubmission]:
+    """Write the period's reportable, not yet reported completions into submissions of at most
+    PE_ONLINE_BATCH_SIZE rows; return them. Completions waiting in an unanswered submission are
+    left out. With the web service configured each submission is sent by Celery after commit.
+
+    The accreditation row is locked, so two staff members preparing at once never put a
+    completion into two submissions.
+    """
+    from .attendance import attendance_rows
+
+    with transaction.atomic():
+        CourseAccreditation.objects.select_for_update().get(pk=accreditation.pk)
+        waiting = set(
+            PeOnlineSubmissionRow.objects.filter(
+                submission__accreditation=accreditation,
+                submission__status=PeOnlineSubmission.Status.PENDING,
+            ).values_list("completion_id", flat=True)
+        )
+        elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+        rows = [
+            row
+            for row in attendance_rows(accreditation, since, until)
+            if row.reportable and row.completion_id not in waiting
+        ]
+        size = settings.PE_ONLINE_BATCH_SIZE
+        submissions = []
+        for start in range(0, len(rows), size):
+            submission = PeOnlineSubmission.objects.create(
+                accreditation=accreditation, created_by=user
+            )
+            PeOnlineSubmissionRow.objects.bulk_create(
+                [
+                    PeOnlineSubmissionRow(
+                        submission=submission,
+                        completion_id=row.completion_id,
+                        line=line,
+                        register_number=row.result.register_number,
+                        end_date=row.completed_at if elearning else None,
+                    )
+                    for line, row in enumerate(rows[start : start + size], start=1)
+                ]
+            )
+            submissions.append(submission)
+        if pe_online.is_configured():
+            for submission in submissions:
+                transaction.on_commit(partial(_queue_send, submission.pk))
+    return submissions
+
+
+def _queue_send(submission_id: int) -> None:
+    from .tasks import send_pe_online_submission_task
+
+    send_pe_online_submission_task.delay(submission_id)
+
+
+def submission_lines(submission: PeOnlineSubmission) -> list[pe_online.PeLine]:
+    """What the submission sends, in line order (one query)."""
+    accreditation = submission.accreditation
+    elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+    return [
+        pe_online.PeLine(
+            person=row.register_number,
+            course_id=accreditation.pe_course_id,
+            end_date=row.end_date,
+            module_id=accreditation.pe_module_id if elearning else "",
+            edition_id="" if elearning else accreditation.pe_edition_id,
+        )
+        for row in submission.rows.order_by("line")
+    ]
+
+
+def submission_xml(submission: PeOnlineSubmission, *, user_key: str = "") -> bytes:
+    """The <Entry> of one submission; `user_key` only when sending it."""
+    return b"".join(
+        pe_online.entry_chunks(
+            submission.accreditation.effective_pe_org_id,
+            submission_lines(submission),
+            user_key=user_key,
+        )
+    )
+
+
+def apply_pe_online_reply(submission_id: int, reply: bytes | str, user=None) -> PeOnlineSubmission:
+    """Read PE-online's reply to a submission: accepted rows become AttendanceReports (reported),
+    rejected rows keep PE-online's reason. Returns the submission.
+
+    Raises PeOnlineReplyError (nothing written) when the reply is malformed, does not match what
+    was sent, or the submission was already answered; PeOnlineBatchRefused when PE-online
+    processed nothing (the caller marks the submission failed).
+    """
+    with transaction.atomic():
+        submission = (
+            PeOnlineSubmission.objects.select_for_update()
+            .select_related("accreditation__course")
+            .get(pk=submission_id)
+        )
+        if submission.status == PeOnlineSubmission.Status.ANSWERED:
+            raise pe_online.PeOnlineReplyError(
+                _(
+                    "Deze aanlevering is al verwerkt; een antwoord kan maar één keer worden "
+                    "ingelezen."
+                )
+            )
+        rows = list(submission.rows.order_by("line"))
+        verdicts = pe_online.match_reply(submission_lines(submission), pe_online.parse_reply(reply))
+        now = timezone.now()
+        accepted_rows = []
+        for row, verdict in zip(rows, verdicts, strict=True):
+            row.status = (
+                PeOnlineSubmissionRow.Status.ACCEPTED
+                if verdict.accepted
+                else PeOnlineSubmissionRow.Status.REJECTED
+            )
+            row.error_text = verdict.error_text
+            if verdict.accepted:
+                accepted_rows.append(row)
+        PeOnlineSubmissionRow.objects.bulk_update(rows, ["status", "error_text"])
+        AttendanceReport.objects.bulk_create(
+            [
+                AttendanceReport(
+                    completion_id=row.completion_id,
+                    accreditation_id=submission.accreditation_id,
+                    reported_at=now,
+                    file_name=submission.file_name,
+                    reported_by=user,
+                    submission_row=row,
+                )
+                for row in accepted_rows
+            ],
+            ignore_conflicts=True,
+        )
+        submission.status = PeOnlineSubmission.Status.ANSWERED
+        submission.answered_at = now
+        submission.reply = reply if isinstance(reply, str) else reply.decode("utf-8", "replace")
+        submission.error = ""
+        submission.accepted_count = len(accepted_rows)
+        submission.rejected_count = len(rows) - len(accepted_rows)
+        submission.save(
+            update_fields=[
+                "status",
+                "answered_at",
+                "reply",
+                "error",
+                "accepted_count",
+                "rejected_count",
+            ]
+        )
+    return submission
+
+
+def fail_pe_online_submission(submission_id: int, error: str, reply: bytes | str = b"") -> None:
+    """Mark a submission failed with `error`; its rows were not processed (none is reported)."""
+    with transaction.atomic():
+        submission = PeOnlineSubmission.objects.select_for_update().get(pk=submission_id)
+        if submission.status == PeOnlineSubmission.Status.ANSWERED:
+            return
+        submission.status = PeOnlineSubmission.Status.FAILED
+        submission.error = error
+        if reply:
+            submission.reply = reply if isinstance(reply, str) else reply.decode("utf-8", "replace")
+        submission.save(update_fields=["status", "error", "reply"])
+        submission.rows.update(status=PeOnlineSubmissionRow.Status.NOT_PROCESSED)
+
+
+def send_pe_online_submission(submission_id: int) -> str:
+    """Send one pending submission to the web service and read the reply.
+
+    Returns "answered", "retry" (service unavailable, attempts left: the row stays pending) or
+    "failed" (malformed reply, refused batch, or attempts used up), or "skipped" when it is not
+    pending any more. PE-online writes a resent batch only once, so a retry after a lost
+    reply is safe.
+    """
+    with transaction.atomic():
+        submission = (
+            PeOnlineSubmission.objects.select_for_update(skip_locked=True)
+            .select_related("accreditation__course")
+            .filter(pk=submission_id, status=PeOnlineSubmission.Status.PENDING)
+            .first()
+        )
+        if submission is None:
+            return "skipped"
+        submission.attempts += 1
+        submission.last_attempt_at = timezone.now()
+        submission.save(update_fields=["attempts", "last_attempt_at"])
+        xml = submission_xml(submission, user_key=settings.PE_ONLINE_USER_KEY)
+        try:
+            reply = pe_online.post_entry(xml)
+        except pe_online.PeOnlineUnavailable as exc:
+            if submission.attempts >= settings.PE_ONLINE_MAX_ATTEMPTS:
+                fail_pe_online_submission(submission.pk, str(exc))
+                return "failed"
+            submission.error = str(exc)
+            submission.save(update_fields=["error"])
+            return "retry"
+        except pe_online.PeOnlineReplyError as exc:
+            fail_pe_online_submission(submission.pk, str(exc))
+            return "failed"
+    try:
+        apply_pe_online_reply(submission.pk, reply)
+    except pe_online.PeOnlineReplyError as exc:
+        fail_pe_online_submission(submission.pk, str(exc), reply)
+        return "failed"
+    return "answered"
+
+
+def release_rejected_row(row_id: int, user=None) -> PeOnlineSubmissionRow:
+    """Let staff offer a rejected row again unchanged (e.g. after PE-online fixed the course)."""
+    with transaction.atomic():
+        row = PeOnlineSubmissionRow.objects.select_for_update().get(pk=row_id)
+        if row.status == PeOnlineSubmissionRow.Status.REJECTED and row.released_at is None:
+            row.released_at = timezone.now()
+            row.save(update_fields=["released_at"])
+    return row
+
+
+@dataclass
+class PeOnlineState:
+    submissions: list = field(default_factory=list)
+    rejected_rows: list = field(default_factory=list)
+
+
+def pe_online_overview(course, recent: int = 10) -> dict[int, PeOnlineState]:
+    """Per accreditation id of `course`: its latest submissions and the rejected rows still
+    waiting for a correction (with the learner, for staff). Three queries at most."""
+    state: dict[int, PeOnlineState] = {}
+    submissions = PeOnlineSubmission.objects.filter(accreditation__course=course).order_by(
+        "accreditation_id", "-created_at", "-pk"
+    )
+    for submission in submissions:
+        entry = state.setdefault(submission.accreditation_id, PeOnlineState())
+        if len(entry.submissions) < recent:
+            entry.submissions.append(submission)
+    rejections = latest_rejections(list(state))
+    if rejections:
+        rows = (
+            PeOnlineSubmissionRow.objects.filter(
+                status=PeOnlineSubmissionRow.Status.REJECTED,
+                released_at__isnull=True,
+                submission__accreditation__course=course,
+            )
+            .select_related("completion__enrollment__user", "submission")
+            .order_by("-pk")
+        )
+        seen = set()
+        for row in rows:
+            key = (row.completion_id, row.submission.accreditation_id)
+            if key in rejections and key not in seen:
+                seen.add(key)
+                state[row.submission.accreditation_id].rejected_rows.append(row)
+    return state

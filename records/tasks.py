@@ -23,3 +23,22 @@ def sweep_statements_task() -> list[int]:
     for lrs_id in lrs_ids:
         deliver_statements_task.delay(lrs_id)
     return lrs_ids
+
+
+@shared_task(bind=True, name="records.send_pe_online_submission", ignore_result=True)
+def send_pe_online_submission_task(self, submission_id: int) -> str:
+    """Send one PE-online submission; on an unreachable service retry with exponential backoff
+    (PE_ONLINE_RETRY_BASE_SECONDS × 2^(n−1)) until PE_ONLINE_MAX_ATTEMPTS."""
+    from django.conf import settings
+
+    from .models import PeOnlineSubmission
+    from .registers import send_pe_online_submission
+
+    outcome = send_pe_online_submission(submission_id)
+    if outcome == "retry" and not self.request.is_eager:
+        attempts = PeOnlineSubmission.objects.filter(pk=submission_id).values_list(
+            "attempts", flat=True
+        )[0]
+        countdown = settings.PE_ONLINE_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+        raise self.retry(countdown=min(countdown, 6 * 3600), max_retries=None)
+    return outcome

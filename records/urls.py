@@ -16,6 +16,31 @@ urlpatterns = [
         name="attendance_mark_reported",
     ),
     path(
+        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/pe-online-aanleveren/",
+        views.pe_online_prepare,
+        name="pe_online_prepare",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/aanlevering/<int:sid>/xml/",
+        views.pe_online_submission_xml,
+        name="pe_online_submission_xml",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/aanlevering/<int:sid>/antwoord/",
+        views.pe_online_reply_upload,
+        name="pe_online_reply_upload",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/aanlevering/<int:sid>/versturen/",
+        views.pe_online_resend,
+        name="pe_online_resend",
+    ),
+    path(
+        "beheer/cursus/<slug:slug>/accreditatie/regel/<int:row_id>/opnieuw/",
+        views.pe_online_release_row,
+        name="pe_online_release_row",
+    ),
+    path(
         "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/<slug:kind>/",
         views.attendance_download,
         name="attendance_download",

@@ -11,7 +11,7 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Course, LiveSessionEdition
 
+from . import pe_online
 from .attendance import (
     attendance_rows,
     blocked_csv_chunks,
@@ -34,8 +35,23 @@ from .attendance import (
 )
 from .exports import completions_for_export, export_lines
 from .forms import BoundedDateField, CompletionExportForm
-from .models import CourseAccreditation, EditionAccreditation
-from .registers import accreditation_overview, record_attendance_reported
+from .models import (
+    CourseAccreditation,
+    EditionAccreditation,
+    PeOnlineSubmission,
+    PeOnlineSubmissionRow,
+)
+from .registers import (
+    accreditation_overview,
+    apply_pe_online_reply,
+    fail_pe_online_submission,
+    pe_online_overview,
+    prepare_pe_online_submissions,
+    record_attendance_reported,
+    release_rejected_row,
+    submission_xml,
+)
+from .tasks import send_pe_online_submission_task
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -123,12 +139,17 @@ def _period_values(form: PeriodForm):
 def attendance_overview(request, course):
     """Per register: completions reportable, reported and blocked (with reasons), and downloads."""
     form = _period(request)
+    rows = accreditation_overview(course)
+    states = pe_online_overview(course)
+    for row in rows:
+        row.pe_online = states.get(row.accreditation.pk)
     return render(
         request,
         "records/attendance_overview.html",
         {
             "course": course,
-            "rows": accreditation_overview(course),
+            "rows": rows,
+            "pe_online_configured": pe_online.is_configured(),
             "form": form,
             "query": request.GET.urlencode(),
             "kinds": DOWNLOAD_KINDS,
@@ -284,3 +305,130 @@ def edition_attendance_mark_reported(request, edition_id, pk):
         % {"count": created, "register": accreditation.register_label},
     )
     return redirect(reverse("records:edition_attendance", args=[edition_id]))
+
+
+# --- PE-online submissions (docs/registers.md, "Reconciliation with PE-online") -----------------
+
+
+class PeOnlineReplyForm(forms.Form):
+    reply = forms.FileField(label=gettext_lazy("Antwoord van PE-online (XML)"))
+
+    def clean_reply(self):
+        upload = self.cleaned_data["reply"]
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("Het antwoord is groter dan 5 MB."))
+        return upload.read()
+
+
+def _overview_redirect(course):
+    return redirect(reverse("records:attendance_overview", args=[course.slug]))
+
+
+def _submission_for(course, sid) -> PeOnlineSubmission:
+    return get_object_or_404(
+        PeOnlineSubmission.objects.select_related("accreditation__course"),
+        pk=sid,
+        accreditation__course=course,
+    )
+
+
+@require_POST
+@staff_course_view
+def pe_online_prepare(request, course, pk):
+    """Put the period's reportable completions into PE-online submissions (sent when configured)."""
+    accreditation = get_object_or_404(
+        CourseAccreditation.objects.select_related("course"), pk=pk, course=course
+    )
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Controleer de periode."))
+        return _overview_redirect(course)
+    submissions = prepare_pe_online_submissions(
+        accreditation, form.cleaned_data["since"], form.cleaned_data["until"], user=request.user
+    )
+    if not submissions:
+        messages.info(request, _("Er is niets nieuws om aan PE-online te leveren."))
+    elif pe_online.is_configured():
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s aanlevering wordt naar PE-online verstuurd.",
+                "%(count)s aanleveringen worden naar PE-online verstuurd.",
+                len(submissions),
+            )
+            % {"count": len(submissions)},
+        )
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s aanlevering klaargezet: download het bestand, lever het aan bij "
+                "PE-online en lees het antwoord hier in.",
+                "%(count)s aanleveringen klaargezet: download de bestanden, lever ze aan bij "
+                "PE-online en lees de antwoorden hier in.",
+                len(submissions),
+            )
+            % {"count": len(submissions)},
+        )
+    return _overview_redirect(course)
+
+
+@require_GET
+@staff_course_view
+def pe_online_submission_xml(request, course, sid):
+    """The submission's <Entry> without the userKey (PE-online's upload asks for it)."""
+    submission = _submission_for(course, sid)
+    response = HttpResponse(submission_xml(submission), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{submission.file_name}"'
+    return response
+
+
+@require_POST
+@staff_course_view
+def pe_online_reply_upload(request, course, sid):
+    """Read PE-online's reply to a submission; a malformed reply changes nothing."""
+    submission = _submission_for(course, sid)
+    form = PeOnlineReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return _overview_redirect(course)
+    try:
+        submission = apply_pe_online_reply(submission.pk, form.cleaned_data["reply"], request.user)
+    except pe_online.PeOnlineBatchRefused as exc:
+        fail_pe_online_submission(submission.pk, str(exc), form.cleaned_data["reply"])
+        messages.error(request, str(exc))
+    except pe_online.PeOnlineReplyError as exc:
+        messages.error(
+            request,
+            _("Het antwoord is niet ingelezen; er is niets gewijzigd. %(error)s") % {"error": exc},
+        )
+    else:
+        messages.success(
+            request,
+            _("Antwoord ingelezen: %(accepted)s geaccepteerd, %(rejected)s geweigerd.")
+            % {"accepted": submission.accepted_count, "rejected": submission.rejected_count},
+        )
+    return _overview_redirect(course)
+
+
+@require_POST
+@staff_course_view
+def pe_online_resend(request, course, sid):
+    """Queue a pending submission for the web service again (after a lost retry)."""
+    submission = _submission_for(course, sid)
+    if pe_online.is_configured() and submission.status == PeOnlineSubmission.Status.PENDING:
+        send_pe_online_submission_task.delay(submission.pk)
+        messages.success(request, _("De aanlevering wordt opnieuw verstuurd."))
+    return _overview_redirect(course)
+
+
+@require_POST
+@staff_course_view
+def pe_online_release_row(request, course, row_id):
+    """Offer a row PE-online rejected again, unchanged, with the next submission."""
+    row = get_object_or_404(
+        PeOnlineSubmissionRow, pk=row_id, submission__accreditation__course=course
+    )
+    release_rejected_row(row.pk, request.user)
+    messages.success(request, _("De regel wordt met de volgende aanlevering opnieuw aangeboden."))
+    return _overview_redirect(course)

@@ -35,6 +35,10 @@ class BlockReason(models.TextChoices):
     OUTSIDE_VALIDITY = "outside_validity", _("Afgerond buiten de accreditatieperiode")
     SCORE_TOO_LOW = "score_too_low", _("Score lager dan de minimumscore")
     NOT_FIRST_ATTEMPT = "not_first_attempt", _("Eindtoets niet gehaald bij de eerste poging")
+    REJECTED_BY_PE_ONLINE = (
+        "rejected_by_pe_online",
+        _("Geweigerd door PE-online; corrigeer het nummer of bied opnieuw aan"),
+    )
 
 
 class CourseAccreditationQuerySet(models.QuerySet):
@@ -195,6 +199,14 @@ class AttendanceReport(models.Model):
     )
     reported_at = models.DateTimeField()
     file_name = models.CharField(_("bestandsnaam"), max_length=255)
+    submission_row = models.OneToOneField(
+        "PeOnlineSubmissionRow",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="report",
+        help_text=_("De door PE-online geaccepteerde regel, als het via PE-online ging."),
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -212,3 +224,105 @@ class AttendanceReport(models.Model):
 
     def __str__(self):
         return f"{self.completion_id} → {self.accreditation_id} ({self.file_name})"
+
+
+class PeOnlineSubmission(models.Model):
+    """One call to PE-online's ProcessXML: up to 100 attendances of one accreditation.
+
+    Written before anything is sent (the outbox row); sent by a Celery task when the web service
+    is configured, or downloaded by staff who upload PE-online's reply. Only rows PE-online
+    accepted become AttendanceReports. See docs/registers.md, "Reconciliation".
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Klaar om te versturen")
+        ANSWERED = "answered", _("Antwoord van PE-online verwerkt")
+        FAILED = "failed", _("Mislukt")
+
+    accreditation = models.ForeignKey(
+        CourseAccreditation, on_delete=models.PROTECT, related_name="pe_online_submissions"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reply = models.TextField(_("antwoord van PE-online"), blank=True)
+    error = models.TextField(_("foutmelding"), blank=True)
+    accepted_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("PE-online-aanlevering")
+        verbose_name_plural = _("PE-online-aanleveringen")
+        indexes = [
+            # The staff overview lists an accreditation's submissions, newest first.
+            models.Index(
+                fields=["accreditation", "-created_at"], name="records_pesub_accr_created"
+            ),
+        ]
+
+    def __str__(self):
+        return f"PE-online #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def file_name(self) -> str:
+        accreditation = self.accreditation
+        return f"pe-online-{accreditation.course.slug}-{accreditation.register}-{self.pk}.xml"
+
+
+class PeOnlineSubmissionRow(models.Model):
+    """One <Attendance> in a submission, what was sent, and PE-online's verdict on it.
+
+    Rows are never rewritten by a later submission: together they are the row's history.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Wacht op antwoord")
+        ACCEPTED = "accepted", _("Geaccepteerd door PE-online")
+        REJECTED = "rejected", _("Geweigerd door PE-online")
+        NOT_PROCESSED = "not_processed", _("Niet verwerkt (aanlevering mislukt)")
+
+    submission = models.ForeignKey(
+        PeOnlineSubmission, on_delete=models.CASCADE, related_name="rows"
+    )
+    completion = models.ForeignKey(
+        CourseCompletion, on_delete=models.PROTECT, related_name="pe_online_rows"
+    )
+    line = models.PositiveSmallIntegerField(_("regel"))  # 1-based position in the call
+    register_number = models.CharField(_("registratienummer"), max_length=32)
+    end_date = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    error_text = models.TextField(_("reden van PE-online"), blank=True)
+    released_at = models.DateTimeField(
+        _("opnieuw aangeboden"),
+        null=True,
+        blank=True,
+        help_text=_("Een geweigerde regel die staf zonder wijziging opnieuw laat versturen."),
+    )
+
+    class Meta:
+        verbose_name = _("PE-online-regel")
+        verbose_name_plural = _("PE-online-regels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "line"], name="records_pesubrow_unique_line"
+            ),
+            models.UniqueConstraint(
+                fields=["submission", "completion"], name="records_pesubrow_unique_completion"
+            ),
+        ]
+        indexes = [
+            # "Latest verdict for this completion under this accreditation" (export, overview).
+            models.Index(fields=["completion", "-id"], name="records_pesubrow_completion"),
+        ]
+
+    def __str__(self):
+        return f"{self.submission_id}/{self.line}: {self.get_status_display()}"

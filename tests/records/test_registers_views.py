@@ -12,7 +12,7 @@ from lxml import etree
 
 from accounts.models import RegisterNumber
 from courses.models import CourseRole
-from records.models import AttendanceReport
+from records.models import AttendanceReport, PeOnlineSubmission
 from records.registers import accreditation_overview, registration_warnings
 from tests import factories
 from tests.records.registers_support import FIXTURES, build_export_scenario
@@ -142,8 +142,8 @@ def test_it_counts_reportable_reported_and_blocked_per_register(client, scenario
 
 def test_it_counts_the_overview_in_a_fixed_number_of_queries(scenario, django_assert_num_queries):
     with django_assert_num_queries(
-        4
-    ):  # accreditations, reported pairs, completions, register numbers
+        5
+    ):  # accreditations, reported pairs, PE-online verdicts, completions, register numbers
         rows = accreditation_overview(scenario["course"])
     assert sum(r.reportable + r.blocked + r.reported for r in rows) == 3 * 8
 
@@ -294,11 +294,12 @@ def test_it_exports_pe_xml_with_a_blocked_side_file_and_marks_reported(scenario,
         FIXTURES / "registers_big_niet_rapporteerbaar.csv"
     ).read_text("utf-8").replace("\r\n", "\n")
     assert "2 reportable" in stdout.getvalue() and "6 not reportable" in stdout.getvalue()
-    assert (
-        AttendanceReport.objects.filter(accreditation=scenario["big"], file_name="big.xml").count()
-        == 2
-    )
-    # A second run finds nothing new to report, and says so.
+    # pe-xml rows wait for PE-online's reply (tests/records/test_pe_online.py): none is marked.
+    assert not AttendanceReport.objects.filter(accreditation=scenario["big"]).exists()
+    assert "Nothing is marked reported until PE-online's reply is imported." in stdout.getvalue()
+    [submission] = PeOnlineSubmission.objects.filter(accreditation=scenario["big"])
+    assert submission.rows.count() == 2
+    # The waiting rows are in a submission; a csv run still lists them (staff decide).
     call_command(
         "export_attendance",
         "--course",
@@ -311,7 +312,7 @@ def test_it_exports_pe_xml_with_a_blocked_side_file_and_marks_reported(scenario,
         str(tmp_path / "again.csv"),
         stdout=(stdout := io.StringIO()),
     )
-    assert "0 reportable" in stdout.getvalue()
+    assert "2 reportable" in stdout.getvalue()
 
 
 def test_it_exports_the_presence_csv_and_xlsx(scenario, tmp_path):

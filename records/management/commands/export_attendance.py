@@ -27,7 +27,11 @@ from records.attendance import (
     write_presence_xlsx,
 )
 from records.models import CourseAccreditation
-from records.registers import record_attendance_reported
+from records.registers import (
+    prepare_pe_online_submissions,
+    record_attendance_reported,
+    submission_xml,
+)
 
 
 def parse_date(value: str) -> dt.date:
@@ -69,7 +73,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mark-reported",
             action="store_true",
-            help="record the exported reportable rows as reported (after the file is complete)",
+            help=(
+                "csv/xlsx: record the exported reportable rows as reported; pe-xml: record them "
+                "as PE-online submissions (files of at most 100 rows) awaiting PE-online's reply"
+            ),
         )
 
     def handle(self, *args, **opts):
@@ -125,7 +132,19 @@ class Command(BaseCommand):
                 f"{PE_ONLINE_MAX_ATTENDANCES_PER_CALL} attendances per call; "
                 "split the file when sending it."
             )
-        if opts["mark_reported"]:
+        if opts["mark_reported"] and opts["fmt"] == "pe-xml":
+            # Only PE-online's reply says which rows it accepted: record the rows as submissions
+            # awaiting that reply instead of marking them reported.
+            submissions = prepare_pe_online_submissions(accreditation, opts["since"], opts["until"])
+            for submission in submissions:
+                path = output.with_name(f"{output.stem}-{submission.pk}.xml")
+                path.write_bytes(submission_xml(submission))
+                self.stdout.write(
+                    f"Submission {submission.pk}: {path} ({submission.rows.count()} rows). "
+                    f"After sending it: manage.py import_pe_online_reply {submission.pk} REPLY.xml"
+                )
+            self.stdout.write("Nothing is marked reported until PE-online's reply is imported.")
+        elif opts["mark_reported"]:
             created = record_attendance_reported(accreditation, exported_ids, output.name)
             self.stdout.write(f"Marked {created} completions as reported.")
 
