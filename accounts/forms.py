@@ -272,3 +272,25 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("Dit wachtwoord klopt niet. Je account is niet verwijderd."))
         return password
+
+
+class TwoFactorTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code uit je authenticator-app (6 cijfers)"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def __init__(self, device, *args, **kwargs):
+        self.device = device
+        super().__init__(*args, **kwargs)
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit() or not self.device.verify_token(token):
+            raise ValidationError(
+                _("Deze code klopt niet of is verlopen. Neem de code die nu in de app staat.")
+            )
+        return token

@@ -266,3 +266,55 @@ def send_signup_notice_mail(email: str) -> bool:
     body = render_to_string("accounts/signup_notice_email.txt", context)
     send_mail(subject, body, None, [user.email])
     return True
+
+
+def needs_two_factor(user) -> bool:
+    """Whether `user` must log in with a TOTP code: staff, superusers and accreditation managers
+    see other people's names (and BIG numbers); learners may choose it."""
+    return user.is_staff or user.is_superuser or user.has_perm("records.manage_accreditation")
+
+
+def two_factor_device(user: User, *, confirmed: bool = True):
+    """The user's TOTP device (confirmed, or the one being set up), or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("pk").first()
+
+
+def start_two_factor_setup(user: User):
+    """The TOTP device waiting for its first code, made on first call (a new secret each time
+    setup starts over, none while a confirmed one exists)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        device = two_factor_device(user, confirmed=False)
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Spreekkamer", confirmed=False)
+        return device
+
+
+def confirm_two_factor_device(device) -> None:
+    """Mark `device` confirmed (its first code has just been verified) and remove any other
+    unconfirmed device of the same user."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        type(device).objects.filter(user=device.user, confirmed=False).delete()
+
+
+def two_factor_qr_svg(device) -> str:
+    """The device's otpauth:// URL as an inline SVG QR code, drawn here (nothing external)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage)
+    return image.to_string(encoding="unicode")
+
+
+def two_factor_secret(device) -> str:
+    """The secret in base32, grouped by four, for typing into an app without a camera."""
+    import base64
+
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -27,6 +27,7 @@ from .forms import (
     RateLimitedAuthenticationForm,
     RegisterNumberFormSet,
     SignUpForm,
+    TwoFactorTokenForm,
     address_limiter,
     request_address,
 )
@@ -137,6 +138,43 @@ def profile(request):
             "register_numbers": user.register_numbers.order_by("register"),
         },
     )
+
+
+@never_cache
+@login_required
+def two_factor(request):
+    """Set up TOTP (QR code, then the first code), or enter the code for this session.
+
+    Staff, superusers and accreditation managers are sent here until their session is verified
+    (accounts/middleware.py); learners come here to turn it on.
+    """
+    from django.utils.http import url_has_allowed_host_and_scheme
+    from django_otp import login as otp_login
+
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = ""
+    device = privacy.two_factor_device(request.user)
+    setting_up = device is None
+    if setting_up:
+        device = privacy.start_two_factor_setup(request.user)
+    form = TwoFactorTokenForm(device, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if setting_up:
+            privacy.confirm_two_factor_device(device)
+            messages.success(request, _("Tweestapsverificatie staat aan."))
+        otp_login(request, device)
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    context = {
+        "form": form,
+        "next": next_url,
+        "setting_up": setting_up,
+        "verified": request.user.is_verified(),
+    }
+    if setting_up:
+        context["qr_svg"] = privacy.two_factor_qr_svg(device)
+        context["secret"] = privacy.two_factor_secret(device)
+    return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "polymorphic",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "courses",
     "records",
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lms.middleware.SecurityHeadersMiddleware",
@@ -197,6 +201,12 @@ LOGIN_RATE_LIMIT_WINDOW_SECONDS = env_int("LOGIN_RATE_LIMIT_WINDOW_SECONDS", 900
 LOGIN_RATE_LIMIT_IP_ATTEMPTS = env_int(
     "LOGIN_RATE_LIMIT_IP_ATTEMPTS", 4 * LOGIN_RATE_LIMIT_ATTEMPTS
 )
+# Two-factor authentication (TOTP, django-otp): required for staff, superusers and accreditation
+# managers (they see names and BIG numbers), optional for learners. Off only in the test suite,
+# whose thousands of staff logins are not what it measures (tests/accounts/test_two_factor.py
+# switches it on).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = "Spreekkamer"
 # django-axes keeps the login failure counters for both login pages (the site's and the admin's);
 # accounts.backends counts each attempt before the password hash and decides the lock itself.
 AXES_HANDLER = "accounts.backends.LoginAttemptHandler"

@@ -12,6 +12,9 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Staff logins all over the suite would otherwise stop at the two-factor page; the tests of
+    # two-factor authentication switch it on (tests/accounts/test_two_factor.py).
+    settings.TWO_FACTOR_REQUIRED = False
 
 
 @pytest.fixture
