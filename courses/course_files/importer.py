@@ -26,6 +26,7 @@ from courses.models import (
     ImageBlock,
     LearningTrack,
     Lesson,
+    LiveSessionType,
     MatchingQuestion,
     MediaBlock,
     Module,
@@ -44,6 +45,7 @@ from courses.models import (
     ScenarioStep,
     SingleChoiceQuestion,
     TrackCourse,
+    TrackLiveSession,
     TrueFalseQuestion,
 )
 
@@ -126,14 +128,26 @@ KIND_LABELS = {
 # --- Reading and checking ----------------------------------------------------------------------
 
 
+# Folders of other content formats inside content/: statement sets of the conversation tool
+# (`conversations`, docs/conversations.md) have their own schema and commands.
+OTHER_FORMAT_FOLDERS = frozenset({"statements"})
+
+
 def collect_files(paths) -> tuple[list[Path], list[ContentError]]:
-    """Expand `paths` (files or folders) into YAML files, folders recursively and sorted."""
+    """Expand `paths` (files or folders) into YAML files, folders recursively and sorted; inside
+    a folder, subfolders in OTHER_FORMAT_FOLDERS are left out."""
     files, errors = [], []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in (".yaml", ".yml")
+                    and p.is_file()
+                    and not OTHER_FORMAT_FOLDERS.intersection(p.relative_to(path).parts[:-1])
+                )
             )
         elif path.is_file():
             files.append(path)
@@ -367,6 +381,7 @@ def _write_tracks(item: ContentFile) -> FileResult:
                 )
                 tc.prerequisites.set([courses[s] for s in entry["requires"]])
             changed = True
+        changed = _write_track_masterclasses(track, row["masterclasses"], courses) or changed
         created += was_created
         updated += changed and not was_created
     return FileResult(
@@ -375,6 +390,43 @@ def _write_tracks(item: ContentFile) -> FileResult:
         "updated" if created or updated else "unchanged",
         counts={"nieuw": created, "gewijzigd": updated, "leerlijnen": len(item.plan)},
     )
+
+
+def _write_track_masterclasses(track, masterclasses: list[dict], courses: dict) -> bool:
+    """Create or update the track's masterclass types and steps (after its courses); their
+    editions are staff data and stay. Returns whether anything changed."""
+    changed = False
+    for entry in masterclasses:
+        session_type, was_created = LiveSessionType.objects.get_or_create(
+            slug=entry["slug"],
+            defaults={"title": entry["title"], "description": entry["description"]},
+        )
+        if not was_created and _changed(
+            session_type, {"title": entry["title"], "description": entry["description"]}
+        ):
+            session_type.save()
+            changed = True
+        changed = changed or was_created
+    current = [
+        {"slug": e.session_type.slug, "requires": sorted(c.slug for c in e.prerequisites.all())}
+        for e in track.live_entries.select_related("session_type")
+        .prefetch_related("prerequisites")
+        .order_by("position")
+    ]
+    wanted = [{"slug": e["slug"], "requires": e["requires"]} for e in masterclasses]
+    if current != wanted:
+        track.live_entries.all().delete()
+        types = {
+            t.slug: t for t in LiveSessionType.objects.filter(slug__in=[e["slug"] for e in wanted])
+        }
+        first = track.entries.count()
+        for position, entry in enumerate(wanted, start=first):
+            step = TrackLiveSession.objects.create(
+                track=track, session_type=types[entry["slug"]], position=position
+            )
+            step.prerequisites.set([courses[s] for s in entry["requires"]])
+        changed = True
+    return changed
 
 
 def canonical(plan: dict) -> dict:

@@ -612,12 +612,39 @@ def plan_tracks(data, report: FileReport, ctx: Context) -> list[dict]:
                     )
             earlier.append(slug)
             entries.append({"course": slug, "requires": sorted(set(entry.get("requires") or []))})
+        masterclasses = []
+        seen: list[str] = []
+        for mi, masterclass in enumerate(track.get("masterclasses") or []):
+            path = ("tracks", ti, "masterclasses", mi)
+            if masterclass["slug"] in seen:
+                report.add(
+                    path + ("slug",),
+                    _("de masterclass ‘%(slug)s’ staat twee keer in deze leerlijn")
+                    % {"slug": masterclass["slug"]},
+                )
+            seen.append(masterclass["slug"])
+            for ri, required in enumerate(masterclass.get("requires") or []):
+                if required not in earlier:
+                    report.add(
+                        path + ("requires", ri),
+                        _("de voorwaarde ‘%(slug)s’ moet een cursus van deze leerlijn zijn")
+                        % {"slug": required},
+                    )
+            masterclasses.append(
+                {
+                    "slug": masterclass["slug"],
+                    "title": masterclass["title"],
+                    "description": _html(masterclass.get("description")),
+                    "requires": sorted(set(masterclass.get("requires") or [])),
+                }
+            )
         planned.append(
             {
                 "slug": track["slug"],
                 "title": track["title"],
                 "description": _html(track.get("description")),
                 "courses": entries,
+                "masterclasses": masterclasses,
             }
         )
     return planned
