@@ -51,6 +51,8 @@ def kind_of(data) -> str:
             return "glossary"
         if "tracks" in data:
             return "tracks"
+        if "statements" in data:
+            return "statements"  # a conversation statement set: conversations.import_statements
     return "course"
 
 

@@ -1031,3 +1031,16 @@ quizzes:
     assert "‘doel-1’" in errors["quizzes[1].draw.doel-1"]
     assert "meer dan één" in errors["quizzes[1].draw"]
     assert "toets" in errors["quizzes[2].draw"]
+
+
+@pytest.mark.django_db
+def test_it_leaves_statement_sets_in_a_content_folder_to_the_conversation_tool(tmp_path):
+    folder = tmp_path / "content"
+    (folder / "statements").mkdir(parents=True)
+    shutil.copy(SMALL, folder / "course.yaml")
+    statements = folder / "statements" / "set.yaml"
+    statements.write_text("format: 1\nslug: set\nstatements: []\n", encoding="utf-8")
+    checked = check_files([folder])
+    assert [item.path.name for item in checked] == ["course.yaml"]
+    errors = refused([statements])
+    assert any("import_statements" in error.message for error in errors)
