@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses import publishing, reports
+from courses.course_files.item_checks import item_warnings, version_quizzes
 from courses.models import (
     Block,
     ChangeRecord,
@@ -267,6 +268,7 @@ def course_overview(request, slug):
             comments=ReviewComment.objects.filter(version=draft).select_related("author"),
             approvals=publishing.valid_approvals(draft),
             blockers=publishing.publish_blockers(draft),
+            item_warnings=item_warnings(version_quizzes(draft)),
             comment_form=forms.ReviewCommentForm(),
             approval_form=forms.ApprovalForm(),
             review_request_form=forms.ReviewRequestForm(),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from courses.course_files import ContentFilesInvalid, check_files
 from courses.course_files.importer import KIND_LABELS
+from courses.course_files.item_checks import item_warnings
 from courses.course_files.study_load import study_load_warning
 
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
             sys.exit(1)
         for item in items:
             self.stdout.write(f"{item.name}: {KIND_LABELS[item.kind]} – in orde")
-            warning = study_load_warning(item.plan) if item.kind == "course" else None
-            if warning:
+            if item.kind != "course":
+                continue
+            warnings = [study_load_warning(item.plan)] + item_warnings(item.plan["quizzes"])
+            for warning in filter(None, warnings):
                 # A warning, not an error: the file is valid and may be imported.
                 self.stderr.write(f"{item.name}: {_('waarschuwing')}: {warning}")
