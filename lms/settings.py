@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_prose_editor",  # the rich-text editor's static files (ProseMirror, vendored there)
     "accounts",
     "courses",
     "records",

@@ -36,21 +36,46 @@ from courses.models import (
     TrueFalseQuestion,
 )
 from lms.lib import uploads
+from lms.lib.html import text_to_html
 
-# Django prints help texts unescaped, so this one names tags without angle brackets.
 HTML_HELP = _(
-    "Eenvoudige opmaak in HTML: alinea's (p), vet (strong), cursief (em), lijsten (ul en li), "
-    "tussenkopjes (h3) en links (a href). Scripts, stijlen en andere onveilige code worden bij "
-    "het opslaan verwijderd."
+    "Gebruik de knoppen boven het tekstvak voor kopjes, vet, cursief, lijsten, links en "
+    "begrippen. Zonder knoppen: typ gewone tekst en laat een witregel tussen alinea's."
 )
 
 
+class RichTextarea(forms.Textarea):
+    """A textarea that static/js/rich_text.js turns into the rich-text editor (ProseMirror, from
+    django-prose-editor). Without JavaScript it stays a textarea for plain text."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"rows": 6, "class": "html-input", "data-rich-text": "", **(attrs or {})})
+
+    def use_required_attribute(self, initial):
+        # The editor hides the textarea; a hidden required control would block the submit.
+        return False
+
+
 def _html_widget(rows=6):
-    return forms.Textarea(attrs={"rows": rows, "class": "html-input"})
+    return RichTextarea(attrs={"rows": rows})
 
 
-class AuthorModelForm(forms.ModelForm):
-    """Adds the HTML help text to every sanitised HTML field."""
+class RichTextFormMixin:
+    """Rich text fields (`html_fields`) get the editor, and plain text typed into them becomes
+    paragraphs (`lms.lib.html.text_to_html`); the model field sanitises on save."""
+
+    html_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned_data = super().clean()  # type: ignore[misc]
+        for name in self.html_fields:
+            if isinstance(cleaned_data.get(name), str):
+                cleaned_data[name] = text_to_html(cleaned_data[name])
+        return cleaned_data
+
+
+class AuthorModelForm(RichTextFormMixin, forms.ModelForm):
+    """Puts the rich-text editor and its help text on every sanitised HTML field."""
 
     html_fields: tuple[str, ...] = ()
 
@@ -399,6 +424,10 @@ class ScenarioStepForm(AuthorModelForm):
         fields = ["situation"]
 
 
+class ChoiceForm(RichTextFormMixin, forms.ModelForm):
+    html_fields = ("feedback",)
+
+
 class BaseChoiceFormSet(BaseInlineFormSet):
     def __init__(self, *args, scenario, **kwargs):
         self.scenario = scenario
@@ -415,11 +444,12 @@ class BaseChoiceFormSet(BaseInlineFormSet):
 ChoiceFormSet = inlineformset_factory(
     ScenarioStep,
     ScenarioChoice,
+    form=ChoiceForm,
     formset=BaseChoiceFormSet,
     fk_name="step",
     fields=["text", "feedback", "recommended", "next_step"],
     labels={"next_step": _("Gaat verder naar stap")},  # type: ignore[dict-item]
-    widgets={"feedback": forms.Textarea(attrs={"rows": 3})},
+    widgets={"feedback": RichTextarea(attrs={"rows": 3})},
     extra=2,
     can_delete=True,
     can_order=True,
@@ -505,11 +535,13 @@ OPTION_HELP = {
 }
 
 
-class OptionForm(forms.ModelForm):
+class OptionForm(RichTextFormMixin, forms.ModelForm):
+    html_fields = ("feedback",)
+
     class Meta:
         model = Option
         fields = ["text", "match", "is_correct", "feedback"]
-        widgets = {"feedback": forms.Textarea(attrs={"rows": 2})}
+        widgets = {"feedback": RichTextarea(attrs={"rows": 2})}
 
     def has_changed(self):
         # A new option with a text counts as filled in, also when the text was pre-filled

@@ -43,14 +43,20 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
     page.get_by_role("button", name="Opslaan").click()
     page.get_by_role("heading", name="Les: Het eerste gesprek").wait_for()
     page.get_by_role("link", name="Tekst", exact=True).click()
-    page.get_by_label("Tekst").fill(
-        "<p>Vraag open: <strong>met wie</strong> heb je seks?</p><script>alert(1)</script>"
-    )
+    # The rich-text editor: no HTML to type, the toolbar makes it bold.
+    page.wait_for_selector("html[data-rich-text=ready]")
+    page.get_by_role("textbox", name="Tekst").click()
+    page.keyboard.type("Vraag open: ")
+    page.get_by_role("button", name="Vet", exact=True).click()
+    page.keyboard.type("met wie")
+    page.get_by_role("button", name="Vet", exact=True).click()
+    page.keyboard.type(" heb je seks? <script>alert(1)</script>")
     page.get_by_role("button", name="Opslaan").click()
     page.get_by_role("link", name="Kader (tip, let op, citaat)").click()
     page.get_by_label("Soort").select_option("tip")
     page.get_by_label("Titel").fill("Tip")
-    page.get_by_label("Tekst").fill("<p>Gebruik de woorden van je patiënt.</p>")
+    page.wait_for_selector("html[data-rich-text=ready]")
+    page.get_by_role("textbox", name="Tekst").fill("Gebruik de woorden van je patiënt.")
     page.get_by_role("button", name="Opslaan").click()
 
     # An image: an SVG is refused with a Dutch message; a PNG with alt text is stored.
@@ -84,7 +90,7 @@ def test_it_lets_an_author_build_preview_and_publish_a_course_a_learner_then_tak
     page.get_by_role("heading", name="Het eerste gesprek").wait_for()
     assert page.locator("section.block-text strong").inner_text() == "met wie"
     assert page.locator("main script").count() == 0
-    assert page.get_by_text("Gebruik de woorden van je patiënt.").is_visible()
+    assert page.get_by_text("Gebruik de woorden van je patiënt.", exact=True).is_visible()
     assert page.get_by_role("img", name="Een spreekkamer met twee stoelen").count() == 1
 
     # Publish.

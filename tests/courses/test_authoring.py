@@ -227,7 +227,7 @@ def test_it_sanitises_question_prompts_and_option_feedback(author_client, draft)
         .first()
     )
     assert "onload" not in question.prompt and "<svg" not in question.prompt
-    assert question.options.get(text="Ja").feedback == "<b>Goed</b>"
+    assert question.options.get(text="Ja").feedback == "<p><b>Goed</b></p>"
 
 
 def formset_data(prefix, rows, initial=0):
@@ -668,9 +668,10 @@ def test_it_saves_a_true_false_question_with_its_prefilled_options(author_client
     ]
 
 
-def test_it_explains_allowed_html_without_rendering_tags_in_the_help_text(author_client, draft):
+def test_it_explains_the_editor_without_asking_for_html(author_client, draft):
     page = author_client.get(url("block_create", "basis", "les-1", "text")).content.decode()
-    assert "Eenvoudige opmaak in HTML: alinea's (p), vet (strong)" in page
+    assert "Gebruik de knoppen boven het tekstvak" in page
+    assert "laat een witregel tussen alinea" in page
     main = page.split('<main id="main"')[1]
     assert "<strong>" not in main and "<em>" not in main
 

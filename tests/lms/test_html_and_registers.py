@@ -45,3 +45,23 @@ def test_it_restores_a_leading_zero_only_when_confirmed():
     assert normalise_register_number("1234567890", "big", confirm_leading_zero=True) == (
         "01234567890"
     )
+
+
+@pytest.mark.parametrize("raw", ["", "12345678", "123456789012", "12345678a", "abc"])
+def test_it_refuses_invalid_register_numbers(raw):
+    with pytest.raises(InvalidRegisterNumber):
+        normalise_register_number(raw)
+
+
+def test_it_turns_plain_text_with_blank_lines_into_paragraphs():
+    from lms.lib.html import text_to_html
+
+    text = "Eerste alinea\nmet een regel.\n\n\nTweede, <em>jonger</em> dan 18 & <16\r\n"
+    assert sanitise_html(text_to_html(text)) == (
+        "<p>Eerste alinea<br>met een regel.</p><p>Tweede, <em>jonger</em> dan 18 &amp; &lt;16</p>"
+    )
+    # The editor's HTML is left for the sanitiser.
+    assert text_to_html("<p>Al <strong>opgemaakt</strong></p>") == (
+        "<p>Al <strong>opgemaakt</strong></p>"
+    )
+    assert text_to_html("   ") == ""
