@@ -40,10 +40,13 @@ from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from lms.lib.glossary_links import link_terms
 
 from .forms import ReflectionForm
 from .models import (
@@ -51,6 +54,7 @@ from .models import (
     Course,
     CourseVersion,
     Enrollment,
+    GlossaryTerm,
     Lesson,
     Module,
     Option,
@@ -83,6 +87,7 @@ CONTENT_MODELS = (
     ScenarioStep,
     ScenarioChoice,
     Persona,
+    GlossaryTerm,
 )
 
 # The kinds of block whose rendering depends on the learner, and the state that says so.
@@ -100,6 +105,7 @@ def rendering_fingerprint() -> str:
     digest = hashlib.sha256(f"format {SNAPSHOT_FORMAT}".encode())
     files = sorted((base / "templates" / "courses").rglob("*.html"))
     files += [here / "player.py", here / "lesson_pages.py", here / "forms.py"]
+    files += [base / "lms" / "lib" / "glossary_links.py"]
     files += sorted((here / "models").glob("*.py"))
     for path in files:
         digest.update(path.name.encode())
@@ -167,7 +173,7 @@ def content_changed(sender, **kwargs) -> None:
     rows it writes). A snapshot built meanwhile from the old rows records the generation it
     read before building, so it is rebuilt on the next read.
     """
-    if not issubclass(sender, CONTENT_MODELS):
+    if not issubclass(sender, CONTENT_MODELS) and sender is not GlossaryTerm.courses.through:
         return
     connection = transaction.get_connection()
     if any(func is new_generation for _sids, func, _robust in connection.run_on_commit):
@@ -219,11 +225,24 @@ def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = ""
     blocks = blocks_for_player(lesson)
     attach_learner_state(blocks)  # the untouched state
     course = version.course
+    # Glossary terms of the course, linked where they first occur in the lesson's static blocks
+    # (stateful blocks are re-rendered live for a learner who touched them, so they stay plain).
+    terms = {t.term: t for t in GlossaryTerm.objects.filter(courses=course)}
+    glossary_url = reverse("courses:glossary")
+    linked: list[GlossaryTerm] = []
+
+    def term_link(term: GlossaryTerm, text: str) -> str:
+        return (
+            f'<a class="term" href="{glossary_url}?cursus={course.slug}#begrip-{term.pk}" '
+            f'data-term="term-{term.pk}">{text}</a>'
+        )
+
     segments = []
     for block in blocks:
-        segment: dict[str, Any] = {
-            "html": render_block(block, course=course, lesson=lesson, csrf_token=placeholder)
-        }
+        html = render_block(block, course=course, lesson=lesson, csrf_token=placeholder)
+        if block.kind not in STATEFUL_KINDS:
+            html = link_terms(html, terms, term_link, linked)
+        segment: dict[str, Any] = {"html": html}
         if block.kind in STATEFUL_KINDS:
             segment.update(pk=block.pk, kind=block.kind, key=block.key)
             if isinstance(block, QuizBlock):
@@ -239,6 +258,8 @@ def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = ""
             "version_title": version.title,
             "lesson_number": index + 1,
             "lesson_count": len(lessons),
+            "lessons": lessons,
+            "glossary_terms": linked,
             "previous_lesson": lessons[index - 1] if index > 0 else None,
             "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
             "required_count": sum(1 for item in lessons if item.required),

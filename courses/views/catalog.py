@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,9 +35,25 @@ from ..models import (
 from .access import get_course_for_user
 
 
+def search_words(request) -> tuple[str, list[str]]:
+    """The `?q=` search text and its lower-cased words (empty when there is no search)."""
+    query = request.GET.get("q", "").strip()[:200]
+    return query, query.lower().split()
+
+
+def matches(words: list[str], *texts) -> bool:
+    """True when every word occurs in one of `texts` (case-insensitive)."""
+    haystack = " ".join(str(text or "") for text in texts).lower()
+    return all(word in haystack for word in words)
+
+
 def glossary(request):
-    """The glossary of terms; `?cursus=<slug>` narrows it to the terms one course uses."""
+    """The glossary of terms; `?cursus=<slug>` narrows it to the terms one course uses and `?q=`
+    to the terms whose name or definition has every word searched for."""
+    query, words = search_words(request)
     terms = GlossaryTerm.objects.order_by("term")
+    for word in words:
+        terms = terms.filter(Q(term__icontains=word) | Q(definition__icontains=word))
     course = None
     slug = request.GET.get("cursus", "")
     if slug:
@@ -45,11 +61,25 @@ def glossary(request):
         if course is None:
             raise Http404
         terms = terms.filter(courses=course)
-    return render(request, "courses/glossary.html", {"terms": terms, "course": course})
+    return render(
+        request, "courses/glossary.html", {"terms": terms, "course": course, "query": query}
+    )
 
 
 def catalog(request):
-    courses = list(Course.objects.for_catalog())
+    """Published courses and tracks; `?q=` keeps the courses whose title, summary or learning
+    objectives hold every word searched for (a handful of courses: filtered in Python)."""
+    query, words = search_words(request)
+    courses = [
+        course
+        for course in Course.objects.for_catalog()
+        if matches(
+            words,
+            course.published_version.title,
+            course.published_version.summary,
+            *course.published_version.learning_objectives,
+        )
+    ]
     tracks = list(
         LearningTrack.objects.order_by("title").prefetch_related(
             Prefetch("entries", queryset=TrackCourse.objects.order_by("position"))
@@ -62,7 +92,11 @@ def catalog(request):
         }
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
-    return render(request, "courses/catalog.html", {"courses": courses, "tracks": tracks})
+    return render(
+        request,
+        "courses/catalog.html",
+        {"courses": courses, "tracks": [] if query else tracks, "query": query},
+    )
 
 
 def completed_course_ids(user) -> set[int]:

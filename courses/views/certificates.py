@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..certificates import build_certificate_pdf, certificate_filename
@@ -56,8 +56,12 @@ def certificate_pdf(request, slug):
 
 def verify_certificate(request, code):
     """Public: anyone with the code sees the name, course, date and validity. Nothing else."""
-    completion_obj = get_object_or_404(
-        CourseCompletion.objects.select_related("enrollment__user", "version"),
-        verification_code=code,
+    completion_obj = (
+        CourseCompletion.objects.select_related("enrollment__user", "version")
+        .filter(verification_code=code)
+        .first()
     )
+    if completion_obj is None:
+        # Not a bare 404 page: whoever checks a certificate learns what to look at next.
+        return render(request, "courses/certificate_not_found.html", {"code": code}, status=404)
     return render(request, "courses/verify_certificate.html", {"completion": completion_obj})

@@ -42,4 +42,83 @@
       wrapper.setAttribute("aria-label", label);
     }
   });
+
+  // Glossary terms in lesson text: a link to the glossary that, with JavaScript, opens the
+  // definition in a popover right below it (Escape or the close button closes it, focus returns).
+  var definitions = document.querySelector(".term-definitions");
+  if (definitions) {
+    var english = document.documentElement.lang === "en";
+    var popover = document.createElement("div");
+    popover.className = "term-popover";
+    popover.id = "term-popover";
+    popover.setAttribute("role", "dialog");
+    popover.hidden = true;
+    var openTerm = null;
+    var closePopover = function (returnFocus) {
+      if (!openTerm) {
+        return;
+      }
+      popover.hidden = true;
+      openTerm.setAttribute("aria-expanded", "false");
+      if (returnFocus) {
+        openTerm.focus();
+      }
+      openTerm = null;
+    };
+    var showPopover = function (link) {
+      var source = document.getElementById(link.getAttribute("data-term"));
+      if (!source) {
+        return false;
+      }
+      closePopover(false);
+      popover.innerHTML = "";
+      var heading = document.createElement("p");
+      heading.className = "term-popover-title";
+      heading.id = "term-popover-title";
+      heading.textContent = source.getAttribute("data-title");
+      var body = document.createElement("div");
+      body.innerHTML = source.innerHTML;
+      var more = document.createElement("a");
+      more.href = link.href;
+      more.textContent = english ? "In the glossary" : "In de begrippenlijst";
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "term-popover-close";
+      close.textContent = english ? "Close" : "Sluiten";
+      close.addEventListener("click", function () {
+        closePopover(true);
+      });
+      popover.setAttribute("aria-labelledby", "term-popover-title");
+      popover.appendChild(heading);
+      popover.appendChild(body);
+      var actions = document.createElement("p");
+      actions.className = "term-popover-actions";
+      actions.appendChild(more);
+      actions.appendChild(close);
+      popover.appendChild(actions);
+      link.insertAdjacentElement("afterend", popover);
+      popover.hidden = false;
+      link.setAttribute("aria-expanded", "true");
+      openTerm = link;
+      close.focus();
+      return true;
+    };
+    Array.prototype.forEach.call(document.querySelectorAll("a.term[data-term]"), function (link) {
+      link.setAttribute("aria-expanded", "false");
+      link.setAttribute("aria-controls", "term-popover");
+      link.addEventListener("click", function (event) {
+        if (openTerm === link) {
+          event.preventDefault();
+          closePopover(true);
+        } else if (showPopover(link)) {
+          event.preventDefault();
+        }
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && openTerm) {
+        closePopover(true);
+      }
+    });
+  }
 })();

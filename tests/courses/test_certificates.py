@@ -96,7 +96,7 @@ def test_it_lists_completed_courses_with_certificate_links_on_the_dashboard(
     services.enroll_learner(learner, other)
     client.force_login(learner)
     html = client.get("/dashboard/").content.decode()
-    assert "Afgeronde cursussen" in html
+    assert "Mijn certificaten" in html
     assert 'href="/cursus/basis/certificaat.pdf"' in html
     assert "Afgerond op 14 maart 2026" in html
     assert 'href="/cursus/tweede/verder/"' in html  # the active one has a resume link
