@@ -1,8 +1,11 @@
+import datetime as dt
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Course, CourseRole
+from courses.models import Course, CourseRole, LiveSessionEdition, LiveSessionType
 
 DEMO_PASSWORD = "spreekkamer-demo"  # noqa: S105 - printed on start, for a laptop only
 
@@ -30,3 +33,25 @@ class Command(BaseCommand):
                 for course in Course.objects.all():
                     CourseRole.objects.get_or_create(course=course, user=user, role=role)
             self.stdout.write(f"  {role:8} {email:26} password: {DEMO_PASSWORD}")
+        self.create_demo_editions(User.objects.get(email="auteur@example.org"))
+
+    def create_demo_editions(self, trainer):
+        """DEMO ONLY: one invented edition per masterclass without an upcoming one, so a laptop
+        can try registration and attendance. The source documents give no dates or places;
+        these editions are marked `is_demo` and say so on the page."""
+        for session_type in LiveSessionType.objects.all():
+            if session_type.editions.upcoming().filter(is_demo=True).exists():
+                continue
+            day = timezone.localdate() + dt.timedelta(days=14)
+            starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(14, 0)))
+            edition = LiveSessionEdition.objects.create(
+                session_type=session_type,
+                starts_at=starts_at,
+                ends_at=starts_at + dt.timedelta(hours=3),
+                location="Demo-locatie (geen echte bijeenkomst)",
+                capacity=12,
+                registration_deadline=starts_at - dt.timedelta(days=2),
+                is_demo=True,
+            )
+            edition.trainers.add(trainer)
+            self.stdout.write(f"  demo     {session_type.title}: {starts_at:%d-%m-%Y %H:%M}")
