@@ -17,5 +17,6 @@ urlpatterns = [
     path("privacy/", views.privacy_page, name="privacy"),
     path("privacy/download/", views.privacy_download, name="privacy_download"),
     path("privacy/verwijderen/", views.privacy_delete, name="privacy_delete"),
+    path("privacy/eerst-doorgeven/", views.privacy_report_first, name="privacy_report_first"),
     path("verwijderd/", views.account_deleted, name="account_deleted"),
 ]

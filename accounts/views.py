@@ -12,7 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -177,11 +177,37 @@ def two_factor(request):
     return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
 
 
+def _privacy_context(user, form) -> dict:
+    # records owns accreditation; its service says which points deletion would lose.
+    from records.registers import unreported_points
+
+    return {"delete_form": form, "unreported": unreported_points(user)}
+
+
 @login_required
 def privacy_page(request):
     return render(
-        request, "accounts/privacy.html", {"delete_form": DeleteAccountForm(request.user)}
+        request,
+        "accounts/privacy.html",
+        _privacy_context(request.user, DeleteAccountForm(request.user)),
     )
+
+
+@login_required
+@require_POST
+def privacy_report_first(request):
+    """Before deleting: hand the learner's unreported points to PE-online first."""
+    from records.registers import report_before_deletion
+
+    report_before_deletion(request.user)
+    messages.success(
+        request,
+        _(
+            "Je punten worden aan PE-online doorgegeven. Je registratienummers gaan mee, ook als "
+            "je daarna je account verwijdert."
+        ),
+    )
+    return redirect(reverse("privacy") + "#verwijderen")
 
 
 @login_required
@@ -200,7 +226,9 @@ def privacy_download(request):
 def privacy_delete(request):
     form = DeleteAccountForm(request.user, request.POST)
     if not form.is_valid():
-        return render(request, "accounts/privacy.html", {"delete_form": form}, status=400)
+        return render(
+            request, "accounts/privacy.html", _privacy_context(request.user, form), status=400
+        )
     privacy.delete_learner_account(request.user)
     logout(request)
     return redirect("account_deleted")

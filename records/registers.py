@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import RegisterNumber, User
 from accounts.registers import InvalidRegisterNumber, normalise_register_number, professions_for
+from accounts.services import is_deleted_account
 from courses.models import CourseCompletion, Quiz, QuizAttempt
 
 from . import pe_online
@@ -124,6 +125,9 @@ def reportability(
     user = completion.enrollment.user
     if completion.revoked_at is not None:
         return Reportability(BlockReason.REVOKED)
+    if is_deleted_account(user):
+        # Not "profession not eligible": the profession was erased with the account.
+        return Reportability(BlockReason.ACCOUNT_DELETED)
     if not is_profession_eligible(user.profession, accreditation.register):
         return Reportability(BlockReason.PROFESSION_NOT_ELIGIBLE)
     number = matching_register_number(user.register_numbers.all(), accreditation)
@@ -421,6 +425,7 @@ def prepare_pe_online_submissions(
     since: dt.date | None = None,
     until: dt.date | None = None,
     user=None,
+    completion_ids=None,
 ) -> list[PeOnlineSubmission]:
     """Write the period's reportable, not yet reported completions into submissions of at most
     PE_ONLINE_BATCH_SIZE rows; return them. Completions waiting in an unanswered submission are
@@ -443,7 +448,9 @@ def prepare_pe_online_submissions(
         rows = [
             row
             for row in attendance_rows(accreditation, since, until)
-            if row.reportable and row.completion_id not in waiting
+            if row.reportable
+            and row.completion_id not in waiting
+            and (completion_ids is None or row.completion_id in completion_ids)
         ]
         size = settings.PE_ONLINE_BATCH_SIZE
         submissions = []
@@ -671,3 +678,65 @@ def pe_online_overview(course, recent: int = 10) -> dict[int, PeOnlineState]:
                 seen.add(key)
                 state[row.submission.accreditation_id].rejected_rows.append(row)
     return state
+
+
+# --- Before a learner deletes their account ----------------------------------------------------
+
+
+def unreported_points(user) -> list[tuple[CourseCompletion, CourseAccreditation]]:
+    """(completion, accreditation) pairs whose points could still be reported for `user` but are
+    neither reported nor waiting in a PE-online submission. Deleting the account would lose them."""
+    completions = list(
+        completions_for_export_of_user(user).filter(
+            Exists(CourseAccreditation.objects.filter(course_id=OuterRef("version__course_id")))
+        )
+    )
+    if not completions:
+        return []
+    accreditations = list(
+        CourseAccreditation.objects.filter(
+            course_id__in={c.version.course_id for c in completions}
+        ).select_related("course")
+    )
+    done = set(
+        AttendanceReport.objects.filter(completion__in=completions).values_list(
+            "completion_id", "accreditation_id"
+        )
+    ) | set(
+        PeOnlineSubmissionRow.objects.filter(
+            completion__in=completions, submission__status=PeOnlineSubmission.Status.PENDING
+        ).values_list("completion_id", "submission__accreditation_id")
+    )
+    rejections = latest_rejections([a.pk for a in accreditations])
+    pairs = []
+    for completion in completions:
+        for accreditation in accreditations:
+            if accreditation.course_id != completion.version.course_id:
+                continue
+            if (completion.pk, accreditation.pk) in done:
+                continue
+            if reportability(completion, accreditation, rejections).reportable:
+                pairs.append((completion, accreditation))
+    return pairs
+
+
+def completions_for_export_of_user(user):
+    """The learner's valid completions, with what reportability() reads."""
+    return (
+        CourseCompletion.objects.filter(enrollment__user=user, revoked_at__isnull=True)
+        .select_related("enrollment__user", "version")
+        .prefetch_related("enrollment__user__register_numbers")
+    )
+
+
+def report_before_deletion(user) -> int:
+    """Put the learner's unreported points into PE-online submissions (the numbers go with the
+    rows, so they survive the account's deletion). Returns how many submissions were made."""
+    by_accreditation: dict[int, tuple[CourseAccreditation, set[int]]] = {}
+    for completion, accreditation in unreported_points(user):
+        entry = by_accreditation.setdefault(accreditation.pk, (accreditation, set()))
+        entry[1].add(completion.pk)
+    made = 0
+    for accreditation, ids in by_accreditation.values():
+        made += len(prepare_pe_online_submissions(accreditation, user=user, completion_ids=ids))
+    return made

@@ -25,6 +25,7 @@ class BlockReason(models.TextChoices):
     """Why a completion cannot be reported to a register (shown to staff, counted per register)."""
 
     REVOKED = "revoked", _("Certificaat ingetrokken")
+    ACCOUNT_DELETED = "account_deleted", _("Account verwijderd door de deelnemer")
     PROFESSION_NOT_ELIGIBLE = "profession_not_eligible", _("Beroep hoort niet bij dit register")
     NO_NUMBER = "no_number", _("Geen registratienummer voor dit register")
     INVALID_NUMBER = "invalid_number", _("Ongeldig registratienummer")

@@ -204,11 +204,14 @@ def test_it_leaves_other_learners_alone(learner, outsider, history):
 def test_it_still_verifies_the_certificate_without_a_name(client, learner, history):
     url = history.completion.get_absolute_url()
     assert "Test" in client.get(url).content.decode()
-    privacy.delete_learner_account(learner)
+    pseudonym = privacy.delete_learner_account(learner).email
     html = client.get(url).content.decode()
     assert "Ja" in html  # geldig
     assert history.version.title in html
-    assert "Persoon" not in html and "learner@example.org" not in html and "verwijderd" not in html
+    assert "Persoon" not in html and "learner@example.org" not in html
+    assert pseudonym not in html and "verwijderd-" not in html
+    # Not an empty name: the page says to whom it was issued.
+    assert "Uitgegeven aan een account dat sindsdien is verwijderd" in html
 
 
 def test_it_deletes_the_account_after_the_password_is_confirmed(client, learner, history):
