@@ -95,6 +95,10 @@ PROFESSION_REGISTER = {
 NUMBER_DIGITS = {RegisterNumber.Register.VVN: 6}
 
 COMPLETE, FAIL, STOP = "complete", "fail", "stop"
+# Profiles: "mixed" learners complete, fail or stop; a "guesser" enrols and takes the final test
+# at once, answering by position only (see guess_data).
+PROFILES = ("mixed", "guesser")
+LUCKY_GUESS = "guessed-pass"
 
 
 @dataclass
@@ -189,9 +193,47 @@ def answer_data(questions, rng: random.Random, correct: bool, layout=None) -> di
     return data
 
 
+def guess_data(questions, layout) -> dict:
+    """Form data of a learner who answers by position, never by content: the first option shown,
+    "Niet waar", every option shown but the last, the order shown, the matches in the order shown.
+    """
+    data: dict = {}
+    options_shown = layout.get("options", {})
+    match_values = layout.get("match", {})
+    for q in questions:
+        by_pk = {o.pk: o for o in q.options_in_order()}
+        shown = [by_pk[pk] for pk in options_shown.get(str(q.pk), by_pk) if pk in by_pk]
+        name = q.field_name
+        if isinstance(q, OrderingQuestion):
+            for rank, option in enumerate(shown, start=1):
+                data[f"{name}-{option.pk}"] = str(rank)
+        elif isinstance(q, MatchingQuestion):
+            values = list(match_values.get(str(q.pk), {})) or [str(o.pk) for o in shown]
+            for option, value in zip(shown, values, strict=False):
+                data[f"{name}-{option.pk}"] = value
+        elif isinstance(q, MultipleChoiceQuestion):
+            data[name] = [str(o.pk) for o in shown[:-1]]
+        elif q.kind == "true_false":
+            data[name] = str(next(o.pk for o in shown if o.text.strip().lower() == "niet waar"))
+        elif shown:
+            data[name] = str(shown[0].pk)
+    return data
+
+
+def simulate_guesser(user, plan: CoursePlan, rng: random.Random) -> str:
+    """Enrol and take the final test straight away, answering by position; return the outcome."""
+    if plan.final is None:
+        return STOP
+    enrollment = services.enroll_learner(user, plan.course)
+    attempt = services.start_attempt(enrollment, plan.final, rng=rng)
+    data = guess_data(plan.quizzes[plan.final.pk], attempt.layout)
+    result = services.submit_attempt(attempt.pk, data, user).attempt
+    return LUCKY_GUESS if result.passed else FAIL
+
+
 def _submit(enrollment, quiz, questions, user, rng, correct, phase=""):
     try:
-        attempt = services.start_attempt(enrollment, quiz, phase=phase)
+        attempt = services.start_attempt(enrollment, quiz, phase=phase, rng=rng)
     except PermissionDenied:
         return None
     data = answer_data(questions, rng, correct, attempt.layout)
@@ -283,8 +325,12 @@ def seed_activity(
     password: str | None = None,
     courses=None,
     progress=None,
+    profile="mixed",
 ) -> SeedReport:
     """Create `learners` learners who enrol in and work through the published courses.
+
+    `profile` "guesser" makes every learner enrol in every course and take its final test at
+    once by position only (outcome "fail", or "guessed-pass" when a test can be passed that way).
 
     Each learner is one transaction (bulk-friendly, and an error loses one learner, not the run).
     Learners whose e-mail address already exists are skipped, so a re-run adds nothing.
@@ -325,7 +371,10 @@ def seed_activity(
                     number=f"{rng.randint(10 ** (digits - 1), 10**digits - 1)}",
                 )
             for plan in plans:
-                if rng.random() < 0.8:
+                if profile == "guesser":
+                    report.outcomes[simulate_guesser(user, plan, rng)] += 1
+                    report.enrollments += 1
+                elif rng.random() < 0.8:
                     report.outcomes[simulate_course(user, plan, rng)] += 1
                     report.enrollments += 1
         report.learners += 1

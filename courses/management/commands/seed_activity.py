@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.models import Course
-from courses.simulator import seed_activity
+from courses.simulator import PROFILES, seed_activity
 
 
 class Command(BaseCommand):
@@ -19,12 +19,19 @@ class Command(BaseCommand):
             help="Learners get <prefix>-<seed>-<n>@example.org.",
         )
         parser.add_argument(
+            "--profile",
+            choices=PROFILES,
+            default="mixed",
+            help="mixed: learners complete, fail or stop; guesser: every learner takes every "
+            "final test at once answering by position only (to show that guessing fails).",
+        )
+        parser.add_argument(
             "--password",
             default="",
             help="Password for every simulated learner (default: none, cannot log in).",
         )
 
-    def handle(self, *args, learners, seed, email_prefix, password, verbosity, **options):
+    def handle(self, *args, learners, seed, email_prefix, password, profile, verbosity, **options):
         if learners < 0:
             raise CommandError("--learners must be 0 or more")
         if not Course.objects.published().exists():
@@ -35,7 +42,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done}/{total} learners")
 
         report = seed_activity(
-            learners, seed, email_prefix=email_prefix, password=password or None, progress=progress
+            learners,
+            seed,
+            email_prefix=email_prefix,
+            password=password or None,
+            progress=progress,
+            profile=profile,
         )
         outcomes = ", ".join(f"{k}: {v}" for k, v in report.outcomes.items())
         self.stdout.write(
