@@ -1,8 +1,9 @@
 """The certificate PDF for a completed course (reportlab).
 
 Carries what an accreditation body checks and nothing more: the learner's name, the course
-title, the completion date, the study load, the accreditation reference, and the public
-verification URL and code.
+title, the provider, the completion date, score and study load, per register the accreditation
+id and points with the learner's number as PE-online sees it, and the public verification URL,
+code and QR code.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import io
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import cm
@@ -31,8 +35,13 @@ def certificate_filename(completion: CourseCompletion) -> str:
     return f"certificaat-{completion.version.course.slug}-{completion.verification_code}.pdf"
 
 
-def build_certificate_pdf(completion: CourseCompletion) -> bytes:
-    """Return the certificate as PDF bytes. Reads completion.enrollment.user and .version."""
+def build_certificate_pdf(completion: CourseCompletion, accreditations=()) -> bytes:
+    """Return the certificate as PDF bytes. Reads completion.enrollment.user and .version.
+
+    `accreditations`: records.registers.certificate_lines(completion) — per register the
+    accreditation id and points with the learner's number as PE-online sees it. Without any,
+    the certificate names no accreditation (never a placeholder).
+    """
     user = completion.enrollment.user
     version = completion.version
     buffer = io.BytesIO()
@@ -64,19 +73,43 @@ def build_certificate_pdf(completion: CourseCompletion) -> bytes:
 
     completed_on = formats.date_format(timezone.localtime(completion.completed_at), "j F Y")
     lines = [
+        _("Aanbieder: Spreekkamer"),
         _("Datum van afronding: %(date)s") % {"date": completed_on},
         _("Studiebelasting: %(hours)s uur") % {"hours": format_hours(version.study_load_hours)},
     ]
-    if version.accreditation_reference:
-        lines.append(
-            _("Accreditatiereferentie: %(ref)s") % {"ref": version.accreditation_reference}
-        )
+    if completion.score is not None:
+        lines.append(_("Score eindtoets: %(score)s%%") % {"score": round(completion.score * 100)})
     lines.append(_("Cursusversie: %(number)s") % {"number": version.number})
-    pdf.setFont("Helvetica", 12)
-    y = height - 11.2 * cm
+    for line in accreditations:
+        lines.append(
+            _(
+                "%(register)s (PE-online %(organisation)s, orgID %(org)s): accreditatie-ID "
+                "%(id)s, %(points)s punten, %(number)s"
+            )
+            % {
+                "register": line.register,
+                "organisation": line.organisation,
+                "org": line.pe_org_id,
+                "id": line.accreditation_id,
+                "points": format_hours(line.points),
+                "number": (_("registratienummer %(number)s") % {"number": line.number})
+                if line.number
+                else _("geen geldig registratienummer"),
+            }
+        )
+    pdf.setFont("Helvetica", 11)
+    y = height - 11.0 * cm
     for line in lines:
         pdf.drawCentredString(width / 2, y, line)
-        y -= 0.7 * cm
+        y -= 0.6 * cm
+
+    # QR code of the public verification page (reportlab draws it: nothing external).
+    qr = QrCodeWidget(completion.verification_url)
+    x0, y0, x1, y1 = qr.getBounds()
+    size = 2.6 * cm
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, pdf, width - 4.4 * cm, 1.8 * cm)
 
     pdf.setFont("Helvetica", 10)
     pdf.setFillColor(colors.HexColor("#333333"))

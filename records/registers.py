@@ -740,3 +740,54 @@ def report_before_deletion(user) -> int:
     for accreditation, ids in by_accreditation.values():
         made += len(prepare_pe_online_submissions(accreditation, user=user, completion_ids=ids))
     return made
+
+
+# --- What a certificate and the catalog say about accreditation -------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateLine:
+    """One register's accreditation as a certificate states it, with the learner's number as
+    PE-online receives it ("" when the learner has no valid number for that register)."""
+
+    register: str
+    organisation: str
+    pe_org_id: int | None
+    accreditation_id: str  # PE-online course id (and edition)
+    points: object
+    number: str
+
+
+def certificate_lines(completion: CourseCompletion) -> list[CertificateLine]:
+    """The accreditations that cover `completion`: valid on its (Dutch) completion date and
+    for a register that takes the learner's profession. Two queries."""
+    from accounts.registers import register_info
+
+    user = completion.enrollment.user
+    day = timezone.localdate(completion.completed_at)
+    numbers = list(user.register_numbers.all())
+    lines = []
+    for accreditation in CourseAccreditation.objects.for_course(completion.version.course_id):
+        if not accreditation.is_valid_on(day):
+            continue
+        if not is_profession_eligible(user.profession, accreditation.register):
+            continue
+        number = matching_register_number(numbers, accreditation)
+        normalised = normalised_number(number) if number is not None else None
+        edition = f" / {accreditation.pe_edition_id}" if accreditation.pe_edition_id else ""
+        lines.append(
+            CertificateLine(
+                register=accreditation.register_label,
+                organisation=register_info(accreditation.register).pe_org_name,
+                pe_org_id=accreditation.effective_pe_org_id,
+                accreditation_id=f"{accreditation.pe_course_id}{edition}",
+                points=accreditation.points,
+                number=normalised or "",
+            )
+        )
+    return lines
+
+
+def accredited_course_ids() -> set[int]:
+    """Courses with at least one accreditation: only these may be called "geaccrediteerd"."""
+    return set(CourseAccreditation.objects.values_list("course_id", flat=True).distinct())

@@ -14,10 +14,12 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from records.registers import registration_warnings
+from records.models import CourseAccreditation
+from records.registers import accredited_course_ids, registration_warnings
 
 from .. import services
 from ..models import (
@@ -90,8 +92,10 @@ def catalog(request):
         enrollments = {
             e.course_id: e for e in Enrollment.objects.filter(user=request.user).with_progress()
         }
+    accredited = accredited_course_ids()
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
+        course.is_accredited = course.pk in accredited
     return render(
         request,
         "courses/catalog.html",
@@ -247,6 +251,12 @@ def course_detail(request, slug):
             ),
             "missing_prerequisites": missing_prerequisites(request.user, course),
             "profile_url": reverse("profile"),
+            # Only a real accreditation is shown: never a reference placeholder.
+            "accreditations": list(
+                CourseAccreditation.objects.for_course(course).filter(
+                    Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
+                )
+            ),
             "registration_warnings": (
                 registration_warnings(request.user, course)
                 if enrollment and not enrollment.is_completed

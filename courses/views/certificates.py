@@ -7,6 +7,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from records.registers import certificate_lines
+
 from ..certificates import build_certificate_pdf, certificate_filename
 from ..models import (
     CourseCompletion,
@@ -14,6 +16,16 @@ from ..models import (
     QuizAttempt,
 )
 from .access import get_completion_for_user
+
+
+def verification_qr_svg(url: str) -> str:
+    """The verification URL as an inline SVG QR code, drawn here (nothing external)."""
+    import qrcode
+    import qrcode.image.svg
+
+    return qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(
+        encoding="unicode"
+    )
 
 
 @login_required
@@ -34,6 +46,8 @@ def completion(request, slug):
             "completion": completion_obj,
             "version": completion_obj.version,
             "self_assessment": self_assessment_quiz,
+            "accreditations": certificate_lines(completion_obj),
+            "verification_qr": verification_qr_svg(completion_obj.verification_url),
             "post_done": post_done,
         },
     )
@@ -46,7 +60,10 @@ def certificate_pdf(request, slug):
     completion_obj = get_completion_for_user(request.user, slug)
     if not completion_obj.is_valid:
         raise Http404
-    response = HttpResponse(build_certificate_pdf(completion_obj), content_type="application/pdf")
+    response = HttpResponse(
+        build_certificate_pdf(completion_obj, certificate_lines(completion_obj)),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="{certificate_filename(completion_obj)}"'
     )

@@ -125,7 +125,8 @@ def test_it_lists_the_catalog_with_a_constant_number_of_queries(
         if i % 2:
             services.enroll_learner(learner, course)
     client.force_login(learner)
-    with django_assert_num_queries(5):  # session, user, courses, tracks (none), enrolments
+    # session, user, courses, tracks (none), enrolments, accredited course ids
+    with django_assert_num_queries(6):
         response = client.get("/")
     assert response.content.decode().count('class="card"') == n
 
@@ -140,6 +141,6 @@ def test_it_shows_a_course_page_with_a_fixed_number_of_queries(
     client.force_login(learner)
     # session, user, course, enrolment with progress, modules, lessons, quizzes, progress,
     # self-assessment done, final passed, prerequisites (2: completed courses, required courses),
-    # the course's register accreditations (for the registration warnings)
-    with django_assert_num_queries(13):
+    # the course's register accreditations (for the registration warnings and the facts list)
+    with django_assert_num_queries(14):
         client.get("/cursus/basis/")

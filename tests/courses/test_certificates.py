@@ -52,7 +52,10 @@ def test_it_lets_the_owner_download_a_certificate_with_what_accreditation_needs(
     assert "Testcursus" in text
     assert "14 maart 2026" in text
     assert "Studiebelasting: 2 uur" in text
-    assert "Accreditatiereferentie: PE-123" in text
+    assert "Aanbieder: Spreekkamer" in text and "Score eindtoets: 100%" in text
+    # The version's free-text reference (a placeholder in the seed content) is never printed;
+    # without an accreditation the certificate names none.
+    assert "PE-123" not in text and "accreditatie-ID" not in text
     assert completion.verification_code in text
     assert f"/certificaat/{completion.verification_code}/" in text
 
@@ -100,3 +103,42 @@ def test_it_lists_completed_courses_with_certificate_links_on_the_dashboard(
     assert 'href="/cursus/basis/certificaat.pdf"' in html
     assert "Afgerond op 14 maart 2026" in html
     assert 'href="/cursus/tweede/verder/"' in html  # the active one has a resume link
+
+
+def test_it_prints_each_registers_accreditation_with_the_learners_number_and_a_qr_code(
+    client, learner, course, completion
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from accounts.models import RegisterNumber
+    from records.models import CourseAccreditation
+
+    learner.profession = "poh_s"
+    learner.save(update_fields=["profession"])
+    RegisterNumber.objects.create(user=learner, register="vvn", number="246810")
+    common = {"points": Decimal("2"), "study_load_hours": 2, "valid_from": dt.date(2026, 1, 1)}
+    CourseAccreditation.objects.create(course=course, register="vvn", pe_course_id="4711", **common)
+    CourseAccreditation.objects.create(
+        course=course, register="nvvpo", pe_course_id="815", **common
+    )
+    CourseAccreditation.objects.create(course=course, register="big", pe_course_id="999", **common)
+    client.force_login(learner)
+    text = pdf_text(client.get("/cursus/basis/certificaat.pdf").content)
+    assert "orgID 52): accreditatie-ID 4711, 2 punten, registratienummer 246810" in text
+    assert "orgID 26): accreditatie-ID 815, 2 punten, geen geldig registratienummer" in text
+    assert "accreditatie-ID 999" not in text  # KNMG/GAIA does not take a POH-S
+    html = client.get("/cursus/basis/afgerond/").content.decode()
+    assert "246810" in html and "4711" in html and "<svg" in html
+    assert "PE-123" not in html
+    page = client.get("/cursus/basis/").content.decode()
+    assert "PE-123" not in page and "2 punten" in page
+    catalog = client.get("/").content.decode()
+    assert "geaccrediteerd" in catalog
+
+
+def test_the_catalog_claims_no_accreditation_without_one(client, learner, course):
+    client.force_login(learner)
+    html = client.get("/").content.decode()
+    assert "geaccrediteerd" not in html.lower().replace("niet geaccrediteerd", "")
+    assert "PE-123" not in client.get("/cursus/basis/").content.decode()

@@ -134,8 +134,9 @@ def test_it_describes_each_course_for_the_catalog(name):
     assert course["description"].strip()
     assert Decimal(str(course["study_load_hours"])) > 0
     assert len(course["learning_objectives"]) >= 3
-    # A real accreditation id must come from the accrediting body, never from us.
-    assert course["accreditation_reference"] == "PE-ONLINE-NOG-TOE-TE-KENNEN"
+    # A real accreditation id comes from the accrediting body (records.CourseAccreditation),
+    # never from us: no placeholder that a certificate, export or statement could repeat.
+    assert course["accreditation_reference"] == ""
 
 
 @course_params
