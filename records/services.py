@@ -7,8 +7,8 @@ Delivery contract, per LRS:
   `X-Experience-API-Version: 1.0.3`;
 - 2xx: delivered;
 - 409: the LRS already holds a statement with that id; ids are deterministic, so for a single
-  statement that means it is ours and delivered. A batch answered with 409 is split to find
-  out which;
+  statement that means it is ours and delivered. A batch answered with 409 is sent again one
+  statement at a time (at most one request per statement plus one per batch);
 - 400: the LRS refuses the content. A batch is bisected so one bad statement cannot block the rest;
   a single refused statement is marked failed with the LRS's answer (staff can retry it in
   the admin);
@@ -273,6 +273,15 @@ def _send(lrs, rows, report) -> bool:
     report.requests += 1
     if status is not None and 200 <= status < 300:
         _mark_delivered(rows, status, text, report)
+        return True
+    if status == 409 and len(rows) > 1:
+        # Some of these the LRS already holds (its answer to an earlier send was lost). One
+        # request per statement finds them: bisecting would cost 2N-2 when it holds them all.
+        for index, row in enumerate(rows):
+            if not _send(lrs, [row], report):
+                rest = rows[index + 1 :]
+                _mark_retry(rest, status, "not sent: the LRS became unavailable", report)
+                return False
         return True
     if status in (400, 409, 413):
         if len(rows) > 1:

@@ -106,6 +106,20 @@ def test_it_treats_a_conflict_for_an_already_stored_statement_as_delivered(
     )
 
 
+def test_it_resends_statements_the_lrs_already_holds_with_one_request_each_at_most(
+    learner, course, lrs, lrs_server
+):
+    rows = make_statements(learner, course)
+    for row in rows:  # all stored before, every answer lost
+        lrs_server.stored[str(row.statement_id)] = row.payload
+
+    report = deliver_statements(lrs.pk, batch_size=len(rows))
+
+    assert report.delivered == len(rows) and report.failed == 0
+    # One batch, then one request per statement (bisecting cost 2N - 2 = 8 after the batch).
+    assert report.requests == len(lrs_server.requests) == len(rows) + 1
+
+
 def test_it_retries_a_server_error_with_backoff(learner, course, lrs, lrs_server, settings):
     settings.LRS_RETRY_BASE_SECONDS = 30
     make_statements(learner, course)
