@@ -16,12 +16,16 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+from accounts.models import RegisterNumber
 
 from .exports import completion_record, completions_for_export
 from .forms import EARLIEST_DATE, LATEST_DATE
 from .models import AccreditationBody
+from .xapi import actor_account_name
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 DEFAULT_PAGE_SIZE = 50
@@ -144,6 +148,43 @@ def course_list(request):
         return error(404, "No such page.")
 
 
+def completions_for_body(body, courses, since=None, until=None):
+    """The body's completions, with the learner's number in the body's own register annotated."""
+    completions = completions_for_export(courses, since, until)
+    if body.register:
+        completions = completions.annotate(
+            register_number=Subquery(
+                RegisterNumber.objects.filter(
+                    user=OuterRef("enrollment__user"), register=body.register
+                )
+                .order_by("pk")
+                .values("number")[:1]
+            )
+        )
+    return completions
+
+
+def body_completion_record(body: AccreditationBody, completion) -> dict:
+    """What this body may see of a completion. Every body gets an opaque `learner` id. In
+    anonymous-account mode no name and no number at all; a body tied to a register gets only the
+    number in that register (`register_number`), never another register's, and the BIG number
+    only when its register is BIG (or, without a register, in BIG mode)."""
+    record = completion_record(completion)
+    record["learner"] = actor_account_name(completion.enrollment.user_id)
+    record["register"] = body.register or None
+    record["register_number"] = getattr(completion, "register_number", None) or None
+    anonymous = body.actor_mode == AccreditationBody.ActorMode.ACCOUNT
+    big_allowed = body.register == RegisterNumber.Register.BIG or (
+        not body.register and body.actor_mode == AccreditationBody.ActorMode.BIG
+    )
+    if anonymous:
+        record["learner_name"] = None
+        record["register_number"] = None
+    if anonymous or not big_allowed:
+        record["big_number"] = None
+    return record
+
+
 @require_GET
 @body_required
 def completion_list(request):
@@ -159,8 +200,10 @@ def completion_list(request):
             courses = courses.filter(slug=slug)
             if not courses.exists():
                 return error(404, "No such course among the courses you accredit.")
-        completions = completions_for_export(courses, since, until)
-        return JsonResponse(paginate(request, completions, completion_record))
+        completions = completions_for_body(body, courses, since, until)
+        return JsonResponse(
+            paginate(request, completions, functools.partial(body_completion_record, body))
+        )
     except BadRequest as exc:
         return error(400, str(exc))
     except EmptyPage:
@@ -171,14 +214,13 @@ def completion_list(request):
 @body_required
 def completion_detail(request, code):
     """One completion by its certificate's verification code, if this body accredits the course."""
+    body = request.accreditation_body
     completion = (
-        completions_for_export(request.accreditation_body.courses.all())
-        .filter(verification_code=code)
-        .first()
+        completions_for_body(body, body.courses.all()).filter(verification_code=code).first()
     )
     if completion is None:
         return error(404, "No such completion.")
-    return JsonResponse(completion_record(completion))
+    return JsonResponse(body_completion_record(body, completion))
 
 
 @require_GET

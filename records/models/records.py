@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import RegisterNumber
 from courses.models import Course
 from lms.encryption import EncryptedTextField
 
@@ -54,6 +55,16 @@ class AccreditationBody(models.Model):
         help_text=_(
             "Alleen wat de accreditatie vereist: e-mail of BIG-nummer alleen als het register "
             "erom vraagt."
+        ),
+    )
+    register = models.CharField(
+        _("register"),
+        max_length=16,
+        choices=RegisterNumber.Register.choices,
+        blank=True,
+        help_text=_(
+            "Het register van deze instantie: zij krijgt alleen nummers uit dit register. Leeg: "
+            "geen registratienummers behalve het BIG-nummer in de modus BIG-nummer."
         ),
     )
     api_token_hash = models.CharField(max_length=64, blank=True, editable=False)

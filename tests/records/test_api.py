@@ -224,3 +224,59 @@ def test_it_issues_a_token_from_the_command_line_and_the_admin(
     shown = re.search(r"één keer getoond\): (\S+)</", response.content.decode()).group(1)
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401  # replaced
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {shown}").status_code == 200
+
+
+def _first_result(api):
+    return api(reverse("records:api_completions")).json()["results"][0]
+
+
+def test_it_gives_an_anonymous_account_body_no_names_and_no_numbers(api, accredited, body, spec):
+    from accounts.models import RegisterNumber
+
+    learner = (
+        CourseCompletion.objects.filter(enrollment__course=accredited)
+        .earliest("completed_at")
+        .enrollment.user
+    )
+    RegisterNumber.objects.create(user=learner, register="big", number="12345678901")
+    RegisterNumber.objects.create(user=learner, register="vvn", number="246810")
+    body.actor_mode = AccreditationBody.ActorMode.ACCOUNT
+    body.register = "vvn"
+    body.save()
+    response = api(reverse("records:api_completions"))
+    first = response.json()["results"][0]
+    assert first["learner_name"] is None and first["big_number"] is None
+    assert first["register_number"] is None
+    assert first["learner"] and first["learner"] != str(learner.pk)
+    assert "12345678901" not in response.content.decode()
+    assert_matches_spec(spec, "/api/v1/completions/", response)
+
+
+def test_it_gives_a_body_only_the_numbers_of_its_own_register(api, accredited, body, spec):
+    from accounts.models import RegisterNumber
+
+    learner = (
+        CourseCompletion.objects.filter(enrollment__course=accredited)
+        .earliest("completed_at")
+        .enrollment.user
+    )
+    RegisterNumber.objects.create(user=learner, register="big", number="12345678901")
+    RegisterNumber.objects.create(user=learner, register="vvn", number="246810")
+    body.actor_mode = AccreditationBody.ActorMode.BIG
+    body.register = "vvn"
+    body.save()
+    response = api(reverse("records:api_completions"))
+    first = response.json()["results"][0]
+    assert first["learner_name"]
+    assert (first["register"], first["register_number"], first["big_number"]) == (
+        "vvn",
+        "246810",
+        None,
+    )
+    assert "12345678901" not in response.content.decode()
+    assert_matches_spec(spec, "/api/v1/completions/", response)
+    body.register = "big"
+    body.save()
+    first = _first_result(api)
+    assert (first["register_number"], first["big_number"]) == ("12345678901", "12345678901")
+    assert "246810" not in json.dumps(first)
