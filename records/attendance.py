@@ -104,14 +104,14 @@ def attendance_rows(
     until: dt.date | None = None,
     *,
     include_reported: bool = False,
-    chunk_size: int = 500,
+    chunk_size: int = 2000,
 ) -> Iterator[AttendanceRow]:
     """Yield one row per completion of the accreditation's course in the period, lazily.
 
-    Queries: PE-online's latest verdicts (one), one server-side cursor for the completions, one
-    register-number prefetch per chunk of `chunk_size` rows. Completions already reported under
-    this accreditation are skipped
-    unless `include_reported`.
+    Queries: PE-online's latest verdicts (one), one server-side cursor for the completions with
+    their register numbers, read `chunk_size` rows at a time, whatever the number of rows (memory
+    stays flat). Completions already reported under this accreditation are skipped unless
+    `include_reported`.
     """
     completions = with_reported_at(
         completions_for_export(accreditation.course, since, until), accreditation
