@@ -220,3 +220,20 @@ def test_it_hides_the_export_from_authors_and_anonymous_users(client, author, re
     assert client.get(url).status_code == 302
     client.force_login(author)  # staff, but not allowed to see learners' completions
     assert client.get(url, {"course": "basis", "format": "csv"}).status_code == 404
+
+
+def test_it_writes_the_same_csv_from_value_tuples_as_from_model_instances(records):
+    from records.exports import completion_records, completion_row_records, csv_lines
+
+    course = records
+    RegisterNumber.objects.create(
+        user=factories.make_user(initials="", first_name="Dirk", surname_prefix="van"),
+        register="big",
+        number="29012345601",
+    )
+    complete(RegisterNumber.objects.get(number="29012345601").user, course, at(5))
+    queryset = completions_for_export()
+    by_instance = "".join(csv_lines(completion_records(queryset)))
+    by_tuple = "".join(csv_lines(completion_row_records(queryset, chunk_size=2)))
+    assert by_tuple == by_instance and by_tuple.count("\n") == 1 + 4  # header, 4 valid
+    assert "Dirk van" in by_tuple and "A.M. de Vries" in by_tuple
