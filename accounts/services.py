@@ -23,6 +23,7 @@ from courses.models import (
     Reflection,
     ScenarioDecision,
 )
+from courses.services import release_live_registrations
 
 from .models import RegisterNumber, User
 
@@ -188,6 +189,9 @@ def delete_learner_account(user: User) -> User:
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     signals.account_deleting.send(sender=User, user=user)
+    # Masterclass places: an upcoming place goes to the waiting list; only attended editions
+    # stay (accreditation keeps them, as completions).
+    release_live_registrations(user)
     RegisterNumber.objects.filter(user=user).delete()
     Reflection.objects.filter(user=user).delete()
     CourseRole.objects.filter(user=user).delete()

@@ -231,3 +231,9 @@ def summary(session: GroupSession) -> list[tuple[SessionStatement, list[Distribu
         .order_by("position")
     )
     return [(s, distribution(s)) for s in shown]
+
+
+def on_account_deleting(sender, user, **kwargs) -> None:
+    """Receiver of `courses.signals.account_deleting`: the user's group sessions (their notes)
+    go with the account."""
+    GroupSession.objects.filter(facilitator=user).delete()

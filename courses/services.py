@@ -751,3 +751,13 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
                 break
         overview.append((track, steps))
     return overview
+
+
+def release_live_registrations(user) -> None:
+    """For account deletion: cancel the user's active masterclass places (each freed place goes
+    to the waiting list) and delete every registration they did not attend."""
+    for registration in LiveSessionRegistration.objects.active().filter(
+        user=user, attended_at__isnull=True
+    ):
+        cancel_registration(registration)
+    LiveSessionRegistration.objects.filter(user=user, attended_at__isnull=True).delete()

@@ -11,7 +11,9 @@ Receivers (connected in `records/apps.py`; keep this list in step):
 - `lesson_completed` → `records.services.on_lesson_completed`: lesson "completed" statement
 - `attempt_submitted` → `records.services.on_attempt_submitted`: answers and the quiz result
 - `course_completed` → `records.services.on_course_completed`: course "completed" per LRS/body
-- `account_deleting` → `records.services.on_account_deleting`: deletes undelivered outbox rows
+- `account_deleting` → `records.services.on_account_deleting`: deletes undelivered outbox rows;
+  `conversations.services.on_account_deleting` (connected in `conversations/apps.py`): deletes
+  the user's 'Wat vind jij?' group sessions
 
 `django.db.models.signals.post_save/post_delete` of content rows are received by
 `courses.lesson_pages.content_changed` (connected in `courses/apps.py`).

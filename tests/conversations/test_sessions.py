@@ -193,3 +193,10 @@ def test_it_joins_by_typed_code(client, session):
     assert response["Location"] == reverse("conversations:participate", args=[session.code])
     response = client.post(reverse("conversations:join"), {"code": "ZZZZZZ"})
     assert "Er is geen lopende sessie" in response.content.decode()
+
+
+def test_it_deletes_a_facilitators_sessions_with_their_account(session, facilitator):
+    from accounts.services import delete_learner_account
+
+    delete_learner_account(facilitator)
+    assert not GroupSession.objects.exists()

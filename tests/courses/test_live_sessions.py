@@ -229,3 +229,19 @@ def test_it_shows_the_whole_leerlijn_on_the_dashboard(client, django_assert_num_
     assert "Mijn leerlijn" in html
     assert "Masterclass bias" in html and "Ingeschreven voor" in html
     assert "Volgende stap" in html
+
+
+def test_it_frees_places_and_forgets_unattended_registrations_on_account_deletion():
+    from accounts.services import delete_learner_account
+
+    edition = make_edition(capacity=1)
+    past = make_edition(capacity=5, slug="masterclass-bejegening")
+    leaving, waiting = factories.make_user(), factories.make_user()
+    services.register_for_edition(leaving, edition)
+    waiting_reg = services.register_for_edition(waiting, edition)
+    attended = services.register_for_edition(leaving, past)
+    services.record_attendance(past, [attended.pk])
+    delete_learner_account(leaving)
+    waiting_reg.refresh_from_db()
+    assert waiting_reg.status == Status.REGISTERED
+    assert list(LiveSessionRegistration.objects.filter(user=leaving)) == [attended]
