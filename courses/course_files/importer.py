@@ -128,26 +128,17 @@ KIND_LABELS = {
 # --- Reading and checking ----------------------------------------------------------------------
 
 
-# Folders of other content formats inside content/: statement sets of the conversation tool
-# (`conversations`, docs/conversations.md) have their own schema and commands.
-OTHER_FORMAT_FOLDERS = frozenset({"statements"})
-
-
 def collect_files(paths) -> tuple[list[Path], list[ContentError]]:
-    """Expand `paths` (files or folders) into YAML files, folders recursively and sorted; inside
-    a folder, subfolders in OTHER_FORMAT_FOLDERS are left out."""
+    """Expand `paths` (files or folders) into YAML files, folders recursively and sorted.
+
+    Statement sets of the conversation tool (docs/conversations.md) found this way are recognised
+    by their top-level `statements` key and left out by `check_files`."""
     files, errors = [], []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix in (".yaml", ".yml")
-                    and p.is_file()
-                    and not OTHER_FORMAT_FOLDERS.intersection(p.relative_to(path).parts[:-1])
-                )
+                sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
             )
         elif path.is_file():
             files.append(path)
