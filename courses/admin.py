@@ -5,6 +5,7 @@ changed (published and retired versions are read-only here too), and every save 
 content writes a ChangeRecord.
 """
 
+from django import forms
 from django.contrib import admin
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
@@ -28,6 +29,7 @@ from .models import (
     OrderingQuestion,
     Persona,
     PersonaStoryBlock,
+    PublishedContentError,
     Question,
     Quiz,
     QuizBlock,
@@ -39,8 +41,9 @@ from .models import (
     ScenarioBlock,
     SingleChoiceQuestion,
     TrueFalseQuestion,
+    VersionedContent,
 )
-from .publishing import diff_of_form, record_change
+from .publishing import diff_of_form, record_change, record_persona_change
 
 
 class CourseRoleInline(admin.TabularInline):
@@ -57,8 +60,23 @@ class CourseAdmin(admin.ModelAdmin):
     inlines = [CourseRoleInline]
 
 
+class VersionedContentForm(forms.ModelForm):
+    """Shows the guard of published content (`VersionedContent.refuse_if_frozen`) as a form error,
+    e.g. on adding a lesson to a module of a published version, instead of failing on save."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if isinstance(self.instance, VersionedContent):
+            try:
+                self.instance.refuse_if_frozen()
+            except PublishedContentError as error:
+                self.add_error(None, error)
+
+
 class AuditedContentAdmin(admin.ModelAdmin):
     """Content of one version: editable only while it is a draft; every change is recorded."""
+
+    form = VersionedContentForm
 
     def version_of(self, obj) -> CourseVersion:
         raise NotImplementedError
@@ -236,7 +254,16 @@ class ReviewApprovalAdmin(admin.ModelAdmin):
     list_select_related = ["reviewer", "version"]
 
 
-admin.site.register(Persona)
+@admin.register(Persona)
+class PersonaAdmin(admin.ModelAdmin):
+    """Personas are shared: a change counts as a content change of every draft that shows it."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = ChangeRecord.Action.UPDATE if change else ChangeRecord.Action.CREATE
+        record_persona_change(request.user, obj, action, diff_of_form(form))
+
+
 admin.site.register(LearningTrack)
 
 

@@ -12,10 +12,11 @@ Forms in the snapshot carry a placeholder instead of a CSRF token; it is replace
 request's token when the page is served. Drafts are never cached: an author's unpublished
 course renders live every time.
 
-Invalidation: every snapshot records the content *generation* it was built in; any save or
-delete of course content (or a persona, which published lessons show) sets a new generation,
-and a snapshot from another generation is rebuilt. The cache key holds a fingerprint of the
-templates and code that render blocks, so a deploy never serves an old rendering.
+No invalidation: a published or retired version's content never changes (the guard on every
+content row, `courses.models.VersionedContent`), and it shows the personas as they were approved
+(`CourseVersion.personas`). So a snapshot is keyed by (template fingerprint, version, lesson,
+language) and is never invalidated; the fingerprint of the templates and code that render blocks
+means a deploy never serves an old rendering.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import hashlib
 import re
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -50,45 +50,19 @@ from lms.lib.glossary_links import link_terms
 
 from .forms import ReflectionForm
 from .models import (
-    Block,
-    Course,
     CourseVersion,
     Enrollment,
     GlossaryTerm,
-    Lesson,
-    Module,
-    Option,
-    Persona,
-    Question,
-    Quiz,
     QuizBlock,
     ReflectionBlock,
     ScenarioBlock,
-    ScenarioChoice,
-    ScenarioStep,
+    use_approved_personas,
 )
 from .player import attach_learner_state, bind_practice_form, blocks_for_player
 
 # Bump when the shape of a snapshot changes; old ones are then never read.
-SNAPSHOT_FORMAT = 1
-SNAPSHOT_TIMEOUT = 7 * 24 * 3600  # a bound on memory; content changes invalidate sooner
-GENERATION_KEY = "lesson-page:generation"
-
-# Everything a published lesson page shows; a save or delete of any of these changes generation.
-CONTENT_MODELS = (
-    Course,
-    CourseVersion,
-    Module,
-    Lesson,
-    Block,
-    Quiz,
-    Question,
-    Option,
-    ScenarioStep,
-    ScenarioChoice,
-    Persona,
-    GlossaryTerm,
-)
+SNAPSHOT_FORMAT = 2
+SNAPSHOT_TIMEOUT = 7 * 24 * 3600  # a bound on memory only: a snapshot never goes stale
 
 # The kinds of block whose rendering depends on the learner, and the state that says so.
 STATEFUL_KINDS = {ReflectionBlock.kind, ScenarioBlock.kind, QuizBlock.kind}
@@ -117,45 +91,18 @@ def snapshot_key(version_id: int, lesson_key: str, language: str) -> str:
     return f"lesson-page:{rendering_fingerprint()}:{version_id}:{lesson_key}:{language}"
 
 
-def current_generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
-
-
-# Each process keeps the snapshots it served last and the generation it read, so a lesson
-# page usually needs no cache round trip at all. Another process's content change is seen
-# within GENERATION_RECHECK_SECONDS; this process's own at once (`new_generation`).
-GENERATION_RECHECK_SECONDS = 1.0
+# Each process keeps the snapshots it served last, so a lesson page usually needs no cache round
+# trip at all.
 LOCAL_SNAPSHOTS = 64
 _local_lock = threading.Lock()
 _local_snapshots: OrderedDict[str, dict] = OrderedDict()
-_local_generation: dict[str, Any] = {"value": None, "read_at": 0.0}
-
-
-def generation_now() -> str:
-    now = time.monotonic()
-    if (
-        _local_generation["value"] is None
-        or now - _local_generation["read_at"] > GENERATION_RECHECK_SECONDS
-    ):
-        _local_generation.update(value=current_generation(), read_at=now)
-    return _local_generation["value"]
-
-
-def new_generation() -> None:
-    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
-    _local_generation["value"] = None
 
 
 def forget_local() -> None:
-    """Drop this process's snapshots and generation (the next read asks the cache)."""
+    """Drop this process's snapshots and page shells (the next read asks the cache)."""
     with _local_lock:
         _local_snapshots.clear()
         _shells.clear()
-    _local_generation.update(value=None, read_at=0.0)
 
 
 def remember(key: str, snapshot: dict) -> None:
@@ -164,21 +111,6 @@ def remember(key: str, snapshot: dict) -> None:
         _local_snapshots.move_to_end(key)
         while len(_local_snapshots) > LOCAL_SNAPSHOTS:
             _local_snapshots.popitem(last=False)
-
-
-def content_changed(sender, **kwargs) -> None:
-    """post_save/post_delete receiver: course content changed, so every snapshot is out of date.
-
-    Sets a new generation once the transaction commits (once per transaction, however many
-    rows it writes). A snapshot built meanwhile from the old rows records the generation it
-    read before building, so it is rebuilt on the next read.
-    """
-    if not issubclass(sender, CONTENT_MODELS) and sender is not GlossaryTerm.courses.through:
-        return
-    connection = transaction.get_connection()
-    if any(func is new_generation for _sids, func, _robust in connection.run_on_commit):
-        return
-    transaction.on_commit(new_generation, robust=True)
 
 
 # --- Building a snapshot -----------------------------------------------------------------------
@@ -206,7 +138,7 @@ def render_block(block, *, course, lesson, csrf_token: str = "", preview: bool =
 SLOTS = ("heartbeat", "status", "percent", "done", "blocks")
 
 
-def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = "") -> dict | None:
+def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
     """Render a lesson of `version` for a learner who has touched nothing; None if it is missing.
 
     Returns plain data (no model instances), so it survives pickling across processes and
@@ -223,6 +155,7 @@ def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = ""
     marker = secrets.token_hex(16)
     placeholder = f"csrf-placeholder-{marker}"
     blocks = blocks_for_player(lesson)
+    version.use_approved_personas(blocks)
     attach_learner_state(blocks)  # the untouched state
     course = version.course
     # Glossary terms of the course, linked where they first occur in the lesson's static blocks
@@ -268,7 +201,6 @@ def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = ""
         },
     )
     return {
-        "generation": generation,
         "course_slug": course.slug,
         "title": f"{lesson.title} – {version.title}",
         "lesson": {"pk": lesson.pk, "key": lesson.key},
@@ -277,6 +209,7 @@ def build_snapshot(version: CourseVersion, lesson_key: str, generation: str = ""
         "segments": segments,
         "done_html": render_to_string("courses/_lesson_done.html").strip(),
         "csrf_placeholder": placeholder,
+        "personas": version.personas,
     }
 
 
@@ -302,17 +235,16 @@ def get_snapshot(version_id: int, lesson_key: str) -> dict:
     """The snapshot of the lesson, from this process, the cache, or freshly built; Http404 if none.
 
     Only immutable versions are ever kept, so a hit needs no look at the version; a miss loads
-    it. Cache round trips: none when this process has the snapshot and a recent generation.
+    it. Cache round trips: none when this process has the snapshot.
     """
     key = snapshot_key(version_id, lesson_key, translation.get_language())
-    generation = generation_now()
     snapshot = _local_snapshots.get(key)
-    if snapshot is not None and snapshot["generation"] == generation:
+    if snapshot is not None:
         return snapshot
     snapshot = cache.get(key)
-    if snapshot is None or snapshot.get("generation") != generation:
+    if snapshot is None:
         version = CourseVersion.objects.select_related("course").get(pk=version_id)
-        snapshot = build_snapshot(version, lesson_key, generation)
+        snapshot = build_snapshot(version, lesson_key)
         if snapshot is None:
             raise Http404
         if not is_immutable(version):
@@ -332,12 +264,11 @@ def warm_snapshots(version_id: int) -> int:
     if version is None or not is_immutable(version):
         return 0
     written = 0
-    generation = current_generation()
     keys = list(version.lessons_in_order().values_list("key", flat=True))
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             for lesson_key in keys:
-                snapshot = build_snapshot(version, lesson_key, generation)
+                snapshot = build_snapshot(version, lesson_key)
                 if snapshot is not None:
                     cache.set(snapshot_key(version.pk, lesson_key, language), snapshot)
                     written += 1
@@ -513,6 +444,7 @@ def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token
     keys = [s["key"] for s in snapshot["segments"] if s.get("pk") in pks]
     lesson = snapshot["lesson"]  # block templates read only its key
     blocks = blocks_for_player(lesson["pk"], block_keys=keys)
+    use_approved_personas(blocks, snapshot["personas"])
     attach_learner_state(blocks, enrollment, request.user)
     html = {}
     for block in blocks:

@@ -32,7 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
-from django.db.models import Max, Prefetch, Subquery
+from django.db.models import Max, Prefetch, Q, Subquery
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
@@ -49,6 +49,7 @@ from .models import (
     Lesson,
     Module,
     Option,
+    Persona,
     Question,
     Quiz,
     QuizBlock,
@@ -113,6 +114,26 @@ def record_change(
         summary=_short(summary, 300),
         changes={k: _short(v) for k, v in (changes or {}).items()},
     )
+
+
+def record_persona_change(user, persona, action, changes=None) -> list[ChangeRecord]:
+    """Record a change of a shared persona against every course whose draft shows it, as a content
+    change of that draft (so an earlier review approval no longer counts); with no such draft, one
+    record without a course. Published versions keep their own copy (`CourseVersion.personas`)."""
+    drafts = CourseVersion.objects.filter(
+        pk__in=personas_of_drafts(persona), status=CourseVersion.Status.DRAFT
+    ).select_related("course")
+    records = [
+        record_change(user, draft.course, action, version=draft, obj=persona, changes=changes)
+        for draft in drafts
+    ]
+    return records or [record_change(user, None, action, obj=persona, changes=changes)]
+
+
+def personas_of_drafts(persona):
+    """Ids of the versions whose persona stories or scenarios show `persona`."""
+    shows = Q(personastoryblock__persona=persona) | Q(scenarioblock__persona=persona)
+    return Block.objects.non_polymorphic().filter(shows).values("lesson__module__version")
 
 
 def diff_of_form(form) -> dict:
@@ -590,7 +611,8 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
     version.status = CourseVersion.Status.PUBLISHED
     version.published_at = now
     version.published_by = user if user is not None and user.is_authenticated else None
-    version.save(update_fields=["status", "published_at", "published_by"])
+    version.personas = persona_snapshots(version)
+    version.save(update_fields=["status", "published_at", "published_by", "personas"])
     course.published_version = version
     course.save(update_fields=["published_version"])
 
@@ -620,6 +642,19 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
     # robust: a failed warm-up only means the pages render on first view instead.
     transaction.on_commit(lambda: warm_lesson_pages_task.delay(version.pk), robust=True)
     return PublishResult(version, retired, moved, kept)
+
+
+def personas_of(version: CourseVersion):
+    """The personas the version's persona stories and scenarios show (a queryset)."""
+    in_version = Q(stories__lesson__module__version=version) | Q(
+        scenarios__lesson__module__version=version
+    )
+    return Persona.objects.filter(in_version).distinct()
+
+
+def persona_snapshots(version: CourseVersion) -> dict:
+    """{"<pk>": snapshot} of the personas the version shows, kept on it at publication."""
+    return {str(p.pk): p.snapshot() for p in personas_of(version)}
 
 
 def _move_reflections(course, version, user_ids):

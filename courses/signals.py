@@ -15,8 +15,8 @@ Receivers (connected in `records/apps.py`; keep this list in step):
   `conversations.services.on_account_deleting` (connected in `conversations/apps.py`): deletes
   the user's 'Wat vind jij?' group sessions
 
-`django.db.models.signals.post_save/post_delete` of content rows are received by
-`courses.lesson_pages.content_changed` (connected in `courses/apps.py`).
+No receiver listens to saves of content rows: published content cannot change
+(`courses.models.VersionedContent`), so cached lesson pages are never invalidated.
 """
 
 from django.dispatch import Signal

@@ -52,7 +52,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
-    lesson snapshots and of the content generation starts empty too."""
+    lesson snapshots starts empty too."""
     from courses import lesson_pages
 
     lesson_pages.forget_local()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 
 from django.utils import timezone
 
@@ -144,12 +145,31 @@ def make_course(
 
 
 def publish_version(version: CourseVersion) -> CourseVersion:
+    from courses.publishing import persona_snapshots
+
     version.status = CourseVersion.Status.PUBLISHED
     version.published_at = timezone.now()
-    version.save(update_fields=["status", "published_at"])
+    version.personas = persona_snapshots(version)
+    version.save(update_fields=["status", "published_at", "personas"])
     Course.objects.filter(pk=version.course_id).update(published_version=version)
     version.course.published_version = version
     return version
+
+
+@contextmanager
+def unpublished(version: CourseVersion):
+    """Build test content on `version` as if it were not published yet: published content refuses
+    every change (courses.models.VersionedContent), so fixtures that add to a published course
+    set its status back to draft meanwhile (in the database and on `version`). Yields it."""
+    rows = CourseVersion.objects.filter(pk=version.pk)
+    status = rows.values_list("status", flat=True).get()
+    rows.update(status=CourseVersion.Status.DRAFT)
+    version.status = CourseVersion.Status.DRAFT
+    try:
+        yield version
+    finally:
+        rows.update(status=status)
+        version.status = status
 
 
 def add_every_block_kind(lesson: Lesson, persona: Persona | None = None, start=0) -> list:

@@ -209,5 +209,6 @@ def rich_course(db):
     first = (
         Lesson.objects.filter(module__version=course.published_version).order_by("position").first()
     )
-    factories.add_every_block_kind(first, start=10)
+    with factories.unpublished(course.published_version):
+        factories.add_every_block_kind(first, start=10)
     return course

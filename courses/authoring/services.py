@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from courses import publishing
 from courses.models import ChangeRecord, Course, CourseRole, CourseVersion, Module
 from courses.models.content import new_key
-from courses.publishing import diff_of_form, record_change
+from courses.publishing import diff_of_form, record_change, record_persona_change
 
 
 def can_create_courses(user) -> bool:
-    """Staff users (the ‘auteur’ accounts) and users with the `courses.add_course` permission."""
-    return user.is_active and (user.is_staff or user.has_perm("courses.add_course"))
+    """`Course.may_be_created_by` (the one copy of the rule)."""
+    return Course.may_be_created_by(user)
 
 
 def next_position(queryset) -> int:
@@ -193,12 +193,11 @@ def save_persona(form, user):
     diff = diff_of_form(form)
     persona = form.save()
     if adding or diff:
-        record_change(
+        record_persona_change(
             user,
-            None,
+            persona,
             ChangeRecord.Action.CREATE if adding else ChangeRecord.Action.UPDATE,
-            obj=persona,
-            changes=diff,
+            diff,
         )
     return persona
 

@@ -109,9 +109,7 @@ def import_archive(upload, user) -> list[FileResult]:
                     )
                     % {"slug": slug}
                 )
-            elif slug not in existing and not (
-                user.is_staff or user.has_perm("courses.add_course")
-            ):
+            elif slug not in existing and not Course.may_be_created_by(user):
                 problems.append(
                     _("Je mag geen nieuwe cursussen aanmaken (‘%(slug)s’).") % {"slug": slug}
                 )

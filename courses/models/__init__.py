@@ -18,6 +18,7 @@ from .content import (
     OrderingQuestion,
     Persona,
     PersonaStoryBlock,
+    PublishedContentError,
     Question,
     Quiz,
     QuizBlock,
@@ -30,6 +31,8 @@ from .content import (
     SingleChoiceQuestion,
     TrackCourse,
     TrueFalseQuestion,
+    VersionedContent,
+    use_approved_personas,
 )
 from .learning import (
     Answer,
@@ -93,4 +96,7 @@ __all__ = [
     "TrackCourse",
     "TrackLiveSession",
     "TrueFalseQuestion",
+    "VersionedContent",
+    "use_approved_personas",
+    "PublishedContentError",
 ]

@@ -10,6 +10,7 @@ progress and reports follow a lesson or question from one version to the next.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -22,6 +23,82 @@ from courses.fields import SanitisedHTMLField
 
 def new_key() -> str:
     return uuid.uuid4().hex[:12]
+
+
+class PublishedContentError(ValidationError):
+    """A change to content of a published or retired version: what was approved stays as it was."""
+
+
+FROZEN_STATUSES = ("published", "retired")
+
+
+class VersionedContent:
+    """Mixin for every row of a version's content: it refuses save() and delete() when the row
+    belongs to (or would be added to) a published or retired version.
+
+    One place for every writer (services, authoring views, the admin, the importer): a published
+    version is immutable, edits go to a draft (`publishing.create_draft`). `version_path` is the
+    lookup from the row to its CourseVersion. Bulk `QuerySet.update()`/`delete()` bypass model
+    methods; the code only uses them on drafts (and the cascade when a whole course is deleted).
+    """
+
+    version_path = ""
+
+    def save(self, *args, **kwargs):
+        self.refuse_if_frozen()
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self.refuse_if_frozen(stored_only=True)
+        return super().delete(*args, **kwargs)
+
+    def refuse_if_frozen(self, stored_only=False) -> None:
+        """Raise PublishedContentError when the stored row or its (new) parent belongs to a
+        published or retired version.
+
+        Queries: one for a stored row (where it is now), and one for the parent unless the
+        chain up to the version is already loaded on the instance (as when a draft is built).
+        """
+        frozen = False
+        if self.pk is not None and not self._state.adding:
+            frozen = (
+                type(self)
+                ._base_manager.filter(
+                    pk=self.pk, **{f"{self.version_path}__status__in": FROZEN_STATUSES}
+                )
+                .exists()
+            )
+        if not frozen and not stored_only:
+            frozen = self._parent_is_frozen()
+        if frozen:
+            raise PublishedContentError(
+                _(
+                    "Deze inhoud hoort bij een gepubliceerde versie en kan niet meer veranderen; "
+                    "bewerk een conceptversie."
+                )
+            )
+
+    def _parent_is_frozen(self) -> bool:
+        obj = self
+        for name in self.version_path.split("__"):
+            field = obj._meta.get_field(name)
+            if not field.is_cached(obj):
+                break
+            obj = getattr(obj, name)
+            if obj is None:
+                return False
+        else:
+            return obj.status in FROZEN_STATUSES
+        # Not loaded: ask the database, from the nearest row whose id we have.
+        parent_field, _sep, rest = self.version_path.partition("__")
+        field = self._meta.get_field(parent_field)
+        parent_id = getattr(self, field.attname)
+        if parent_id is None:
+            return False
+        lookup = f"{rest}__status__in" if rest else "status__in"
+        return field.related_model._base_manager.filter(
+            pk=parent_id, **{lookup: FROZEN_STATUSES}
+        ).exists()
 
 
 class Persona(models.Model):
@@ -42,6 +119,28 @@ class Persona(models.Model):
 
     def __str__(self):
         return self.name
+
+    SNAPSHOT_FIELDS = ("slug", "name", "age", "pronouns", "bio", "portrait", "portrait_alt")
+
+    def snapshot(self) -> dict:
+        """The persona as a published version keeps it (`CourseVersion.personas`)."""
+        data = {name: getattr(self, name) for name in self.SNAPSHOT_FIELDS}
+        data["portrait"] = self.portrait.name or ""
+        return data
+
+    @classmethod
+    def from_snapshot(cls, pk: int, data: dict) -> "Persona":
+        """An unsaved Persona as it was when a version was published (for rendering only)."""
+        return cls(pk=pk, **{name: data.get(name, "") for name in cls.SNAPSHOT_FIELDS})
+
+
+def use_approved_personas(blocks, personas: dict) -> None:
+    """Point each block's persona at its copy in `personas` (`CourseVersion.personas`); a draft,
+    whose mapping is empty, keeps the live persona. No queries."""
+    for block in blocks:
+        data = personas.get(str(getattr(block, "persona_id", None) or ""))
+        if data is not None:
+            block.persona = Persona.from_snapshot(block.persona_id, data)
 
 
 class CourseQuerySet(models.QuerySet):
@@ -77,6 +176,12 @@ class Course(models.Model):
 
     def get_absolute_url(self):
         return reverse("courses:course_detail", args=[self.slug])
+
+    @staticmethod
+    def may_be_created_by(user) -> bool:
+        """Who may start a new course (in the author area or by importing a zip): staff users
+        (the ‘auteur’ accounts) and users with the `courses.add_course` permission."""
+        return user.is_active and (user.is_staff or user.has_perm("courses.add_course"))
 
     @property
     def draft_version(self):
@@ -134,6 +239,9 @@ class CourseVersion(models.Model):
     learning_objectives = models.JSONField(_("leerdoelen"), default=list, blank=True)
     # When the content is due for its next check against current guidelines (shown to learners).
     next_review = models.DateField(_("volgende herziening"), null=True, blank=True)
+    # The personas the version shows, as approved when it was published: {"<pk>": snapshot}.
+    # Personas are shared and stay editable; a published lesson shows this copy.
+    personas = models.JSONField(_("persona's bij publicatie"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -164,6 +272,10 @@ class CourseVersion(models.Model):
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    def use_approved_personas(self, blocks) -> None:
+        """Point each block's persona at the copy this version was published with. No queries."""
+        use_approved_personas(blocks, self.personas)
+
     @property
     def final_test(self):
         return next((q for q in self.quizzes.all() if q.kind == Quiz.Kind.FINAL), None)
@@ -176,7 +288,9 @@ class CourseVersion(models.Model):
         )
 
 
-class Module(models.Model):
+class Module(VersionedContent, models.Model):
+    version_path = "version"
+
     version = models.ForeignKey(CourseVersion, on_delete=models.CASCADE, related_name="modules")
     key = models.SlugField(max_length=64, default=new_key)
     title = models.CharField(_("titel"), max_length=200)
@@ -201,7 +315,9 @@ class LessonQuerySet(models.QuerySet):
         return self.select_related("module__version__course")
 
 
-class Lesson(models.Model):
+class Lesson(VersionedContent, models.Model):
+    version_path = "module__version"
+
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
     key = models.SlugField(max_length=64, default=new_key)
     title = models.CharField(_("titel"), max_length=200)
@@ -237,8 +353,10 @@ class Lesson(models.Model):
 # --- Blocks -------------------------------------------------------------------------------------
 
 
-class Block(PolymorphicModel):
+class Block(VersionedContent, PolymorphicModel):
     """One piece of a lesson. Subclasses copy this shape: fields, `template_name`, `kind`."""
+
+    version_path = "lesson__module__version"
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="blocks")
     key = models.SlugField(max_length=64, default=new_key)
@@ -360,7 +478,7 @@ class ScenarioBlock(Block):
 
     title = models.CharField(_("titel"), max_length=200)
     persona = models.ForeignKey(
-        Persona, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Persona, null=True, blank=True, on_delete=models.PROTECT, related_name="scenarios"
     )
     introduction = SanitisedHTMLField(_("inleiding"), blank=True)
 
@@ -373,7 +491,9 @@ class ScenarioBlock(Block):
         return steps[0] if steps else None
 
 
-class ScenarioStep(models.Model):
+class ScenarioStep(VersionedContent, models.Model):
+    version_path = "scenario__lesson__module__version"
+
     scenario = models.ForeignKey(ScenarioBlock, on_delete=models.CASCADE, related_name="steps")
     key = models.SlugField(max_length=64, default=new_key)
     position = models.PositiveIntegerField(default=0)
@@ -391,7 +511,9 @@ class ScenarioStep(models.Model):
         return self.key
 
 
-class ScenarioChoice(models.Model):
+class ScenarioChoice(VersionedContent, models.Model):
+    version_path = "step__scenario__lesson__module__version"
+
     step = models.ForeignKey(ScenarioStep, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveIntegerField(default=0)
     text = models.CharField(_("keuze"), max_length=500)
@@ -428,7 +550,9 @@ class QuizBlock(Block):
 # --- Quizzes and questions ---------------------------------------------------------------------
 
 
-class Quiz(models.Model):
+class Quiz(VersionedContent, models.Model):
+    version_path = "version"
+
     class Kind(models.TextChoices):
         PRACTICE = "practice", _("oefenvragen")
         TEST = "test", _("toets")
@@ -495,8 +619,10 @@ class Grade:
         self.feedback = feedback
 
 
-class Question(PolymorphicModel):
+class Question(VersionedContent, PolymorphicModel):
     """A question in a quiz. Subclasses copy this shape: `kind`, `template_name`, `grade()`."""
+
+    version_path = "quiz__version"
 
     class Tag(models.TextChoices):
         KNOWLEDGE = "knowledge", _("kennis")
@@ -548,8 +674,10 @@ class Question(PolymorphicModel):
         return any(o.is_correct for o in self.options_in_order())
 
 
-class Option(models.Model):
+class Option(VersionedContent, models.Model):
     """An answer option. Ordering: `position` is the correct order; matching: `text` ↔ `match`."""
+
+    version_path = "question__quiz__version"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
     key = models.SlugField(max_length=64, default=new_key)

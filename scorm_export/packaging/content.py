@@ -155,6 +155,9 @@ def load_course_content(version) -> CourseContent:
         if isinstance(b, PersonaStoryBlock | ScenarioBlock) and b.persona_id
     }
     personas = Persona.objects.in_bulk(persona_ids) if persona_ids else {}
+    for pk, data in version.personas.items():  # as approved when the version was published
+        if int(pk) in personas:
+            personas[int(pk)] = Persona.from_snapshot(int(pk), data)
     scenario_ids = [b.pk for b in all_blocks if isinstance(b, ScenarioBlock)]
     steps_by_scenario: dict[int, list[ScenarioStep]] = defaultdict(list)
     if scenario_ids:

@@ -151,7 +151,17 @@ def db_snapshot(version):
         return values
 
     version_row = row(
-        version, skip=("course", "number", "status", "created_at", "published_at", "published_by")
+        version,
+        # Publication state, not content (personas: the copies kept at publication).
+        skip=(
+            "course",
+            "number",
+            "status",
+            "created_at",
+            "published_at",
+            "published_by",
+            "personas",
+        ),
     )
     blocks = Block.objects.filter(lesson__module__version=version).order_by(
         "lesson__key", "position"
@@ -275,8 +285,8 @@ def test_it_round_trips_an_imported_course_through_export(tmp_path):
 
 @pytest.mark.django_db
 def test_it_round_trips_a_course_built_without_the_importer(tmp_path):
-    course = factories.make_course(slug="gebouwd", lessons=1, final_questions=2)
-    version = course.published_version
+    course = factories.make_course(slug="gebouwd", lessons=1, final_questions=2, publish=False)
+    version = course.versions.get()
     lesson = version.lessons_in_order().first()
     factories.add_every_block_kind(lesson, start=1)
     image = ImageBlock(lesson=lesson, position=20, key="foto", alt="Een stip")
@@ -313,6 +323,7 @@ def test_it_round_trips_a_course_built_without_the_importer(tmp_path):
         Option.objects.create(
             question=match, position=i, key=f"k{i}", text=f"Term {i}", match=f"Betekenis {i}"
         )
+    factories.publish_version(version)
 
     exported = export_version(version, tmp_path / "gebouwd.yaml")
     text = exported.read_text(encoding="utf-8").replace("slug: gebouwd", "slug: gebouwd-kopie")

@@ -138,15 +138,25 @@ def test_it_puts_the_requests_own_csrf_token_in_every_form(learner, two_round_co
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_shows_a_renamed_persona_once_the_change_commits(client, learner, two_round_course):
-    """Personas are shared by published lessons, so a rename must reach their snapshots."""
+def test_it_shows_a_renamed_persona_once_a_version_with_it_is_published(
+    client, learner, two_round_course
+):
+    """Personas are shared, but a published lesson shows them as they were approved; a rename
+    reaches learners with the next published version."""
     services.enroll_learner(learner, two_round_course)
     client.force_login(learner)
     url = lesson_url(two_round_course)
     persona = Persona.objects.get()
-    assert persona.name in client.get(url).content.decode()
+    approved = persona.name
+    assert approved in client.get(url).content.decode()
     persona.name = "Jaimy"
-    persona.save()  # autocommit: the new generation is written after this commit
+    persona.save()
+    cache.clear()  # a cold cache and another process: the page is rebuilt, the same
+    lesson_pages.forget_local()
+    page = client.get(url).content.decode()
+    assert "Jaimy" not in page and approved in page
+    author = factories.make_author(two_round_course)
+    publishing.swap_published_version(publishing.create_draft(two_round_course, author), author)
     page = client.get(url).content.decode()
     assert "Jaimy" in page and page.count("Jaimy") >= 2
 

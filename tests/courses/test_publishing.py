@@ -16,6 +16,7 @@ from courses.models import (
     Lesson,
     LessonProgress,
     Option,
+    Persona,
     Question,
     QuizBlock,
     Reflection,
@@ -224,6 +225,26 @@ def test_it_refuses_to_publish_without_a_fresh_reviewer_approval(rich_course):
     publishing.publish_draft(draft, author)
     rich_course.refresh_from_db()
     assert rich_course.published_version == draft
+
+
+def test_it_counts_a_persona_change_as_a_change_of_every_draft_that_shows_it(rich_course):
+    author = factories.make_author(rich_course)
+    reviewer = factories.make_user()
+    CourseRole.objects.create(course=rich_course, user=reviewer, role=CourseRole.Role.REVIEWER)
+    draft = publishing.create_draft(rich_course, author)
+    publishing.approve_version(draft, reviewer)
+    assert publishing.valid_approvals(draft)
+    persona = Persona.objects.get(stories__lesson__module__version=draft)
+    persona.name = "Een andere naam"
+    persona.save()
+    records = publishing.record_persona_change(
+        author, persona, ChangeRecord.Action.UPDATE, {"name": ["Levi", persona.name]}
+    )
+    assert [(r.course, r.version) for r in records] == [(rich_course, draft)]
+    assert publishing.valid_approvals(draft) == []
+    # The published version keeps the persona as it was approved.
+    published = rich_course.published_version
+    assert published.personas[str(persona.pk)]["name"] != "Een andere naam"
 
 
 def test_it_does_not_let_authors_approve_their_own_draft(rich_course):

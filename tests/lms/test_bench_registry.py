@@ -85,8 +85,7 @@ def test_it_counts_queries_and_commits_like_the_database_sees_them(bench):
     counted = bench.count_queries(lambda: User.objects.create(email="a@example.org"))
     assert (counted["queries"], counted["commits"]) == (1, 1)
 
-    # Two writes in one atomic block: one commit. (Users, not course content: a content change
-    # also writes a new lesson-page generation to the cache, a database table here.)
+    # Two writes in one atomic block: one commit.
     def two_writes():
         with transaction.atomic():
             User.objects.create(email="een@example.org", username="een@example.org")

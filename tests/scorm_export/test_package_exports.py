@@ -94,10 +94,11 @@ def test_it_shows_progress_while_the_build_runs(author_client, course):
 
 def test_it_reports_progress_steps_in_order(course):
     lesson = Lesson.objects.filter(module__version=course.published_version).first()
-    for n in range(3):
-        block = ImageBlock(lesson=lesson, position=10 + n, key=f"img{n}", alt=f"Beeld {n}")
-        block.image.save(f"beeld{n}.png", ContentFile(b"not really a png"), save=False)
-        block.save()
+    with factories.unpublished(course.published_version):
+        for n in range(3):
+            block = ImageBlock(lesson=lesson, position=10 + n, key=f"img{n}", alt=f"Beeld {n}")
+            block.image.save(f"beeld{n}.png", ContentFile(b"not really a png"), save=False)
+            block.save()
     steps = []
     builder_for("scorm2004", course.published_version, progress=steps.append).build_bytes()
     assert steps == sorted(steps) and steps[0] > 0 and steps[-1] == 100
@@ -107,9 +108,10 @@ def test_it_reports_progress_steps_in_order(course):
 
 def test_it_marks_the_export_failed_with_the_reason(author, course):
     lesson = Lesson.objects.filter(module__version=course.published_version).first()
-    ImageBlock.objects.create(
-        lesson=lesson, position=9, key="weg", alt="x", image="blocks/images/weg.png"
-    )
+    with factories.unpublished(course.published_version):
+        ImageBlock.objects.create(
+            lesson=lesson, position=9, key="weg", alt="x", image="blocks/images/weg.png"
+        )
     export = PackageExport.objects.create(
         version=course.published_version, standard="scorm12", requested_by=author
     )

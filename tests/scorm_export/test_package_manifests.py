@@ -52,7 +52,8 @@ def course_with_image(rich_course, media_root):
     )
     block = ImageBlock(lesson=lesson, position=50, key="img", alt="Een spreekkamer")
     block.image.save("spreekkamer.png", ContentFile(PNG), save=False)
-    block.save()
+    with factories.unpublished(rich_course.published_version):
+        block.save()
     return rich_course
 
 
@@ -146,27 +147,33 @@ def test_it_changes_the_bytes_when_the_course_changes(rich_course):
 
 def test_it_refuses_a_media_file_with_an_unsafe_name(rich_course, media_root):
     lesson = Lesson.objects.filter(module__version=rich_course.published_version).first()
-    ImageBlock.objects.create(
-        lesson=lesson, position=60, key="evil", alt="x", image="../../etc/passwd"
-    )
+    with factories.unpublished(rich_course.published_version):
+        ImageBlock.objects.create(
+            lesson=lesson, position=60, key="evil", alt="x", image="../../etc/passwd"
+        )
     with pytest.raises(PackageError, match="Onveilige bestandsnaam"):
         builder_for("scorm12", rich_course.published_version).build_bytes()
 
 
 def test_it_refuses_a_missing_media_file_with_a_clear_message(rich_course, media_root):
     lesson = Lesson.objects.filter(module__version=rich_course.published_version).first()
-    ImageBlock.objects.create(
-        lesson=lesson, position=60, key="gone", alt="x", image="blocks/images/weg.png"
-    )
+    with factories.unpublished(rich_course.published_version):
+        ImageBlock.objects.create(
+            lesson=lesson, position=60, key="gone", alt="x", image="blocks/images/weg.png"
+        )
     with pytest.raises(PackageError, match="ontbreekt"):
         builder_for("scorm2004", rich_course.published_version).build_bytes()
 
 
 def test_it_refuses_a_final_test_without_questions(db):
     course = factories.make_course(final_questions=0)
-    Quiz.objects.create(
-        version=course.published_version, key="leeg", title="Lege eindtoets", kind=Quiz.Kind.FINAL
-    )
+    with factories.unpublished(course.published_version):
+        Quiz.objects.create(
+            version=course.published_version,
+            key="leeg",
+            title="Lege eindtoets",
+            kind=Quiz.Kind.FINAL,
+        )
     with pytest.raises(PackageError, match="Lege eindtoets"):
         builder_for("cmi5", course.published_version).build_bytes()
 
