@@ -267,28 +267,8 @@
     return response.length > 0;
   }
 
-  // Mirrors Question.grade(): all-or-nothing per question.
-  function grade(question, response) {
-    var correct = question.correct;
-    if (question.kind === "single_choice" || question.kind === "true_false") {
-      return response.length === 1 && correct.indexOf(response[0]) !== -1 ? 1 : 0;
-    }
-    if (question.kind === "multiple_choice") {
-      var same = response.length === correct.length && response.every(function (key) {
-        return correct.indexOf(key) !== -1;
-      });
-      return same ? 1 : 0;
-    }
-    if (question.kind === "ordering") {
-      return response.join("|") === correct.join("|") ? 1 : 0;
-    }
-    if (question.kind === "matching") {
-      return response.every(function (p) {
-        return p.option === p.value;
-      }) ? 1 : 0;
-    }
-    return 0;
-  }
+  // grading.js: the same rules as Question.grade(), one grader per question kind.
+  var grade = window.SpkGrading.grade;
 
   function showFeedback(fieldset, question, response, fraction) {
     fieldset.querySelectorAll(".feedback").forEach(function (feedback) {
