@@ -24,23 +24,26 @@ def course_with_every_question_type(db):
     course = factories.make_course(lessons=1, final_questions=0)
     version = course.published_version
     lesson = Lesson.objects.get(module__version=version)
-    quiz = Quiz.objects.create(version=version, key="alles", title="Alle vraagsoorten")
-    ordering = OrderingQuestion.objects.create(
-        quiz=quiz, position=0, key="volgorde", prompt="<p>Volgorde</p>"
-    )
-    for i, text in enumerate(["Begroeten", "Vragen", "Afronden"]):
-        Option.objects.create(question=ordering, position=i, key=f"s{i}", text=text)
-    matching = MatchingQuestion.objects.create(
-        quiz=quiz, position=1, key="koppel", prompt="<p>Koppel</p>"
-    )
-    for i, (text, match) in enumerate(
-        [("POH-GGZ", "Psychische zorg"), ("Doktersassistent", "Triage")]
-    ):
-        Option.objects.create(question=matching, position=i, key=f"m{i}", text=text, match=match)
-    ScaleQuestion.objects.create(
-        quiz=quiz, position=2, key="schaal", prompt="<p>Ik voel me zeker</p>", scale_max=5
-    )
-    QuizBlock.objects.create(lesson=lesson, position=5, key="alles", quiz=quiz)
+    with factories.unpublished(version):
+        quiz = Quiz.objects.create(version=version, key="alles", title="Alle vraagsoorten")
+        ordering = OrderingQuestion.objects.create(
+            quiz=quiz, position=0, key="volgorde", prompt="<p>Volgorde</p>"
+        )
+        for i, text in enumerate(["Begroeten", "Vragen", "Afronden"]):
+            Option.objects.create(question=ordering, position=i, key=f"s{i}", text=text)
+        matching = MatchingQuestion.objects.create(
+            quiz=quiz, position=1, key="koppel", prompt="<p>Koppel</p>"
+        )
+        for i, (text, match) in enumerate(
+            [("POH-GGZ", "Psychische zorg"), ("Doktersassistent", "Triage")]
+        ):
+            Option.objects.create(
+                question=matching, position=i, key=f"m{i}", text=text, match=match
+            )
+        ScaleQuestion.objects.create(
+            quiz=quiz, position=2, key="schaal", prompt="<p>Ik voel me zeker</p>", scale_max=5
+        )
+        QuizBlock.objects.create(lesson=lesson, position=5, key="alles", quiz=quiz)
     return course
 
 
