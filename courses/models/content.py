@@ -8,6 +8,7 @@ progress and reports follow a lesson or question from one version to the next.
 """
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,12 +60,13 @@ class VersionedContent:
         Queries: one for a stored row (where it is now), and one for the parent unless the
         chain up to the version is already loaded on the instance (as when a draft is built).
         """
+        row: Any = self  # a model instance: this mixin comes before models.Model
         frozen = False
-        if self.pk is not None and not self._state.adding:
+        if row.pk is not None and not row._state.adding:
             frozen = (
-                type(self)
+                type(row)
                 ._base_manager.filter(
-                    pk=self.pk, **{f"{self.version_path}__status__in": FROZEN_STATUSES}
+                    pk=row.pk, **{f"{self.version_path}__status__in": FROZEN_STATUSES}
                 )
                 .exists()
             )
@@ -79,7 +81,8 @@ class VersionedContent:
             )
 
     def _parent_is_frozen(self) -> bool:
-        obj = self
+        row: Any = self
+        obj = row
         for name in self.version_path.split("__"):
             field = obj._meta.get_field(name)
             if not field.is_cached(obj):
@@ -91,8 +94,8 @@ class VersionedContent:
             return obj.status in FROZEN_STATUSES
         # Not loaded: ask the database, from the nearest row whose id we have.
         parent_field, _sep, rest = self.version_path.partition("__")
-        field = self._meta.get_field(parent_field)
-        parent_id = getattr(self, field.attname)
+        field = row._meta.get_field(parent_field)
+        parent_id = getattr(row, field.attname)
         if parent_id is None:
             return False
         lookup = f"{rest}__status__in" if rest else "status__in"
