@@ -248,3 +248,14 @@ def correct_answers(quiz):
             [str(pk) for pk in correct] if len(correct) > 1 else str(correct[0])
         )
     return data
+
+
+def image_bytes(fmt: str = "PNG", size=(4, 3)) -> bytes:
+    """A real, decodable image (uploads are decoded with Pillow before they are accepted)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, format=fmt)
+    return buffer.getvalue()

@@ -112,7 +112,10 @@ def stage_media(base_dir: Path, value: str, kind: str) -> StagedMedia:
         )
     with path.open("rb") as handle:
         head = handle.read(64)
-    if not file_type.matches(head):
+        decodes = file_type not in uploads.IMAGE_TYPES or uploads.decodes_as_image(
+            handle, file_type
+        )
+    if not file_type.matches(head) or not decodes:
         raise MediaError(
             _(
                 "de inhoud van ‘%(path)s’ past niet bij de extensie: dit is geen geldig "

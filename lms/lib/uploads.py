@@ -82,6 +82,28 @@ CONTENT_TYPES = {
 }
 
 
+PILLOW_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "WebP": "WEBP", "GIF": "GIF"}
+
+
+def decodes_as_image(fileobj, file_type: FileType) -> bool:
+    """Whether Pillow decodes `fileobj` completely as `file_type` (first bytes alone prove
+    nothing: `GIF89a<html><script>…` starts like a GIF). Leaves the file at its position."""
+    from PIL import Image
+
+    position = fileobj.tell() if hasattr(fileobj, "tell") else 0
+    try:
+        fileobj.seek(0)
+        with Image.open(fileobj) as image:
+            if image.format != PILLOW_FORMATS.get(file_type.label):
+                return False
+            image.load()  # decodes every pixel; truncated or garbage data raises
+        return True
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    finally:
+        fileobj.seek(position)
+
+
 def _extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
@@ -100,8 +122,8 @@ def validate_upload(
     """Return the matching FileType of `upload`, or raise ValidationError with a Dutch message.
 
     Checks, in order: the size against `max_bytes` (default `settings.MEDIA_MAX_UPLOAD_BYTES`),
-    that the extension is one of `allowed` (SVG never is), and that the file's first bytes are
-    really that type. Reads only the first bytes; writes nothing.
+    that the extension is one of `allowed` (SVG never is), that the file's first bytes are
+    really that type, and that an image decodes completely with Pillow. Writes nothing.
     """
     limit = settings.MEDIA_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     if upload.size > limit:
@@ -132,7 +154,9 @@ def validate_upload(
             },
             code="bad_extension",
         )
-    if not file_type.matches(_read_head(upload)):
+    if not file_type.matches(_read_head(upload)) or (
+        file_type in IMAGE_TYPES and not decodes_as_image(upload, file_type)
+    ):
         raise ValidationError(
             _(
                 "De inhoud van het bestand past niet bij de extensie .%(ext)s: dit is geen geldig "

@@ -12,7 +12,7 @@ from tests.browser.conftest import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = factories.image_bytes("PNG")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -32,7 +32,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = factories.image_bytes("PNG")
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
 VTT = b"WEBVTT\n\n00:00.000 --> 00:01.000\nHallo\n"
 
@@ -598,7 +598,7 @@ def test_it_creates_a_persona_with_a_checked_portrait(client, tmp_path, settings
             "age": 40,
             "pronouns": "hen/die",
             "bio": "<p>Sam</p><script>x</script>",
-            "portrait": SimpleUploadedFile("sam.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 30),
+            "portrait": SimpleUploadedFile("sam.jpg", factories.image_bytes("JPEG")),
             "portrait_alt": "Sam lacht",
         },
     )

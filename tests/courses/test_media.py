@@ -4,7 +4,9 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
+from tests import factories
+
+PNG = factories.image_bytes("PNG")
 VTT = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHallo\n"
 
 

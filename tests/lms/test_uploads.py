@@ -5,13 +5,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lms.lib import uploads
+from tests.factories import image_bytes
 
 SAMPLES = {
-    "a.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-    "a.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF",
-    "a.jpeg": b"\xff\xd8\xff\xdb\x00\x43",
-    "a.webp": b"RIFF\x24\x00\x00\x00WEBPVP8 ",
-    "a.gif": b"GIF89a\x01\x00\x01\x00",
+    "a.png": image_bytes("PNG"),
+    "a.jpg": image_bytes("JPEG"),
+    "a.jpeg": image_bytes("JPEG"),
+    "a.webp": image_bytes("WEBP"),
+    "a.gif": image_bytes("GIF"),
     "a.mp4": b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00",
     "a.webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81",
     "a.mp3": b"ID3\x04\x00\x00\x00\x00\x00\x00",
@@ -76,7 +77,7 @@ def test_it_refuses_a_type_that_is_allowed_elsewhere_but_not_here():
 
 def test_it_uses_the_size_limit_from_settings(settings):
     settings.MEDIA_MAX_UPLOAD_BYTES = 2048
-    big = upload("a.png", SAMPLES["a.png"] + b"\x00" * 4096)
+    big = upload("a.png", SAMPLES["a.png"] + b"\x00" * (4096 - len(SAMPLES["a.png"])))
     with pytest.raises(ValidationError) as exc:
         uploads.validate_upload(big, uploads.IMAGE_TYPES)
     assert exc.value.messages[0] == "Het bestand is te groot (4,0\xa0KB). Het maximum is 2,0\xa0KB."
@@ -149,3 +150,18 @@ def test_it_keeps_an_oversized_upload_out_of_djangos_own_handlers(settings, monk
     assert upload_file.size > 200_000
     with pytest.raises(ValidationError):
         uploads.validate_upload(upload_file, uploads.IMAGE_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("x.gif", b"GIF89a<html><script>alert(1)</script></html>"),
+        ("x.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        ("x.jpg", image_bytes("JPEG")[:40]),  # truncated
+        ("x.png", image_bytes("JPEG")),  # a JPEG named .png
+    ],
+)
+def test_it_refuses_an_image_that_only_starts_like_one(name, content):
+    with pytest.raises(ValidationError) as caught:
+        uploads.validate_upload(upload(name, content), uploads.IMAGE_TYPES)
+    assert caught.value.code == "bad_content"
