@@ -19,6 +19,7 @@ from courses.models import (
     CourseCompletion,
     CourseRole,
     Enrollment,
+    LiveSessionRegistration,
     QuizAttempt,
     Reflection,
     ScenarioDecision,
@@ -108,6 +109,19 @@ def export_learner_data(user: User) -> dict:
                 "updated_at": _iso(r.updated_at),
             }
             for r in reflections.order_by("updated_at")
+        ],
+        "masterclass_registrations": [
+            {
+                "masterclass": r.edition.session_type.slug,
+                "starts_at": _iso(r.edition.starts_at),
+                "status": r.status,
+                "registered_at": _iso(r.queued_at),
+                "cancelled_at": _iso(r.cancelled_at),
+                "attended_at": _iso(r.attended_at),
+            }
+            for r in LiveSessionRegistration.objects.filter(user=user)
+            .select_related("edition__session_type")
+            .order_by("edition__starts_at")
         ],
     }
 

@@ -108,8 +108,9 @@ def test_it_exports_nothing_of_other_learners(learner, outsider, history):
 
 
 def test_it_exports_in_a_fixed_number_of_queries(learner, history, django_assert_num_queries):
-    # enrolments, progress, decisions, attempts, answers, completions, reflections, register numbers
-    with django_assert_num_queries(8):
+    # enrolments, progress, decisions, attempts, answers, completions, reflections, register
+    # numbers, masterclass registrations
+    with django_assert_num_queries(9):
         data = privacy.export_learner_data(learner)
     assert data["reflections"][0]["prompt"]
 

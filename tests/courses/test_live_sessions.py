@@ -245,3 +245,14 @@ def test_it_frees_places_and_forgets_unattended_registrations_on_account_deletio
     waiting_reg.refresh_from_db()
     assert waiting_reg.status == Status.REGISTERED
     assert list(LiveSessionRegistration.objects.filter(user=leaving)) == [attended]
+
+
+def test_it_puts_masterclass_registrations_in_the_learners_data_download():
+    from accounts.services import export_learner_data
+
+    edition = make_edition()
+    learner = factories.make_user()
+    services.register_for_edition(learner, edition)
+    data = export_learner_data(learner)
+    assert data["masterclass_registrations"][0]["masterclass"] == "masterclass-bias"
+    assert data["masterclass_registrations"][0]["status"] == "registered"
