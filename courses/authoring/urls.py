@@ -67,6 +67,7 @@ urlpatterns = [
     ),
     path("<slug:slug>/publiceren/", views.publish, name="publish"),
     path("<slug:slug>/wijzigingen/", views.change_log, name="changes"),
+    path("<slug:slug>/exporteren.zip", views.export_zip, name="export_zip"),
     path("<slug:slug>/rollen/", views.roles, name="roles"),
     path("<slug:slug>/rapport/", views.report, name="report"),
     path("<slug:slug>/rapport/<slug:table>.csv", views.report_csv, name="report_csv"),

@@ -1156,6 +1156,20 @@ def publish(request, slug):
 
 
 @login_required
+def export_zip(request, slug):
+    """The course (the draft, else the published version) as a zip of course files, the same
+    as `export_course SLUG -o course.zip`; the import page takes it back."""
+    from courses.course_files.archive import export_archive
+
+    course = get_course_for_author(request.user, slug)
+    version = _draft_or_published(course)
+    response = HttpResponse(content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{course.slug}-v{version.number}.zip"'
+    export_archive(version, response)
+    return response
+
+
+@login_required
 def change_log(request, slug):
     course = get_course_for_reviewer(request.user, slug)
     records = ChangeRecord.objects.for_course_log(course)[:500]

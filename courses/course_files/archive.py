@@ -8,6 +8,7 @@ a refused upload leaves no row and no course behind.
 from __future__ import annotations
 
 import tempfile
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from lms.lib.ziplimits import Limits, UnsafeArchive, safe_extract
 
 from ..models import Course, CourseRole
 from .errors import ContentError, ContentFilesInvalid
+from .exporter import export_version
 from .importer import FileResult, check_files, import_content
 
 
@@ -138,3 +140,14 @@ def import_archive(upload, user) -> list[FileResult]:
         for result in results:
             result.file = result.file.replace(str(root.resolve()) + "/", "")
         return results
+
+
+def export_archive(version, target) -> None:
+    """Write `version` as a zip of its course file and media (`<slug>.yaml`, `media/<slug>/…`),
+    the layout `import_archive` reads; `target` is a path or a writable binary file."""
+    with tempfile.TemporaryDirectory(prefix="spk-export-") as tmp:
+        root = Path(tmp)
+        export_version(version, root)
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                archive.write(path, path.relative_to(root).as_posix())

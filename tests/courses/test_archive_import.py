@@ -110,3 +110,36 @@ def test_it_refuses_files_that_are_not_zips(client, staff_author):
 def test_it_hides_the_import_from_learners(client, learner):
     client.force_login(learner)
     assert client.get(URL).status_code == 404
+
+
+def test_it_exports_a_zip_that_the_web_import_accepts(client, tmp_path):
+    from django.core.management import call_command
+
+    course = factories.make_course(slug="heen-en-weer")
+    author = factories.make_author(course, email="zip-auteur@example.org")
+    target = tmp_path / "course.zip"
+    call_command("export_course", "heen-en-weer", "-o", str(target))
+    assert target.is_file() and zipfile.is_zipfile(target)
+    assert "heen-en-weer.yaml" in zipfile.ZipFile(target).namelist()
+
+    # The author area offers the same download, and its import takes it back as a new draft.
+    client.force_login(author)
+    download = client.get("/auteur/heen-en-weer/exporteren.zip")
+    assert download["Content-Type"] == "application/zip"
+    assert zipfile.ZipFile(io.BytesIO(download.content)).namelist() == (
+        zipfile.ZipFile(target).namelist()
+    )
+    # Imported under another slug it becomes a new course with the same lessons.
+    renamed = io.BytesIO()
+    with zipfile.ZipFile(target) as source, zipfile.ZipFile(renamed, "w") as out:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.endswith(".yaml"):
+                data = data.replace(b"slug: heen-en-weer", b"slug: kopie")
+                name = "kopie.yaml"
+            out.writestr(name, data)
+    upload = SimpleUploadedFile("course.zip", renamed.getvalue(), "application/zip")
+    response = client.post("/auteur/importeren/", {"archive": upload})
+    assert response.status_code == 302, response.content.decode()
+    draft = Course.objects.get(slug="kopie").versions.get(status=CourseVersion.Status.DRAFT)
+    assert draft.lessons_in_order().count() == 2
