@@ -143,11 +143,19 @@ def track_detail(request, slug):
         entry.my_enrollment = enrollments.get(entry.course_id)
         entry.missing_prerequisites = [c for c in entry.prerequisites.all() if c.pk not in done]
     completed = sum(1 for e in entries if e.course_id in done)
+    live_entries = list(
+        track.live_entries.select_related("session_type").prefetch_related(
+            Prefetch("prerequisites", queryset=Course.objects.select_related("published_version"))
+        )
+    )
+    for entry in live_entries:
+        entry.missing_prerequisites = [c for c in entry.prerequisites.all() if c.pk not in done]
     return render(
         request,
         "courses/track_detail.html",
         {
             "track": track,
+            "live_entries": live_entries,
             "entries": entries,
             "completed_count": completed,
             "total_count": len(entries),

@@ -67,3 +67,12 @@ def test_the_seed_track_has_both_masterclasses_after_the_basics():
         "masterclass-bejegening",
     ]
     assert all(m["requires"] == ["sgd-basis"] for m in track["masterclasses"])
+
+
+def test_it_lists_the_masterclasses_on_the_track_page_with_their_prerequisites(client, tmp_path):
+    factories.make_course(slug="basis")
+    import_content([write(tmp_path)])
+    client.force_login(factories.make_user())
+    html = client.get("/leerlijn/lijn/").content.decode()
+    assert "Masterclass bias" in html and "/masterclass/mc-bias/" in html
+    assert "Begin eerst met:" in html
