@@ -88,6 +88,15 @@ urlpatterns = [
         name="self_assessment",
     ),
     path("cursus/<slug:slug>/afgerond/", certificates.completion, name="completion"),
+    path("cursus/<slug:slug>/evaluatie/", certificates.evaluation, name="evaluation"),
+    path(
+        "cursus/<slug:slug>/evaluaties/", certificates.evaluation_report, name="evaluation_report"
+    ),
+    path(
+        "cursus/<slug:slug>/evaluaties.csv",
+        certificates.evaluation_report_csv,
+        name="evaluation_report_csv",
+    ),
     path(
         "cursus/<slug:slug>/certificaat.pdf", certificates.certificate_pdf, name="certificate_pdf"
     ),

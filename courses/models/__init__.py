@@ -37,6 +37,7 @@ from .content import (
 from .learning import (
     Answer,
     CourseCompletion,
+    CourseEvaluation,
     Enrollment,
     LessonProgress,
     QuizAttempt,
@@ -60,6 +61,7 @@ __all__ = [
     "CalloutBlock",
     "Course",
     "CourseCompletion",
+    "CourseEvaluation",
     "CourseRole",
     "CourseVersion",
     "Enrollment",

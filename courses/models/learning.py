@@ -249,3 +249,46 @@ class CourseCompletion(models.Model):
     @property
     def verification_url(self) -> str:
         return settings.SITE_URL + self.get_absolute_url()
+
+
+class CourseEvaluation(models.Model):
+    """A participant's evaluation of a completed course, required before the certificate.
+
+    What accreditation committees ask for: relevance for practice, quality, independence from
+    commercial interests (1–5), the time actually spent, and optional free text. The free text is
+    only ever shown without a name (aggregates per course and version).
+    """
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.CASCADE, related_name="evaluation"
+    )
+    version = models.ForeignKey(CourseVersion, on_delete=models.PROTECT, related_name="evaluations")
+    relevance = models.PositiveSmallIntegerField(_("relevantie voor de praktijk"))
+    quality = models.PositiveSmallIntegerField(_("kwaliteit"))
+    independence = models.PositiveSmallIntegerField(_("onafhankelijk van commerciële belangen"))
+    minutes_spent = models.PositiveIntegerField(_("werkelijk bestede tijd (minuten)"))
+    comment = models.TextField(_("opmerkingen"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evaluatie")
+        verbose_name_plural = _("evaluaties")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(relevance__gte=1, relevance__lte=5)
+                & Q(quality__gte=1, quality__lte=5)
+                & Q(independence__gte=1, independence__lte=5),
+                name="courses_evaluation_scores_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_spent__gte=1, minutes_spent__lte=6000),
+                name="courses_evaluation_minutes_range",
+            ),
+        ]
+        indexes = [
+            # Aggregates per course version for authors and the accreditation file.
+            models.Index(fields=["version"], name="courses_evaluation_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.version} – {self.pk}"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from courses import services
+from courses.evaluations import record_evaluation
 from courses.models import CourseCompletion, Lesson
 from tests import factories
 from tests.courses.learning_fixtures import correct_final_answers
@@ -31,6 +32,10 @@ def completion(learner, course):
         services.submit_attempt(
             services.start_attempt(enrollment, quiz).pk, correct_final_answers(quiz), learner
         )
+    record_evaluation(
+        enrollment,
+        {"relevance": 5, "quality": 4, "independence": 5, "minutes_spent": 90, "comment": ""},
+    )
     return CourseCompletion.objects.get(enrollment=enrollment)
 
 

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from courses import services
+from courses.evaluations import record_evaluation
 from courses.models import (
     CourseCompletion,
     Lesson,
@@ -125,6 +126,11 @@ def test_it_completes_and_certifies_when_a_pass_and_the_last_lesson_arrive_toget
     assert statuses == [302, 302]
     completion = CourseCompletion.objects.get(enrollment=enrollment)
     assert completion.passed and completion.score == 1
+    # The certificate waits for the participant evaluation (accreditation asks for it).
+    record_evaluation(
+        enrollment,
+        {"relevance": 4, "quality": 4, "independence": 5, "minutes_spent": 60, "comment": ""},
+    )
     status, pdf = browser.request("GET", f"/cursus/{course.slug}/certificaat.pdf")
     assert status == 200 and pdf.startswith(b"%PDF")
 
