@@ -8,6 +8,7 @@ they never name a learner and never read reflections.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -56,6 +57,11 @@ class CourseSummary:
     final_attempted: int
     final_passed: int
     average_seconds: float | None
+
+    @property
+    def average_minutes(self):
+        """Time on task in minutes (what authors plan study load in)."""
+        return None if self.average_seconds is None else self.average_seconds / 60
 
     @property
     def completion_rate(self):
@@ -109,6 +115,11 @@ class FunnelRow:
     completed: int
     average_seconds: float | None
     enrollments: int
+
+    @property
+    def average_minutes(self):
+        """Time on task in minutes (what authors plan study load in)."""
+        return None if self.average_seconds is None else self.average_seconds / 60
 
     @property
     def started_rate(self):
@@ -491,7 +502,7 @@ def csv_rows(report: CourseReport, table: str):
             "started",
             "completed",
             "completed_share",
-            "average_seconds",
+            "average_minutes",
         ]
         for f in report.funnel:
             yield [
@@ -503,7 +514,7 @@ def csv_rows(report: CourseReport, table: str):
                 f.started,
                 f.completed,
                 _fmt(f.completed_rate),
-                _fmt(f.average_seconds, 0),
+                _fmt(f.average_minutes, 1),
             ]
     elif table == "questions":
         yield [
@@ -587,3 +598,60 @@ def csv_rows(report: CourseReport, table: str):
 
 
 CSV_TABLES = ("funnel", "questions", "options", "shifts")
+
+# Column headers of the CSV files in Dutch, for the Excel download (`excel_nl_rows`).
+DUTCH_HEADERS = {
+    "module": "module",
+    "lesson_key": "lescode",
+    "lesson": "les",
+    "required": "verplicht",
+    "enrollments": "inschrijvingen",
+    "started": "begonnen",
+    "completed": "afgerond",
+    "completed_share": "aandeel afgerond",
+    "average_minutes": "gemiddelde tijd (minuten)",
+    "quiz_key": "quizcode",
+    "quiz": "quiz",
+    "question_key": "vraagcode",
+    "position": "plaats",
+    "kind": "soort",
+    "prompt": "vraag",
+    "answers": "antwoorden",
+    "correct": "juist",
+    "share_correct": "aandeel juist",
+    "discrimination": "onderscheidend vermogen",
+    "option_key": "optiecode",
+    "option": "antwoordoptie",
+    "is_correct": "juist antwoord",
+    "chosen": "gekozen",
+    "chosen_share": "aandeel gekozen",
+    "statement": "stelling",
+    "scale_max": "schaalmaximum",
+    "pre_count": "aantal voormeting",
+    "pre_mean": "gemiddelde voormeting",
+    "post_count": "aantal nameting",
+    "post_mean": "gemiddelde nameting",
+    "shift": "verschuiving",
+    "paired": "aantal gepaard",
+    "paired_shift": "gepaarde verschuiving",
+}
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def excel_nl_rows(rows):
+    """The CSV rows for Dutch Excel: Dutch headers, decimal commas, "ja"/"nee" for booleans
+    (the view writes them with semicolons)."""
+    for index, row in enumerate(rows):
+        if index == 0:
+            yield [DUTCH_HEADERS.get(cell, cell) for cell in row]
+            continue
+        out = []
+        for cell in row:
+            if isinstance(cell, bool):
+                cell = "ja" if cell else "nee"
+            elif isinstance(cell, float):
+                cell = str(cell).replace(".", ",")
+            elif isinstance(cell, str) and _DECIMAL.match(cell):
+                cell = cell.replace(".", ",")
+            out.append(cell)
+        yield out

@@ -262,6 +262,26 @@ def test_it_shows_charts_with_data_tables_and_exports_csv(client, taken):
     )
 
 
+def test_it_exports_csv_for_dutch_excel_and_time_in_minutes(client, taken):
+    author = taken.roles.get(role="author").user
+    client.force_login(author)
+    url = reverse("authoring:report_csv", args=["rapport", "questions"]) + "?formaat=excel"
+    response = client.get(url)
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff") and "-excel.csv" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["quizcode", "quiz", "vraagcode"]
+    assert (rows[1][2], rows[1][8], rows[1][9]) == ("q0", "0,800", "0,500")
+
+    funnel = client.get(reverse("authoring:report_csv", args=["rapport", "funnel"])).content
+    header, first = list(csv.reader(io.StringIO(funnel.decode())))[:2]
+    assert header[-1] == "average_minutes"
+    seconds = next(r for r in reports.course_report(taken).funnel).average_seconds
+    assert first[-1] == f"{seconds / 60:.1f}"
+    page = client.get(reverse("authoring:report", args=["rapport"])).content.decode()
+    assert "Gem. tijd (min)" in page and " min</dd>" in page
+
+
 def test_it_neutralises_spreadsheet_formulas_in_csv(client, report_course):
     author = factories.make_author(report_course)
     Lesson.objects.filter(key="les-1").update(title='=HYPERLINK("http://evil")')
