@@ -61,6 +61,18 @@ urlpatterns = [
         views.edition_attendance_download,
         name="edition_attendance_download",
     ),
+    # Accreditation bodies' own pages (docs/accreditation-records.md)
+    path("instantie/", views.body_home, name="body_home"),
+    path(
+        "instantie/<slug:body_slug>/cursus/<slug:course_slug>/",
+        views.body_course,
+        name="body_course",
+    ),
+    path(
+        "instantie/<slug:body_slug>/presentie/<int:pk>/",
+        views.body_attendance,
+        name="body_attendance",
+    ),
     # Accreditation records: staff download and the token API (docs/accreditation-records.md)
     path("beheer/afrondingen/export/", views.export_completions, name="export_completions"),
     path("api/v1/openapi.json", api.openapi_document, name="openapi"),

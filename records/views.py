@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import Course, LiveSessionEdition
 
 from . import pe_online
+from .api import body_completion_record, completions_for_body
 from .attendance import (
     attendance_rows,
     blocked_csv_chunks,
@@ -36,6 +37,7 @@ from .attendance import (
 from .exports import completions_for_export, export_lines
 from .forms import BoundedDateField, CompletionExportForm
 from .models import (
+    AccreditationBody,
     CourseAccreditation,
     EditionAccreditation,
     PeOnlineSubmission,
@@ -432,3 +434,103 @@ def pe_online_release_row(request, course, row_id):
     release_rejected_row(row.pk, request.user)
     messages.success(request, _("De regel wordt met de volgende aanlevering opnieuw aangeboden."))
     return _overview_redirect(course)
+
+
+# --- Accreditation bodies in the web UI (docs/accreditation-records.md) ------------------------
+
+
+def get_body_for_user(user, slug) -> AccreditationBody:
+    """The body when `user` is one of its users; else 404."""
+    return get_object_or_404(AccreditationBody.objects.filter(users=user), slug=slug)
+
+
+@login_required
+@require_GET
+def body_home(request):
+    """The accreditation bodies of the logged-in user and the courses each accredits."""
+    bodies = list(
+        AccreditationBody.objects.filter(users=request.user).prefetch_related(
+            "courses__published_version"
+        )
+    )
+    if not bodies:
+        raise Http404
+    return render(request, "records/body_home.html", {"bodies": bodies})
+
+
+@login_required
+@require_GET
+def body_course(request, body_slug, course_slug):
+    """One accredited course's completions as the body may see them (actor mode, register),
+    with a CSV download and, for a register body outside anonymous mode, the presence lists."""
+    body = get_body_for_user(request.user, body_slug)
+    course = get_object_or_404(body.courses.all(), slug=course_slug)
+    records = [
+        body_completion_record(body, completion)
+        for completion in completions_for_body(body, course)
+    ]
+    if request.GET.get("format") == "csv":
+        fields = ["learner", "learner_name", "register", "register_number", "big_number"]
+        fields += ["course", "version", "completed_at", "score", "passed", "study_load_hours"]
+        response = StreamingHttpResponse(
+            csv_lines_for(fields, records), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="afrondingen-{body.slug}-{course.slug}.csv"'
+        )
+        return response
+    accreditations = []
+    if body.register and body.actor_mode != AccreditationBody.ActorMode.ACCOUNT:
+        accreditations = list(
+            CourseAccreditation.objects.for_course(course).filter(register=body.register)
+        )
+    return render(
+        request,
+        "records/body_course.html",
+        {
+            "body": body,
+            "course": course,
+            "records": records,
+            "accreditations": accreditations,
+            "anonymous": body.actor_mode == AccreditationBody.ActorMode.ACCOUNT,
+        },
+    )
+
+
+@login_required
+@require_GET
+def body_attendance(request, body_slug, pk):
+    """The presence list (CSV) of one accreditation in the body's own register."""
+    body = get_body_for_user(request.user, body_slug)
+    if not body.register or body.actor_mode == AccreditationBody.ActorMode.ACCOUNT:
+        raise Http404
+    accreditation = get_object_or_404(
+        CourseAccreditation.objects.select_related("course"),
+        pk=pk,
+        register=body.register,
+        course__in=body.courses.all(),
+    )
+    rows = attendance_rows(accreditation, include_reported=True)
+    response = StreamingHttpResponse(
+        presence_csv_chunks(rows), content_type="text/csv; charset=utf-8"
+    )
+    name = export_file_name(accreditation, "csv", None, None)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def csv_lines_for(fields, records):
+    import csv
+
+    from lms.lib.spreadsheet import csv_safe_row
+
+    class Line:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Line())
+    yield writer.writerow(fields)
+    for record in records:
+        yield writer.writerow(
+            csv_safe_row(["" if record[f] is None else str(record[f]) for f in fields])
+        )

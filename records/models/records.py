@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
@@ -65,6 +66,16 @@ class AccreditationBody(models.Model):
         help_text=_(
             "Het register van deze instantie: zij krijgt alleen nummers uit dit register. Leeg: "
             "geen registratienummers behalve het BIG-nummer in de modus BIG-nummer."
+        ),
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="accreditation_bodies",
+        verbose_name=_("gebruikers"),
+        help_text=_(
+            "Medewerkers van de instantie: zij zien na inloggen alleen de afrondingen en "
+            "presentie van de cursussen die deze instantie accrediteert."
         ),
     )
     api_token_hash = models.CharField(max_length=64, blank=True, editable=False)
