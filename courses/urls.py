@@ -89,6 +89,7 @@ urlpatterns = [
     ),
     path("cursus/<slug:slug>/afgerond/", certificates.completion, name="completion"),
     path("cursus/<slug:slug>/evaluatie/", certificates.evaluation, name="evaluation"),
+    path("cursus/<slug:slug>/verantwoording/", catalog.accountability, name="accountability"),
     path(
         "cursus/<slug:slug>/evaluaties/", certificates.evaluation_report, name="evaluation_report"
     ),

@@ -22,6 +22,7 @@ from records.models import CourseAccreditation
 from records.registers import accredited_course_ids, registration_warnings
 
 from .. import services
+from ..accountability import course_accountability
 from ..models import (
     Course,
     Enrollment,
@@ -317,3 +318,14 @@ def dashboard(request):
             "leerlijn": services.track_overview(request.user, enrollments),
         },
     )
+
+
+def accountability(request, slug):
+    """The course's verantwoording (public like the course page): who made and reviewed it,
+    objectives, sources per lesson, version, next review and how the final test was built."""
+    course = get_course_for_user(request.user, slug)
+    if course.published_version is None:
+        raise Http404
+    context = course_accountability(course)
+    context["course"] = course
+    return render(request, "courses/accountability.html", context)
