@@ -52,3 +52,54 @@ def test_it_refuses_a_far_date_in_the_staff_export(client, course):
     )
     assert response.status_code == 400
     assert "Vul een datum tussen 1900 en 2999 in." in response.content.decode()
+
+
+QUERY_PARAMETERS = [
+    # Every name a view reads from the query string (request.GET and the GET forms).
+    "q",
+    "cursus",
+    "course",
+    "module",
+    "antwoorden",
+    "next",
+    "v",
+    "since",
+    "until",
+    "format",
+    "include_reported",
+    "page",
+]
+BAD_VALUES = ["%00", "9" * 40, "-1", "9999-12-31", "0001-01-01", "%FF%FE%C3%28"]
+
+
+def html_pages(course):
+    return [
+        "/",
+        "/dashboard/",
+        "/begrippen/",
+        f"/cursus/{course.slug}/",
+        "/auteur/",
+        "/auteur/importeren/",
+        "/beheer/afrondingen/export/",
+        f"/beheer/cursus/{course.slug}/accreditatie/",
+        "/accounts/profiel/",
+        "/accounts/tweestaps/",
+        "/accounts/login/",
+        "/accounts/aanmelden/",
+    ]
+
+
+def test_it_answers_bad_query_values_on_every_html_page_without_a_server_error(
+    client, course, settings
+):
+    admin = factories.make_user(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for page in html_pages(course):
+        for value in BAD_VALUES:
+            everything = "&".join(f"{name}={value}" for name in QUERY_PARAMETERS)
+            response = client.get(f"{page}?{everything}")
+            assert response.status_code < 500, (page, value)
+        for name in QUERY_PARAMETERS:
+            for value in ("9" * 40, "9999-12-31", "%FF%FE"):
+                response = client.get(f"{page}?{name}={value}")
+                assert response.status_code < 500, (page, name, value)
