@@ -6,7 +6,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -404,11 +404,10 @@ def submit_attempt(attempt_id: int, data, user, questions=None) -> SubmitResult:
         Answer.objects.bulk_create(answers)
         attempt.submitted_at = timezone.now()
         if possible:
-            attempt.score = (earned / possible).quantize(Decimal("0.0001"))
+            # Rounded down: a stored score never crosses the pass mark upwards.
+            attempt.score = (earned / possible).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
         if attempt.quiz.is_scored:
-            attempt.passed = (
-                attempt.score is not None and attempt.score * 100 >= attempt.quiz.pass_mark
-            )
+            attempt.passed = possible > 0 and earned * 100 >= possible * attempt.quiz.pass_mark
         attempt.save(update_fields=["submitted_at", "score", "passed"])
         signals.attempt_submitted.send(sender=QuizAttempt, attempt=attempt, answers=answers)
         if attempt.quiz.kind == Quiz.Kind.FINAL and attempt.passed:

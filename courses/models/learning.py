@@ -189,7 +189,14 @@ class QuizAttempt(models.Model):
 
     @property
     def score_percent(self) -> int | None:
-        return None if self.score is None else round(float(self.score) * 100)
+        """The score as a whole percentage, never rounded up across the pass mark of a failed
+        test (16 of 23 is 69%, not 70%)."""
+        if self.score is None:
+            return None
+        percent = round(float(self.score) * 100)
+        if self.passed is False and percent >= self.quiz.pass_mark:
+            percent = self.quiz.pass_mark - 1
+        return percent
 
 
 class Answer(models.Model):

@@ -53,6 +53,8 @@ def quiz_detail(request, slug, quiz_key):
     if not quiz.is_scored:
         raise Http404
     attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).order_by("number"))
+    for attempt_obj in attempts:
+        attempt_obj.quiz = quiz  # score_percent reads the pass mark
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     lessons_open = services.required_lesson_keys(enrollment.version) - set(
         LessonProgress.objects.filter(

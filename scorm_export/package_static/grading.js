@@ -5,42 +5,57 @@
  * (tests/scorm_export/test_grading_cases.py). Loaded by index.html before player.js; node loads it
  * with require() for the tests.
  *
- * `question.correct`: the keys of the correct options (choice kinds), or every option key in the
- * correct order (ordering). A response: the chosen keys, the keys in the order given, or for
- * matching [{option, value}] with the key of the match chosen for each option.
+ * The package carries no plain answer key. `question.correct` holds salted hashes
+ * (`answerHash`, the same FNV-1a as answer_hash() in scorm_export/packaging/content.py): of the
+ * correct option keys (choice kinds), or of "order:" + every option key in the correct order joined
+ * by "|" (ordering). A response: the chosen keys, the keys in the order given, or for matching
+ * [{option, value}] with the select's value, the hash of "match:" + the key of the match chosen.
+ * Deterrence against view-source, not secrecy (docs/packages.md).
  */
 (function (root) {
   "use strict";
 
-  function chosenOne(correct, response) {
-    return response.length === 1 && correct.indexOf(response[0]) !== -1 ? 1 : 0;
+  function answerHash(question, value) {
+    var text = unescape(encodeURIComponent(question.salt + "|" + question.name + "|" + value));
+    var digest = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      digest = Math.imul(digest ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    return ("0000000" + digest.toString(16)).slice(-8);
+  }
+
+  function chosenOne(question, response) {
+    return response.length === 1 &&
+      question.correct.indexOf(answerHash(question, response[0])) !== -1 ? 1 : 0;
   }
 
   var graders = {
     single_choice: chosenOne,
     true_false: chosenOne,
-    multiple_choice: function (correct, response) {
+    multiple_choice: function (question, response) {
+      var correct = question.correct;
       var same = response.length === correct.length && response.every(function (key) {
-        return correct.indexOf(key) !== -1;
+        return correct.indexOf(answerHash(question, key)) !== -1;
       });
       return same ? 1 : 0;
     },
-    ordering: function (correct, response) {
-      return response.join("|") === correct.join("|") ? 1 : 0;
+    ordering: function (question, response) {
+      var given = answerHash(question, "order:" + response.join("|"));
+      return question.correct.indexOf(given) !== -1 ? 1 : 0;
     },
-    matching: function (correct, response) {
+    matching: function (question, response) {
       return response.every(function (p) {
-        return p.option === p.value;
+        return answerHash(question, "match:" + p.option) === p.value;
       }) ? 1 : 0;
     }
   };
 
   function grade(question, response) {
     var grader = graders[question.kind];
-    return grader ? grader(question.correct, response) : 0;
+    return grader ? grader(question, response) : 0;
   }
 
-  root.SpkGrading = { grade: grade };
+  root.SpkGrading = { grade: grade, answerHash: answerHash };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = root.SpkGrading;
   }

@@ -270,6 +270,16 @@
   // grading.js: the same rules as Question.grade(), one grader per question kind.
   var grade = window.SpkGrading.grade;
 
+  // A score as a whole percentage, never rounded up across the pass mark of the final test
+  // (16 of 23 is 69%, not 70%).
+  function percentOf(scaled, mastery) {
+    var percent = Math.round(scaled * 100);
+    if (mastery !== null && mastery !== undefined && scaled + 1e-9 < mastery) {
+      percent = Math.min(percent, Math.ceil(mastery * 100) - 1);
+    }
+    return percent;
+  }
+
   function showFeedback(fieldset, question, response, fraction) {
     fieldset.querySelectorAll(".feedback").forEach(function (feedback) {
       feedback.hidden = response.indexOf(feedback.getAttribute("data-feedback-for")) === -1;
@@ -325,12 +335,13 @@
           showFeedback(fieldset, question, responses[i], fraction);
         }
       });
-      var scaled = possible ? Math.round((earned / possible) * 10000) / 10000 : null;
+      // Rounded down to 4 decimals: never up across the pass mark.
+      var scaled = possible ? Math.floor((earned / possible) * 10000 + 1e-9) / 10000 : null;
       if (quiz.kind === "self_assessment" || scaled === null) {
         result.textContent = messages.thanks;
         return;
       }
-      var percent = Math.round(scaled * 100);
+      var percent = percentOf(scaled, null);
       if (quizId !== "final") {
         result.textContent = format(messages.score, { score: percent });
         return;
@@ -354,7 +365,7 @@
   }
 
   function renderFinal(form, result, scaled) {
-    var text = format(messages.score, { score: Math.round(scaled * 100) }) + " ";
+    var text = format(messages.score, { score: percentOf(scaled, masteryScaled()) }) + " ";
     if (state.final.passed) {
       text += messages.passed;
       lockForm(form);

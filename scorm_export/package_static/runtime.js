@@ -106,6 +106,15 @@
     return Math.round(x * 100) / 100;
   }
 
+  // Scores go to the LMS rounded down, never up across its passing score (16/23 stays 0.69/69).
+  function floor2(x) {
+    return Math.floor(x * 100 + 1e-9) / 100;
+  }
+
+  function rawScore(x) {
+    return Math.floor(x * 100 + 1e-9);
+  }
+
   // --- SCORM (1.2 and 2004 share the shape; the table below holds what differs) ---
 
   var SCORM = {
@@ -214,7 +223,7 @@
       if (snap.scaled !== null) {
         this.set("cmi.core.score.min", "0");
         this.set("cmi.core.score.max", "100");
-        this.set("cmi.core.score.raw", String(Math.round(snap.scaled * 100)));
+        this.set("cmi.core.score.raw", String(rawScore(snap.scaled)));
       }
       var status = "incomplete";
       if (snap.success === "failed") {
@@ -228,8 +237,8 @@
       if (snap.scaled !== null) {
         this.set("cmi.score.min", "0");
         this.set("cmi.score.max", "100");
-        this.set("cmi.score.raw", String(Math.round(snap.scaled * 100)));
-        this.set("cmi.score.scaled", String(round2(snap.scaled)));
+        this.set("cmi.score.raw", String(rawScore(snap.scaled)));
+        this.set("cmi.score.scaled", String(floor2(snap.scaled)));
       }
       this.set("cmi.completion_status", snap.completed ? "completed" : "incomplete");
       if (snap.success) {
@@ -336,7 +345,7 @@
         return self.cmi.progress(progress);
       });
     }
-    var score = snap.scaled === null ? undefined : { scaled: round2(snap.scaled), raw: Math.round(snap.scaled * 100), min: 0, max: 100 };
+    var score = snap.scaled === null ? undefined : { scaled: floor2(snap.scaled), raw: rawScore(snap.scaled), min: 0, max: 100 };
     // A registration gets at most one passed and one failed statement; after passed, none at all.
     if (snap.success === "passed" && !this.sent.passed) {
       this.sent.passed = true;

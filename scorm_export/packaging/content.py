@@ -7,6 +7,7 @@ answer data the in-browser grader needs. Nothing here renders; nothing here writ
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -36,11 +37,24 @@ class PackageContentError(ValueError):
     """The course cannot be packaged as it is (a message for the author, in Dutch)."""
 
 
+def answer_hash(salt: str, name: str, value: str) -> str:
+    """FNV-1a (32 bit, hex) of `salt|name|value`; player.js computes the same (`answerHash`).
+
+    Deterrence, not secrecy: it keeps the answer key out of view-source, but anyone who runs the
+    page's own code can still try every option. Graded results that count live in Spreekkamer.
+    """
+    digest = 0x811C9DC5
+    for byte in f"{salt}|{name}|{value}".encode():
+        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{digest:08x}"
+
+
 @dataclass
 class QuestionItem:
     question: Question
     options: list[Option]
     name: str  # the form field name, unique in the page
+    salt: str = ""
 
     @property
     def kind(self) -> str:
@@ -54,16 +68,24 @@ class QuestionItem:
         return self.options
 
     @property
-    def match_choices(self) -> list[Option]:
-        return sorted(self.options, key=lambda o: (o.match.casefold(), o.key))
+    def match_choices(self) -> list[dict]:
+        """The matches as (opaque value, text): a select's value never names its option."""
+        return [
+            {"value": self.hash("match:" + o.key), "match": o.match}
+            for o in sorted(self.options, key=lambda o: (o.match.casefold(), o.key))
+        ]
+
+    def hash(self, value: str) -> str:
+        return answer_hash(self.salt, self.name, value)
 
     def answer_data(self) -> dict:
-        """What the in-browser grader needs for this question (mirrors Question.grade())."""
+        """What the in-browser grader needs for this question (mirrors Question.grade()): salted
+        hashes of the right option keys, of the right order, never the keys themselves."""
         kind = self.kind
         if kind in {"single_choice", "true_false", "multiple_choice"}:
-            correct = [o.key for o in self.options if o.is_correct]
-        elif kind in {"ordering", "matching"}:
-            correct = [o.key for o in self.options]
+            correct = sorted(self.hash(o.key) for o in self.options if o.is_correct)
+        elif kind == "ordering":
+            correct = [self.hash("order:" + "|".join(o.key for o in self.options))]
         else:
             correct = []
         return {
@@ -71,6 +93,7 @@ class QuestionItem:
             "kind": kind,
             "points": self.question.points,
             "scored": bool(self.question.scored),
+            "salt": self.salt,
             "correct": correct,
         }
 
@@ -196,9 +219,14 @@ def load_course_content(version) -> CourseContent:
         media[path] = file_field.name
         return path
 
+    # One salt per package build of this version: stable, so rebuilding gives the same bytes.
+    salt = hashlib.sha256(f"spk-answers:{version.pk}".encode()).hexdigest()[:12]
+
     def quiz_item(quiz: Quiz, dom_id: str) -> QuizItem:
         items = [
-            QuestionItem(question=q, options=list(q.options.all()), name=f"{dom_id}-{q.key}")
+            QuestionItem(
+                question=q, options=list(q.options.all()), name=f"{dom_id}-{q.key}", salt=salt
+            )
             for q in questions_by_quiz[quiz.pk]
         ]
         return QuizItem(quiz=quiz, questions=items, dom_id=dom_id)
@@ -226,6 +254,9 @@ def load_course_content(version) -> CourseContent:
                 item.portrait_src = add_media(block.persona.portrait)
             if isinstance(block, ScenarioBlock):
                 item.steps = [(s, list(s.choices.all())) for s in steps_by_scenario[block.pk]]
+            elif isinstance(block, QuizBlock) and quizzes[block.quiz_id].kind == Quiz.Kind.FINAL:
+                # The final test is asked once, on its own graded page (with its attempt limit).
+                item.template = "scorm_export/package/blocks/final_test_link.html"
             elif isinstance(block, QuizBlock):
                 item.quiz = quiz_item(quizzes[block.quiz_id], dom_id)
                 quiz_items[dom_id] = item.quiz

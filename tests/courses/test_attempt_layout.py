@@ -204,3 +204,20 @@ def test_it_serves_the_attempt_and_result_pages_with_a_fixed_number_of_queries(c
     assert counts[4] == counts[16]
     # session, user, attempt with quiz and course; questions 1 + 1 type + options 1.
     assert counts[4][0] == 6
+
+
+def test_it_never_rounds_a_failed_score_up_to_the_pass_mark(client, learner):
+    course = factories.make_course(slug="drieentwintig", final_questions=23)
+    enrollment = services.enroll_learner(learner, course)
+    client.force_login(learner)
+    url = start_page(client, course)
+    questions = list(enrollment.version.final_test.questions.order_by("position"))
+    data = {
+        f"q-{q.pk}": str(q.options.get(position=0 if n < 16 else 1).pk)
+        for n, q in enumerate(questions)
+    }
+
+    html = client.post(url, data, follow=True).content.decode()
+
+    assert "Je score: 69%" in html and "Niet gehaald" in html
+    assert QuizAttempt.objects.get().passed is False

@@ -69,11 +69,15 @@ def python_response(case, options):
     return {"value": response}
 
 
-def js_response(case):
-    """The case's response as the package's player collects it (responseOf in player.js)."""
+def js_response(case, item):
+    """The case's response as the package's player collects it (responseOf in player.js):
+    matching selects carry hashed values (QuestionItem.match_choices)."""
     kind, response = case["kind"], case["response"]
     if kind == "matching":
-        return [{"option": k, "value": v or ""} for k, v in response.items()]
+        return [
+            {"option": k, "value": item.hash("match:" + v) if v else ""}
+            for k, v in response.items()
+        ]
     if kind == "scale":
         return [str(response)]
     return response
@@ -92,8 +96,10 @@ def test_it_grades_every_case_in_the_package_the_same(tmp_path):
         pytest.skip("node is not installed")
     items = []
     for case, question, options in build_questions():
-        data = QuestionItem(question=question, options=list(options.values()), name="q")
-        items.append({"question": data.answer_data(), "response": js_response(case)})
+        data = QuestionItem(
+            question=question, options=list(options.values()), name="q", salt="zout"
+        )
+        items.append({"question": data.answer_data(), "response": js_response(case, data)})
     script = (
         "const grade = require(process.argv[1]).grade;"
         "const items = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
