@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -62,9 +61,12 @@ class PackageBuilder:
         return f"spreekkamer-{self.version.course.slug}-v{self.version.number}"
 
     def course_iri(self) -> str:
-        # An identifier for the LRS, not an address the package ever calls.
-        version = self.version
-        return f"{settings.SITE_URL}/xapi/activities/course/{version.course.slug}/v{version.number}"
+        # An identifier for the LRS, not an address the package ever calls: the same activity id
+        # Spreekkamer's own statements use (XAPI_ACTIVITY_BASE), so records from a package and
+        # from the site match.
+        from records.xapi import course_iri
+
+        return course_iri(self.version.course.slug)
 
     def members(self) -> dict[str, Member]:
         """Every file of the package (path → bytes or opener), manifest and schemas included."""

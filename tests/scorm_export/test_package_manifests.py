@@ -15,6 +15,7 @@ from lxml import etree
 
 from courses.models import ImageBlock, Lesson, Quiz
 from lms.lib.safezip import FIXED_DATE_TIME, check_zip_members
+from records import xapi
 from scorm_export.packaging import manifest as manifests
 from scorm_export.packaging.builder import Cmi5Builder, PackageError, builder_for
 from scorm_export.packaging.content import load_course_content
@@ -111,6 +112,16 @@ def test_it_sets_the_mastery_score_from_the_final_tests_pass_mark(db):
     au = cmi5.find(f"{{{manifests.CMI5_NS}}}au")
     assert au.get("masteryScore") == "0.85"
     assert au.get("moveOn") == "CompletedAndPassed"
+
+
+def test_it_names_the_cmi5_course_as_the_sites_own_statements_do(db, settings):
+    settings.SITE_URL = "https://spreekkamer.example.nl"
+    settings.XAPI_ACTIVITY_BASE = "https://leren.example.nl/xapi/"
+    course = factories.make_course(slug="basis")
+    cmi5 = etree.fromstring(package_zip(course, "cmi5").read("cmi5.xml"))
+    course_id = cmi5.find(f"{{{manifests.CMI5_NS}}}course").get("id")
+    assert course_id == xapi.course_iri("basis") == "https://leren.example.nl/xapi/courses/basis"
+    assert cmi5.find(f"{{{manifests.CMI5_NS}}}au").get("id").startswith(course_id + "/")
 
 
 def test_it_leaves_out_the_mastery_score_without_a_final_test(db):
