@@ -39,7 +39,7 @@ def test_it_registers_well_formed_benchmarks(bench):
     assert bench.BENCHMARKS[0].key == "bare_1q"  # the baseline runs first
     for b in bench.BENCHMARKS:
         assert re.fullmatch(r"[a-z0-9_]+", b.key)
-        assert b.title and b.kind in {"http", "call"} and callable(b.run)
+        assert b.title and b.kind in {"http", "call", "interleaved"} and callable(b.run)
         assert all(isinstance(r, str) and r for r in b.requires)
 
 
@@ -134,3 +134,52 @@ def test_it_checks_the_issue_targets_against_the_results(bench):
     met = {name: ok for name, _value, ok in bench.targets(results)}
     assert met["Lesson page ≥ 0.5× the 3-query baseline's throughput (20, 100 blocks)"]
     assert not met["Lesson page queries constant in blocks (20 vs 100)"]
+
+
+@pytest.mark.django_db
+def test_it_reads_server_cpu_of_processes_and_their_database_backends(bench):
+    import os
+    import time
+
+    from django.db import connection
+
+    start = bench._cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:
+        pass
+    assert bench._cpu_seconds(os.getpid()) - start >= 0.2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_database()")
+        backend, database = cursor.fetchone()
+    # PostgreSQL may run in another PID namespace; where it is visible, its backend is found.
+    # (a pid from another namespace may name an unrelated process here).
+    cmdline = Path(f"/proc/{backend}/cmdline")
+    if cmdline.exists() and cmdline.read_bytes().startswith(b"postgres:"):
+        assert backend in bench._backends(database)
+    assert bench._cpu_seconds(2**22 + 12345) == 0.0  # a process that is gone counts nothing
+    assert bench.cpu_ms_per_request(1.0, 1.5, 100) == 5.0
+    assert bench.cpu_ms_per_request(None, 1.5, 100) is None
+
+
+def test_it_judges_the_lesson_page_by_its_interleaved_cpu_ratio(bench):
+    row = {"variant": "untouched", "cpu_ratio": 2.5, "page_cpu_ms": 5.0, "baseline_cpu_ms": 2.0}
+    results = [{"key": "lesson_20_interleaved", "status": "ok", "rows": [row]}]
+    [(name, measured, met)] = bench.targets(results)
+    assert "logged-in" in name and measured.startswith("2.5×") and met is False
+    row["cpu_ratio"] = 1.4
+    assert bench.targets(results)[0][2] is True
+
+
+def test_it_finds_database_backends_by_their_process_title(bench, tmp_path):
+    titles = {
+        "101": b"postgres: postgres sk_bench 127.0.0.1(5001) idle\0",
+        "102": b"postgres: postgres other_db 127.0.0.1(5002) idle\0",
+        "103": b"python\0-m\0gunicorn\0",
+        "104": b"postgres: 15/main: postgres sk_bench 127.0.0.1(5004) SELECT\0",
+        "105": b"postgres: 15/main: checkpointer\0",
+        "self": b"postgres: postgres sk_bench 127.0.0.1(5003) idle\0",
+    }
+    for pid, title in titles.items():
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / "cmdline").write_bytes(title)
+    assert sorted(bench._backends("sk_bench", proc=tmp_path)) == [101, 104]
