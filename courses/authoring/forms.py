@@ -672,4 +672,15 @@ class RoleForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    direction = forms.ChoiceField(choices=[("up", _("omhoog")), ("down", _("omlaag"))])
+    """Up or down by one (the ↑/↓ buttons), or to a 0-based `position` (drag and drop)."""
+
+    direction = forms.ChoiceField(
+        choices=[("up", _("omhoog")), ("down", _("omlaag"))], required=False
+    )
+    position = forms.IntegerField(min_value=0, required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get("direction") and cleaned_data.get("position") is None:
+            raise forms.ValidationError(_("Kies omhoog, omlaag of een plaats."))
+        return cleaned_data

@@ -160,6 +160,43 @@ def move_item(obj, siblings, direction: str, user, version: CourseVersion) -> bo
 
 
 @transaction.atomic
+def move_item_to(obj, siblings, index: int, user, version: CourseVersion) -> bool:
+    """Put `obj` at 0-based place `index` among `siblings` (drag and drop; one request per move)
+    and number them 0, 1, 2, … again. Returns False when it was already there."""
+    _require_draft(version)
+    # Lock the siblings so two moves cannot interleave their renumbering.
+    ids = list(siblings.select_for_update().order_by("position", "pk").values_list("pk", flat=True))
+    if obj.pk not in ids:
+        raise ValidationError(_("Dit onderdeel hoort niet in deze lijst."))
+    index = max(0, min(index, len(ids) - 1))
+    old = ids.index(obj.pk)
+    if old == index:
+        return False
+    ids.remove(obj.pk)
+    ids.insert(index, obj.pk)
+    parents = type(obj)._meta.get_parent_list()
+    base = parents[-1] if parents else type(obj)  # `position` lives on the polymorphic base
+    rows = base._base_manager
+    # Positions are unique per parent: first past every current one, then 0..n-1.
+    parked = next_position(siblings) + 1
+    for offset, pk in enumerate(ids):
+        rows.filter(pk=pk).update(position=parked + offset)
+    for position, pk in enumerate(ids):
+        rows.filter(pk=pk).update(position=position)
+    mine = obj.position
+    obj.position = index
+    record_change(
+        user,
+        version.course,
+        ChangeRecord.Action.MOVE,
+        version=version,
+        obj=obj,
+        changes={"position": [mine, index]},
+    )
+    return True
+
+
+@transaction.atomic
 def delete_item(obj, user, version: CourseVersion, *, object_type: str = ""):
     """Delete content from the draft and record it; a Dutch error when something still uses it."""
     _require_draft(version)

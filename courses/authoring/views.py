@@ -382,7 +382,8 @@ def module_move(request, slug, module_key):
     course = get_course_for_author(request.user, slug)
     draft = get_draft(course)
     module = get_object_or_404(Module, version=draft, key=module_key)
-    _move(request, module, Module.objects.filter(version=draft), draft)
+    if response := _move(request, module, Module.objects.filter(version=draft), draft):
+        return response
     return _back(course, f"#module-{module.key}")
 
 
@@ -402,18 +403,31 @@ def module_delete(request, slug, module_key):
 
 
 def _move(request, obj, siblings, version):
+    """Move `obj` one place (↑/↓) or to a place (drag and drop). Returns a 204 for the drag and
+    drop script (it sends `X-Requested-With`), None when the view should redirect as before."""
     form = forms.MoveForm(request.POST)
     if not form.is_valid():
         raise Http404
+    dragged = request.headers.get("X-Requested-With") == "fetch"
     try:
-        moved = services.move_item(
-            obj, siblings, form.cleaned_data["direction"], request.user, version
-        )
+        if form.cleaned_data["position"] is not None:
+            moved = services.move_item_to(
+                obj, siblings, form.cleaned_data["position"], request.user, version
+            )
+        else:
+            moved = services.move_item(
+                obj, siblings, form.cleaned_data["direction"], request.user, version
+            )
     except ValidationError as exc:
+        if dragged:
+            return HttpResponse(exc.messages[0], status=400, content_type="text/plain")
         messages.error(request, exc.messages[0])
-        return
+        return None
+    if dragged:
+        return HttpResponse(status=204)
     if not moved:
         messages.info(request, _("Dit onderdeel staat al bovenaan of onderaan."))
+    return None
 
 
 def _confirm_delete(request, course, version, obj, back_url, question):
@@ -505,7 +519,8 @@ def lesson_move(request, slug, lesson_key):
     course = get_course_for_author(request.user, slug)
     draft = get_draft(course)
     lesson = get_lesson(draft, lesson_key)
-    _move(request, lesson, Lesson.objects.filter(module=lesson.module), draft)
+    if response := _move(request, lesson, Lesson.objects.filter(module=lesson.module), draft):
+        return response
     return _back(course, f"#lesson-{lesson.key}")
 
 
@@ -729,7 +744,8 @@ def block_move(request, slug, lesson_key, block_key):
     draft = get_draft(course)
     lesson = get_lesson(draft, lesson_key)
     block = _get_block(lesson, block_key)
-    _move(request, block, Block.objects.filter(lesson=lesson), draft)
+    if response := _move(request, block, Block.objects.filter(lesson=lesson), draft):
+        return response
     return redirect(reverse("authoring:lesson", args=[slug, lesson.key]) + f"#block-{block.key}")
 
 
@@ -823,7 +839,8 @@ def step_move(request, slug, lesson_key, block_key, step_key):
     draft = get_draft(course)
     lesson, scenario = _get_scenario(draft, lesson_key, block_key)
     step = get_object_or_404(ScenarioStep, scenario=scenario, key=step_key)
-    _move(request, step, ScenarioStep.objects.filter(scenario=scenario), draft)
+    if response := _move(request, step, ScenarioStep.objects.filter(scenario=scenario), draft):
+        return response
     return redirect(
         reverse("authoring:block", args=[slug, lesson.key, scenario.key]) + f"#step-{step.key}"
     )
@@ -966,7 +983,8 @@ def question_move(request, slug, quiz_key, question_key):
     course = get_course_for_author(request.user, slug)
     draft = get_draft(course)
     quiz, question = _get_question(draft, quiz_key, question_key)
-    _move(request, question, Question.objects.filter(quiz=quiz), draft)
+    if response := _move(request, question, Question.objects.filter(quiz=quiz), draft):
+        return response
     return redirect(reverse("authoring:quiz", args=[slug, quiz.key]) + f"#question-{question.key}")
 
 

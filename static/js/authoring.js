@@ -33,3 +33,58 @@
   // After "load": the browser's jump to the #fragment would otherwise clear the focus again.
   window.addEventListener("load", function () { window.setTimeout(restoreFocus, 0); });
 })();
+
+// Drag and drop (SortableJS, vendored in static/vendor/sortablejs): in every list marked
+// data-sortable, an item dragged by its handle is moved with one POST to its own move URL
+// (the ↑/↓ form's action) with its new place; the page then reloads to show the numbering.
+// The ↑/↓ buttons stay for keyboard users; the handle is hidden from assistive technology.
+(function () {
+  "use strict";
+  if (!window.Sortable) { return; }
+  var script = document.querySelector("script[data-drag-label]");
+  var label = script ? script.getAttribute("data-drag-label") : "";
+
+  function itemsOf(list) {
+    var selector = list.getAttribute("data-sortable-items");
+    return selector ? list.querySelectorAll(selector) : list.children;
+  }
+
+  function setUp(list) {
+    var selector = list.getAttribute("data-sortable-items") || "li";
+    var items = itemsOf(list);
+    for (var i = 0; i < items.length; i++) {
+      var form = items[i].querySelector(".move-form");
+      if (!form) { continue; }
+      var handle = document.createElement("span");
+      handle.className = "drag-handle";
+      handle.setAttribute("aria-hidden", "true");
+      handle.title = label;
+      handle.textContent = "⠿";
+      items[i].insertBefore(handle, items[i].firstChild);
+    }
+    window.Sortable.create(list, {
+      draggable: selector,
+      handle: ".drag-handle",
+      forceFallback: true,
+      animation: 150,
+      onEnd: function (event) {
+        if (event.oldDraggableIndex === event.newDraggableIndex) { return; }
+        var form = event.item.querySelector(".move-form");
+        var data = new FormData();
+        data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+        data.append("position", String(event.newDraggableIndex));
+        fetch(form.action, {
+          method: "POST",
+          body: data,
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch" }
+        }).then(function () { window.location.reload(); });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var lists = document.querySelectorAll("[data-sortable]");
+    for (var i = 0; i < lists.length; i++) { setUp(lists[i]); }
+  });
+})();

@@ -803,3 +803,25 @@ def test_it_does_not_discard_the_only_version_of_a_new_course(client):
     response = client.post(url("draft_discard", "nieuw-2"), follow=True)
     assert "enige versie" in response.content.decode()
     assert CourseVersion.objects.filter(course__slug="nieuw-2").count() == 1
+
+
+def test_it_moves_a_block_to_a_place_in_one_request_keeping_positions_unique(author_client, draft):
+    lesson = draft_lesson(draft)
+    factories.add_every_block_kind(lesson, start=1)
+    before = list(
+        Block.objects.filter(lesson=lesson).order_by("position").values_list("key", flat=True)
+    )
+    moving = before[-1]
+    response = author_client.post(
+        url("block_move", "basis", "les-1", moving),
+        {"position": 1},
+        headers={"X-Requested-With": "fetch"},
+    )
+    assert response.status_code == 204
+    rows = list(
+        Block.objects.filter(lesson=lesson).order_by("position").values_list("key", "position")
+    )
+    assert [key for key, _p in rows] == [before[0], moving, *before[1:-1]]
+    assert [p for _k, p in rows] == list(range(len(before)))
+    record = ChangeRecord.objects.filter(action="move").latest("pk")
+    assert record.object_key == moving and record.changes["position"][1] == 1
