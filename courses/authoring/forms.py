@@ -167,6 +167,7 @@ class VersionForm(AuthorModelForm):
             "audience",
             "study_load_hours",
             "accreditation_reference",
+            "conflict_of_interest",
             "language",
         ]
         widgets = {"summary": forms.Textarea(attrs={"rows": 2})}

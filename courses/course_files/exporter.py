@@ -215,6 +215,8 @@ def version_to_dict(version: CourseVersion, media) -> dict:
         if version.study_load_hours != int(version.study_load_hours)
         else int(version.study_load_hours),
         "accreditation_reference": version.accreditation_reference,
+        "conflict_of_interest": version.conflict_of_interest,
+        "partners": list(version.partners or []),
         "audience": version.audience,
         "learning_objectives": list(version.learning_objectives or []),
         "next_review": _iso(version.next_review),

@@ -520,6 +520,8 @@ _VERSION_FIELDS = (
     "language",
     "study_load_hours",
     "accreditation_reference",
+    "conflict_of_interest",
+    "partners",
     "audience",
     "learning_objectives",
     "next_review",

@@ -132,6 +132,8 @@ def plan_course(data: dict, report: FileReport, ctx: Context, media: MediaFn) ->
             Decimal(str(data.get("study_load_hours", 1))).quantize(Decimal("0.01"))
         ),
         "accreditation_reference": data.get("accreditation_reference", ""),
+        "conflict_of_interest": data.get("conflict_of_interest", ""),
+        "partners": list(data.get("partners") or []),
         "audience": data.get("audience", ""),
         "learning_objectives": list(data.get("learning_objectives") or []),
         "next_review": _date(data.get("next_review"), ("next_review",), report),

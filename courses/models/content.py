@@ -243,6 +243,19 @@ class CourseVersion(models.Model):
     learning_objectives = models.JSONField(_("leerdoelen"), default=list, blank=True)
     # When the content is due for its next check against current guidelines (shown to learners).
     next_review = models.DateField(_("volgende herziening"), null=True, blank=True)
+    # For the verantwoording page: only what was recorded is shown, nothing is assumed.
+    conflict_of_interest = models.TextField(
+        _("belangenverklaring"),
+        blank=True,
+        max_length=2000,
+        help_text=_("Verklaring over (het ontbreken van) commerciële en andere belangen."),
+    )
+    partners = models.JSONField(
+        _("co-creatiepartners"),
+        default=list,
+        blank=True,
+        help_text=_("Alleen partners die echt hebben meegewerkt, met hun toestemming."),
+    )
     # The personas the version shows, as approved when it was published: {"<pk>": snapshot}.
     # Personas are shared and stay editable; a published lesson shows this copy.
     personas = models.JSONField(_("persona's bij publicatie"), default=dict, blank=True)

@@ -27,3 +27,15 @@ def test_it_shows_roles_sources_version_and_how_the_test_was_built(client, cours
     assert "nog geen belangenverklaring vastgelegd" in html
     course_page = client.get(f"/cursus/{course.slug}/").content.decode()
     assert f"/cursus/{course.slug}/verantwoording/" in course_page
+
+
+def test_it_shows_partners_and_the_statement_only_when_recorded(client, course):
+    from courses.models import CourseVersion
+
+    CourseVersion.objects.filter(pk=course.published_version_id).update(
+        partners=["Voorbeeldpartner (test)"],
+        conflict_of_interest="De auteurs hebben geen belangen.",
+    )
+    html = client.get(f"/cursus/{course.slug}/verantwoording/").content.decode()
+    assert "Gemaakt in samenwerking met" in html and "Voorbeeldpartner (test)" in html
+    assert "De auteurs hebben geen belangen." in html
