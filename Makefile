@@ -38,9 +38,13 @@ seed: install messages
 	@echo "Demo accounts:"
 	@$(PY) manage.py create_demo_accounts
 
+# `make run PORT=8010` serves elsewhere; links in e-mails and certificates follow (SITE_URL).
+HOST ?= 127.0.0.1
+PORT ?= 8000
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: seed
-	@echo "Serving on http://127.0.0.1:8000/"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Spreekkamer: open $(SITE_URL)/ (log in with a demo account above; stop with Ctrl+C)"
+	@$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install messages chromium
 	$(PYTEST) $(PYTEST_ARGS)

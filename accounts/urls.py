@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("aanmelden/", views.signup, name="signup"),
     path("profiel/", views.profile, name="profile"),
+    path("sessie/", views.session_ping, name="session_ping"),
     path("tweestaps/", views.two_factor, name="two_factor"),
     path("password_reset/", views.password_reset, name="password_reset"),
     path("password_change/", views.password_change, name="password_change"),

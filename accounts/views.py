@@ -236,3 +236,10 @@ def privacy_delete(request):
 
 def account_deleted(request):
     return render(request, "accounts/deleted.html")
+
+
+@login_required
+@require_POST
+def session_ping(request):
+    """The learner is still here (typing, or chose to stay): IdleTimeoutMiddleware has noted it."""
+    return HttpResponse(status=204)

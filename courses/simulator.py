@@ -255,9 +255,14 @@ def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random):
         step = steps.get(choice.next_step_id)
 
 
-def simulate_course(user, plan: CoursePlan, rng: random.Random) -> str:
-    """Enrol `user` and work through `plan`'s course; return the outcome (complete/fail/stop)."""
-    outcome = rng.choices([COMPLETE, FAIL, STOP], weights=[55, 20, 25])[0]
+def simulate_course(
+    user, plan: CoursePlan, rng: random.Random, outcome: str = "", stop_after: int | None = None
+) -> str:
+    """Enrol `user` and work through `plan`'s course; return the outcome (complete/fail/stop).
+
+    `outcome` (and for STOP, `stop_after` lessons) may be given instead of drawn at random.
+    """
+    outcome = outcome or rng.choices([COMPLETE, FAIL, STOP], weights=[55, 20, 25])[0]
     if plan.final is None and outcome == FAIL:
         outcome = COMPLETE
     enrollment = services.enroll_learner(user, plan.course)
@@ -271,7 +276,8 @@ def simulate_course(user, plan: CoursePlan, rng: random.Random) -> str:
             True,
             phase="pre",
         )
-    stop_after = rng.randrange(len(plan.lessons)) if outcome == STOP and plan.lessons else None
+    if stop_after is None and outcome == STOP and plan.lessons:
+        stop_after = rng.randrange(len(plan.lessons))
     for index, lesson in enumerate(plan.lessons):
         if stop_after is not None and index >= stop_after:
             break

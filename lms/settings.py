@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lms.middleware.SecurityHeadersMiddleware",
 ]
@@ -101,6 +102,12 @@ MIDDLEWARE = [
 if not DEBUG:
     # Production serves collected static files itself; development uses runserver's finders.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# A shared practice PC: a session without a request of the user's own ends after this long
+# (0 switches it off); the page warns a minute before.
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
+if 0 < SESSION_IDLE_TIMEOUT_SECONDS < 120:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT_SECONDS must be 0 or at least 120")
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
@@ -116,6 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.idle_timeout",
             ],
         },
     },

@@ -121,4 +121,73 @@
       }
     });
   }
+
+  // Idle sessions on a shared practice PC: the server ends a session after data-idle-seconds
+  // without a request; a minute before, a warning offers to stay logged in. Typing or clicking
+  // counts as being here (a ping at most every minute), so nobody is logged out mid-answer.
+  var body = document.body;
+  var idleSeconds = parseInt(body.getAttribute("data-idle-seconds"), 10);
+  if (idleSeconds > 0) {
+    var pingUrl = body.getAttribute("data-idle-ping-url");
+    var warning = document.getElementById("idle-warning");
+    var csrfInput = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var lastServerContact = Date.now();
+    var warnTimer = null;
+    var endTimer = null;
+    var previousFocus = null;
+    var schedule = function () {
+      window.clearTimeout(warnTimer);
+      window.clearTimeout(endTimer);
+      var elapsed = Date.now() - lastServerContact;
+      warnTimer = window.setTimeout(showWarning, Math.max(0, (idleSeconds - 60) * 1000 - elapsed));
+      endTimer = window.setTimeout(endSession, Math.max(0, idleSeconds * 1000 - elapsed));
+    };
+    var ping = function () {
+      lastServerContact = Date.now();
+      schedule();
+      return fetch(pingUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfInput ? csrfInput.value : "" },
+      }).catch(function () {});
+    };
+    var showWarning = function () {
+      if (!warning || !warning.hidden) {
+        return;
+      }
+      previousFocus = document.activeElement;
+      warning.hidden = false;
+      warning.querySelector("[data-idle-stay]").focus();
+    };
+    var hideWarning = function () {
+      if (warning && !warning.hidden) {
+        warning.hidden = true;
+        if (previousFocus && previousFocus.focus) {
+          previousFocus.focus();
+        }
+      }
+    };
+    var endSession = function () {
+      var next = window.location.pathname + window.location.search;
+      window.location.assign(body.getAttribute("data-idle-login-url") + "?next=" + encodeURIComponent(next));
+    };
+    if (warning) {
+      warning.querySelector("[data-idle-stay]").addEventListener("click", function () {
+        hideWarning();
+        ping();
+      });
+    }
+    var activity = function () {
+      if (warning && !warning.hidden) {
+        return; // the learner answers the warning itself
+      }
+      if (Date.now() - lastServerContact > 60000) {
+        ping();
+      }
+    };
+    ["keydown", "input", "pointerdown"].forEach(function (type) {
+      document.addEventListener(type, activity, { passive: true });
+    });
+    schedule();
+  }
 })();

@@ -1,11 +1,20 @@
 import datetime as dt
+import random
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Course, CourseRole, LiveSessionEdition, LiveSessionType
+from courses import simulator
+from courses.models import (
+    Course,
+    CourseRole,
+    Enrollment,
+    LiveSessionEdition,
+    LiveSessionType,
+    TrackCourse,
+)
 
 DEMO_PASSWORD = "spreekkamer-demo"  # noqa: S105 - printed on start, for a laptop only
 
@@ -32,6 +41,8 @@ class Command(BaseCommand):
             if role in {"author", "reviewer"}:
                 for course in Course.objects.all():
                     CourseRole.objects.get_or_create(course=course, user=user, role=role)
+            if role == "learner":
+                give_learner_history(user)
             self.stdout.write(f"  {role:8} {email:26} password: {DEMO_PASSWORD}")
         self.create_demo_editions(User.objects.get(email="auteur@example.org"))
 
@@ -55,3 +66,23 @@ class Command(BaseCommand):
             )
             edition.trainers.add(trainer)
             self.stdout.write(f"  demo     {session_type.title}: {starts_at:%d-%m-%Y %H:%M}")
+
+
+def give_learner_history(user) -> None:
+    """A lived-in dashboard: the first course of the leerlijn completed (certificate), the
+    second one in progress; both walked through the real services, once (a re-run adds nothing)."""
+    if Enrollment.objects.filter(user=user).exists():
+        return
+    in_track = [
+        entry.course
+        for entry in TrackCourse.objects.filter(course__published_version__isnull=False)
+        .select_related("course__published_version")
+        .order_by("track__title", "position")
+    ]
+    others = Course.objects.published().order_by("slug").select_related("published_version")
+    courses = list(dict.fromkeys(in_track + list(others)))[:2]
+    rng = random.Random(2026)
+    plans = [(simulator.COMPLETE, None), (simulator.STOP, 2)]
+    for course, (outcome, stop_after) in zip(courses, plans, strict=False):
+        plan = simulator.load_plan(course)
+        simulator.simulate_course(user, plan, rng, outcome=outcome, stop_after=stop_after)
