@@ -15,7 +15,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import signals
+from . import learner_mail, signals
 from .models import (
     Answer,
     Course,
@@ -56,6 +56,7 @@ def enroll_learner(user, course: Course) -> Enrollment:
                 user=user, course=course, version_id=course.published_version_id
             )
             signals.enrollment_created.send(sender=Enrollment, enrollment=enrollment)
+            mail_learner(enrollment.pk, learner_mail.ENROLLED)
     except IntegrityError:
         # A concurrent request enrolled the learner first.
         return Enrollment.objects.get(user=user, course=course)
@@ -496,7 +497,17 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
         Enrollment.objects.filter(pk=enrollment.pk).update(completed_at=now)
         enrollment.completed_at = now
         signals.course_completed.send(sender=CourseCompletion, completion=completion)
+        mail_learner(enrollment.pk, learner_mail.COMPLETED)
     return completion
+
+
+def mail_learner(enrollment_id: int, kind: str) -> None:
+    """Queue a learner mail (`courses.learner_mail`) for after the current transaction commits."""
+    if not learner_mail.mail_wanted():
+        return
+    from .tasks import send_learner_mail_task
+
+    transaction.on_commit(lambda: send_learner_mail_task.delay(enrollment_id, kind))
 
 
 # --- Live sessions (masterclasses): registration, waiting list, attendance ---------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import RegisterNumber, User
 
 from . import services
+from .learner_mail import no_learner_mail
 from .models import (
     Course,
     Lesson,
@@ -357,7 +358,7 @@ def seed_activity(
         if User.objects.filter(email=email).exists():
             report.skipped += 1
             continue
-        with transaction.atomic():
+        with transaction.atomic(), no_learner_mail():  # simulated learners get no mail
             profession = rng.choice(professions)
             user = User(
                 email=email,

@@ -34,3 +34,10 @@ def send_edition_reminders_task() -> int:
     from .services import send_edition_reminders
 
     return send_edition_reminders()
+
+
+@shared_task(name="courses.send_learner_mail", ignore_result=True)
+def send_learner_mail_task(enrollment_id: int, kind: str) -> bool:
+    from .learner_mail import send_learner_mail
+
+    return send_learner_mail(enrollment_id, kind)
