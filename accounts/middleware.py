@@ -27,6 +27,7 @@ def remember_two_factor_state(request, user) -> str:
 def on_user_logged_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         remember_two_factor_state(request, user)
+        request.session[IDLE_KEY] = int(time.time())  # the idle clock starts at login
 
 
 class TwoFactorRequiredMiddleware:

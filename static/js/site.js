@@ -139,8 +139,9 @@
       window.clearTimeout(warnTimer);
       window.clearTimeout(endTimer);
       var elapsed = Date.now() - lastServerContact;
-      warnTimer = window.setTimeout(showWarning, Math.max(0, (idleSeconds - 60) * 1000 - elapsed));
-      endTimer = window.setTimeout(endSession, Math.max(0, idleSeconds * 1000 - elapsed));
+      // The server notes activity at most every 30 seconds, so the page acts 30 seconds early.
+      warnTimer = window.setTimeout(showWarning, Math.max(0, (idleSeconds - 90) * 1000 - elapsed));
+      endTimer = window.setTimeout(endSession, Math.max(0, (idleSeconds - 30) * 1000 - elapsed));
     };
     var ping = function () {
       lastServerContact = Date.now();
@@ -168,8 +169,13 @@
       }
     };
     var endSession = function () {
-      var next = window.location.pathname + window.location.search;
-      window.location.assign(body.getAttribute("data-idle-login-url") + "?next=" + encodeURIComponent(next));
+      // Log out for real (the header's logout form), so going back shows nothing of the account.
+      var logoutForm = document.querySelector(".site-header form[action$='/logout/']");
+      if (logoutForm) {
+        logoutForm.submit();
+      } else {
+        window.location.assign(body.getAttribute("data-idle-login-url"));
+      }
     };
     if (warning) {
       warning.querySelector("[data-idle-stay]").addEventListener("click", function () {

@@ -20,9 +20,9 @@ def test_it_logs_out_after_the_idle_time_but_not_before(client, settings):
     course = factories.make_course(slug="stil")
     learner = factories.make_user()
     services.enroll_learner(learner, course)
-    client.force_login(learner)
     heartbeat = reverse("courses:heartbeat", args=[course.slug, "les-1"])
     with time_machine.travel(START, tick=False) as clock:
+        client.force_login(learner)
         assert client.get("/dashboard/").status_code == 200
         clock.shift(dt.timedelta(minutes=29))
         assert client.post(reverse("session_ping")).status_code == 204  # "Ingelogd blijven"
