@@ -5,7 +5,8 @@ Creates a fresh PostgreSQL database `<DATABASE_URL name>_load`, a course with a 
 test, and 300 learners who are enrolled, have done every lesson and are logged in. Starts gunicorn
 on 127.0.0.1 (free port), runs locust headless against it for a bounded time, then checks in the
 database that every submission was stored, and writes bench/results/load.md (errors, target 0,
-and p50/p95 per step) and load.json.
+and p50/p95 per step, throughput, and the logged-in 1-query baseline measured on the same server
+just before) and load.json.
 """
 
 from __future__ import annotations
@@ -126,6 +127,25 @@ def step_row(name: str, times: list[float], failures: list[str], every=False) ->
     }
 
 
+def baseline_throughput(port: int, server_pid: int, db_url: str, data: dict, seconds: float):
+    """Requests/s of the logged-in 1-query view (session read + user lookup) on this server,
+    from 4 client threads for `seconds`: what the scenario's throughput is compared with."""
+    if seconds <= 0 or not data["sessions"]:
+        return {}
+    first = data["sessions"][0]
+    session = bench.Session(0, first["sessionid"], first["csrf"])
+    ctx = bench.Context(
+        port=port,
+        requests=1_000_000,
+        seconds=seconds,
+        concurrency=4,
+        sessions=[session] * 4,
+        server_cpu=bench.ServerCPU(server_pid, db_url.rsplit("/", 1)[-1]),
+    )
+    path = bench.PATHS["logged_in"].format(n=1)
+    return bench.run_load(ctx, lambda c, s, i: bench.Request("GET", path, expect=(200,)))
+
+
 def database_check(course_id: int, learners: int) -> dict:
     """What the server stored: one submitted attempt per learner, a completion per pass."""
     from courses.models import CourseCompletion, QuizAttempt
@@ -159,6 +179,13 @@ def markdown(report: dict) -> str:
         f"**Errors: {report['errors']}** (target 0: failed requests + missing submissions + "
         f"learners who did not finish). Wall time: {report['wall_seconds']} s.",
         "",
+        f"Throughput: {report['throughput_rps']} requests/s over the run (every step, including "
+        "the learners' waits). Baseline on the same server just before: the logged-in 1-query "
+        f"view at {report['baseline'].get('rps', '–')} requests/s from "
+        f"{report['baseline'].get('concurrency', '–')} client threads "
+        f"(p50 {report['baseline'].get('p50_ms', '–')} ms, "
+        f"{report['baseline'].get('cpu_ms', '–')} ms server CPU per request).",
+        "",
         "| step | requests | failures | p50 | p95 | max |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -186,6 +213,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--out", type=Path, default=bench.RESULTS_DIR)
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=10, help="logged-in baseline run (0: skip)"
+    )
     parser.add_argument("--keep-db", action="store_true", help="keep the load database afterwards")
     args = parser.parse_args(argv)
 
@@ -212,6 +242,7 @@ def main(argv=None) -> int:
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results_path = workdir / "results.json"
     try:
+        baseline = baseline_throughput(port, server.pid, db_url, data, args.baseline_seconds)
         print(f"gunicorn on 127.0.0.1:{port}; locust with {args.learners} users", flush=True)
         t0 = time.monotonic()
         subprocess.run(  # noqa: S603 - fixed arguments, loopback host
@@ -256,6 +287,7 @@ def main(argv=None) -> int:
     ]
     everything = [t for times in results["timings_ms"].values() for t in times]
     steps.append(step_row("all requests", everything, failures, every=True))
+    throughput = round(len(everything) / wall, 1) if wall else 0.0
     connections.close_all()
     check = database_check(data["course_id"], args.learners)
     connections.close_all()
@@ -270,6 +302,8 @@ def main(argv=None) -> int:
         "server": f"{args.workers} workers × {args.threads} threads (gthread)",
         "run_time": args.run_time,
         "wall_seconds": wall,
+        "throughput_rps": throughput,
+        "baseline": baseline,
         "errors": errors,
         "steps": steps,
         "failures": failures,
