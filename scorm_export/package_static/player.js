@@ -389,14 +389,15 @@
 
   // --- session ---
 
-  function finish() {
+  // `unloading`: the window is closing (pagehide), so there is nowhere to navigate to.
+  function finish(unloading) {
     if (finished || !driver) {
       return Promise.resolve();
     }
     driver.report(snapshot());
     driver.save(state, String(state.page));
     finished = true;
-    return driver.finish(snapshot()).then(function () {
+    return driver.finish(snapshot(), { unloading: unloading === true }).then(function () {
       document.querySelectorAll("main button, main input, main select, main textarea, .pkg-pager button, #spk-exit").forEach(function (field) {
         field.disabled = true;
       });
@@ -405,10 +406,14 @@
     });
   }
 
-  document.getElementById("spk-exit").addEventListener("click", finish);
-  document.getElementById("spk-finish").addEventListener("click", finish);
+  document.getElementById("spk-exit").addEventListener("click", function () {
+    finish(false);
+  });
+  document.getElementById("spk-finish").addEventListener("click", function () {
+    finish(false);
+  });
   window.addEventListener("pagehide", function () {
-    finish();
+    finish(true);
   });
 
   function restore(saved) {

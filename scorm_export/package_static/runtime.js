@@ -303,6 +303,8 @@
       var launchData = self.cmi.getLaunchData() || {};
       self.launchMode = launchData.launchMode || "Normal";
       self.masteryScaled = typeof launchData.masteryScore === "number" ? launchData.masteryScore : null;
+      // cmi5 §10.2.6: where the AU goes after terminating, when the LMS gives an address.
+      self.returnURL = typeof launchData.returnURL === "string" && launchData.returnURL ? launchData.returnURL : null;
       return self.cmi.xapi.getState(self.stateParams()).then(
         function (response) {
           self.resumeState = response && response.data && typeof response.data === "object" ? response.data : null;
@@ -366,14 +368,20 @@
     }
   };
 
-  Cmi5Driver.prototype.finish = function () {
+  Cmi5Driver.prototype.finish = function (snap, options) {
     var self = this;
     if (this.finished) {
       return this.queue;
     }
     this.finished = true;
+    var unloading = !!(options && options.unloading);
     return this.enqueue("terminated", function () {
       return self.cmi.terminate();
+    }).then(function () {
+      // cmi5 §10.2.6: after terminated, navigate to returnURL (not while the window closes).
+      if (self.returnURL && !unloading) {
+        global.location.assign(self.returnURL);
+      }
     });
   };
 

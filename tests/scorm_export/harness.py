@@ -91,7 +91,9 @@ class LocalLrs:
     the agent profile. Everything received is kept for the test to check.
     """
 
-    def __init__(self, mastery_score: float | None, launch_mode: str = "Normal"):
+    def __init__(
+        self, mastery_score: float | None, launch_mode: str = "Normal", return_url: str = ""
+    ):
         self.token = base64.b64encode(f"au:{uuid.uuid4().hex}".encode()).decode()
         self.statements: list[dict] = []
         self.requests: list[tuple[str, str]] = []
@@ -100,6 +102,7 @@ class LocalLrs:
         self.fetch_count = 0
         self.mastery_score = mastery_score
         self.launch_mode = launch_mode
+        self.return_url = return_url
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -123,6 +126,8 @@ class LocalLrs:
         }
         if self.mastery_score is not None:
             data["masteryScore"] = self.mastery_score
+        if self.return_url:
+            data["returnURL"] = self.return_url
         return data
 
     def _handler(self):

@@ -158,3 +158,26 @@ def test_it_judges_nothing_in_a_browse_launch(rich_course, tmp_path):
         page.wait_for_function("() => document.querySelector('#spk-status').textContent.length > 0")
         assert verbs(lrs.statements) == ["initialized", "terminated"]
         assert page.evaluate("SpkRuntime.errors") == []
+
+
+def test_it_returns_to_the_lms_after_terminating_when_launch_data_says_where(rich_course, tmp_path):
+    """cmi5 §10.2.6: with a returnURL in LMS.LaunchData, the AU navigates there once terminated."""
+    package = builder_for("cmi5", rich_course.published_version).build_bytes()
+    activity_id = au_id(package)
+    site = make_site(tmp_path, package)
+    actor = {"objectType": "Agent", "mbox": "mailto:learner@example.org"}
+    registration = str(uuid.uuid4())
+    (site / "terug-naar-lms.html").write_text("<title>LMS</title><p>Terug in het LMS</p>")
+    with serve(site) as base:
+        return_url = f"{base}/terug-naar-lms.html"
+        with (
+            LocalLrs(mastery_score=0.7, return_url=return_url) as lrs,
+            browser_page() as (page, _console_errors),
+        ):
+            lrs.new_session(actor, activity_id, registration)
+            page.goto(launch_url(base, lrs, actor, registration, activity_id))
+            learner.wait_ready(page)
+            learner.complete_lesson(page)
+            learner.press(page, page.locator("#spk-exit"))
+            page.wait_for_url(return_url, timeout=15000)
+            assert verbs(lrs.statements)[-1] == "terminated"
