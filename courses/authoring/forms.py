@@ -3,6 +3,8 @@ by the model field on save (SanitisedHTMLField), uploads by `lms.lib.uploads`.""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
@@ -460,8 +462,45 @@ ChoiceFormSet = inlineformset_factory(
 # --- Quizzes and questions ---------------------------------------------------------------------
 
 
+def parse_draw(text: str):
+    """`''` → None, `10` → 10, `doel-1: 2, doel-2: 3` → {"doel-1": 2, "doel-2": 3}; as the
+    course file's `draw`. Raises ValidationError on anything else."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        if int(text) < 1:
+            raise forms.ValidationError(_("Trek minstens één vraag."))
+        return int(text)
+    draw = {}
+    for part in text.split(","):
+        tag, _sep, count = part.partition(":")
+        tag, count = tag.strip(), count.strip()
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", tag) or not count.isdigit() or int(count) < 1:
+            raise forms.ValidationError(
+                _("Schrijf een aantal (10) of per leerdoel ‘doel-1: 2, doel-2: 3’.")
+            )
+        draw[tag] = int(count)
+    return draw
+
+
+def format_draw(draw) -> str:
+    if isinstance(draw, dict):
+        return ", ".join(f"{tag}: {count}" for tag, count in draw.items())
+    return "" if draw is None else str(draw)
+
+
 class QuizForm(AuthorModelForm):
     html_fields = ("introduction",)
+
+    draw_text = forms.CharField(
+        label=_("Trekking uit de vragenpool"),
+        required=False,
+        help_text=_(
+            "Leeg: elke poging stelt alle vragen. Een aantal (10) trekt zoveel vragen per poging; "
+            "‘doel-1: 2, doel-2: 3’ trekt per leerdoel (de leerdoelen van de vragen)."
+        ),
+    )
 
     class Meta:
         model = Quiz
@@ -471,6 +510,21 @@ class QuizForm(AuthorModelForm):
     def __init__(self, *args, version, **kwargs):
         self.version = version
         super().__init__(*args, **kwargs)
+        self.fields["draw_text"].initial = format_draw(self.instance.draw)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            draw = parse_draw(cleaned.get("draw_text", ""))
+        except forms.ValidationError as exc:
+            self.add_error("draw_text", exc)
+            return cleaned
+        if draw is not None and cleaned.get("kind") not in (Quiz.Kind.TEST, Quiz.Kind.FINAL):
+            self.add_error(
+                "draw_text", _("Alleen een toets of eindtoets trekt vragen uit een pool.")
+            )
+        self.instance.draw = draw
+        return cleaned
 
     def clean_kind(self):
         kind = self.cleaned_data["kind"]
@@ -491,9 +545,28 @@ QUESTION_BASE_FIELDS = ["prompt", "explanation", "tag", "points"]
 class QuestionForm(AuthorModelForm):
     html_fields = ("prompt", "explanation")
 
+    tags_text = forms.CharField(
+        label=_("Leerdoelen"),
+        required=False,
+        help_text=_("Bijvoorbeeld ‘doel-1’; meerdere gescheiden door komma's."),
+    )
+
     class Meta:
         fields = QUESTION_BASE_FIELDS
         labels = {"tag": _("Soort vraag"), "points": _("Punten")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tags_text"].initial = ", ".join(self.instance.tags or [])
+
+    def clean_tags_text(self):
+        tags = [t.strip() for t in self.cleaned_data.get("tags_text", "").split(",") if t.strip()]
+        if any(not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", t) for t in tags):
+            raise forms.ValidationError(
+                _("Een leerdoel bestaat uit kleine letters, cijfers en streepjes (doel-1).")
+            )
+        self.instance.tags = list(dict.fromkeys(tags))
+        return self.cleaned_data["tags_text"]
 
 
 def _question_form(model, extra_fields=()):
@@ -541,8 +614,9 @@ class OptionForm(RichTextFormMixin, forms.ModelForm):
 
     class Meta:
         model = Option
-        fields = ["text", "match", "is_correct", "feedback"]
+        fields = ["text", "match", "is_correct", "feedback", "pinned"]
         widgets = {"feedback": RichTextarea(attrs={"rows": 2})}
+        help_texts = {"pinned": _("Blijft onderaan als de antwoorden gehusseld worden.")}
 
     def has_changed(self):
         # A new option with a text counts as filled in, also when the text was pre-filled
@@ -562,6 +636,8 @@ class BaseOptionFormSet(BaseInlineFormSet):
             del form.fields["match"]
         if self.kind in {"ordering", "matching"}:
             del form.fields["is_correct"]
+        if self.kind not in {"single_choice", "multiple_choice"}:
+            del form.fields["pinned"]
 
     def clean(self):
         super().clean()
