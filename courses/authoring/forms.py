@@ -629,6 +629,9 @@ class BaseOptionFormSet(BaseInlineFormSet):
     def __init__(self, *args, kind, **kwargs):
         self.kind = kind
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None and kind != "true_false":
+            # A new question starts with four empty answer rows; more via "Optie toevoegen".
+            self.extra = 4
 
     def add_fields(self, form, index):
         super().add_fields(form, index)

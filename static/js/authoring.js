@@ -88,3 +88,54 @@
     for (var i = 0; i < lists.length; i++) { setUp(lists[i]); }
   });
 })();
+
+// "Antwoord toevoegen" on question and scenario-step forms: a new empty row from the formset's
+// <template>, numbered after the last one, without saving the form first.
+(function () {
+  "use strict";
+  function setUp(template) {
+    var prefix = template.getAttribute("data-empty-form");
+    var container = document.querySelector('[data-formset="' + prefix + '"]');
+    var total = document.querySelector('input[name="' + prefix + '-TOTAL_FORMS"]');
+    if (!container || !total) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "add-row";
+    button.textContent = template.getAttribute("data-add-label");
+    button.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index)).replace(/__num__/g, String(index + 1));
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      var row = holder.firstElementChild;
+      container.appendChild(row);
+      total.value = String(index + 1);
+      var first = row.querySelector("input:not([type=hidden]), textarea, select");
+      if (first) { first.focus(); }
+    });
+    container.insertAdjacentElement("afterend", button);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var templates = document.querySelectorAll("template[data-empty-form]");
+    for (var i = 0; i < templates.length; i++) { setUp(templates[i]); }
+  });
+})();
+
+// The web address (slug) follows the title while the author has not edited it themselves.
+(function () {
+  "use strict";
+  function slugify(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9\s-]/g, "").trim().replace(/[\s-]+/g, "-").slice(0, 50).replace(/-+$/, "");
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var slug = document.querySelector("form input[name=slug]");
+    var title = slug && slug.form.querySelector("input[name=title]");
+    if (!title) { return; }
+    var edited = slug.value !== "" && slug.value !== slugify(title.value);
+    slug.addEventListener("input", function () { edited = slug.value !== ""; });
+    title.addEventListener("input", function () {
+      if (!edited) { slug.value = slugify(title.value); }
+    });
+  });
+})();
