@@ -194,27 +194,41 @@
   });
 
   // --- reflections: this browser only ---
+  // Kept per learner (the LMS's learner id is in the key), so on a shared practice PC the next
+  // learner never sees them, and removed once the course is finished.
 
-  function storageKey(id) {
-    return "spreekkamer:" + data.courseKey + ":reflection:" + id;
+  var reflectionKeys = [];
+
+  function setupReflections(learnerId) {
+    var prefix = "spreekkamer:" + data.courseKey + ":" + encodeURIComponent(learnerId || "anoniem") + ":reflection:";
+    document.querySelectorAll("textarea[data-reflection]").forEach(function (area) {
+      var key = prefix + area.getAttribute("data-reflection");
+      reflectionKeys.push(key);
+      try {
+        area.value = window.localStorage.getItem(key) || "";
+      } catch (e) {
+        // Storage may be blocked in a sandboxed LMS frame; the reflection then lives only on the page.
+      }
+      area.addEventListener("change", function () {
+        try {
+          window.localStorage.setItem(key, area.value);
+          announce(messages.saved);
+        } catch (e) {
+          /* see above */
+        }
+      });
+    });
   }
 
-  document.querySelectorAll("textarea[data-reflection]").forEach(function (area) {
-    var key = storageKey(area.getAttribute("data-reflection"));
-    try {
-      area.value = window.localStorage.getItem(key) || "";
-    } catch (e) {
-      // Storage may be blocked in a sandboxed LMS frame; the reflection then lives only on the page.
-    }
-    area.addEventListener("change", function () {
+  function clearReflections() {
+    reflectionKeys.forEach(function (key) {
       try {
-        window.localStorage.setItem(key, area.value);
-        announce(messages.saved);
+        window.localStorage.removeItem(key);
       } catch (e) {
-        /* see above */
+        /* see setupReflections */
       }
     });
-  });
+  }
 
   // --- quizzes ---
 
@@ -394,9 +408,13 @@
     if (finished || !driver) {
       return Promise.resolve();
     }
-    driver.report(snapshot());
+    var snap = snapshot();
+    driver.report(snap);
     driver.save(state, String(state.page));
     finished = true;
+    if (snap.completed) {
+      clearReflections();
+    }
     return driver.finish(snapshot(), { unloading: unloading === true }).then(function () {
       document.querySelectorAll("main button, main input, main select, main textarea, .pkg-pager button, #spk-exit").forEach(function (field) {
         field.disabled = true;
@@ -433,6 +451,7 @@
   window.SpkRuntime.connect(data.standard, showError).then(
     function (connected) {
       driver = connected;
+      setupReflections(driver.learnerId);
       var resumed = restore(driver.resumeState);
       var finalForm = document.querySelector('form.spk-quiz[data-quiz="final"]');
       if (finalForm) {
@@ -449,6 +468,7 @@
       if (window.console) {
         console.warn("[spreekkamer] no LMS:", error.message);
       }
+      setupReflections("");
       showError({ call: "connect", code: "", message: messages.noLms });
       show(0, false);
       updateProgressUi();

@@ -190,6 +190,7 @@
       }
       mastery = this.get("cmi.student_data.mastery_score");
       this.masteryScaled = mastery === "" ? null : parseFloat(mastery) / 100;
+      this.learnerId = this.get("cmi.core.student_id");
     } else {
       entry = this.get("cmi.entry");
       status = this.get("cmi.completion_status");
@@ -198,6 +199,7 @@
       }
       mastery = this.get("cmi.scaled_passing_score");
       this.masteryScaled = mastery === "" ? null : parseFloat(mastery);
+      this.learnerId = this.get("cmi.learner_id");
     }
     if (this.masteryScaled !== null && isNaN(this.masteryScaled)) {
       this.masteryScaled = null;
@@ -303,6 +305,8 @@
       var launchData = self.cmi.getLaunchData() || {};
       self.launchMode = launchData.launchMode || "Normal";
       self.masteryScaled = typeof launchData.masteryScore === "number" ? launchData.masteryScore : null;
+      var actor = self.cmi.getLaunchParameters().actor || {};
+      self.learnerId = actor.account ? String(actor.account.name) : String(actor.mbox || "");
       // cmi5 §10.2.6: where the AU goes after terminating, when the LMS gives an address.
       self.returnURL = typeof launchData.returnURL === "string" && launchData.returnURL ? launchData.returnURL : null;
       return self.cmi.xapi.getState(self.stateParams()).then(

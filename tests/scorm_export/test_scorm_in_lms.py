@@ -286,3 +286,41 @@ def test_it_finds_the_api_through_the_opener_of_a_popup_window(rich_course, tmp_
         assert page.evaluate("lmsErrors") == []
         assert sco.evaluate("SpkRuntime.errors") == []
         assert console_errors == []
+
+
+def test_it_keeps_reflections_per_learner_and_clears_them_when_the_course_is_finished(
+    rich_course, tmp_path
+):
+    """On a shared practice PC the next learner never sees the previous one's reflection."""
+    package = builder_for("scorm12", rich_course.published_version).build_bytes()
+    site = make_site(tmp_path, package)
+    mastery = {"mastery_score": "70"}
+    with serve(site) as base, browser_page() as (page, _console_errors):
+        page.goto(base + "/lms/lms.html")
+        frame = launch(
+            page, base, "scorm12", {"core": {"student_id": "1001"}, "student_data": mastery}
+        )
+        learner.work_through_first_lesson(frame, REFLECTION)
+        learner.exit_course(frame)
+        suspended = page.evaluate("cmiSnapshot()")["suspend_data"]
+        stored = page.frames[1].evaluate("Object.keys(window.localStorage)")
+        assert any(":1001:reflection:" in key for key in stored)
+
+        frame = launch(
+            page, base, "scorm12", {"core": {"student_id": "1002"}, "student_data": mastery}
+        )
+        assert frame.get_by_label("Jouw reflectie").input_value() == ""
+
+        resume = {"student_id": "1001", "entry": "resume", "lesson_location": "1"}
+        frame = launch(
+            page,
+            base,
+            "scorm12",
+            {"suspend_data": suspended, "core": resume, "student_data": mastery},
+        )
+        assert frame.get_by_label("Jouw reflectie").input_value() == REFLECTION
+        learner.complete_lesson(frame)
+        assert "geslaagd" in learner.take_final_test(frame, right=3)
+        learner.exit_course(frame)
+        stored = page.frames[1].evaluate("Object.keys(window.localStorage)")
+        assert not any(":1001:reflection:" in key for key in stored)
