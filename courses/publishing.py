@@ -32,7 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
-from django.db.models import Max, Prefetch, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
@@ -667,16 +667,15 @@ def _move_reflections(course, version, user_ids):
         "pk", "key", "lesson__key"
     )
     for target, key, lesson_key in targets:
-        newest = (
-            Reflection.objects.filter(
-                user_id__in=user_ids,
-                block__lesson__module__version__course=course,
-                block__lesson__key=lesson_key,
-                block__key=key,
-            )
-            .exclude(block__lesson__module__version=version)
-            .order_by("user_id", "-updated_at", "-pk")
-            .distinct("user_id")
-            .values("pk")
+        older = Reflection.objects.filter(
+            block__lesson__module__version__course=course,
+            block__lesson__key=lesson_key,
+            block__key=key,
+        ).exclude(block__lesson__module__version=version)
+        # Portable "newest per learner" (DISTINCT ON is PostgreSQL only; `make run` is SQLite).
+        newer = older.filter(user_id=OuterRef("user_id")).filter(
+            Q(updated_at__gt=OuterRef("updated_at"))
+            | Q(updated_at=OuterRef("updated_at"), pk__gt=OuterRef("pk"))
         )
+        newest = older.filter(user_id__in=user_ids).filter(~Exists(newer)).values("pk")
         Reflection.objects.filter(pk__in=Subquery(newest)).update(block_id=target)
