@@ -327,6 +327,33 @@ def grading_data(attempt: QuizAttempt, data) -> FormData:
     return FormData(lists)
 
 
+# A draft holds form fields of one attempt's questions only, and not without bound.
+DRAFT_MAX_FIELDS = 500
+DRAFT_MAX_VALUE = 64
+
+
+@transaction.atomic
+def save_attempt_draft(attempt_id: int, data, user) -> bool:
+    """Keep the answers of an open attempt as typed so far (form field → values); returns whether
+    they were stored. Nothing is graded; a submitted attempt is left as it is."""
+    attempt = (
+        QuizAttempt.objects.select_for_update().select_related("enrollment").get(pk=attempt_id)
+    )
+    if attempt.enrollment.user_id != user.pk:
+        raise PermissionDenied
+    if attempt.submitted_at is not None:
+        return False
+    lists = dict(data.lists()) if hasattr(data, "lists") else dict(data)
+    draft = {
+        name: [str(v)[:DRAFT_MAX_VALUE] for v in values][:DRAFT_MAX_FIELDS]
+        for name, values in list(lists.items())[:DRAFT_MAX_FIELDS]
+        if name.startswith("q-")
+    }
+    attempt.draft = draft
+    attempt.save(update_fields=["draft"])
+    return True
+
+
 def questions_of_attempt(attempt: QuizAttempt, questions) -> list:
     """The questions `attempt` asks, in its drawn order (all, as authored, without a layout)."""
     order = (attempt.layout or {}).get("questions")

@@ -73,6 +73,11 @@ urlpatterns = [
         name="attempt",
     ),
     path(
+        "cursus/<slug:slug>/toets/<slug:quiz_key>/poging/<int:attempt_id>/bewaren/",
+        quizzes.attempt_draft,
+        name="attempt_draft",
+    ),
+    path(
         "cursus/<slug:slug>/toets/<slug:quiz_key>/poging/<int:attempt_id>/resultaat/",
         quizzes.attempt_result,
         name="attempt_result",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -113,6 +113,9 @@ def attempt(request, slug, quiz_key, attempt_id):
     questions = services.questions_of_attempt(attempt_obj, quiz_questions(attempt_obj.quiz))
     data = services.grading_data(attempt_obj, request.POST) if request.method == "POST" else None
     form = QuizForm(questions, data)
+    if data is None and attempt_obj.draft:
+        # What the learner typed before leaving (or logging out) comes back.
+        data = services.grading_data(attempt_obj, attempt_obj.draft)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_attempt(attempt_obj.pk, request.POST, request.user, questions)
@@ -120,7 +123,7 @@ def attempt(request, slug, quiz_key, attempt_id):
             messages.error(request, str(exc))
             return redirect("courses:quiz", slug, quiz_key)
         return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
-    responses = form.responses() if form.is_bound else {}
+    responses = {q.pk: q.parse_response(data) for q in questions} if data is not None else {}
     for question in questions:
         annotate_question(
             question,
@@ -141,6 +144,17 @@ def attempt(request, slug, quiz_key, attempt_id):
         },
         status=400 if form.is_bound else 200,
     )
+
+
+@login_required
+@require_POST
+def attempt_draft(request, slug, quiz_key, attempt_id):
+    """Saves the answers typed so far (attempt_draft.js posts the form on every change)."""
+    attempt_obj = get_attempt_for_user(request.user, attempt_id)
+    if attempt_obj.enrollment.course.slug != slug or attempt_obj.quiz.key != quiz_key:
+        raise Http404
+    saved = services.save_attempt_draft(attempt_obj.pk, request.POST, request.user)
+    return HttpResponse(status=204 if saved else 409)
 
 
 @login_required
