@@ -1,6 +1,7 @@
 """The exported files compared with fixtures that follow the documented field lists."""
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -197,3 +198,73 @@ def test_it_keeps_a_learners_formula_like_name_from_running_in_a_spreadsheet(sce
         write_presence_xlsx(attendance_rows(scenario["big"]), fh)
     cell = load_workbook(path)["Presentielijst"]["C2"]
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x.example","klik")'
+
+
+def bulk_completions(course, start: int, count: int):
+    """`count` huisartsen with a valid BIG number who completed `course`, inserted in bulk."""
+    from django.utils import timezone
+
+    from accounts.models import RegisterNumber, User
+    from courses.models import CourseCompletion, Enrollment
+
+    version = course.published_version
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"bulk{i}@example.org",
+                username=f"bulk{i}",
+                first_name="Bulk",
+                last_name=str(i),
+                profession="huisarts",
+            )
+            for i in range(start, start + count)
+        ]
+    )
+    RegisterNumber.objects.bulk_create(
+        [RegisterNumber(user=u, register="big", number=f"{19000000000 + u.pk}") for u in users]
+    )
+    enrollments = Enrollment.objects.bulk_create(
+        [Enrollment(user=u, course=course, version=version) for u in users]
+    )
+    now = timezone.now()
+    CourseCompletion.objects.bulk_create(
+        [
+            CourseCompletion(enrollment=e, version=version, completed_at=now, score=Decimal("0.9"))
+            for e in enrollments
+        ]
+    )
+
+
+def peak_bytes_of_presence_list(accreditation) -> tuple[int, int]:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        rows = sum(
+            chunk.count(b"\n")
+            for chunk in presence_csv_chunks(attendance_rows(accreditation, chunk_size=100))
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return rows, peak
+
+
+def test_it_streams_the_presence_list_in_one_query_and_flat_memory(
+    django_assert_num_queries,
+):
+    from tests import factories
+    from tests.records.registers_support import accredit
+
+    course = factories.make_course(slug="veel")
+    accreditation = accredit(course, "big", valid_from=dt.date(2020, 1, 1), valid_until=None)
+    bulk_completions(course, 0, 300)
+    with django_assert_num_queries(2):  # PE-online's verdicts, the completions cursor
+        small_rows, small_peak = peak_bytes_of_presence_list(accreditation)
+    bulk_completions(course, 300, 2700)
+    with django_assert_num_queries(2):
+        large_rows, large_peak = peak_bytes_of_presence_list(accreditation)
+    assert (small_rows, large_rows) == (301, 3001)  # header + one line per completion
+    # Ten times the rows, about the same memory: rows stream in chunks (of 100 here, 2,000 by
+    # default) and are dropped; nothing accumulates per row.
+    assert large_peak < 2 * small_peak + 500_000, (small_peak, large_peak)
