@@ -79,6 +79,17 @@ function createEditor(E, textarea, extensions) {
     extensions,
     injectCSS: false,
     content: textarea.value,
+    // Named from the first moment the editable area exists (ProseMirror renders these).
+    editorProps: {
+      attributes: {
+        role: "textbox",
+        "aria-multiline": "true",
+        "aria-label": labelOf(textarea),
+        ...(textarea.getAttribute("aria-describedby")
+          ? { "aria-describedby": textarea.getAttribute("aria-describedby") }
+          : {}),
+      },
+    },
     onUpdate({ editor }) {
       const html = editor.getHTML();
       textarea.value = /^<(\w+)(\s[^>]*)?><\/\1>$/i.test(html) ? "" : html;
@@ -87,7 +98,7 @@ function createEditor(E, textarea, extensions) {
   });
 }
 
-function describe(textarea, editor) {
+function describe(textarea) {
   const menubar = textarea.closest(".prose-editor").querySelector(".prose-menubar");
   if (menubar) {
     menubar.setAttribute("role", "toolbar");
@@ -103,11 +114,6 @@ function describe(textarea, editor) {
       button.title = tooltip;
     }
   }
-  const area = editor.view.dom;
-  area.setAttribute("aria-multiline", "true");
-  area.setAttribute("aria-label", labelOf(textarea));
-  const help = textarea.getAttribute("aria-describedby");
-  if (help) area.setAttribute("aria-describedby", help);
 }
 
 async function start() {
@@ -186,7 +192,7 @@ async function start() {
     created.push(
       new Promise((resolve) => {
         const done = () => {
-          describe(textarea, editor);
+          describe(textarea);
           resolve();
         };
         if (editor.isInitialized) done();
