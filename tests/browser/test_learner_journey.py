@@ -21,7 +21,11 @@ def answer_every_question(page, option_text):
         questions.nth(i).get_by_label(option_text, exact=True).check()
 
 
-def test_it_walks_a_learner_from_sign_up_to_a_verified_certificate(live_server, page, settings):
+@pytest.mark.parametrize("width", [1280, 390])  # a laptop and a phone
+def test_it_walks_a_learner_from_sign_up_to_a_verified_certificate(
+    live_server, page, settings, width
+):
+    page.set_viewport_size({"width": width, "height": 900})
     settings.PLAYER_HEARTBEAT_SECONDS = 1  # so the time heartbeat fires during the walk
     course = make_rich_course(slug="journey")
     policy_violations = []
