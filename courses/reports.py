@@ -8,10 +8,12 @@ they never name a learner and never read reflections.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from statistics import mean
 from typing import Any
 
 from django.db import connection
@@ -260,6 +262,9 @@ def question_stats(course: Course) -> list[QuestionRow]:
         rows[(q.quiz.key, q.key)] = row
     if not rows:
         return []
+    if connection.vendor != "postgresql":
+        _question_stats_in_python(course, rows)
+        return list(rows.values())
     answers = Answer.objects.filter(
         attempt__enrollment__course=course,
         attempt__submitted_at__isnull=False,
@@ -392,6 +397,8 @@ def self_assessment_shifts(course: Course) -> list[ShiftRow]:
     ]
     if not statements:
         return []
+    if connection.vendor != "postgresql":
+        return _shifts_in_python(course, statements)
     ratings_sql, ratings_params = _sql_of(
         Answer.objects.filter(
             attempt__enrollment__course=course,
@@ -456,6 +463,108 @@ def self_assessment_shifts(course: Course) -> list[ShiftRow]:
                 post_mean=_mean(post_avg),
                 paired=paired,
                 paired_shift=_mean(shift),
+            )
+        )
+    return rows
+
+
+# --- Without PostgreSQL (SQLite for `make run`): the same numbers, counted in Python -----------
+
+
+def _discrimination(per_attempt: dict[int, bool], scores: dict[int, float]) -> float | None:
+    """Share correct in the best 27 % of attempts minus the share in the worst 27 %."""
+    ranked = sorted(per_attempt, key=lambda a: scores.get(a) or 0.0)
+    if len(ranked) < 4:
+        return None
+    size = max(1, math.ceil(len(ranked) * DISCRIMINATION_GROUP))
+    lower, upper = ranked[:size], ranked[-size:]
+    return sum(per_attempt[a] for a in upper) / size - sum(per_attempt[a] for a in lower) / size
+
+
+def _question_stats_in_python(course: Course, rows: dict) -> None:
+    """question_stats() on a database without window functions over JSON: reads every answer."""
+    option_keys = dict(
+        Option.objects.filter(question__quiz__version__course=course).values_list("pk", "key")
+    )
+    answers = Answer.objects.filter(
+        attempt__enrollment__course=course,
+        attempt__submitted_at__isnull=False,
+        question__quiz__key__in={k[0] for k in rows},
+        question__key__in={k[1] for k in rows},
+    ).values_list(
+        "attempt_id",
+        "attempt__score",
+        "question__quiz__key",
+        "question__key",
+        "is_correct",
+        "response",
+    )
+    scores: dict[int, float] = {}
+    per_question: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
+    chosen: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for attempt_id, score, quiz_key, question_key, is_correct, response in answers:
+        key = (quiz_key, question_key)
+        if key not in rows:
+            continue
+        scores[attempt_id] = float(score) if score is not None else 0.0
+        per_question[key][attempt_id] = is_correct
+        response = response or {}
+        picked = response.get("options") or ([response["option"]] if response.get("option") else [])
+        for pk in picked:
+            if pk in option_keys:
+                chosen[key][option_keys[pk]] += 1
+    for key, row in rows.items():
+        results = per_question.get(key, {})
+        row.answers = len(results)
+        row.correct = sum(results.values())
+        row.discrimination = _discrimination(results, scores)
+        for option in row.options:
+            option.chosen = chosen[key].get(option.key, 0)
+            option.answers = row.answers
+
+
+def _shifts_in_python(course: Course, statements: list) -> list[ShiftRow]:
+    """self_assessment_shifts() on a database without DISTINCT ON: reads every rating."""
+    ratings: dict[tuple[str, str], dict[str, dict[int, int]]] = defaultdict(
+        lambda: {"pre": {}, "post": {}}
+    )
+    answers = (
+        Answer.objects.filter(
+            attempt__enrollment__course=course,
+            attempt__submitted_at__isnull=False,
+            attempt__phase__in=["pre", "post"],
+            question__quiz__kind=Quiz.Kind.SELF_ASSESSMENT,
+        )
+        .order_by("attempt__submitted_at")
+        .values_list(
+            "attempt__enrollment_id",
+            "attempt__phase",
+            "question__quiz__key",
+            "question__key",
+            "response",
+        )
+    )
+    for enrollment_id, phase, quiz_key, key, response in answers:
+        value = (response or {}).get("value")
+        if isinstance(value, int):
+            ratings[(quiz_key, key)][phase][enrollment_id] = value  # later attempts overwrite
+    rows = []
+    for q in statements:
+        data = ratings.get((q.quiz.key, q.key), {"pre": {}, "post": {}})
+        pre, post = data["pre"], data["post"]
+        both = pre.keys() & post.keys()
+        rows.append(
+            ShiftRow(
+                quiz_key=q.quiz.key,
+                key=q.key,
+                prompt=strip_tags(q.prompt).strip(),
+                scale_max=getattr(q, "scale_max", 5),
+                pre_count=len(pre),
+                pre_mean=mean(pre.values()) if pre else None,
+                post_count=len(post),
+                post_mean=mean(post.values()) if post else None,
+                paired=len(both),
+                paired_shift=mean(post[e] - pre[e] for e in both) if both else None,
             )
         )
     return rows
