@@ -190,12 +190,16 @@ def save_reflection(user, block: ReflectionBlock, text: str) -> Reflection:
     return reflection
 
 
+def attempts_of(enrollment: Enrollment, quiz: Quiz):
+    """The learner's attempts at `quiz` in any version of the course: attempts follow a quiz by
+    its stable key, so publishing a new version gives no fresh attempt budget."""
+    return QuizAttempt.objects.filter(enrollment=enrollment, quiz__key=quiz.key)
+
+
 def attempts_left(enrollment: Enrollment, quiz: Quiz) -> int | None:
     if quiz.max_attempts is None:
         return None
-    used = QuizAttempt.objects.filter(
-        enrollment=enrollment, quiz=quiz, submitted_at__isnull=False
-    ).count()
+    used = attempts_of(enrollment, quiz).filter(submitted_at__isnull=False).count()
     return max(0, quiz.max_attempts - used)
 
 
@@ -206,7 +210,7 @@ def check_attempt_allowed(enrollment: Enrollment, quiz: Quiz, phase: str = "") -
     One query.
     """
     submitted = Q(submitted_at__isnull=False)
-    counts = QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).aggregate(
+    counts = attempts_of(enrollment, quiz).aggregate(
         used=Count("pk", filter=submitted),
         passed=Count("pk", filter=Q(passed=True)),
         phase_done=Count("pk", filter=submitted & Q(phase=phase) & ~Q(phase="")),

@@ -39,8 +39,9 @@ class VersionedContent:
 
     One place for every writer (services, authoring views, the admin, the importer): a published
     version is immutable, edits go to a draft (`publishing.create_draft`). `version_path` is the
-    lookup from the row to its CourseVersion. Bulk `QuerySet.update()`/`delete()` bypass model
-    methods; the code only uses them on drafts (and the cascade when a whole course is deleted).
+    lookup from the row to its CourseVersion. Bulk `QuerySet.update()`/`delete()`/`bulk_create()`
+    bypass model methods; the code only uses them on drafts (the importer's into the version it
+    creates) and in the cascade when a whole course is deleted.
     """
 
     version_path = ""

@@ -85,9 +85,14 @@ def test_it_shows_each_attempt_its_own_option_order_and_keeps_it_on_resume_and_r
 
 def test_it_keeps_true_false_as_waar_then_niet_waar(client, learner):
     course, quiz = pooled_course(questions=0)
-    question = TrueFalseQuestion.objects.create(quiz=quiz, position=0, key="tf", prompt="<p>?</p>")
-    Option.objects.create(question=question, position=0, key="w", text="Waar")
-    Option.objects.create(question=question, position=1, key="n", text="Niet waar", is_correct=True)
+    with factories.unpublished(quiz.version):
+        question = TrueFalseQuestion.objects.create(
+            quiz=quiz, position=0, key="tf", prompt="<p>?</p>"
+        )
+        Option.objects.create(question=question, position=0, key="w", text="Waar")
+        Option.objects.create(
+            question=question, position=1, key="n", text="Niet waar", is_correct=True
+        )
     services.enroll_learner(learner, course)
     client.force_login(learner)
     for _attempt in range(3):
@@ -139,7 +144,8 @@ def test_it_tells_the_learner_how_many_questions_an_attempt_asks(client, learner
 
 def test_it_gives_matching_selects_opaque_per_attempt_values(client, learner):
     course, quiz = pooled_course(questions=0)
-    matching = add_matching_question(quiz, 0)
+    with factories.unpublished(quiz.version):
+        matching = add_matching_question(quiz, 0)
     services.enroll_learner(learner, course)
     client.force_login(learner)
     url = start_page(client, course)
@@ -162,7 +168,8 @@ def test_it_shows_a_blank_or_duplicate_ordering_answer_as_typed_never_in_the_rig
     client, learner, ranks
 ):
     course, quiz = pooled_course(questions=0)
-    ordering = add_ordering_question(quiz, 0)
+    with factories.unpublished(quiz.version):
+        ordering = add_ordering_question(quiz, 0)
     services.enroll_learner(learner, course)
     client.force_login(learner)
     url = start_page(client, course)

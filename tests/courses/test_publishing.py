@@ -18,6 +18,7 @@ from courses.models import (
     Option,
     Persona,
     Question,
+    Quiz,
     QuizBlock,
     Reflection,
     ReflectionBlock,
@@ -307,6 +308,37 @@ def test_it_counts_a_final_test_passed_on_the_old_version(rich_course, learner):
     services.complete_lesson(enrollment, Lesson.objects.get(module__version=v2, key="les-2"))
     completion = CourseCompletion.objects.get(enrollment=enrollment)
     assert completion.version == v2 and completion.score == 1
+
+
+def test_it_keeps_the_attempt_budget_and_a_pass_across_versions(rich_course, learner):
+    author = factories.make_author(rich_course)
+    enrollment = services.enroll_learner(learner, rich_course)
+    v1 = enrollment.version
+    Quiz.objects.filter(pk=v1.final_test.pk).update(max_attempts=1)
+    quiz = Quiz.objects.get(pk=v1.final_test.pk)
+    services.submit_attempt(services.start_attempt(enrollment, quiz).pk, {}, learner)
+    assert services.attempts_left(enrollment, quiz) == 0
+
+    v2 = publishing.create_draft(rich_course, author)  # copies max_attempts=1
+    publishing.publish_draft(v2, author)
+    enrollment.refresh_from_db()
+    assert services.attempts_left(enrollment, v2.final_test) == 0
+    with pytest.raises(PermissionDenied):
+        services.start_attempt(enrollment, v2.final_test)
+
+
+def test_it_refuses_a_new_final_test_after_a_pass_on_the_old_version(rich_course, learner):
+    author = factories.make_author(rich_course)
+    enrollment = services.enroll_learner(learner, rich_course)
+    quiz = enrollment.version.final_test
+    services.submit_attempt(
+        services.start_attempt(enrollment, quiz).pk, passing_answers(quiz), learner
+    )
+    v2 = publishing.create_draft(rich_course, author)
+    publishing.publish_draft(v2, author)
+    enrollment.refresh_from_db()
+    with pytest.raises(PermissionDenied, match="al gehaald"):
+        services.start_attempt(enrollment, v2.final_test)
 
 
 def test_it_completes_on_the_new_version_when_an_old_open_attempt_is_passed(rich_course, learner):
