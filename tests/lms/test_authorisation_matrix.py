@@ -31,6 +31,10 @@ PUBLIC = {
     "account_deleted",
     "records:openapi",
     "courses:glossary",
+    # The course's verantwoording (authors, sources, review dates) is for anyone deciding to enrol.
+    "courses:accountability",
+    # Participants of a "Wat vind jij?" session join anonymously with a code (no account).
+    "conversations:join",
 }
 # Namespaces and names only course authors and staff may open.
 AUTHOR_NAMESPACES = {"authoring"}
@@ -90,6 +94,10 @@ def world():
             "step_key": "start",
             "question_key": "q0",
             "table": "funnel",
+            "sid": 999999,
+            "body_slug": "matrix-body",
+            "course_slug": course.slug,
+            "path": "personas/no-such-file.png",
         },
         "ids": {"version": enrollment.version.pk, "lesson": lesson.pk},
     }
@@ -97,7 +105,8 @@ def world():
 
 def url_for(name, pattern, world):
     kwargs = {}
-    for kwarg in pattern.pattern.converters:
+    # Path converters, or the named groups of a regular-expression route (media).
+    for kwarg in pattern.pattern.converters or pattern.pattern.regex.groupindex:
         if kwarg in world["kwargs"]:
             kwargs[kwarg] = world["kwargs"][kwarg]
         elif kwarg.endswith("_id") or kwarg in {"pk", "id"}:
