@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.registers import InvalidRegisterNumber, normalise_register_number, register_info
+from lms.lib.typing import StrOrPromise
 
 
 class LearnerManager(UserManager):
@@ -132,7 +133,7 @@ class RegisterNumber(models.Model):
         self.needs_confirmation = False
 
 
-def number_error_message(register: str, exc: InvalidRegisterNumber) -> str:
+def number_error_message(register: str, exc: InvalidRegisterNumber) -> StrOrPromise:
     """The learner-facing Dutch explanation of why `register` refuses a number."""
     if exc.reason == "empty":
         return _("Vul een registratienummer in.")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from lms.lib.typing import StrOrPromise
+
 BIG_NUMBER_LENGTH = 11
 # Spaces, dots and dashes people type inside a number; ASCII only, like the digits.
 _SEPARATORS = re.compile(r"[ \t.\-]")
@@ -33,7 +35,7 @@ class InvalidRegisterNumber(ValueError):
 class NumberRule:
     """What a register number looks like. `lengths` None: the length is not published."""
 
-    description: str  # Dutch, translatable, for messages ("11 cijfers")
+    description: StrOrPromise  # Dutch, translatable, for messages ("11 cijfers")
     lengths: tuple[int, ...] | None = None
     digits_only: bool = True
     # BIG numbers lose a leading zero in spreadsheets; a 10-digit entry may be restored, but

@@ -60,7 +60,8 @@ def validate_text(text: str, name: str) -> tuple[dict | None, list[ContentError]
                     _("sleutel ‘%(key)s’ komt twee keer voor") % {"key": key},
                 )
             )
-        seen.add(key)
+        if isinstance(key, str):
+            seen.add(key)
     return data, errors
 
 

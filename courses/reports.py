@@ -302,9 +302,10 @@ def question_stats(course: Course) -> list[QuestionRow]:
         (DISCRIMINATION_GROUP, *ranked_params),
     )
     for quiz_key, question_key, n, correct, upper, lower, size in stats:
-        row = rows.get((quiz_key, question_key))
-        if row is None:
+        found = rows.get((quiz_key, question_key))
+        if found is None:
             continue
+        row = found
         row.answers, row.correct = n, correct
         row.discrimination = None if n < 4 else upper / size - lower / size
     # Chosen options: {"options": [ids]} when non-empty, else {"option": id}.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.core import signing
@@ -679,7 +679,7 @@ def _send_registration_mail(registration_id: int, promoted: bool = False) -> Non
 def send_edition_reminders(within=None) -> int:
     """Queue a reminder for every place in an edition that starts within `within` (default 24
     hours) and has had none; returns how many. Run by Celery beat."""
-    within = within or timezone.timedelta(hours=24)
+    within = within or timedelta(hours=24)
     now = timezone.now()
     due = list(
         LiveSessionRegistration.objects.filter(
@@ -765,16 +765,16 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
                     ),
                 )
             )
-        for entry in track.live_entries.all():
-            session_type = entry.session_type
-            registration = by_type.get(session_type.pk)
+        for live_entry in track.live_entries.all():
+            session_type = live_entry.session_type
+            chosen = by_type.get(session_type.pk)
             status, starts_at = "todo", None
-            if registration is not None:
-                starts_at = registration.edition.starts_at
-                status = "done" if registration.attended_at else registration.status
+            if chosen is not None:
+                starts_at = chosen.edition.starts_at
+                status = "done" if chosen.attended_at else chosen.status
             ordered.append(
                 (
-                    entry.position,
+                    live_entry.position,
                     1,
                     TrackStep(
                         "live",

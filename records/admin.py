@@ -199,7 +199,7 @@ class PeOnlineSubmissionRowInline(admin.TabularInline):
     model = PeOnlineSubmissionRow
     extra = 0
     can_delete = False
-    fields = ["line", "completion", "register_number", "status", "error_text", "released_at"]
+    fields = ("line", "completion", "register_number", "status", "error_text", "released_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -261,11 +261,11 @@ def match_reply(lines: list[PeLine], reply: PeReply) -> list[LineVerdict]:
         )
     remaining = list(reply.accepted)
     accepted = [False] * len(lines)
-    for index, line in enumerate(lines):
+    for position, line in enumerate(lines):
         key = (line.person, line.course_id)
         if key in remaining:
             remaining.remove(key)
-            accepted[index] = True
+            accepted[position] = True
     if remaining:
         raise PeOnlineReplyError(
             f"PE-online accepteerde een regel die niet is verstuurd: {remaining[0][0]}."
@@ -273,7 +273,7 @@ def match_reply(lines: list[PeLine], reply: PeReply) -> list[LineVerdict]:
     texts: list[list[str]] = [[] for _ in lines]
     batch_errors: list[str] = []
     for error in reply.errors:
-        index = None
+        index: int | None = None
         if error.person:
             index = next(
                 (

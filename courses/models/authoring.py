@@ -142,7 +142,7 @@ class ChangeRecord(models.Model):
                 return gettext(
                     "Concept van versie %(n)s gemaakt door %(who)s, op basis van versie %(old)s."
                 ) % {
-                    "n": self.version.number if self.version_id else self.object_key,
+                    "n": self.version.number if self.version else self.object_key,
                     "old": source,
                     **values,
                 }
@@ -173,7 +173,7 @@ class ChangeRecord(models.Model):
             self.Action.DELETE: gettext("%(who)s heeft %(what)s ‘%(name)s’ verwijderd."),
             self.Action.MOVE: gettext("%(who)s heeft %(what)s ‘%(name)s’ verplaatst."),
         }
-        template = templates.get(action, gettext("%(who)s: %(what)s ‘%(name)s’."))
+        template = templates.get(self.Action(action), gettext("%(who)s: %(what)s ‘%(name)s’."))
         return template % values
 
     def field_changes(self) -> list[tuple[str, str, str]]:

@@ -7,9 +7,12 @@ definition terms is left alone, and so is everything inside tags (attributes are
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from html.parser import HTMLParser
+from typing import TypeVar
+
+T = TypeVar("T")
 
 SKIP_TAGS = {
     "a", "button", "label", "textarea", "select", "option", "script", "style", "summary",
@@ -80,8 +83,8 @@ class _Linker(HTMLParser):
 
 def link_terms(
     html: str,
-    terms: dict[str, object],
-    make_link: Callable[[object, str], str],
+    terms: Mapping[str, T],
+    make_link: Callable[[T, str], str],
     linked: list,
 ) -> str:
     """Return `html` with the first occurrence of each term (a key of `terms`, matched without

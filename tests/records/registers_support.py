@@ -53,7 +53,7 @@ def add_number(
 ) -> RegisterNumber:
     """A register number entered the way the profile form does it: through clean()."""
     entry = RegisterNumber(user=user, register=register, number=number, register_name=register_name)
-    entry.confirm_leading_zero = confirm_leading_zero
+    entry.confirm_leading_zero = confirm_leading_zero  # type: ignore[attr-defined]  # form-only flag
     entry.full_clean()
     entry.save()
     return entry
