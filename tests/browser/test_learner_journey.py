@@ -114,6 +114,13 @@ def test_it_walks_a_learner_from_sign_up_to_a_verified_certificate(
     page.get_by_role("link", name="Naar je certificaat").click()
     page.get_by_role("heading", name="Gefeliciteerd!").wait_for()
 
+    # The participant evaluation the accreditation asks for comes before the certificate.
+    page.get_by_role("link", name="Naar de evaluatie").click()
+    for field in ("relevance", "quality", "independence"):
+        page.locator(f'input[name="{field}"][value="4"]').check()
+    page.get_by_label("Hoeveel minuten heb je er werkelijk aan besteed?").fill("60")
+    page.get_by_role("button", name="Evaluatie versturen").click()
+
     # The certificate PDF.
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download je certificaat (pdf)").click()
