@@ -505,6 +505,8 @@ def render_page(request, page: LessonPage, status: int = 200) -> HttpResponse:
                 "user": _ShellUser(is_staff=key[1]),
                 "request": _ShellRequest(markers["path"]),
                 "messages": [],
+                # What accounts.context_processors.idle_timeout adds to every other page.
+                "idle_timeout_seconds": settings.SESSION_IDLE_TIMEOUT_SECONDS,
             },
         )
         shell = _shells[key] = split_slots(html, markers)

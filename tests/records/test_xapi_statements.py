@@ -131,9 +131,11 @@ def test_it_reports_answered_questions_with_option_keys_and_the_quiz_as_parent(j
     answered = by_verb(payloads, "answered")
     final_answers = [p for p in answered if "/quizzes/eindtoets/" in p["object"]["id"]]
     assert len(final_answers) == 6
-    right = final_answers[-1]
+    # Questions come in a per-attempt order: take "Vraag 2" from the second (passing) attempt.
+    [right] = [
+        a for a in final_answers[3:] if a["object"]["definition"]["name"] == {"nl": "Vraag 2"}
+    ]
     assert right["object"]["definition"]["interactionType"] == "choice"
-    assert right["object"]["definition"]["name"] == {"nl": "Vraag 2"}
     assert right["result"] == {
         "score": {"raw": 1.0, "min": 0.0, "max": 1.0, "scaled": 1.0},
         "success": True,
@@ -289,7 +291,8 @@ def test_it_queues_delivery_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.enroll_learner(learner, course)
-    assert len(callbacks) == 1
+    # Delivery is queued after commit (beside the enrolment mail), never inside the transaction.
+    assert [c.__qualname__.split(".")[0] for c in callbacks].count("queue_delivery") == 1
     row = StatementOutbox.objects.get()
     assert row.status == StatementOutbox.Status.DELIVERED
     assert list(lrs_server.stored) == [str(row.statement_id)]
