@@ -206,6 +206,38 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_locust(locustfile, users, run_time, port, data_path, results_path, *, timeout) -> None:
+    """Run `locustfile` headless against gunicorn on 127.0.0.1:`port`, all `users` spawned at
+    once; the locustfile reads LOAD_DATA and writes its results to LOAD_RESULTS."""
+    subprocess.run(  # noqa: S603 - fixed arguments, loopback host
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(locustfile),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            run_time,
+            "--stop-timeout",
+            "10",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LOAD_DATA": str(data_path), "LOAD_RESULTS": str(results_path)},
+        check=False,
+        timeout=timeout,
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--learners", type=int, default=300)
@@ -245,31 +277,13 @@ def main(argv=None) -> int:
         baseline = baseline_throughput(port, server.pid, db_url, data, args.baseline_seconds)
         print(f"gunicorn on 127.0.0.1:{port}; locust with {args.learners} users", flush=True)
         t0 = time.monotonic()
-        subprocess.run(  # noqa: S603 - fixed arguments, loopback host
-            [
-                sys.executable,
-                "-m",
-                "locust",
-                "-f",
-                str(BENCH_DIR / "locustfile.py"),
-                "--headless",
-                "--users",
-                str(args.learners),
-                "--spawn-rate",
-                str(args.learners),
-                "--run-time",
-                args.run_time,
-                "--stop-timeout",
-                "10",
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "LOAD_DATA": str(data_path), "LOAD_RESULTS": str(results_path)},
-            check=False,
+        run_locust(
+            BENCH_DIR / "locustfile.py",
+            args.learners,
+            args.run_time,
+            port,
+            data_path,
+            results_path,
             timeout=600,
         )
         wall = round(time.monotonic() - t0, 1)

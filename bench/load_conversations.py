@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 import run as bench  # noqa: E402 - bench/run.py: database, environment and gunicorn helpers
-from load import step_row  # noqa: E402 - the same table rows as the final-test scenario
+from load import run_locust, step_row  # noqa: E402 - shared with the final-test scenario
 
 GROUP = 11  # a facilitator and ten participants
 
@@ -158,31 +157,13 @@ def main(argv=None) -> int:
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
         t0 = time.monotonic()
-        subprocess.run(  # noqa: S603 - fixed arguments, loopback host
-            [
-                sys.executable,
-                "-m",
-                "locust",
-                "-f",
-                str(BENCH_DIR / "locust_conversations.py"),
-                "--headless",
-                "--users",
-                str(users),
-                "--spawn-rate",
-                str(users),
-                "--run-time",
-                args.run_time,
-                "--stop-timeout",
-                "10",
-                "--host",
-                f"http://127.0.0.1:{port}",
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "LOAD_DATA": str(data_path), "LOAD_RESULTS": str(results_path)},
-            check=False,
+        run_locust(
+            BENCH_DIR / "locust_conversations.py",
+            users,
+            args.run_time,
+            port,
+            data_path,
+            results_path,
             timeout=900,
         )
         wall = round(time.monotonic() - t0, 1)
