@@ -48,7 +48,7 @@ FIELD_LABELS = {
     "caption": _("bijschrift"),
     "alt": _("alternatieve tekst"),
     "transcript": _("transcript"),
-    "pass_mark": _("cesuur"),
+    "pass_mark": _("slaaggrens"),
 }
 
 

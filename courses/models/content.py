@@ -582,7 +582,10 @@ class Quiz(VersionedContent, models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PRACTICE)
     introduction = SanitisedHTMLField(_("inleiding"), blank=True)
     pass_mark = models.PositiveSmallIntegerField(
-        _("cesuur (%)"), default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        _("slaaggrens (%)"),
+        default=70,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Minimaal dit percentage goed om te slagen."),
     )
     max_attempts = models.PositiveSmallIntegerField(
         _("maximaal aantal pogingen"), null=True, blank=True, help_text=_("Leeg: onbeperkt.")

@@ -231,7 +231,7 @@ def package_messages() -> dict[str, str]:
         "incorrect": _("Niet goed."),
         "score": _("Je score: %(score)s%%."),
         "passed": _("Je bent geslaagd voor de eindtoets."),
-        "failed": _("Je hebt de cesuur van %(mark)s%% niet gehaald."),
+        "failed": _("Je hebt de slaaggrens niet gehaald: minimaal %(mark)s%% goed."),
         "retry": _("Je kunt de toets opnieuw maken."),
         "noAttemptsLeft": _("Je hebt geen pogingen meer over."),
         "unanswered": _("Beantwoord eerst alle vragen."),

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from courses import publishing
+from courses import publishing, services
 from courses.models import (
     Block,
     CalloutBlock,
@@ -825,3 +825,26 @@ def test_it_moves_a_block_to_a_place_in_one_request_keeping_positions_unique(aut
     assert [p for _k, p in rows] == list(range(len(before)))
     record = ChangeRecord.objects.filter(action="move").latest("pk")
     assert record.object_key == moving and record.changes["position"][1] == 1
+
+
+def test_it_calls_the_pass_mark_slaaggrens_for_authors_and_learners(
+    author_client, course, draft, learner
+):
+    """Authors and learners read "slaaggrens" / "minimaal X% goed", not the jargon "cesuur"."""
+    edit = author_client.get(url("quiz", "basis", "eindtoets")).content.decode()
+    assert "Slaaggrens (%)" in edit and "Minimaal dit percentage goed om te slagen." in edit
+    assert "cesuur" not in edit.lower()
+
+    quiz = Quiz.objects.get(version=draft, key="eindtoets")
+    author_client.post(
+        url("quiz", "basis", "eindtoets"),
+        {"title": quiz.title, "kind": quiz.kind, "pass_mark": 80, "introduction": ""},
+    )
+    history = author_client.get(url("changes", "basis")).content.decode()
+    assert "slaaggrens" in history and "cesuur" not in history.lower()
+
+    services.enroll_learner(learner, course)
+    author_client.force_login(learner)
+    page = author_client.get(reverse("courses:quiz", args=["basis", "eindtoets"])).content.decode()
+    assert "Slaaggrens" in page and "minimaal 70% goed" in page
+    assert "cesuur" not in page.lower()

@@ -311,3 +311,17 @@ def test_it_renders_unique_ids_and_labels_for_every_field(rich_course, standard)
     # No inline script or style: the page works under a strict CSP too.
     assert "style=" not in html
     assert re.findall(r"<script(?![^>]*\ssrc=)(?![^>]*application/json)", html) == []
+
+
+def test_it_tells_a_learner_who_failed_the_pass_mark_in_plain_dutch(course_with_image):
+    """The package's messages say "slaaggrens" / "minimaal X% goed", never the jargon "cesuur"."""
+    package = builder_for("scorm2004", course_with_image.published_version).build_bytes()
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        texts = [
+            archive.read(name).decode()
+            for name in archive.namelist()
+            if name.endswith((".html", ".js", ".json"))
+        ]
+    everything = "\n".join(texts)
+    assert "cesuur" not in everything.lower()
+    assert "Je hebt de slaaggrens niet gehaald: minimaal %(mark)s%% goed." in everything
