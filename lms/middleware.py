@@ -3,7 +3,10 @@ from django.db import DataError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from lms.lib.video_embeds import FRAME_HOSTS
+
 # Learner pages load scripts and styles only from this site; media may come from this site too.
+# Frames come only from the two video players (after the learner's consent, static/js/video.js).
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -11,6 +14,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "media-src 'self'",
+        "frame-src " + " ".join(FRAME_HOSTS),
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

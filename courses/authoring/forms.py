@@ -277,12 +277,24 @@ class ImageBlockForm(forms.ModelForm):
 
 class MediaBlockForm(AuthorModelForm):
     html_fields = ("transcript",)
-    url = forms.URLField(label=_("Externe URL"), required=False, assume_scheme="https")
+    url = forms.URLField(
+        label=_("Externe URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Een link naar een video op YouTube of Vimeo. De cursist ziet eerst een melding en "
+            "laadt de video pas na een klik op ‘Video laden’."
+        ),
+    )
 
     class Meta:
         model = MediaBlock
         fields = ["media_kind", "title", "file", "url", "captions", "transcript"]
         labels = {"media_kind": _("Soort media")}
+        help_texts = {
+            "file": _("Een MP4- of WebM-video (met ondertitels) of een audiobestand."),
+            "captions": _("Een WebVTT-bestand (.vtt) met de Nederlandse ondertitels."),
+        }
         widgets = {
             "file": forms.ClearableFileInput(
                 attrs={"accept": "video/mp4,video/webm,audio/mpeg,audio/ogg,audio/mp4"}
@@ -302,16 +314,16 @@ class MediaBlockForm(AuthorModelForm):
                 _clean_upload(self, "file", allowed)
             except forms.ValidationError as exc:
                 self.add_error("file", exc)
-        if not data.get("file") and not data.get("url"):
-            self.add_error("file", _("Upload een bestand of geef een externe URL."))
-        if not data.get("captions") and not (data.get("transcript") or "").strip():
-            self.add_error(
-                "transcript",
-                _(
-                    "Voeg ondertitels (WebVTT) of een transcript toe, "
-                    "zodat iedereen de inhoud kan volgen."
-                ),
-            )
+        problems = MediaBlock.source_problems(
+            kind or MediaBlock.Kind.VIDEO,
+            has_file=bool(data.get("file")),
+            has_captions=bool(data.get("captions")),
+            url=data.get("url") or "",
+            transcript=data.get("transcript") or "",
+        )
+        for name, message in problems.items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return data
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from courses.models import MediaBlock
 from lms.lib.html import sanitise_html
 
 from .errors import ContentError, format_path
@@ -285,16 +286,15 @@ def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
         }
     if btype == "media":
         kind = block.get("media_kind", "video")
-        if ("file" in block) == ("url" in block):
-            report.add(bpath, _("een mediablok heeft precies één van ‘file’ of ‘url’"))
-        if not block.get("captions") and not (block.get("transcript") or "").strip():
-            report.add(
-                bpath,
-                _(
-                    "een mediablok heeft ondertitels (‘captions’) of een transcript "
-                    "(‘transcript’) nodig"
-                ),
-            )
+        problems = MediaBlock.source_problems(
+            kind,
+            has_file="file" in block,
+            has_captions=bool(block.get("captions")),
+            url=block.get("url", ""),
+            transcript=block.get("transcript") or "",
+        )
+        for name, message in problems.items():
+            report.add(bpath + ((name,) if name in block else ()), message)
         return {
             "media_kind": kind,
             "title": block["title"],

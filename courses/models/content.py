@@ -16,10 +16,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
 from courses.fields import SanitisedHTMLField
+from lms.lib.typing import StrOrPromise
+from lms.lib.video_embeds import Embed, find_embed
 
 
 def new_key() -> str:
@@ -445,6 +448,44 @@ class MediaBlock(Block):
                 condition=~Q(transcript="") | ~Q(captions=""), name="courses_mediablock_accessible"
             ),
         ]
+
+    @property
+    def embed(self) -> Embed | None:
+        """The YouTube or Vimeo player for a video's `url`, or None (an uploaded file, audio or
+        another link)."""
+        if self.media_kind != self.Kind.VIDEO or not self.url:
+            return None
+        return find_embed(self.url)
+
+    @classmethod
+    def source_problems(
+        cls, media_kind: str, *, has_file: bool, has_captions: bool, url: str, transcript: str
+    ) -> dict[str, StrOrPromise]:
+        """What keeps media of `media_kind` from being shown to everyone, as Dutch sentences by
+        field name ("file", "url", "transcript"); empty when it may be saved. Shared by the
+        author's form and the course-file import."""
+        problems: dict[str, StrOrPromise] = {}
+        if has_file == bool(url):
+            problems["file"] = (
+                _("Kies een bestand óf een link, niet allebei.")
+                if has_file
+                else _("Upload een bestand of geef een externe URL.")
+            )
+        elif url and media_kind == cls.Kind.VIDEO and find_embed(url) is None:
+            problems["url"] = _(
+                "Een video-link moet naar YouTube of Vimeo wijzen; upload een andere video als "
+                "MP4-bestand met ondertitels."
+            )
+        if has_file and media_kind == cls.Kind.VIDEO and not has_captions:
+            problems["captions"] = _(
+                "Een geüploade video heeft ondertitels nodig (een WebVTT-bestand)."
+            )
+        if not strip_tags(transcript or "").strip():
+            problems["transcript"] = _(
+                "Een transcript is verplicht, zodat iedereen de inhoud kan volgen, ook zonder "
+                "geluid of beeld."
+            )
+        return problems
 
 
 class CalloutBlock(Block):

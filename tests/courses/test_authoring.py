@@ -275,7 +275,7 @@ def test_it_adds_every_block_kind_through_the_forms(author_client, draft, tmp_pa
             "title": "Gesprek",
             "file": SimpleUploadedFile("gesprek.mp4", MP4, "video/mp4"),
             "captions": SimpleUploadedFile("gesprek.vtt", VTT, "text/vtt"),
-            "transcript": "",
+            "transcript": "Wat er gezegd wordt.",
         },
     )
     add(
@@ -364,7 +364,7 @@ def test_it_refuses_unsafe_or_mislabelled_uploads_with_dutch_errors(
     )
     page = response.content.decode()
     assert "Dit bestandstype (.mp3) is hier niet toegestaan" in page
-    assert "Voeg ondertitels (WebVTT) of een transcript toe" in page
+    assert "Een transcript is verplicht" in page
     assert not ImageBlock.objects.exists() and not MediaBlock.objects.exists()
 
 

@@ -223,6 +223,7 @@ def test_it_imports_a_set_of_files_with_every_block_and_question_type(media_root
         "versiering",
         "media-1",
         "media-2",
+        "uitleg-online",
         "text-2",
     ]
     image = blocks[2]
@@ -233,6 +234,9 @@ def test_it_imports_a_set_of_files_with_every_block_and_question_type(media_root
     video = blocks[4]
     assert isinstance(video, MediaBlock) and video.captions.name.endswith(".vtt")
     assert (media_root / video.captions.name).read_text().startswith("WEBVTT")
+    online = blocks[6]
+    assert isinstance(online, MediaBlock) and online.url == "https://youtu.be/dQw4w9WgXcQ"
+    assert online.embed and online.embed.embed_url.startswith("https://www.youtube-nocookie.com/")
     # Author HTML is sanitised on import.
     assert (
         "<script>" not in version.description and "<strong>nadruk</strong>" in version.description

@@ -31,6 +31,23 @@ def assert_strict_headers(response):
     assert directives["style-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
+    # Frames only from the two video players (after consent), and no other host anywhere.
+    assert directives["frame-src"] == "https://www.youtube-nocookie.com https://player.vimeo.com"
+    assert set(directives) == {
+        "default-src",
+        "script-src",
+        "style-src",
+        "img-src",
+        "media-src",
+        "frame-src",
+        "font-src",
+        "object-src",
+        "base-uri",
+        "form-action",
+        "frame-ancestors",
+    }
+    other_hosts = [v for k, v in directives.items() if k != "frame-src" and "://" in v]
+    assert other_hosts == []
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
