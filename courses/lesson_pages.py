@@ -6,7 +6,8 @@ kept in the cache as a *snapshot* (STYLE "Avoid" 3: compute on publish; `warm_sn
 runs after a publish, a cache miss rebuilds). Blocks that can hold learner state (reflection,
 scenario, quiz) are stored as an untouched learner sees them. Per request the page then needs
 only the learner's own rows: which of those blocks they have touched (one query), and those
-blocks alone are rendered live from the database with `courses.player`, exactly as before.
+blocks alone are rendered live, from the snapshot's pickled copy of them and the learner's rows
+for all of them (one more query), with `courses.player` exactly as before.
 
 Forms in the snapshot carry a placeholder instead of a CSRF token; it is replaced with the
 request's token when the page is served. Drafts are never cached: an author's unpublished
@@ -24,6 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
+import pickle
 import re
 import secrets
 import threading
@@ -50,18 +53,25 @@ from lms.lib.glossary_links import link_terms
 
 from .forms import ReflectionForm
 from .models import (
+    Answer,
     CourseVersion,
     Enrollment,
     GlossaryTerm,
+    QuizAttempt,
     QuizBlock,
     ReflectionBlock,
     ScenarioBlock,
-    use_approved_personas,
 )
-from .player import attach_learner_state, bind_practice_form, blocks_for_player
+from .player import (
+    LearnerRows,
+    apply_learner_rows,
+    attach_learner_state,
+    bind_practice_form,
+    blocks_for_player,
+)
 
 # Bump when the shape of a snapshot changes; old ones are then never read.
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 SNAPSHOT_TIMEOUT = 7 * 24 * 3600  # a bound on memory only: a snapshot never goes stale
 
 # The kinds of block whose rendering depends on the learner, and the state that says so.
@@ -103,6 +113,7 @@ def forget_local() -> None:
     with _local_lock:
         _local_snapshots.clear()
         _shells.clear()
+        _live_blocks.clear()
 
 
 def remember(key: str, snapshot: dict) -> None:
@@ -144,8 +155,9 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
     Returns plain data (no model instances), so it survives pickling across processes and
     schema changes: the lesson, the version's lessons (progress counts required ones), the
     player (`_player.html`) as a list of static parts and slot names, one segment per block
-    (`html`, and for stateful blocks `pk`, `kind`, `key`, `quiz_id`), the "afgerond" status,
-    and the CSRF placeholder. Queries: 1 for the lessons plus `blocks_for_player()`'s.
+    (`html`, and for stateful blocks `pk`, `kind`, `key`, `quiz_id` and `block`: the block with
+    its relations as `blocks_for_player()` loads it, pickled), the "afgerond" status, and the
+    CSRF placeholder. Queries: 1 for the lessons plus `blocks_for_player()`'s.
     """
     lessons = list(version.lessons_in_order())
     index = next((i for i, item in enumerate(lessons) if item.key == lesson_key), None)
@@ -156,6 +168,11 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
     placeholder = f"csrf-placeholder-{marker}"
     blocks = blocks_for_player(lesson)
     version.use_approved_personas(blocks)
+    # The stateful blocks as loaded, before any learner state: a touched block is rendered
+    # from this copy, so serving it needs no content queries.
+    loaded = {
+        b.pk: pickle.dumps(b, pickle.HIGHEST_PROTOCOL) for b in blocks if b.kind in STATEFUL_KINDS
+    }
     attach_learner_state(blocks)  # the untouched state
     course = version.course
     # Glossary terms of the course, linked where they first occur in the lesson's static blocks
@@ -177,9 +194,10 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
             html = link_terms(html, terms, term_link, linked)
         segment: dict[str, Any] = {"html": html}
         if block.kind in STATEFUL_KINDS:
-            segment.update(pk=block.pk, kind=block.kind, key=block.key)
+            segment.update(pk=block.pk, kind=block.kind, key=block.key, block=loaded[block.pk])
             if isinstance(block, QuizBlock):
                 segment["quiz_id"] = block.quiz_id
+                segment["practice"] = block.quiz.kind == block.quiz.Kind.PRACTICE
         segments.append(segment)
     slot_markers = {name: f"slot-{marker}-{name}" for name in SLOTS}
     player = render_to_string(
@@ -399,8 +417,8 @@ def lesson_page(
     """Assemble the learner's lesson page from the snapshot and their own rows (`state`).
 
     `forms_by_block` (block pk → bound form with errors) re-renders those blocks with the
-    learner's input. Queries: none, unless some block is touched or has a form; then
-    `blocks_for_player()` for those blocks plus their learner state.
+    learner's input. Queries: none, unless some block is touched or has a form; then one
+    (`lesson_rows()`) for all of them.
     """
     forms_by_block = forms_by_block or {}
     enrollment, progress = state.enrollment, state.progress
@@ -438,15 +456,35 @@ def lesson_page(
     )
 
 
+# Touched blocks as this process last rendered them, by (snapshot, block, digest of the learner's
+# rows behind it): a learner who comes back to a lesson with nothing changed in a block gets the
+# same HTML without rendering it again. Process memory only (reflections never leave).
+LOCAL_LIVE_BLOCKS = 1024
+_live_blocks: OrderedDict[str, str] = OrderedDict()
+
+
 def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token) -> dict:
-    """Render the blocks `pks` from the database with the learner's state (and any bound form);
-    returns their HTML by block pk."""
-    keys = [s["key"] for s in snapshot["segments"] if s.get("pk") in pks]
-    lesson = snapshot["lesson"]  # block templates read only its key
-    blocks = blocks_for_player(lesson["pk"], block_keys=keys)
-    use_approved_personas(blocks, snapshot["personas"])
-    attach_learner_state(blocks, enrollment, request.user)
+    """Render the blocks `pks` with the learner's state (and any bound form); returns their HTML
+    by block pk. The learner's rows for all of them come from one statement (`lesson_rows()`);
+    a block is rendered from the snapshot's pickled copy, unless this process rendered it with
+    the same rows before."""
+    segments = [segment for segment in snapshot["segments"] if segment.get("pk") in pks]
+    rows = lesson_rows(enrollment, request.user, segments)
+    placeholder = snapshot["csrf_placeholder"]  # unique to this snapshot's rendering
     html = {}
+    blocks = []
+    keys = {}
+    for segment in segments:
+        pk = segment["pk"]
+        if pk not in forms_by_block:
+            keys[pk] = f"{placeholder}:{pk}:{rows.digest(segment)}"
+            found = _live_blocks.get(keys[pk])
+            if found is not None:
+                html[pk] = found
+                continue
+        blocks.append(pickle.loads(segment["block"]))  # noqa: S301 (our own snapshot)
+    apply_learner_rows(blocks, rows)
+    lesson = snapshot["lesson"]  # block templates read only its key
     for block in blocks:
         form = forms_by_block.get(block.pk)
         if isinstance(block, QuizBlock) and form is not None:
@@ -454,9 +492,143 @@ def render_live_blocks(request, enrollment, snapshot, pks, forms_by_block, token
         elif form is not None:
             block.form = form  # else render_block gives a reflection its saved text
         html[block.pk] = render_block(
-            block, course={"slug": snapshot["course_slug"]}, lesson=lesson, csrf_token=token
+            block, course={"slug": snapshot["course_slug"]}, lesson=lesson, csrf_token=placeholder
         )
+        if block.pk in keys:
+            with _local_lock:
+                _live_blocks[keys[block.pk]] = html[block.pk]
+                while len(_live_blocks) > LOCAL_LIVE_BLOCKS:
+                    _live_blocks.popitem(last=False)
     return html
+
+
+@dataclass
+class LessonRows(LearnerRows):
+    """`LearnerRows` read from one statement, with a digest of what each block shows."""
+
+    def digest(self, segment: dict) -> str:
+        """A hash of the rows behind one stateful block of the snapshot: the same rows, the
+        same rendering."""
+        if segment["kind"] == ReflectionBlock.kind:
+            state: Any = self.reflections.get(segment["pk"])
+        elif segment["kind"] == ScenarioBlock.kind:
+            state = self.decisions.get(segment["pk"])
+        else:
+            attempts = self.attempts.get(segment["quiz_id"], [])
+            state = [(a.pk, a.number, a.submitted_at, a.score, a.passed) for a in attempts]
+            if attempts:
+                answers = self.answers.get(attempts[0].pk, [])
+                state.append([(a.pk, a.question_id, a.response, a.fraction) for a in answers])
+        return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+# The learner's rows behind a lesson's touched blocks, in one statement: reflection texts, scenario
+# decisions, submitted attempts, and the answers of each practice quiz's latest submitted attempt.
+# Columns: (kind, block/scenario/quiz id, id, number, text, timestamp, score, passed).
+LESSON_ROWS_SQL = """
+SELECT 'reflection', reflection.block_id, NULL, NULL, reflection.text, NULL,
+       CAST(NULL AS NUMERIC), CAST(NULL AS BOOLEAN)
+FROM courses_reflection reflection
+WHERE reflection.user_id = %s AND reflection.block_id IN ({reflections})
+UNION ALL
+SELECT 'decision', step.scenario_id, decision.choice_id, decision.id, NULL, decision.decided_at,
+       NULL, NULL
+FROM courses_scenariodecision decision
+JOIN courses_scenariochoice choice ON choice.id = decision.choice_id
+JOIN courses_scenariostep step ON step.id = choice.step_id
+WHERE decision.enrollment_id = %s AND step.scenario_id IN ({scenarios})
+UNION ALL
+SELECT 'attempt', attempt.quiz_id, attempt.id, attempt.number, NULL, attempt.submitted_at,
+       attempt.score, attempt.passed
+FROM courses_quizattempt attempt
+WHERE attempt.enrollment_id = %s AND attempt.quiz_id IN ({quizzes})
+  AND attempt.submitted_at IS NOT NULL
+UNION ALL
+SELECT 'answer', answer.attempt_id, answer.id, answer.question_id, CAST(answer.response AS TEXT),
+       NULL, answer.fraction, NULL
+FROM courses_answer answer
+WHERE answer.attempt_id IN (
+    SELECT (SELECT latest.id FROM courses_quizattempt latest
+            WHERE latest.enrollment_id = %s AND latest.quiz_id = quiz.id
+              AND latest.submitted_at IS NOT NULL
+            ORDER BY latest.submitted_at DESC, latest.id DESC LIMIT 1)
+    FROM courses_quiz quiz WHERE quiz.id IN ({practice})
+)
+"""
+
+
+def lesson_rows(enrollment, user, segments: list[dict]) -> LessonRows:
+    """The learner's rows behind the stateful blocks of snapshot `segments`, as
+    `player.attach_learner_state()` would read them with one query per kind: here one statement.
+    """
+
+    def ids(kind, field="pk", practice=None):
+        found = [
+            s[field]
+            for s in segments
+            if s["kind"] == kind and (practice is None or s.get("practice") == practice)
+        ]
+        return found or [0]
+
+    reflections = ids(ReflectionBlock.kind)
+    scenarios = ids(ScenarioBlock.kind)
+    quizzes = ids(QuizBlock.kind, "quiz_id")
+    practice = ids(QuizBlock.kind, "quiz_id", practice=True)
+
+    def marks(ids):
+        return ", ".join(["%s"] * len(ids))
+
+    sql = LESSON_ROWS_SQL.format(
+        reflections=marks(reflections),
+        scenarios=marks(scenarios),
+        quizzes=marks(quizzes),
+        practice=marks(practice),
+    )
+    params = [user.pk, *reflections, enrollment.pk, *scenarios, enrollment.pk, *quizzes]
+    params += [enrollment.pk, *practice]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = cursor.fetchall()
+    rows = LessonRows()
+    decisions = []
+    attempts = []
+    score = QuizAttempt._meta.get_field("score")
+    fraction = Answer._meta.get_field("fraction")
+    for kind, owner, pk, number, text, moment, value, passed in result:
+        if kind == "reflection":
+            rows.reflections[owner] = text
+        elif kind == "decision":
+            decisions.append((db_datetime(moment), number, owner, pk))
+        elif kind == "attempt":
+            attempt = QuizAttempt.from_db(
+                connection.alias,
+                ["id", "enrollment_id", "quiz_id", "number", "submitted_at", "score", "passed"],
+                [
+                    pk,
+                    enrollment.pk,
+                    owner,
+                    number,
+                    db_datetime(moment),
+                    score.to_python(value),
+                    None if passed is None else bool(passed),
+                ],
+            )
+            attempts.append(attempt)
+        else:
+            answer = Answer.from_db(
+                connection.alias,
+                ["id", "attempt_id", "question_id", "response", "fraction"],
+                [pk, owner, number, json.loads(text), fraction.to_python(value)],
+            )
+            rows.answers.setdefault(owner, []).append(answer)
+    for _moment, _pk, scenario_id, choice_id in sorted(decisions):
+        rows.decisions.setdefault(scenario_id, []).append(choice_id)
+    attempts.sort(key=lambda a: (a.submitted_at, a.pk), reverse=True)
+    for attempt in attempts:
+        rows.attempts.setdefault(attempt.quiz_id, []).append(attempt)
+    for answers in rows.answers.values():
+        answers.sort(key=lambda a: a.pk)
+    return rows
 
 
 # --- The page around the player ----------------------------------------------------------------

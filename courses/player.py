@@ -177,79 +177,84 @@ def annotate_question(
     return question
 
 
+@dataclass
+class LearnerRows:
+    """A learner's own rows behind the stateful blocks of a lesson (`apply_learner_rows()`)."""
+
+    reflections: dict = field(default_factory=dict)  # reflection block pk -> text
+    decisions: dict = field(default_factory=dict)  # scenario pk -> choice ids, oldest first
+    attempts: dict = field(default_factory=dict)  # quiz id -> submitted attempts, newest first
+    answers: dict = field(default_factory=dict)  # attempt id -> [answers], for latest practice
+
+
 def attach_learner_state(blocks: list[Any], enrollment=None, user=None) -> None:
     """Add the learner's own state to the blocks: reflection text, scenario path, practice result.
 
     Reads only rows that belong to `user`/`enrollment`: 1 query per kind of block present.
     Without an enrolment, attaches the state of a learner who has touched nothing (no queries):
-    what the cached lesson page shows (`courses.lesson_pages`).
+    what the cached lesson page shows (`courses.lesson_pages`, which reads a touched learner's
+    rows for all kinds in one statement and calls `apply_learner_rows()` itself).
     """
-    reflections: list[Any] = [b for b in blocks if isinstance(b, ReflectionBlock)]
-    if reflections:
-        texts = (
-            dict(
+    rows = LearnerRows()
+    if enrollment is not None:
+        reflections = [b for b in blocks if isinstance(b, ReflectionBlock)]
+        if reflections:
+            rows.reflections = dict(
                 Reflection.objects.filter(user=user, block__in=reflections).values_list(
                     "block_id", "text"
                 )
             )
-            if enrollment is not None
-            else {}
-        )
-        for block in reflections:
-            block.my_reflection = texts.get(block.pk, "")
-    scenarios: list[Any] = [b for b in blocks if isinstance(b, ScenarioBlock)]
-    if scenarios:
-        decided: dict[int, list[int]] = defaultdict(list)
-        rows = (
-            ScenarioDecision.objects.filter(
+        scenarios = [b for b in blocks if isinstance(b, ScenarioBlock)]
+        if scenarios:
+            decided = ScenarioDecision.objects.filter(
                 enrollment=enrollment, choice__step__scenario__in=scenarios
-            )
-            .order_by("decided_at", "pk")
-            .values_list("choice__step__scenario_id", "choice_id")
-            if enrollment is not None
-            else []
-        )
-        for scenario_id, choice_id in rows:
-            decided[scenario_id].append(choice_id)
-        for scenario in scenarios:
-            scenario.path = scenario_path(scenario, decided[scenario.pk])
-    quiz_blocks = [b for b in blocks if isinstance(b, QuizBlock)]
-    if quiz_blocks:
-        attach_quiz_state(quiz_blocks, enrollment)
-
-
-def attach_quiz_state(quiz_blocks: list[Any], enrollment=None) -> None:
-    """Practice quizzes: the latest submitted attempt's answers. Tests: the attempts so far."""
-    quiz_ids = {b.quiz_id for b in quiz_blocks}
-    attempts = (
-        list(
-            QuizAttempt.objects.filter(
+            ).order_by("decided_at", "pk")
+            for scenario_id, choice_id in decided.values_list(
+                "choice__step__scenario_id", "choice_id"
+            ):
+                rows.decisions.setdefault(scenario_id, []).append(choice_id)
+        quiz_ids = {b.quiz_id for b in blocks if isinstance(b, QuizBlock)}
+        if quiz_ids:
+            attempts = QuizAttempt.objects.filter(
                 enrollment=enrollment, quiz_id__in=quiz_ids, submitted_at__isnull=False
+            ).order_by("quiz_id", "-submitted_at", "-pk")
+            for attempt in attempts.prefetch_related(
+                Prefetch("answers", queryset=Answer.objects.order_by("pk"))
+            ):
+                rows.attempts.setdefault(attempt.quiz_id, []).append(attempt)
+                rows.answers[attempt.pk] = list(attempt.answers.all())
+    apply_learner_rows(blocks, rows)
+
+
+def apply_learner_rows(blocks: list[Any], rows: LearnerRows) -> None:
+    """Decorate the blocks with the learner's `rows` (empty rows: an untouched learner). No
+    queries."""
+    for block in blocks:
+        decorated: Any = block  # with what the templates read
+        if isinstance(block, ReflectionBlock):
+            decorated.my_reflection = rows.reflections.get(block.pk, "")
+        elif isinstance(block, ScenarioBlock):
+            decorated.path = scenario_path(block, rows.decisions.get(block.pk, []))
+        elif isinstance(block, QuizBlock):
+            apply_quiz_rows(block, rows)
+
+
+def apply_quiz_rows(block: Any, rows: LearnerRows) -> None:
+    """Practice quizzes: the latest submitted attempt's answers. Tests: the attempts so far."""
+    quiz = block.quiz
+    block.attempts = rows.attempts.get(quiz.pk, [])
+    for attempt in block.attempts:
+        attempt.quiz = quiz  # score_percent reads the pass mark
+    block.passed = any(a.passed for a in block.attempts)
+    last = block.attempts[0] if block.attempts else None
+    if quiz.kind == Quiz.Kind.PRACTICE:
+        answers = {a.question_id: a for a in rows.answers.get(last.pk, [])} if last else {}
+        block.practice_attempt = last
+        for question in quiz.questions.all():
+            answer = answers.get(question.pk)
+            annotate_question(
+                question, answer.response if answer else None, graded=answer is not None
             )
-            .order_by("quiz_id", "-submitted_at", "-pk")
-            .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("pk")))
-        )
-        if enrollment is not None
-        else []
-    )
-    latest: dict[int, QuizAttempt] = {}
-    by_quiz = defaultdict(list)
-    for attempt in attempts:
-        latest.setdefault(attempt.quiz_id, attempt)
-        by_quiz[attempt.quiz_id].append(attempt)
-    for block in quiz_blocks:
-        quiz = block.quiz
-        block.attempts = by_quiz[quiz.pk]
-        block.passed = any(a.passed for a in block.attempts)
-        last = latest.get(quiz.pk)
-        if quiz.kind == Quiz.Kind.PRACTICE:
-            answers = {a.question_id: a for a in last.answers.all()} if last else {}
-            block.practice_attempt = last
-            for question in quiz.questions.all():
-                answer = answers.get(question.pk)
-                annotate_question(
-                    question, answer.response if answer else None, graded=answer is not None
-                )
 
 
 def bind_practice_form(block: Any, form) -> None:

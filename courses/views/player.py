@@ -35,8 +35,8 @@ def render_lesson(request, slug, lesson_key, *, forms_by_block=None, status=200)
 
     `forms_by_block` (block pk → bound form) shows a failed submit without JavaScript.
     A learner who is not enrolled is sent to the course page. Queries on a repeat visit with a
-    cached snapshot: the learner's own rows (one), plus the blocks they touched; no writes
-    unless the resume point moves.
+    cached snapshot: the learner's own rows (one), plus one for all the blocks they touched; no
+    writes unless the resume point moves.
     """
     state = lesson_pages.learner_state(request.user, slug)
     if state is None:

@@ -119,6 +119,31 @@ def test_it_shows_another_learner_nothing_of_the_first_learners_state(
     assert "practice-score" not in page
 
 
+def test_it_renders_a_touched_block_again_once_the_learners_rows_behind_it_change(
+    client, learner, two_round_course
+):
+    """Touched blocks are kept as rendered per digest of the rows behind them: a later answer,
+    choice or text shows at once, and the page still equals a full rendering."""
+    enrollment = services.enroll_learner(learner, two_round_course)
+    touch_the_first_round(two_round_course, enrollment, learner)
+    client.force_login(learner)
+    url = lesson_url(two_round_course)
+    assert "Mijn &lt;eigen&gt; aannames" in client.get(url).content.decode()
+    lesson = Lesson.objects.get(module__version=two_round_course.published_version, key="les-1")
+    blocks = {b.key: b for b in blocks_for_player(lesson)}
+    services.save_reflection(learner, blocks["r0"], "Tweede gedachte")
+    services.record_scenario_choice(
+        enrollment,
+        ScenarioChoice.objects.get(step__scenario=blocks["s0"], step__position=1, position=0),
+    )
+    quiz = blocks["q0"].quiz
+    attempt = services.start_attempt(enrollment, quiz)
+    services.submit_attempt(attempt.pk, {f"q-{q.pk}": "" for q in quiz.questions.all()}, learner)
+    page = client.get(url).content.decode()
+    assert "Tweede gedachte" in page and "aannames" not in page
+    assert blocks_html(page) == rendered_from_the_database(two_round_course, enrollment, learner)
+
+
 def test_it_puts_the_requests_own_csrf_token_in_every_form(learner, two_round_course):
     services.enroll_learner(learner, two_round_course)
     client = Client(enforce_csrf_checks=True)

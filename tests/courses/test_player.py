@@ -73,20 +73,26 @@ def add_rounds(lesson, rounds):
         factories.add_every_block_kind(lesson, persona=persona, start=i * 6)
 
 
-@pytest.mark.parametrize("rounds", [1, 9])
-def test_it_renders_a_lesson_with_a_constant_number_of_queries(
-    client, learner, django_assert_num_queries, rounds
-):
-    course = factories.make_course(
-        slug=f"veel-{rounds}", lessons=1, blocks_per_lesson=0, publish=False
-    )
+def visited_lesson(client, learner, slug, rounds):
+    """A published one-lesson course with `rounds` of every block kind, which the logged-in
+    learner has visited once (the snapshot is built, the progress row written)."""
+    course = factories.make_course(slug=slug, lessons=1, blocks_per_lesson=0, publish=False)
     lesson = Lesson.objects.get(module__version__course=course)
-    add_rounds(lesson, rounds)  # 6 blocks, or 54 blocks of the same six kinds
+    add_rounds(lesson, rounds)
     factories.publish_version(course.versions.get())
     enrollment = services.enroll_learner(learner, course)
     client.force_login(learner)
     url = lesson_url(course, lesson.key)
-    client.get(url)  # first visit: builds the snapshot, creates the progress row
+    client.get(url)
+    return lesson, enrollment, url
+
+
+@pytest.mark.parametrize("rounds", [1, 9])
+def test_it_renders_a_lesson_with_a_constant_number_of_queries(
+    client, learner, django_assert_num_queries, rounds
+):
+    # 6 blocks, or 54 blocks of the same six kinds
+    lesson, enrollment, url = visited_lesson(client, learner, f"veel-{rounds}", rounds)
 
     # Repeat visit, nothing touched: session, user, the learner's own rows (one statement).
     # The snapshot comes from this process's memory; no writes.
@@ -94,16 +100,41 @@ def test_it_renders_a_lesson_with_a_constant_number_of_queries(
         response = client.get(url)
     assert response.content.decode().count('class="block block-scenario"') == rounds
 
-    # One scenario touched: that block alone is rendered live from the database. Base blocks
-    # 1 + scenario 1, steps 1, choices 1, the learner's decisions 1.
+    # One scenario touched: that block is rendered from the snapshot's copy of it, with the
+    # learner's rows for every touched block of the lesson in one more statement.
     ScenarioDecision.objects.create(
         enrollment=enrollment,
         choice=ScenarioChoice.objects.filter(step__scenario__lesson=lesson).first(),
     )
-    with django_assert_num_queries(3 + 5):
+    with django_assert_num_queries(3 + 1):
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count("Jouw keuze:") == 1
+
+
+@pytest.mark.parametrize("rounds", [1, 10])
+def test_it_renders_touched_blocks_in_one_more_query_however_many_there_are(
+    client, learner, django_assert_num_queries, rounds
+):
+    """3 or 30 touched blocks: a reflection, a scenario choice and a practice attempt per round."""
+    lesson, enrollment, url = visited_lesson(client, learner, f"aangeraakt-{rounds}", rounds)
+    for block in blocks_for_player(lesson):
+        if block.kind == "reflection":
+            services.save_reflection(learner, block, f"Reflectie <{block.key}>")
+        elif block.kind == "scenario":
+            first_step = block.steps.all()[0]
+            services.record_scenario_choice(enrollment, first_step.choices.all()[0])
+        elif block.kind == "quiz":
+            attempt = services.start_attempt(enrollment, block.quiz)
+            services.submit_attempt(attempt.pk, factories.correct_answers(block.quiz), learner)
+
+    # Session, user, the learner's own rows, and the rows behind every touched block.
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    page = response.content.decode()
+    assert page.count("Jouw keuze:") == rounds
+    assert page.count('class="status practice-score"') == rounds
+    assert page.count("Reflectie &lt;r") == rounds
 
 
 def test_it_builds_a_lesson_snapshot_with_a_constant_number_of_queries(client, learner):
