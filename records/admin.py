@@ -199,7 +199,15 @@ class PeOnlineSubmissionRowInline(admin.TabularInline):
     model = PeOnlineSubmissionRow
     extra = 0
     can_delete = False
-    fields = ("line", "completion", "register_number", "status", "error_text", "released_at")
+    fields = (
+        "line",
+        "completion",
+        "registration",
+        "register_number",
+        "status",
+        "error_text",
+        "released_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -213,16 +221,18 @@ class PeOnlineSubmissionAdmin(admin.ModelAdmin):
     list_display = [
         "pk",
         "accreditation",
+        "edition_accreditation",
         "status",
         "created_at",
         "accepted_count",
         "rejected_count",
     ]
     list_filter = ["status", "accreditation__register"]
-    list_select_related = ["accreditation__course"]
+    list_select_related = ["accreditation__course", "edition_accreditation__edition__session_type"]
     inlines = [PeOnlineSubmissionRowInline]
     readonly_fields = [
         "accreditation",
+        "edition_accreditation",
         "status",
         "created_by",
         "attempts",
@@ -243,11 +253,24 @@ class PeOnlineSubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(PeOnlineSubmissionRow)
 class PeOnlineSubmissionRowAdmin(admin.ModelAdmin):
-    """Every verdict PE-online gave on a completion, searchable per completion."""
+    """Every verdict PE-online gave on a completion or presence, searchable per completion."""
 
-    list_display = ["submission", "line", "completion", "register_number", "status", "error_text"]
+    list_display = [
+        "submission",
+        "line",
+        "completion",
+        "registration",
+        "register_number",
+        "status",
+        "error_text",
+    ]
     list_filter = ["status"]
-    list_select_related = ["submission", "completion__enrollment__user"]
+    list_select_related = [
+        "submission",
+        "completion__enrollment__user",
+        "registration__user",
+        "registration__edition__session_type",
+    ]
     search_fields = ["register_number", "completion__verification_code"]
 
     def has_add_permission(self, request):

@@ -322,9 +322,11 @@ def export_file_name(
     return "-".join(parts) + "." + extension
 
 
-def edition_reportability(registration, accreditation) -> Reportability:
+def edition_reportability(registration, accreditation, rejections=None) -> Reportability:
     """Whether one presence earns an edition accreditation's points: the learner's profession
-    must be eligible for the register and their number for it valid (as for completions)."""
+    must be eligible for the register, their number for it valid (as for completions), and not
+    the number PE-online last rejected for this presence (`rejections`, see
+    `records.registers.latest_rejections` with EDITION_TARGET)."""
     user = registration.user
     if not is_profession_eligible(user.profession, accreditation.register):
         return Reportability(BlockReason.PROFESSION_NOT_ELIGIBLE)
@@ -336,16 +338,22 @@ def edition_reportability(registration, accreditation) -> Reportability:
         return Reportability(BlockReason.INVALID_NUMBER, number.number)
     if number.needs_confirmation:
         return Reportability(BlockReason.UNCONFIRMED_NUMBER, number.number)
+    rejected = (rejections or {}).get((registration.pk, accreditation.pk))
+    if rejected is not None and rejected[0] == normalised:
+        return Reportability(BlockReason.REJECTED_BY_PE_ONLINE, normalised, rejected[1])
     return Reportability(None, normalised)
 
 
 def edition_attendance_rows(accreditation, *, include_reported: bool = False):
     """Yield one AttendanceRow per learner present at the accreditation's edition (the row's
-    `completion_id` is the registration's id). Two queries: presences, register numbers."""
+    `completion_id` is the registration's id). Three queries: PE-online's latest verdicts,
+    presences, register numbers."""
     from courses.models import LiveSessionRegistration
 
     from .models import EditionAttendanceReport
+    from .registers import EDITION_TARGET
 
+    rejections = latest_rejections([accreditation.pk], EDITION_TARGET)
     presences = (
         LiveSessionRegistration.objects.filter(
             edition=accreditation.edition_id, attended_at__isnull=False
@@ -375,7 +383,7 @@ def edition_attendance_rows(accreditation, *, include_reported: bool = False):
             register=register,
             completed_at=registration.attended_at,  # type: ignore[arg-type]  # filtered not null
             points=accreditation.points,
-            result=edition_reportability(registration, accreditation),
+            result=edition_reportability(registration, accreditation, rejections),
             reported_at=registration.reported_at,
         )
 

@@ -32,6 +32,7 @@ from xml.sax.xmlreader import AttributesImpl
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from lxml import etree
 
 # The web service accepts at most 100 <Attendance> per call (documentation, §3).
@@ -169,14 +170,17 @@ def _parse_xml(data: bytes):
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise PeOnlineReplyError(f"Het antwoord van PE-online is geen geldige XML: {exc}") from exc
+        raise PeOnlineReplyError(
+            _("Het antwoord van PE-online is geen geldige XML: %(error)s") % {"error": exc}
+        ) from exc
 
 
 def _count(results, name: str) -> int:
     text = (results.findtext(name) or "").strip()
     if not text.isascii() or not text.isdigit():
         raise PeOnlineReplyError(
-            f"Het antwoord van PE-online heeft geen geldig getal in <{name}>: {text!r}"
+            _("Het antwoord van PE-online heeft geen geldig getal in <%(element)s>: %(text)r")
+            % {"element": name, "text": text}
         )
     return int(text)
 
@@ -187,13 +191,13 @@ def parse_reply(data: bytes | str) -> PeReply:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not data.strip():
-        raise PeOnlineReplyError("Het antwoord van PE-online is leeg.")
+        raise PeOnlineReplyError(_("Het antwoord van PE-online is leeg."))
     summary = _find_summary(_parse_xml(data.strip()))
     if summary is None:
-        raise PeOnlineReplyError("Het antwoord van PE-online bevat geen <Summary>.")
+        raise PeOnlineReplyError(_("Het antwoord van PE-online bevat geen <Summary>."))
     results = summary.find("Results")
     if results is None:
-        raise PeOnlineReplyError("Het antwoord van PE-online bevat geen <Results>.")
+        raise PeOnlineReplyError(_("Het antwoord van PE-online bevat geen <Results>."))
     reply = PeReply(
         accepted_rows=_count(results, "accepted_rows"),
         rejected_rows=_count(results, "rejected_rows"),
@@ -203,7 +207,7 @@ def parse_reply(data: bytes | str) -> PeReply:
         person = (accepted.findtext("person") or "").strip()
         course = (accepted.findtext("course") or "").strip()
         if not person:
-            raise PeOnlineReplyError("Een <Accepted> in het antwoord heeft geen <person>.")
+            raise PeOnlineReplyError(_("Een <Accepted> in het antwoord heeft geen <person>."))
         reply.accepted.append((person, course))
     for error in summary.findall("Error"):
         message = " ".join((error.findtext("errorMsg") or "").split())
@@ -219,12 +223,18 @@ def parse_reply(data: bytes | str) -> PeReply:
         )
     if len(reply.accepted) != reply.accepted_rows:
         raise PeOnlineReplyError(
-            f"Het antwoord van PE-online noemt {reply.accepted_rows} geaccepteerde regels maar "
-            f"bevat er {len(reply.accepted)}."
+            _(
+                "Het antwoord van PE-online noemt %(counted)s geaccepteerde regels maar bevat er "
+                "%(found)s."
+            )
+            % {"counted": reply.accepted_rows, "found": len(reply.accepted)}
         )
     if reply.accepted_rows + reply.rejected_rows != reply.total_rows:
         raise PeOnlineReplyError(
-            "In het antwoord van PE-online tellen geaccepteerd en geweigerd niet op tot het totaal."
+            _(
+                "In het antwoord van PE-online tellen geaccepteerd en geweigerd niet op tot het "
+                "totaal."
+            )
         )
     return reply
 
@@ -248,8 +258,8 @@ def match_reply(lines: list[PeLine], reply: PeReply) -> list[LineVerdict]:
     """
     if reply.total_rows not in (len(lines), 0) or (reply.total_rows == 0 and reply.accepted_rows):
         raise PeOnlineReplyError(
-            f"PE-online meldt {reply.total_rows} regels ontvangen; er zijn er {len(lines)} "
-            "verstuurd."
+            _("PE-online meldt %(received)s regels ontvangen; er zijn er %(sent)s verstuurd.")
+            % {"received": reply.total_rows, "sent": len(lines)}
         )
     if (
         not reply.accepted
@@ -257,7 +267,8 @@ def match_reply(lines: list[PeLine], reply: PeReply) -> list[LineVerdict]:
         and all(e.line is None and not e.person for e in reply.errors)
     ):
         raise PeOnlineBatchRefused(
-            "PE-online verwerkte niets: " + "; ".join(e.message for e in reply.errors)
+            _("PE-online verwerkte niets: %(errors)s")
+            % {"errors": "; ".join(e.message for e in reply.errors)}
         )
     remaining = list(reply.accepted)
     accepted = [False] * len(lines)
@@ -268,7 +279,8 @@ def match_reply(lines: list[PeLine], reply: PeReply) -> list[LineVerdict]:
             accepted[position] = True
     if remaining:
         raise PeOnlineReplyError(
-            f"PE-online accepteerde een regel die niet is verstuurd: {remaining[0][0]}."
+            _("PE-online accepteerde een regel die niet is verstuurd: %(person)s.")
+            % {"person": remaining[0][0]}
         )
     texts: list[list[str]] = [[] for _ in lines]
     batch_errors: list[str] = []
@@ -297,7 +309,7 @@ def match_reply(lines: list[PeLine], reply: PeReply) -> list[LineVerdict]:
         if accepted[index]:
             verdicts.append(LineVerdict(True))
             continue
-        text = "; ".join(texts[index] or batch_errors) or (
+        text = "; ".join(texts[index] or batch_errors) or _(
             "PE-online heeft deze regel niet geaccepteerd en gaf geen reden."
         )
         verdicts.append(LineVerdict(False, text))
@@ -337,11 +349,15 @@ def post_entry(xml: bytes) -> bytes:
             return response.read()
     except urllib.error.HTTPError as exc:
         if exc.code >= 500:
-            raise PeOnlineUnavailable(f"PE-online antwoordde met HTTP {exc.code}.") from exc
+            raise PeOnlineUnavailable(
+                _("PE-online antwoordde met HTTP %(status)s.") % {"status": exc.code}
+            ) from exc
         raise PeOnlineReplyError(
-            f"PE-online weigerde de aanlevering met HTTP {exc.code}: "
-            f"{exc.read(500).decode('utf-8', 'replace')}"
+            _("PE-online weigerde de aanlevering met HTTP %(status)s: %(body)s")
+            % {"status": exc.code, "body": exc.read(500).decode("utf-8", "replace")}
         ) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise PeOnlineUnavailable(f"PE-online is niet bereikbaar: {reason}") from exc
+        raise PeOnlineUnavailable(
+            _("PE-online is niet bereikbaar: %(reason)s") % {"reason": reason}
+        ) from exc

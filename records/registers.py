@@ -418,24 +418,76 @@ def record_attendance_reported(
 
 
 # --- PE-online submissions and replies --------------------------------------------------------
+#
+# One code path for both things PE-online is told about: completions of a course (under a
+# CourseAccreditation) and presences at a masterclass edition (under an EditionAccreditation).
+# `PeTarget` names, per kind, the model fields that differ; everything else is shared.
 
 
-def latest_rejections(accreditation_ids) -> dict[tuple[int, int], tuple[str, str]]:
-    """{(completion id, accreditation id): (number sent, PE-online's reason)} for completions
-    whose latest PE-online verdict under that accreditation is a rejection not yet released.
-    One query."""
+@dataclass(frozen=True)
+class PeTarget:
+    """Which rows a kind of accreditation reports and where its verdicts are written."""
+
+    accreditation_field: str  # PeOnlineSubmission FK: "accreditation" / "edition_accreditation"
+    subject_field: str  # PeOnlineSubmissionRow FK: "completion" / "registration"
+    elearning_possible: bool
+
+    @property
+    def accreditation_model(self):
+        return PeOnlineSubmission._meta.get_field(self.accreditation_field).related_model
+
+    @property
+    def report_model(self):
+        from .models import EditionAttendanceReport
+
+        return AttendanceReport if self.subject_field == "completion" else EditionAttendanceReport
+
+    def rows(self, accreditation, since=None, until=None):
+        """The accreditation's not yet reported AttendanceRows (`completion_id` is the
+        subject's id: a completion or a registration)."""
+        from .attendance import attendance_rows, edition_attendance_rows
+
+        if self.subject_field == "completion":
+            return attendance_rows(accreditation, since, until)
+        return edition_attendance_rows(accreditation)
+
+
+COURSE_TARGET = PeTarget("accreditation", "completion", elearning_possible=True)
+EDITION_TARGET = PeTarget("edition_accreditation", "registration", elearning_possible=False)
+
+
+def pe_target(accreditation) -> PeTarget:
+    return COURSE_TARGET if isinstance(accreditation, CourseAccreditation) else EDITION_TARGET
+
+
+def submission_target(submission: PeOnlineSubmission) -> PeTarget:
+    return COURSE_TARGET if submission.accreditation_id else EDITION_TARGET
+
+
+def _is_elearning(accreditation) -> bool:
+    return accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+
+
+def latest_rejections(
+    accreditation_ids, target: PeTarget = COURSE_TARGET
+) -> dict[tuple[int, int], tuple[str, str]]:
+    """{(subject id, accreditation id): (number sent, PE-online's reason)} for completions (or,
+    with EDITION_TARGET, presences) whose latest PE-online verdict under that accreditation is a
+    rejection not yet released. One query."""
+    accreditation_key = f"submission__{target.accreditation_field}_id"
+    subject_key = f"{target.subject_field}_id"
     rows = (
         PeOnlineSubmissionRow.objects.filter(
-            submission__accreditation_id__in=list(accreditation_ids),
+            **{f"{accreditation_key}__in": list(accreditation_ids)},
             status__in=[
                 PeOnlineSubmissionRow.Status.ACCEPTED,
                 PeOnlineSubmissionRow.Status.REJECTED,
             ],
         )
-        .order_by("completion_id", "submission__accreditation_id", "-pk")
+        .order_by(subject_key, accreditation_key, "-pk")
         .values_list(
-            "completion_id",
-            "submission__accreditation_id",
+            subject_key,
+            accreditation_key,
             "status",
             "released_at",
             "register_number",
@@ -444,8 +496,8 @@ def latest_rejections(accreditation_ids) -> dict[tuple[int, int], tuple[str, str
     )
     latest: dict[tuple[int, int], tuple[str, str]] = {}
     seen: set[tuple[int, int]] = set()
-    for completion_id, accreditation_id, status, released_at, number, text in rows:
-        key = (completion_id, accreditation_id)
+    for subject_id, accreditation_id, status, released_at, number, text in rows:
+        key = (subject_id, accreditation_id)
         if key in seen:
             continue
         seen.add(key)
@@ -455,33 +507,34 @@ def latest_rejections(accreditation_ids) -> dict[tuple[int, int], tuple[str, str
 
 
 def prepare_pe_online_submissions(
-    accreditation: CourseAccreditation,
+    accreditation,
     since: dt.date | None = None,
     until: dt.date | None = None,
     user=None,
     completion_ids=None,
 ) -> list[PeOnlineSubmission]:
-    """Write the period's reportable, not yet reported completions into submissions of at most
-    PE_ONLINE_BATCH_SIZE rows; return them. Completions waiting in an unanswered submission are
-    left out. With the web service configured each submission is sent by Celery after commit.
+    """Write the reportable, not yet reported completions of the period (for a CourseAccreditation)
+    or presences (for an EditionAccreditation; no period) into submissions of at most
+    PE_ONLINE_BATCH_SIZE rows; return them. Rows waiting in an unanswered submission are left
+    out; `completion_ids` limits the subjects. With the web service configured each submission
+    is sent by Celery after commit.
 
     The accreditation row is locked, so two staff members preparing at once never put a
     completion into two submissions.
     """
-    from .attendance import attendance_rows
-
+    target = pe_target(accreditation)
     with transaction.atomic():
-        CourseAccreditation.objects.select_for_update().get(pk=accreditation.pk)
+        target.accreditation_model.objects.select_for_update().get(pk=accreditation.pk)
         waiting = set(
             PeOnlineSubmissionRow.objects.filter(
-                submission__accreditation=accreditation,
+                **{f"submission__{target.accreditation_field}": accreditation},
                 submission__status=PeOnlineSubmission.Status.PENDING,
-            ).values_list("completion_id", flat=True)
+            ).values_list(f"{target.subject_field}_id", flat=True)
         )
-        elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+        elearning = _is_elearning(accreditation)
         rows = [
             row
-            for row in attendance_rows(accreditation, since, until)
+            for row in target.rows(accreditation, since, until)
             if row.reportable
             and row.completion_id not in waiting
             and (completion_ids is None or row.completion_id in completion_ids)
@@ -490,16 +543,16 @@ def prepare_pe_online_submissions(
         submissions = []
         for start in range(0, len(rows), size):
             submission = PeOnlineSubmission.objects.create(
-                accreditation=accreditation, created_by=user
+                **{target.accreditation_field: accreditation}, created_by=user
             )
             PeOnlineSubmissionRow.objects.bulk_create(
                 [
                     PeOnlineSubmissionRow(
                         submission=submission,
-                        completion_id=row.completion_id,
                         line=line,
                         register_number=row.result.register_number,
                         end_date=row.completed_at if elearning else None,
+                        **{f"{target.subject_field}_id": row.completion_id},
                     )
                     for line, row in enumerate(rows[start : start + size], start=1)
                 ]
@@ -519,8 +572,8 @@ def _queue_send(submission_id: int) -> None:
 
 def submission_lines(submission: PeOnlineSubmission) -> list[pe_online.PeLine]:
     """What the submission sends, in line order (one query)."""
-    accreditation = submission.accreditation
-    elearning = accreditation.pe_course_type == CourseAccreditation.PeCourseType.ELEARNING
+    accreditation = submission.target
+    elearning = _is_elearning(accreditation)
     return [
         pe_online.PeLine(
             person=row.register_number,
@@ -537,16 +590,20 @@ def submission_xml(submission: PeOnlineSubmission, *, user_key: str = "") -> byt
     """The <Entry> of one submission; `user_key` only when sending it."""
     return b"".join(
         pe_online.entry_chunks(
-            submission.accreditation.effective_pe_org_id,
+            submission.target.effective_pe_org_id,
             submission_lines(submission),
             user_key=user_key,
         )
     )
 
 
+_SUBMISSION_RELATED = ("accreditation__course", "edition_accreditation__edition__session_type")
+
+
 def apply_pe_online_reply(submission_id: int, reply: bytes | str, user=None) -> PeOnlineSubmission:
-    """Read PE-online's reply to a submission: accepted rows become AttendanceReports (reported),
-    rejected rows keep PE-online's reason. Returns the submission.
+    """Read PE-online's reply to a submission: accepted rows become AttendanceReports (or
+    EditionAttendanceReports: reported), rejected rows keep PE-online's reason. Returns the
+    submission.
 
     Raises PeOnlineReplyError (nothing written) when the reply is malformed, does not match what
     was sent, or the submission was already answered; PeOnlineBatchRefused when PE-online
@@ -554,8 +611,8 @@ def apply_pe_online_reply(submission_id: int, reply: bytes | str, user=None) -> 
     """
     with transaction.atomic():
         submission = (
-            PeOnlineSubmission.objects.select_for_update()
-            .select_related("accreditation__course")
+            PeOnlineSubmission.objects.select_for_update(of=("self",))
+            .select_related(*_SUBMISSION_RELATED)
             .get(pk=submission_id)
         )
         if submission.status == PeOnlineSubmission.Status.ANSWERED:
@@ -565,6 +622,7 @@ def apply_pe_online_reply(submission_id: int, reply: bytes | str, user=None) -> 
                     "ingelezen."
                 )
             )
+        target = submission_target(submission)
         rows = list(submission.rows.order_by("line"))
         verdicts = pe_online.match_reply(submission_lines(submission), pe_online.parse_reply(reply))
         now = timezone.now()
@@ -579,15 +637,15 @@ def apply_pe_online_reply(submission_id: int, reply: bytes | str, user=None) -> 
             if verdict.accepted:
                 accepted_rows.append(row)
         PeOnlineSubmissionRow.objects.bulk_update(rows, ["status", "error_text"])
-        AttendanceReport.objects.bulk_create(
+        target.report_model.objects.bulk_create(
             [
-                AttendanceReport(
-                    completion_id=row.completion_id,
-                    accreditation_id=submission.accreditation_id,
+                target.report_model(
+                    accreditation_id=submission.target_id,
                     reported_at=now,
                     file_name=submission.file_name,
                     reported_by=user,
                     submission_row=row,
+                    **{f"{target.subject_field}_id": row.subject_id},
                 )
                 for row in accepted_rows
             ],
@@ -636,8 +694,8 @@ def send_pe_online_submission(submission_id: int) -> str:
     """
     with transaction.atomic():
         submission = (
-            PeOnlineSubmission.objects.select_for_update(skip_locked=True)
-            .select_related("accreditation__course")
+            PeOnlineSubmission.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(*_SUBMISSION_RELATED)
             .filter(pk=submission_id, status=PeOnlineSubmission.Status.PENDING)
             .first()
         )
@@ -686,31 +744,55 @@ class PeOnlineState:
 def pe_online_overview(course, recent: int = 10) -> dict[int, PeOnlineState]:
     """Per accreditation id of `course`: its latest submissions and the rejected rows still
     waiting for a correction (with the learner, for staff). Three queries at most."""
+    return _pe_online_states(COURSE_TARGET, {"course": course}, recent)
+
+
+def edition_pe_online_overview(edition, recent: int = 10) -> dict[int, PeOnlineState]:
+    """The same per accreditation id of a masterclass edition."""
+    return _pe_online_states(EDITION_TARGET, {"edition": edition}, recent)
+
+
+def _row_learner(row: PeOnlineSubmissionRow):
+    if row.completion is not None:
+        return row.completion.enrollment.user
+    assert row.registration is not None  # records_pesubrow_one_subject
+    return row.registration.user
+
+
+def _pe_online_states(target: PeTarget, scope: dict, recent: int) -> dict[int, PeOnlineState]:
+    accreditation_field = target.accreditation_field
+    scope_filter = {f"{accreditation_field}__{name}": value for name, value in scope.items()}
     state: dict[int, PeOnlineState] = {}
-    submissions = PeOnlineSubmission.objects.filter(accreditation__course=course).order_by(
-        "accreditation_id", "-created_at", "-pk"
+    submissions = PeOnlineSubmission.objects.filter(**scope_filter).order_by(
+        accreditation_field, "-created_at", "-pk"
     )
     for submission in submissions:
-        entry = state.setdefault(submission.accreditation_id, PeOnlineState())
+        entry = state.setdefault(submission.target_id, PeOnlineState())
         if len(entry.submissions) < recent:
             entry.submissions.append(submission)
-    rejections = latest_rejections(list(state))
+    rejections = latest_rejections(list(state), target)
     if rejections:
+        learner = (
+            "completion__enrollment__user"
+            if target.subject_field == "completion"
+            else "registration__user"
+        )
         rows = (
             PeOnlineSubmissionRow.objects.filter(
                 status=PeOnlineSubmissionRow.Status.REJECTED,
                 released_at__isnull=True,
-                submission__accreditation__course=course,
+                **{f"submission__{key}": value for key, value in scope_filter.items()},
             )
-            .select_related("completion__enrollment__user", "submission")
+            .select_related(learner, "submission")
             .order_by("-pk")
         )
         seen = set()
         for row in rows:
-            key = (row.completion_id, row.submission.accreditation_id)
+            key = (row.subject_id, row.submission.target_id)
             if key in rejections and key not in seen:
                 seen.add(key)
-                state[row.submission.accreditation_id].rejected_rows.append(row)
+                row.learner = _row_learner(row)  # type: ignore[attr-defined]  # for the page
+                state[row.submission.target_id].rejected_rows.append(row)
     return state
 
 

@@ -57,6 +57,31 @@ urlpatterns = [
         name="edition_attendance_mark_reported",
     ),
     path(
+        "beheer/uitvoering/<int:edition_id>/presentie/<int:pk>/pe-online-aanleveren/",
+        views.edition_pe_online_prepare,
+        name="edition_pe_online_prepare",
+    ),
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/aanlevering/<int:sid>/xml/",
+        views.edition_pe_online_submission_xml,
+        name="edition_pe_online_submission_xml",
+    ),
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/aanlevering/<int:sid>/antwoord/",
+        views.edition_pe_online_reply_upload,
+        name="edition_pe_online_reply_upload",
+    ),
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/aanlevering/<int:sid>/versturen/",
+        views.edition_pe_online_resend,
+        name="edition_pe_online_resend",
+    ),
+    path(
+        "beheer/uitvoering/<int:edition_id>/presentie/regel/<int:row_id>/opnieuw/",
+        views.edition_pe_online_release_row,
+        name="edition_pe_online_release_row",
+    ),
+    path(
         "beheer/uitvoering/<int:edition_id>/presentie/<int:pk>/<slug:kind>/",
         views.edition_attendance_download,
         name="edition_attendance_download",

@@ -6,11 +6,13 @@ anyone else gets a 404 so that a course's accreditation data does not even revea
 """
 
 import tempfile
+from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,6 +48,7 @@ from .models import (
 from .registers import (
     accreditation_overview,
     apply_pe_online_reply,
+    edition_pe_online_overview,
     fail_pe_online_submission,
     pe_online_overview,
     prepare_pe_online_submissions,
@@ -155,6 +158,8 @@ def attendance_overview(request, course):
             "form": form,
             "query": request.GET.urlencode(),
             "kinds": DOWNLOAD_KINDS,
+            "pe_urls": COURSE_PE_URLS,
+            "scope": course.slug,
         },
     )
 
@@ -246,6 +251,7 @@ def edition_attendance(request, edition_id):
         LiveSessionEdition.objects.select_related("session_type"), pk=edition_id
     )
     accreditations = []
+    states = edition_pe_online_overview(edition)
     for accreditation in EditionAccreditation.objects.filter(edition=edition).order_by(
         "register", "pk"
     ):
@@ -253,12 +259,20 @@ def edition_attendance(request, edition_id):
         accreditation.reportable = sum(1 for r in rows if r.reportable and not r.reported_at)
         accreditation.reported = sum(1 for r in rows if r.reported_at)
         accreditation.blocked = sum(1 for r in rows if not r.reportable)
+        accreditation.pe_online = states.get(accreditation.pk)
         accreditations.append(accreditation)
     present = edition.registrations.filter(attended_at__isnull=False).count()
     return render(
         request,
         "records/edition_attendance.html",
-        {"edition": edition, "accreditations": accreditations, "present": present},
+        {
+            "edition": edition,
+            "accreditations": accreditations,
+            "present": present,
+            "pe_online_configured": pe_online.is_configured(),
+            "pe_urls": EDITION_PE_URLS,
+            "scope": edition.pk,
+        },
     )
 
 
@@ -322,32 +336,56 @@ class PeOnlineReplyForm(forms.Form):
         return upload.read()
 
 
-def _overview_redirect(course):
-    return redirect(reverse("records:attendance_overview", args=[course.slug]))
+@dataclass(frozen=True)
+class PeScope:
+    """Where PE-online submissions are managed: a course's accreditation overview or a
+    masterclass edition's presence page. The same views serve both (one code path)."""
+
+    submissions: QuerySet
+    rows: QuerySet
+    back: str  # the page to return to
+
+    @classmethod
+    def for_course(cls, course) -> "PeScope":
+        return cls(
+            PeOnlineSubmission.objects.filter(accreditation__course=course),
+            PeOnlineSubmissionRow.objects.filter(submission__accreditation__course=course),
+            reverse("records:attendance_overview", args=[course.slug]),
+        )
+
+    @classmethod
+    def for_edition(cls, edition_id: int) -> "PeScope":
+        return cls(
+            PeOnlineSubmission.objects.filter(edition_accreditation__edition_id=edition_id),
+            PeOnlineSubmissionRow.objects.filter(
+                submission__edition_accreditation__edition_id=edition_id
+            ),
+            reverse("records:edition_attendance", args=[edition_id]),
+        )
+
+    def submission(self, sid) -> PeOnlineSubmission:
+        return get_object_or_404(
+            self.submissions.select_related(
+                "accreditation__course", "edition_accreditation__edition__session_type"
+            ),
+            pk=sid,
+        )
 
 
-def _submission_for(course, sid) -> PeOnlineSubmission:
-    return get_object_or_404(
-        PeOnlineSubmission.objects.select_related("accreditation__course"),
-        pk=sid,
-        accreditation__course=course,
-    )
+# URL names of the PE-online actions, per scope (the template partial reads them).
+COURSE_PE_URLS = {
+    "prepare": "records:pe_online_prepare",
+    "xml": "records:pe_online_submission_xml",
+    "reply": "records:pe_online_reply_upload",
+    "resend": "records:pe_online_resend",
+    "release": "records:pe_online_release_row",
+}
+EDITION_PE_URLS = {name: url.replace(":", ":edition_", 1) for name, url in COURSE_PE_URLS.items()}
 
 
-@require_POST
-@staff_course_view
-def pe_online_prepare(request, course, pk):
-    """Put the period's reportable completions into PE-online submissions (sent when configured)."""
-    accreditation = get_object_or_404(
-        CourseAccreditation.objects.select_related("course"), pk=pk, course=course
-    )
-    form = PeriodForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Controleer de periode."))
-        return _overview_redirect(course)
-    submissions = prepare_pe_online_submissions(
-        accreditation, form.cleaned_data["since"], form.cleaned_data["until"], user=request.user
-    )
+def _prepare(request, scope: PeScope, accreditation, since=None, until=None):
+    """Put the reportable rows into PE-online submissions (sent when configured)."""
+    submissions = prepare_pe_online_submissions(accreditation, since, until, user=request.user)
     if not submissions:
         messages.info(request, _("Er is niets nieuws om aan PE-online te leveren."))
     elif pe_online.is_configured():
@@ -372,28 +410,24 @@ def pe_online_prepare(request, course, pk):
             )
             % {"count": len(submissions)},
         )
-    return _overview_redirect(course)
+    return redirect(scope.back)
 
 
-@require_GET
-@staff_course_view
-def pe_online_submission_xml(request, course, sid):
+def _submission_xml(scope: PeScope, sid):
     """The submission's <Entry> without the userKey (PE-online's upload asks for it)."""
-    submission = _submission_for(course, sid)
+    submission = scope.submission(sid)
     response = HttpResponse(submission_xml(submission), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{submission.file_name}"'
     return response
 
 
-@require_POST
-@staff_course_view
-def pe_online_reply_upload(request, course, sid):
+def _reply_upload(request, scope: PeScope, sid):
     """Read PE-online's reply to a submission; a malformed reply changes nothing."""
-    submission = _submission_for(course, sid)
+    submission = scope.submission(sid)
     form = PeOnlineReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return _overview_redirect(course)
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(scope.back)
     try:
         submission = apply_pe_online_reply(submission.pk, form.cleaned_data["reply"], request.user)
     except pe_online.PeOnlineBatchRefused as exc:
@@ -410,30 +444,99 @@ def pe_online_reply_upload(request, course, sid):
             _("Antwoord ingelezen: %(accepted)s geaccepteerd, %(rejected)s geweigerd.")
             % {"accepted": submission.accepted_count, "rejected": submission.rejected_count},
         )
-    return _overview_redirect(course)
+    return redirect(scope.back)
+
+
+def _resend(request, scope: PeScope, sid):
+    """Queue a pending submission for the web service again (after a lost retry)."""
+    submission = scope.submission(sid)
+    if pe_online.is_configured() and submission.status == PeOnlineSubmission.Status.PENDING:
+        send_pe_online_submission_task.delay(submission.pk)
+        messages.success(request, _("De aanlevering wordt opnieuw verstuurd."))
+    return redirect(scope.back)
+
+
+def _release_row(request, scope: PeScope, row_id):
+    """Offer a row PE-online rejected again, unchanged, with the next submission."""
+    row = get_object_or_404(scope.rows, pk=row_id)
+    release_rejected_row(row.pk, request.user)
+    messages.success(request, _("De regel wordt met de volgende aanlevering opnieuw aangeboden."))
+    return redirect(scope.back)
+
+
+@require_POST
+@staff_course_view
+def pe_online_prepare(request, course, pk):
+    """Put the period's reportable completions into PE-online submissions."""
+    accreditation = get_object_or_404(
+        CourseAccreditation.objects.select_related("course"), pk=pk, course=course
+    )
+    form = PeriodForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Controleer de periode."))
+        return redirect(PeScope.for_course(course).back)
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    return _prepare(request, PeScope.for_course(course), accreditation, since, until)
+
+
+@require_GET
+@staff_course_view
+def pe_online_submission_xml(request, course, sid):
+    return _submission_xml(PeScope.for_course(course), sid)
+
+
+@require_POST
+@staff_course_view
+def pe_online_reply_upload(request, course, sid):
+    return _reply_upload(request, PeScope.for_course(course), sid)
 
 
 @require_POST
 @staff_course_view
 def pe_online_resend(request, course, sid):
-    """Queue a pending submission for the web service again (after a lost retry)."""
-    submission = _submission_for(course, sid)
-    if pe_online.is_configured() and submission.status == PeOnlineSubmission.Status.PENDING:
-        send_pe_online_submission_task.delay(submission.pk)
-        messages.success(request, _("De aanlevering wordt opnieuw verstuurd."))
-    return _overview_redirect(course)
+    return _resend(request, PeScope.for_course(course), sid)
 
 
 @require_POST
 @staff_course_view
 def pe_online_release_row(request, course, row_id):
-    """Offer a row PE-online rejected again, unchanged, with the next submission."""
-    row = get_object_or_404(
-        PeOnlineSubmissionRow, pk=row_id, submission__accreditation__course=course
+    return _release_row(request, PeScope.for_course(course), row_id)
+
+
+@require_POST
+@accreditation_manager_required
+def edition_pe_online_prepare(request, edition_id, pk):
+    """Put the edition's reportable presences into PE-online submissions."""
+    accreditation = get_object_or_404(
+        EditionAccreditation.objects.select_related("edition__session_type"),
+        pk=pk,
+        edition_id=edition_id,
     )
-    release_rejected_row(row.pk, request.user)
-    messages.success(request, _("De regel wordt met de volgende aanlevering opnieuw aangeboden."))
-    return _overview_redirect(course)
+    return _prepare(request, PeScope.for_edition(edition_id), accreditation)
+
+
+@require_GET
+@accreditation_manager_required
+def edition_pe_online_submission_xml(request, edition_id, sid):
+    return _submission_xml(PeScope.for_edition(edition_id), sid)
+
+
+@require_POST
+@accreditation_manager_required
+def edition_pe_online_reply_upload(request, edition_id, sid):
+    return _reply_upload(request, PeScope.for_edition(edition_id), sid)
+
+
+@require_POST
+@accreditation_manager_required
+def edition_pe_online_resend(request, edition_id, sid):
+    return _resend(request, PeScope.for_edition(edition_id), sid)
+
+
+@require_POST
+@accreditation_manager_required
+def edition_pe_online_release_row(request, edition_id, row_id):
+    return _release_row(request, PeScope.for_edition(edition_id), row_id)
 
 
 # --- Accreditation bodies in the web UI (docs/accreditation-records.md) ------------------------

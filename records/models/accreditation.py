@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RegisterNumber
 from accounts.registers import register_info
-from courses.models import Course, CourseCompletion
+from courses.models import Course, CourseCompletion, LiveSessionRegistration
 
 # PE-online's attendance XML types PECourseID, PEEditionID and PEModuleID as xs:integer.
 _pe_id = RegexValidator(r"^\d+$", _("Een PE-online-ID bestaat alleen uit cijfers."))
@@ -228,7 +228,8 @@ class AttendanceReport(models.Model):
 
 
 class PeOnlineSubmission(models.Model):
-    """One call to PE-online's ProcessXML: up to 100 attendances of one accreditation.
+    """One call to PE-online's ProcessXML: up to 100 attendances of one accreditation, either a
+    course's (completions) or a masterclass edition's (presences): exactly one of the two is set.
 
     Written before anything is sent (the outbox row); sent by a Celery task when the web service
     is configured, or downloaded by staff who upload PE-online's reply. Only rows PE-online
@@ -241,7 +242,18 @@ class PeOnlineSubmission(models.Model):
         FAILED = "failed", _("Mislukt")
 
     accreditation = models.ForeignKey(
-        CourseAccreditation, on_delete=models.PROTECT, related_name="pe_online_submissions"
+        CourseAccreditation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pe_online_submissions",
+    )
+    edition_accreditation = models.ForeignKey(
+        "EditionAccreditation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pe_online_submissions",
     )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -266,21 +278,50 @@ class PeOnlineSubmission(models.Model):
             models.Index(
                 fields=["accreditation", "-created_at"], name="records_pesub_accr_created"
             ),
+            # The same for an edition's presence page.
+            models.Index(
+                fields=["edition_accreditation", "-created_at"], name="records_pesub_edacc_created"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accreditation__isnull=True) ^ Q(edition_accreditation__isnull=True),
+                name="records_pesub_one_accreditation",
+            ),
         ]
 
     def __str__(self):
         return f"PE-online #{self.pk} ({self.get_status_display()})"
 
     @property
+    def target(self):
+        """The accreditation reported: a CourseAccreditation or an EditionAccreditation."""
+        return self.accreditation if self.accreditation_id else self.edition_accreditation
+
+    @property
+    def target_id(self) -> int:
+        return self.accreditation_id or self.edition_accreditation_id  # type: ignore[return-value]
+
+    @property
     def file_name(self) -> str:
         accreditation = self.accreditation
-        return f"pe-online-{accreditation.course.slug}-{accreditation.register}-{self.pk}.xml"
+        if accreditation is not None:
+            return f"pe-online-{accreditation.course.slug}-{accreditation.register}-{self.pk}.xml"
+        edition_accreditation = self.edition_accreditation
+        assert edition_accreditation is not None  # records_pesub_one_accreditation
+        slug = edition_accreditation.edition.session_type.slug
+        return (
+            f"pe-online-{slug}-{edition_accreditation.register}-"
+            f"{edition_accreditation.pe_edition_id}-{self.pk}.xml"
+        )
 
 
 class PeOnlineSubmissionRow(models.Model):
     """One <Attendance> in a submission, what was sent, and PE-online's verdict on it.
 
-    Rows are never rewritten by a later submission: together they are the row's history.
+    The row reports a course completion or a masterclass presence (registration), as its
+    submission's accreditation. Rows are never rewritten by a later submission: together they
+    are the row's history.
     """
 
     class Status(models.TextChoices):
@@ -293,7 +334,18 @@ class PeOnlineSubmissionRow(models.Model):
         PeOnlineSubmission, on_delete=models.CASCADE, related_name="rows"
     )
     completion = models.ForeignKey(
-        CourseCompletion, on_delete=models.PROTECT, related_name="pe_online_rows"
+        CourseCompletion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pe_online_rows",
+    )
+    registration = models.ForeignKey(
+        LiveSessionRegistration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pe_online_rows",
     )
     line = models.PositiveSmallIntegerField(_("regel"))  # 1-based position in the call
     register_number = models.CharField(_("registratienummer"), max_length=32)
@@ -319,11 +371,25 @@ class PeOnlineSubmissionRow(models.Model):
             models.UniqueConstraint(
                 fields=["submission", "completion"], name="records_pesubrow_unique_completion"
             ),
+            models.UniqueConstraint(
+                fields=["submission", "registration"], name="records_pesubrow_unique_registration"
+            ),
+            models.CheckConstraint(
+                condition=Q(completion__isnull=True) ^ Q(registration__isnull=True),
+                name="records_pesubrow_one_subject",
+            ),
         ]
         indexes = [
             # "Latest verdict for this completion under this accreditation" (export, overview).
             models.Index(fields=["completion", "-id"], name="records_pesubrow_completion"),
+            # The same for a masterclass presence.
+            models.Index(fields=["registration", "-id"], name="records_pesubrow_registration"),
         ]
 
     def __str__(self):
         return f"{self.submission_id}/{self.line}: {self.get_status_display()}"
+
+    @property
+    def subject_id(self) -> int:
+        """The completion's or the registration's id (what the row reports)."""
+        return self.completion_id or self.registration_id  # type: ignore[return-value]

@@ -86,6 +86,14 @@ class EditionAttendanceReport(models.Model):
     )
     reported_at = models.DateTimeField()
     file_name = models.CharField(_("bestandsnaam"), max_length=255)
+    submission_row = models.OneToOneField(
+        "PeOnlineSubmissionRow",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="edition_report",
+        help_text=_("De door PE-online geaccepteerde regel, als het via PE-online ging."),
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

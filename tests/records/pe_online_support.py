@@ -16,6 +16,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from lxml import etree
 
 PATH = "/pe-services/pe-attendanceelearning/WriteAttendance.asmx/ProcessXML"
@@ -120,3 +121,16 @@ class PeOnlineServer:
         self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+@pytest.fixture
+def service(settings):
+    """A running stand-in with the settings that point the sender at it."""
+    server = PeOnlineServer().start()
+    settings.PE_ONLINE_URL = server.url
+    settings.PE_ONLINE_USER_ID = "4711"
+    settings.PE_ONLINE_USER_KEY = "sleutel-123"
+    settings.PE_ONLINE_TIMEOUT_SECONDS = 2
+    settings.PE_ONLINE_MAX_ATTEMPTS = 3
+    yield server
+    server.stop()

@@ -34,18 +34,6 @@ NUMBERS = ["11111111111", "22222222222", "33333333333"]
 
 
 @pytest.fixture
-def service(settings):
-    server = PeOnlineServer().start()
-    settings.PE_ONLINE_URL = server.url
-    settings.PE_ONLINE_USER_ID = "4711"
-    settings.PE_ONLINE_USER_KEY = "sleutel-123"
-    settings.PE_ONLINE_TIMEOUT_SECONDS = 2
-    settings.PE_ONLINE_MAX_ATTEMPTS = 3
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def scenario():
     course = factories.make_course(slug="pe-cursus", pass_mark=60)
     big = accredit(course, Reg.BIG)
