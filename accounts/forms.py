@@ -159,7 +159,7 @@ class RateLimitedAdminAuthenticationForm(LoginLimitMixin, AdminAuthenticationFor
 class ProfileForm(PersonFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = PROFILE_FIELDS
+        fields = [*PROFILE_FIELDS, "course_reminders"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,12 +1,18 @@
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.registers import InvalidRegisterNumber, normalise_register_number, register_info
 from lms.lib.typing import StrOrPromise
+
+REMINDERS_OFF_SALT = "accounts.User.reminders_off"
+# A reminder's switch-off link works this long; later the profile still has the switch.
+REMINDERS_OFF_MAX_AGE = 90 * 24 * 3600
 
 
 class LearnerManager(UserManager):
@@ -52,6 +58,17 @@ class User(AbstractUser):
         _("taal"), max_length=5, choices=[("nl", "Nederlands"), ("en", "English")], default="nl"
     )
 
+    # The e-mail after 14 days without progress in an unfinished course; off in the profile or
+    # with the signed link in the mail (reminders_off_token).
+    course_reminders = models.BooleanField(
+        _("herinneringen per e-mail"),
+        default=True,
+        help_text=_(
+            "Een e-mail als je 14 dagen niet verder bent gegaan in een cursus die je nog niet hebt "
+            "afgerond."
+        ),
+    )
+
     objects: ClassVar[LearnerManager] = LearnerManager()
 
     USERNAME_FIELD = "email"
@@ -72,6 +89,26 @@ class User(AbstractUser):
     def display_name(self) -> str:
         parts = [self.first_name, self.surname_prefix, self.last_name]
         return " ".join(p for p in parts if p).strip()
+
+    def reminders_off_token(self) -> str:
+        """A signed, timestamped token for switching this user's reminders off without logging in
+        (the link in every reminder); `for_reminders_off_token()` reads it back."""
+        return signing.dumps({"u": self.pk, "e": self._email_check()}, salt=REMINDERS_OFF_SALT)
+
+    @classmethod
+    def for_reminders_off_token(cls, token: str) -> "User":
+        """The user a reminders-off token was made for. Raises `signing.SignatureExpired` for a
+        token older than REMINDERS_OFF_MAX_AGE and `signing.BadSignature` for a tampered one or
+        one whose user is gone or has another e-mail address now (revoked)."""
+        data = signing.loads(token, salt=REMINDERS_OFF_SALT, max_age=REMINDERS_OFF_MAX_AGE)
+        user = cls.objects.filter(pk=data.get("u"), is_active=True).first()
+        if user is None or not constant_time_compare(user._email_check(), data.get("e", "")):
+            raise signing.BadSignature("no such user, or another e-mail address now")
+        return user
+
+    def _email_check(self) -> str:
+        # The address itself stays out of the link (links end up in logs).
+        return salted_hmac(REMINDERS_OFF_SALT, self.email.lower()).hexdigest()[:16]
 
 
 class RegisterNumber(models.Model):

@@ -20,4 +20,5 @@ urlpatterns = [
     path("privacy/verwijderen/", views.privacy_delete, name="privacy_delete"),
     path("privacy/eerst-doorgeven/", views.privacy_report_first, name="privacy_report_first"),
     path("verwijderd/", views.account_deleted, name="account_deleted"),
+    path("herinneringen-uit/<str:token>/", views.reminders_off, name="reminders_off"),
 ]

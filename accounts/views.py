@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpResponse
@@ -16,7 +17,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.lib.ratelimit import minutes_until
 
@@ -31,6 +33,7 @@ from .forms import (
     address_limiter,
     request_address,
 )
+from .models import User
 from .tasks import send_password_reset_task, send_signup_notice_task
 
 login_view = auth_views.LoginView.as_view(
@@ -232,6 +235,27 @@ def privacy_delete(request):
     privacy.delete_learner_account(request.user)
     logout(request)
     return redirect("account_deleted")
+
+
+@never_cache
+@csrf_exempt  # the signed token is the authority; RFC 8058 one-click POSTs carry no CSRF token
+@require_http_methods(["GET", "POST"])
+def reminders_off(request, token):
+    """Switch course reminders off from the link in a reminder, without logging in. GET only asks
+    (a mail scanner that follows links switches nothing off); POST, from the page's button or a
+    mail program's one-click unsubscribe (RFC 8058), switches them off."""
+    try:
+        user = User.for_reminders_off_token(token)
+    except signing.SignatureExpired:
+        return render(request, "accounts/reminders_off.html", {"state": "expired"}, status=400)
+    except signing.BadSignature:
+        return render(request, "accounts/reminders_off.html", {"state": "invalid"}, status=400)
+    if request.method == "POST":
+        if user.course_reminders:
+            user.course_reminders = False
+            user.save(update_fields=["course_reminders"])
+    state = "done" if request.method == "POST" else "ask"
+    return render(request, "accounts/reminders_off.html", {"state": state, "email": user.email})
 
 
 def account_deleted(request):

@@ -1,5 +1,6 @@
-"""The e-mails a learner gets about their own courses: enrolled, completed (sent by
-`courses.tasks` after the transaction that caused them commits)."""
+"""The e-mails a learner gets about their own courses: enrolled, completed, and a reminder after
+COURSE_REMINDER_DAYS without progress (sent by `courses.tasks` after the transaction that caused
+them commits)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .models import Enrollment
 
-ENROLLED, COMPLETED = "enrolled", "completed"
+ENROLLED, COMPLETED, REMINDER = "enrolled", "completed", "reminder"
 
 # Simulated learners (seed_activity, the demo learner) get no mail.
 _quiet = contextvars.ContextVar("learner_mail_quiet", default=False)
@@ -35,7 +36,8 @@ def mail_wanted() -> bool:
 
 def send_learner_mail(enrollment_id: int, kind: str) -> bool:
     """Send one mail about `kind` to the enrolment's learner; False when there is nothing to say
-    (the enrolment is gone, or not completed for a completion mail)."""
+    (the enrolment is gone, not completed for a completion mail, or completed or no longer
+    wanted for a reminder)."""
     enrollment = (
         Enrollment.objects.select_related("user", "course", "version", "completion")
         .filter(pk=enrollment_id)
@@ -44,6 +46,7 @@ def send_learner_mail(enrollment_id: int, kind: str) -> bool:
     if enrollment is None:
         return False
     title = enrollment.version.title
+    headers = {}
     course_url = settings.SITE_URL + enrollment.course.get_absolute_url()
     with translation.override(settings.LANGUAGE_CODE):
         greeting = _("Beste %(name)s,") % {"name": enrollment.user.first_name or ""}
@@ -70,8 +73,35 @@ def send_learner_mail(enrollment_id: int, kind: str) -> bool:
                 + reverse("courses:certificate_pdf", args=[enrollment.course.slug]),
                 "verify": completion.verification_url,
             }
+        elif kind == REMINDER:
+            user = enrollment.user
+            if enrollment.is_completed or not (user.course_reminders and user.is_active):
+                return False
+            last = enrollment.last_activity_at or enrollment.enrolled_at
+            off_url = settings.SITE_URL + reverse(
+                "reminders_off", args=[user.reminders_off_token()]
+            )
+            # RFC 2369 and RFC 8058: mail programs offer a one-click "unsubscribe" (a POST).
+            headers = {
+                "List-Unsubscribe": f"<{off_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+            subject = _("Ga verder met %(title)s") % {"title": title}
+            body = _(
+                "Sinds %(date)s ben je niet verder gegaan met de e-learning “%(title)s”. Je hebt "
+                "de cursus nog niet afgerond; je gaat verder waar je was:\n\n%(url)s\n\n"
+                "Je krijgt deze herinnering één keer. Wil je geen herinneringen meer? Zet ze uit "
+                "met deze link (inloggen is niet nodig) of in je profiel:\n%(off)s"
+            ) % {
+                "date": formats.date_format(timezone.localtime(last), "j F Y"),
+                "title": title,
+                "url": course_url,
+                "off": off_url,
+            }
         else:
             raise ValueError(f"unknown learner mail {kind!r}")
         body = f"{greeting}\n\n{body}\n\n" + _("Met vriendelijke groet,\nSpreekkamer")
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [enrollment.user.email]).send()
+    EmailMessage(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [enrollment.user.email], headers=headers
+    ).send()
     return True

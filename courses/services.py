@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -699,6 +700,41 @@ def send_edition_reminders(within=None) -> int:
         ):
             send_live_session_mail.delay(pk, "reminder")
     return len(due)
+
+
+def course_reminders_due(now: datetime) -> Q:
+    """Enrolments that get an inactivity reminder at `now`: unfinished, the learner wants
+    reminders, no progress for COURSE_REMINDER_DAYS, and no reminder since that last progress."""
+    cutoff = now - timedelta(days=settings.COURSE_REMINDER_DAYS)
+    return (
+        Q(completed_at__isnull=True, user__is_active=True, user__course_reminders=True)
+        & (
+            Q(last_activity_at__lte=cutoff)
+            | Q(last_activity_at__isnull=True, enrolled_at__lte=cutoff)
+        )
+        & (Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("last_activity_at")))
+    )
+
+
+def send_course_reminders(now: datetime | None = None) -> int:
+    """Queue one reminder for every enrolment `course_reminders_due()`; returns how many. Marks
+    `reminded_at` first, so a reminder goes once per inactivity period. Run by Celery beat and
+    by `manage.py send_course_reminders`."""
+    now = now or timezone.now()
+    due = list(Enrollment.objects.filter(course_reminders_due(now)).values_list("pk", flat=True))
+    sent = 0
+    for pk in due:
+        with transaction.atomic():
+            # Lock, then ask again in a new statement: a sweep running beside this one, or
+            # progress made meanwhile, has committed by now, so no reminder goes twice or too late.
+            if not list(Enrollment.objects.select_for_update().filter(pk=pk).values_list("pk")):
+                continue
+            if not Enrollment.objects.filter(Q(pk=pk) & course_reminders_due(now)).exists():
+                continue
+            Enrollment.objects.filter(pk=pk).update(reminded_at=now)
+            mail_learner(pk, learner_mail.REMINDER)
+            sent += 1
+    return sent
 
 
 @dataclass

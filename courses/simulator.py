@@ -367,6 +367,7 @@ def seed_activity(
                 last_name=rng.choice(LAST_NAMES),
                 profession=profession,
                 password=password_hash,
+                course_reminders=False,
             )
             user.save()
             register = PROFESSION_REGISTER.get(profession)

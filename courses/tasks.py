@@ -36,6 +36,14 @@ def send_edition_reminders_task() -> int:
     return send_edition_reminders()
 
 
+@shared_task(name="courses.send_course_reminders", ignore_result=True)
+def send_course_reminders_task() -> int:
+    """Periodic (beat): reminders after COURSE_REMINDER_DAYS without progress in a course."""
+    from .services import send_course_reminders
+
+    return send_course_reminders()
+
+
 @shared_task(name="courses.send_learner_mail", ignore_result=True)
 def send_learner_mail_task(enrollment_id: int, kind: str) -> bool:
     from .learner_mail import send_learner_mail

@@ -400,10 +400,20 @@ for _name, _value in [
     if _value < 1:
         raise ImproperlyConfigured(f"{_name} must be at least 1, got {_value}")
 
+# A learner who made no progress in an unfinished course for this many days gets one reminder
+# (courses.send_course_reminders, hourly by beat or `manage.py send_course_reminders`).
+COURSE_REMINDER_DAYS = env_int("COURSE_REMINDER_DAYS", 14)
+if COURSE_REMINDER_DAYS < 1:
+    raise ImproperlyConfigured("COURSE_REMINDER_DAYS must be at least 1")
+
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-xapi-statements": {
         "task": "records.sweep_statements",
         "schedule": float(XAPI_SWEEP_SECONDS),
+    },
+    "send-course-reminders": {
+        "task": "courses.send_course_reminders",
+        "schedule": 3600.0,
     },
     "send-live-session-reminders": {
         "task": "courses.send_edition_reminders",

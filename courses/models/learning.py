@@ -55,6 +55,8 @@ class Enrollment(models.Model):
     last_lesson_key = models.SlugField(max_length=64, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The last inactivity reminder; a new one only after activity since (one per idle period).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = EnrollmentQuerySet.as_manager()
 

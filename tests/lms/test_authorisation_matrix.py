@@ -29,6 +29,8 @@ PUBLIC = {
     "set_language",
     "logout",
     "account_deleted",
+    # A signed token is the authority: a reminder's one-click switch-off, no login.
+    "reminders_off",
     "records:openapi",
     "courses:glossary",
     # The course's verantwoording (authors, sources, review dates) is for anyone deciding to enrol.
