@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0008_verantwoording_fields'),
+        ('courses', '0009_pass_mark_label'),
     ]
 
     operations = [
