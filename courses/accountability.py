@@ -24,9 +24,10 @@ class FinalTestFacts:
     per_objective: list[tuple[str, int]] = field(default_factory=list)
 
 
-def course_accountability(course) -> dict:
-    """What the verantwoording page shows for the course's published version. Five queries."""
-    version = course.published_version
+def course_accountability(course, version=None) -> dict:
+    """What the verantwoording page shows for `version` (default: the course's published
+    version); the packages pass the version they are built from. Five queries."""
+    version = version or course.published_version
     roles = list(
         CourseRole.objects.filter(course=course)
         .select_related("user")

@@ -26,6 +26,8 @@ from .content import CourseContent, PackageContentError, load_course_content
 
 PACKAGE_STATIC = Path(__file__).resolve().parent.parent / "package_static"
 LAUNCH_PAGE = "index.html"
+# The course's verantwoording, readable offline; linked from the package's navigation.
+ACCOUNTABILITY_PAGE = "verantwoording.html"
 
 Progress = Callable[[int], None]
 
@@ -80,6 +82,7 @@ class PackageBuilder:
         files.update(self.static_assets())
         files.update(self.extra_assets())
         files[LAUNCH_PAGE] = self.render_page(content)
+        files[ACCOUNTABILITY_PAGE] = self.render_accountability()
         self.progress(20)
         # Media are only opened while the zip is written; they report 30–95 % as they go in.
         files.update(self.media_files(content, start=30, end=95))
@@ -149,6 +152,15 @@ class PackageBuilder:
                     "standard": self.standard,
                 },
             )
+        return html.encode("utf-8")
+
+    def render_accountability(self) -> bytes:
+        """The verantwoording page of this version, with the site's content (one template)."""
+        from courses.accountability import course_accountability
+
+        with translation.override(self.version.language):
+            context = course_accountability(self.version.course, self.version)
+            html = render_to_string("scorm_export/package/accountability.html", context)
         return html.encode("utf-8")
 
     def media_files(self, content: CourseContent, start: int, end: int) -> dict[str, Member]:
