@@ -103,32 +103,33 @@ def build_certificate_pdf(completion: CourseCompletion, accreditations=()) -> by
         pdf.drawCentredString(width / 2, y, line)
         y -= 0.6 * cm
 
-    # QR code of the public verification page (reportlab draws it: nothing external).
-    qr = QrCodeWidget(completion.verification_url)
-    x0, y0, x1, y1 = qr.getBounds()
-    size = 2.6 * cm
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(qr)
-    renderPDF.draw(drawing, pdf, width - 4.4 * cm, 1.8 * cm)
-
-    pdf.setFont("Helvetica", 10)
-    pdf.setFillColor(colors.HexColor("#333333"))
-    pdf.drawCentredString(
-        width / 2,
-        3.2 * cm,
-        _("Controleer dit certificaat op %(url)s") % {"url": completion.verification_url},
-    )
-    pdf.drawCentredString(
-        width / 2, 2.6 * cm, _("Verificatiecode: %(code)s") % {"code": completion.verification_code}
-    )
+    draw_verification(pdf, width, completion.verification_url, completion.verification_code)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
+def draw_verification(pdf, width, url: str, code: str) -> None:
+    """The public verification URL, its code and a QR code of the URL at the foot of the page
+    (reportlab draws the QR code: nothing external)."""
+    qr = QrCodeWidget(url)
+    x0, y0, x1, y1 = qr.getBounds()
+    size = 2.6 * cm
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, pdf, width - 4.4 * cm, 1.8 * cm)
+    pdf.setFont("Helvetica", 10)
+    pdf.setFillColor(colors.HexColor("#333333"))
+    pdf.drawCentredString(
+        width / 2, 3.2 * cm, _("Controleer dit certificaat op %(url)s") % {"url": url}
+    )
+    pdf.drawCentredString(width / 2, 2.6 * cm, _("Verificatiecode: %(code)s") % {"code": code})
+
+
 def build_attendance_certificate_pdf(registration) -> bytes:
     """Return the certificate of attendance of a live session (a masterclass) as PDF bytes:
-    the learner's name, the session, the date, the place and the study load."""
+    the learner's name, the session, the date, the place, the study load and the public
+    verification URL, code and QR code."""
     user = registration.user
     edition = registration.edition
     session_type = edition.session_type
@@ -164,6 +165,7 @@ def build_attendance_certificate_pdf(registration) -> bytes:
     for line in lines:
         pdf.drawCentredString(width / 2, y, line)
         y -= 0.7 * cm
+    draw_verification(pdf, width, registration.verification_url, registration.certificate_code)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -13,6 +13,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -747,6 +748,7 @@ class TrackStep:
     status: str  # "done", "active" (enrolled), "registered", "waitlisted", "todo"
     starts_at: datetime | None = None
     is_next: bool = False
+    certificate_url: str = ""  # an attended masterclass: its attendance certificate
 
 
 def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackStep]]]:
@@ -804,10 +806,14 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
         for live_entry in track.live_entries.all():
             session_type = live_entry.session_type
             chosen = by_type.get(session_type.pk)
-            status, starts_at = "todo", None
+            status, starts_at, certificate_url = "todo", None, ""
             if chosen is not None:
                 starts_at = chosen.edition.starts_at
                 status = "done" if chosen.attended_at else chosen.status
+                if chosen.attended_at:
+                    certificate_url = reverse(
+                        "courses:live_certificate", args=[session_type.slug, chosen.edition_id]
+                    )
             ordered.append(
                 (
                     live_entry.position,
@@ -818,6 +824,7 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
                         session_type.get_absolute_url(),
                         status,
                         starts_at,
+                        certificate_url=certificate_url,
                     ),
                 )
             )

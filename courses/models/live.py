@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..fields import SanitisedHTMLField
 from .content import Course, LearningTrack
+from .learning import new_verification_code
 
 # The room's QR code works from this long before the start until the end.
 CHECK_IN_EARLY = dt.timedelta(minutes=30)
@@ -169,7 +170,8 @@ class LiveSessionRegistration(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     attended_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    certificate_code = models.CharField(max_length=32, blank=True)
+    # The public verification code of the attendance certificate (valid once attended_at is set).
+    certificate_code = models.CharField(max_length=32, unique=True, default=new_verification_code)
 
     objects = LiveSessionRegistrationQuerySet.as_manager()
 
@@ -193,3 +195,10 @@ class LiveSessionRegistration(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.edition} ({self.status})"
+
+    @property
+    def verification_url(self) -> str:
+        """The public page that confirms the attendance certificate."""
+        return settings.SITE_URL + reverse(
+            "courses:verify_certificate", args=[self.certificate_code]
+        )

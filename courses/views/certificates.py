@@ -18,6 +18,7 @@ from ..models import (
     Course,
     CourseCompletion,
     CourseEvaluation,
+    LiveSessionRegistration,
     Quiz,
     QuizAttempt,
 )
@@ -88,10 +89,18 @@ def verify_certificate(request, code):
         .filter(verification_code=code)
         .first()
     )
-    if completion_obj is None:
-        # Not a bare 404 page: whoever checks a certificate learns what to look at next.
-        return render(request, "courses/certificate_not_found.html", {"code": code}, status=404)
-    return render(request, "courses/verify_certificate.html", {"completion": completion_obj})
+    if completion_obj is not None:
+        return render(request, "courses/verify_certificate.html", {"completion": completion_obj})
+    # Masterclass attendance certificates share the URL; a registration counts once attended.
+    presence = (
+        LiveSessionRegistration.objects.select_related("user", "edition__session_type")
+        .filter(certificate_code=code, attended_at__isnull=False)
+        .first()
+    )
+    if presence is not None:
+        return render(request, "courses/verify_attendance_certificate.html", {"presence": presence})
+    # Not a bare 404 page: whoever checks a certificate learns what to look at next.
+    return render(request, "courses/certificate_not_found.html", {"code": code}, status=404)
 
 
 # --- Participant evaluation (required before the certificate) ---------------------------------
