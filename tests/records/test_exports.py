@@ -237,3 +237,36 @@ def test_it_writes_the_same_csv_from_value_tuples_as_from_model_instances(record
     by_tuple = "".join(csv_lines(completion_row_records(queryset, chunk_size=2)))
     assert by_tuple == by_instance and by_tuple.count("\n") == 1 + 4  # header, 4 valid
     assert "Dirk van" in by_tuple and "A.M. de Vries" in by_tuple
+
+
+@pytest.mark.parametrize("actor_mode", ["account", "email", "big"])
+def test_it_writes_xapi_lines_byte_for_byte_as_the_statement_builder_does(records, actor_mode):
+    """The export assembles lines from value tuples and pre-serialised parts; they must equal
+    json.dumps of `xapi.course_completed()` (tincan objects), the builder the outbox uses."""
+    from records import xapi
+    from records.exports import xapi_jsonl_lines
+
+    course = records
+    dirk = factories.make_user(email="dirk@example.org", first_name="Dirk", profession="")
+    complete(dirk, course, at(7, hour=9))
+    eva = factories.make_user(email="eva@example.org", first_name="Éva \"ø\"", profession="poh")
+    RegisterNumber.objects.create(user=eva, register="big", number="49012345601")
+    complete(eva, course, at(8))
+    # Scores the journey never gives: none, a fail with a fraction, and zero.
+    completions = list(completions_for_export().order_by("pk"))
+    CourseCompletion.objects.filter(pk=completions[0].pk).update(score=None)
+    CourseCompletion.objects.filter(pk=completions[1].pk).update(score="0.5833", passed=False)
+    CourseCompletion.objects.filter(pk=completions[-1].pk).update(score="0", passed=False)
+
+    queryset = completions_for_export()
+    expected = []
+    for completion in queryset:
+        enrollment = completion.enrollment
+        actor = xapi.make_actor(enrollment.user, actor_mode, completion.big_number or "")
+        statement = xapi.course_completed(
+            completion, enrollment, completion.version, completion.seconds_spent or 0, actor
+        )
+        expected.append(json.dumps(statement, ensure_ascii=False) + "\n")
+    lines = list(xapi_jsonl_lines(queryset, actor_mode, chunk_size=2))
+    assert len(lines) == 5
+    assert lines == expected
