@@ -52,11 +52,16 @@ def login_cool_off(request=None) -> timedelta:
 
 
 def _wait(attempts, limit: int, now) -> float:
-    """Seconds until `attempts` (within the window) drop below `limit`; 0 when not locked."""
+    """Seconds until `attempts` (within the window) drop below `limit`; 0 when not locked.
+
+    Never more than the window: a parallel request may have stamped its attempt a moment after
+    `now` was read, and "wait 16 minutes" for a 15-minute lock would be wrong.
+    """
     totals = attempts.aggregate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
     if (totals["failures"] or 0) < limit:
         return 0.0
-    return max(0.0, (totals["last"] + login_cool_off() - now).total_seconds())
+    window = login_cool_off()
+    return min(window, max(timedelta(0), totals["last"] + window - now)).total_seconds()
 
 
 def login_retry_after(username: str, address: str | None, *, extra: int = 0) -> float:
