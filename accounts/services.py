@@ -261,27 +261,87 @@ def send_password_reset_mail(email: str) -> int:
     return len(users)
 
 
-def send_signup_notice_mail(email: str) -> bool:
-    """Tell the owner of `email` that someone tried to sign up with it; False when nobody owns it.
+def create_unconfirmed_account(form) -> User:
+    """Save a sign-up form's new account, inactive until its owner follows the mailed link.
 
-    Sign-up never says on the page that an address has an account: its owner learns it here,
-    with the links to log in or choose a new password.
+    Sign-up never logs anyone in: the page after it must look the same whether or not the
+    address already had an account, so the new account waits for the link in its mailbox.
+    """
+    user = form.save(commit=False)
+    user.is_active = False
+    user.save()
+    return user
+
+
+def _signup_confirm_url(user: User) -> str:
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("signup_confirm", args=[uidb64, token])
+
+
+def awaits_confirmation(user: User) -> bool:
+    """A signed-up account whose owner has not followed the mailed link yet."""
+    return not user.is_active and user.last_login is None and not is_deleted_account(user)
+
+
+def signup_confirmation_user(uidb64: str, token: str) -> User | None:
+    """The unconfirmed account a sign-up link names, or None when the link is wrong or used.
+
+    The token covers `last_login`, which confirming sets: a link works once.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_decode
+
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk).first()
+    if user is None or not awaits_confirmation(user):
+        return None
+    return user if default_token_generator.check_token(user, token) else None
+
+
+def confirm_signup(user: User) -> None:
+    """Activate an account whose owner followed the sign-up link."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+
+
+def send_signup_notice_mail(email: str) -> bool:
+    """Mail the address a sign-up used; False when no account has it.
+
+    A new account gets its confirmation link. An existing account's owner learns that someone
+    tried to sign up with it, with the links to log in or choose a new password; an account
+    still waiting for confirmation gets its link again. The sign-up page says the same in every
+    case.
     """
     from django.conf import settings
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.urls import reverse
 
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
-    if user is None:
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None or not (user.is_active or awaits_confirmation(user)):
         return False
-    context = {
-        "user": user,
-        "login_url": settings.SITE_URL + reverse("login"),
-        "reset_url": settings.SITE_URL + reverse("password_reset"),
-    }
-    subject = render_to_string("accounts/signup_notice_subject.txt", context).strip()
-    body = render_to_string("accounts/signup_notice_email.txt", context)
+    if user.is_active:
+        context = {
+            "user": user,
+            "login_url": settings.SITE_URL + reverse("login"),
+            "reset_url": settings.SITE_URL + reverse("password_reset"),
+        }
+        template = "accounts/signup_notice"
+    else:
+        context = {"user": user, "confirm_url": _signup_confirm_url(user)}
+        template = "accounts/signup_confirm"
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    body = render_to_string(f"{template}_email.txt", context)
     send_mail(subject, body, None, [user.email])
     return True
 

@@ -9,6 +9,12 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("aanmelden/", views.signup, name="signup"),
+    path("aanmelden/verstuurd/", views.signup_sent, name="signup_sent"),
+    path(
+        "aanmelden/bevestigen/<str:uidb64>/<str:token>/",
+        views.signup_confirm,
+        name="signup_confirm",
+    ),
     path("profiel/", views.profile, name="profile"),
     path("sessie/", views.session_ping, name="session_ping"),
     path("tweestaps/", views.two_factor, name="two_factor"),

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -101,12 +102,33 @@ def signup(request):
             return render(request, "accounts/signup.html", context, status=429)
         limiter.record_failure(address)  # every attempt counts, successful or not
     if request.method == "POST" and form.is_valid():
+        # New address or taken, the answer is the same redirect to the same page, with no login
+        # and nothing else in the session; the mail (a confirmation link, or "you already have
+        # an account") goes out after the response, so its timing says nothing either.
+        email = form.cleaned_data["email"]
         if form.address_taken:
-            # Not "this address has an account" on the page: the owner gets a mail instead.
-            email = form.cleaned_data["email"]
-            transaction.on_commit(lambda: send_signup_notice_task.delay(email))
-            return render(request, "accounts/signup_sent.html", {"email": email})
-        user = form.save()
+            make_password(form.cleaned_data["password1"])  # the work a new account costs
+        else:
+            privacy.create_unconfirmed_account(form)
+        transaction.on_commit(lambda: send_signup_notice_task.delay(email))
+        return redirect("signup_sent")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@never_cache
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@never_cache
+def signup_confirm(request, uidb64, token):
+    """The link in the sign-up mail: a button (mail scanners follow links, not buttons) that
+    activates the account and logs its owner in."""
+    user = privacy.signup_confirmation_user(uidb64, token)
+    if user is None:
+        return render(request, "accounts/signup_confirm.html", {"validlink": False}, status=400)
+    if request.method == "POST":
+        privacy.confirm_signup(user)
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(
             request,
@@ -114,7 +136,7 @@ def signup(request):
             % {"name": user.first_name},
         )
         return redirect("profile")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup_confirm.html", {"validlink": True, "user": user})
 
 
 @login_required

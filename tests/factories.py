@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from contextlib import contextmanager
 
 from django.utils import timezone
@@ -260,3 +261,10 @@ def image_bytes(fmt: str = "PNG", size=(4, 3)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def confirmation_path(message) -> str:
+    """The path of the sign-up confirmation link in `message` (a mail from the sign-up page)."""
+    found = re.search(r"https?://[^/\s]+(/accounts/aanmelden/bevestigen/\S+/)", message.body)
+    assert found, message.body
+    return found.group(1)

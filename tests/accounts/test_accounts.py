@@ -57,9 +57,12 @@ def login(client, email, password, ip="198.51.100.10"):
 # --- sign-up -------------------------------------------------------------------------------------
 
 
-def test_it_signs_up_logs_in_and_asks_for_register_numbers(client):
-    response = client.post(reverse("signup"), signup_data())
-    assert response.status_code == 302 and response["Location"] == reverse("profile")
+def test_it_signs_up_confirms_by_mail_logs_in_and_asks_for_register_numbers(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("signup"), signup_data())
+    assert response.status_code == 302 and response["Location"] == reverse("signup_sent")
     user = User.objects.get(email="Nieuw@example.org")
     assert (user.first_name, user.initials, user.surname_prefix, user.last_name) == (
         "Robin",
@@ -69,9 +72,71 @@ def test_it_signs_up_logs_in_and_asks_for_register_numbers(client):
     )
     assert user.profession == User.Profession.POH_GGZ
     assert user.check_password(NEW_PASSWORD)
+    # Not logged in and not able to log in until the address is confirmed.
+    assert not user.is_active and "_auth_user_id" not in client.session
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["Nieuw@example.org"]
+    assert mailoutbox[0].subject == "Bevestig je account bij Spreekkamer"
+    link = factories.confirmation_path(mailoutbox[0])
+    page = client.get(link)  # a mail scanner following the link confirms nothing
+    assert page.status_code == 200 and "Account bevestigen" in page.content.decode()
+    assert not User.objects.get(pk=user.pk).is_active
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302 and confirmed["Location"] == reverse("profile")
+    assert User.objects.get(pk=user.pk).is_active
     page = client.get(reverse("profile"))
     assert page.status_code == 200
     assert "Welkom, Robin" in page.content.decode()
+    client.logout()
+    again = client.post(link)  # the link works once
+    assert again.status_code == 400 and "_auth_user_id" not in client.session
+
+
+CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def signup_answer(client, data):
+    """Everything a person signing up can observe: the response, the cookies it sets, the session
+    it leaves and the page it leads to."""
+    response = client.post(reverse("signup"), data)
+    following = client.get(response["Location"]) if response.status_code == 302 else None
+    return {
+        "status": response.status_code,
+        "location": response.get("Location"),
+        "cookies": sorted(response.cookies.keys()),
+        "session": sorted(client.session.keys()),
+        "next_status": following and following.status_code,
+        # CSRF tokens are masked afresh on every page: they differ between any two answers.
+        "next_page": following and CSRF_TOKEN.sub("", following.content.decode()),
+        "page": CSRF_TOKEN.sub("", response.content.decode()),
+    }
+
+
+def test_it_answers_a_sign_up_with_a_taken_address_exactly_like_a_new_one(
+    learner, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = signup_answer(Client(), signup_data(email="nieuw@example.org"))
+        taken = signup_answer(Client(), signup_data(email="LEARNER@example.org"))
+    assert new == taken
+    assert new["location"] == reverse("signup_sent") and new["session"] == []
+    # Each address got its own mail: a confirmation link, or "you already have an account".
+    assert [m.to for m in mailoutbox] == [["nieuw@example.org"], [learner.email]]
+    assert "/accounts/aanmelden/bevestigen/" in mailoutbox[0].body
+    assert "Je hebt al een account" in mailoutbox[1].body
+
+
+def test_it_mails_the_link_again_to_an_unconfirmed_address(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), signup_data())
+        client.post(reverse("signup"), signup_data(password1="x" * 20, password2="x" * 20))
+    assert User.objects.count() == 1
+    assert [m.subject for m in mailoutbox] == ["Bevestig je account bij Spreekkamer"] * 2
+    # The second attempt's password was not taken over.
+    assert User.objects.get().check_password(NEW_PASSWORD)
 
 
 def test_it_never_asks_for_sex_or_gender(client):
@@ -86,11 +151,13 @@ def test_it_mails_a_taken_address_instead_of_saying_it_is_taken(
     client, learner, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("signup"), signup_data(email="LEARNER@example.org"))
+        response = client.post(
+            reverse("signup"), signup_data(email="LEARNER@example.org"), follow=True
+        )
     page = response.content.decode()
     assert response.status_code == 200
     assert "Er is al een account" not in page
-    assert "We hebben een e-mail gestuurd naar LEARNER@example.org" in page
+    assert "We hebben een e-mail gestuurd naar het adres dat je opgaf" in page
     assert User.objects.count() == 1 and "_auth_user_id" not in client.session
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [learner.email]
     assert "Je hebt al een account" in mailoutbox[0].body

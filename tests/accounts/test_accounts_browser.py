@@ -5,9 +5,11 @@ import os
 import re
 
 import pytest
+from django.core import mail
 
 from accounts.models import RegisterNumber, User
 from tests.browser_support import shared_browser
+from tests.factories import confirmation_path
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in the test need this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -48,6 +50,10 @@ def test_it_takes_a_learner_from_sign_up_to_deletion(live_server, tab):
     page.get_by_label(re.compile(r"^Wachtwoord")).fill(PASSWORD)
     page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Account aanmaken").click()
+    page.wait_for_url("**/accounts/aanmelden/verstuurd/")
+    # The account works once its address is confirmed through the link in the mail.
+    page.goto(live_server.url + confirmation_path(mail.outbox[-1]))
+    page.get_by_role("button", name="Account bevestigen").click()
     page.wait_for_url("**/accounts/profiel/")
     assert page.get_by_text("Welkom, Robin").is_visible()
 

@@ -5,6 +5,7 @@ import os
 import re
 
 import pytest
+from django.core import mail
 from pypdf import PdfReader
 
 from tests import factories
@@ -46,6 +47,10 @@ def test_it_walks_a_learner_from_sign_up_to_a_verified_certificate(
     page.get_by_label(re.compile(r"^Wachtwoord")).fill(factories.PASSWORD)
     page.get_by_label("Herhaal het wachtwoord").fill(factories.PASSWORD)
     page.get_by_role("button", name="Account aanmaken").click()
+    page.wait_for_url("**/accounts/aanmelden/verstuurd/")
+    # The account works once its address is confirmed through the link in the mail.
+    page.goto(live_server.url + factories.confirmation_path(mail.outbox[-1]))
+    page.get_by_role("button", name="Account bevestigen").click()
     page.wait_for_url("**/accounts/profiel/")
     page.goto(f"{live_server.url}/cursus/{course.slug}/")
 

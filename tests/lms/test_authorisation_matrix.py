@@ -22,6 +22,8 @@ PUBLIC = {
     "courses:verify_certificate",
     "login",
     "signup",
+    "signup_sent",
+    "signup_confirm",
     "password_reset",
     "password_reset_done",
     "password_reset_confirm",
