@@ -33,6 +33,7 @@ from xml.sax.xmlreader import AttributesImpl
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from lxml import etree
 
 # The web service accepts at most 100 <Attendance> per call (documentation, §3).
@@ -237,6 +238,107 @@ def parse_reply(data: bytes | str) -> PeReply:
             )
         )
     return reply
+
+
+# PE-online's documented error messages (documentation §4.3, "overzicht met mogelijke
+# foutcodes": errorMsg and its explanation) and what they mean for staff, translatable. PE-online
+# writes its messages in Dutch only; the raw text is always kept and shown beside this.
+# More specific patterns (module, uitvoering) come before the general course ones.
+_DOCUMENTED_ERRORS = [
+    (
+        r"^Cursus \S+ Module op regel \d+ niet opgegeven",
+        gettext_lazy("De module ontbreekt; deze e-learning bestaat in PE-online uit modules."),
+    ),
+    (
+        r"^Cursus \S+ Module \S+ op regel \d+ bestaat niet in PE",
+        gettext_lazy("De meegegeven module hoort niet bij deze scholing."),
+    ),
+    (
+        r"^Cursus \S+ Module \S+ op regel \d+ is niet uniek",
+        gettext_lazy("De module-ID is in PE-online niet uniek voor deze scholing."),
+    ),
+    (
+        r"^Cursus \S+ uitvoering op regel \d+ niet opgegeven",
+        gettext_lazy("De uitvoering (PEEditionID) ontbreekt."),
+    ),
+    (
+        r"^Cursus \S+ uitvoering \S+ op regel \d+ bestaat niet in PE",
+        gettext_lazy("De meegegeven uitvoering hoort niet bij deze scholing."),
+    ),
+    (
+        r"^Cursus \S+ uitvoering \S+ op regel \d+ is niet uniek",
+        gettext_lazy("De uitvoering-ID is in PE-online niet uniek voor deze scholing."),
+    ),
+    (
+        r"bevat geen enddate, dit is verplicht voor e-learning",
+        gettext_lazy("De einddatum ontbreekt; die is verplicht voor e-learning."),
+    ),
+    (
+        r"bevat een enddate, dit is niet mogelijk voor klassikaal",
+        gettext_lazy("Een einddatum kan niet worden gebruikt bij klassikale scholingen."),
+    ),
+    (
+        r"bevat editions en/of meetings",
+        gettext_lazy("Een e-learning mag geen uitvoering of bijeenkomst meekrijgen."),
+    ),
+    (
+        r"^Professional \S+ op regel \d+ bestaat niet in PE",
+        gettext_lazy(
+            "PE-online kent dit registratienummer niet binnen deze organisatie (orgID); "
+            "laat de deelnemer het nummer controleren."
+        ),
+    ),
+    (
+        r"^Professional op regel \d+ niet opgegeven",
+        gettext_lazy("Er is geen registratienummer meegegeven."),
+    ),
+    (r"^Cursus op regel \d+ niet opgegeven", gettext_lazy("Er is geen cursus-ID meegegeven.")),
+    (
+        r"^Cursus \S+ op regel \d+ bestaat niet in PE",
+        gettext_lazy("De cursus komt in PE-online niet voor binnen deze organisatie (orgID)."),
+    ),
+    (
+        r"^Cursus \S+ op regel \d+ is niet uniek binnen PE",
+        gettext_lazy("De cursus-ID is in PE-online niet uniek."),
+    ),
+    (
+        r"Niet geaccrediteerd bij een beroepsgroep van de organisatie",
+        gettext_lazy("De scholing is (nog) niet geaccrediteerd voor deze organisatie (orgID)."),
+    ),
+    (
+        r"valt buiten alle accr\. periodes",
+        gettext_lazy("Op de datum van deelname was de scholing niet (meer) geaccrediteerd."),
+    ),
+    (
+        r"valt buiten alle periodes dat er registratie kan plaatsvinden",
+        gettext_lazy(
+            "De accrediterende verenigingen staan presentie-invoer voor deze periode niet meer toe."
+        ),
+    ),
+    (
+        r"bij geen enkele beroepsgroep door de opleider gedaan",
+        gettext_lazy(
+            "Presentie voor deze scholing wordt bij deze organisatie niet door de aanbieder "
+            "ingevoerd."
+        ),
+    ),
+]
+_DOCUMENTED_ERROR_PATTERNS = [
+    (re.compile(pattern, re.IGNORECASE), text) for pattern, text in _DOCUMENTED_ERRORS
+]
+
+
+def explain_errors(error_text: str) -> str:
+    """What PE-online's documented error messages in `error_text` (joined by "; ") mean, in the
+    active language; "" when none is recognised."""
+    explanations: list[str] = []
+    for message in error_text.split("; "):
+        for pattern, text in _DOCUMENTED_ERROR_PATTERNS:
+            if pattern.search(message):
+                if str(text) not in explanations:
+                    explanations.append(str(text))
+                break
+    return " ".join(explanations)
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,18 @@ def fresh_lesson_page_memory():
     lesson_pages.forget_local()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language (Dutch): a request in English leaves English
+    active in the thread (LocaleMiddleware does not undo it), and messages written through
+    gettext outside a request would follow it into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 CHROMIUM_MISSING = pytest.StashKey[str]()
 BROWSER_FIXTURES = {"browser", "page", "chromium", "tab"}
 BROWSER_HELPERS = {"browser_page", "shared_browser"}

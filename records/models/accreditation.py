@@ -390,6 +390,14 @@ class PeOnlineSubmissionRow(models.Model):
         return f"{self.submission_id}/{self.line}: {self.get_status_display()}"
 
     @property
+    def explanation(self) -> str:
+        """PE-online's reason in words staff can act on, in the active language ("" if the
+        message is not one PE-online documents)."""
+        from records.pe_online import explain_errors
+
+        return explain_errors(self.error_text)
+
+    @property
     def subject_id(self) -> int:
         """The completion's or the registration's id (what the row reports)."""
         return self.completion_id or self.registration_id  # type: ignore[return-value]

@@ -15,7 +15,11 @@ from records.models import (
     PeOnlineSubmission,
     PeOnlineSubmissionRow,
 )
-from records.registers import prepare_pe_online_submissions, send_pe_online_submission
+from records.registers import (
+    prepare_pe_online_submissions,
+    send_pe_online_submission,
+    submission_xml,
+)
 from tests import factories
 from tests.courses.live_fixtures import make_edition
 from tests.records.pe_online_support import PeOnlineServer
@@ -139,6 +143,7 @@ def test_staff_download_the_edition_submission_upload_the_reply_and_offer_a_row_
     assert EditionAttendanceReport.objects.count() == 2
     # The page names the rejected learner with PE-online's reason and offers the row again.
     assert "Arts0" in page and "valt buiten alle accr. periodes" in page
+    assert "Op de datum van deelname was de scholing niet (meer) geaccrediteerd." in page
     row = PeOnlineSubmissionRow.objects.get(status="rejected")
     client.post(reverse("records:edition_pe_online_release_row", args=[edition.pk, row.pk]))
     [again] = prepare_pe_online_submissions(big)
@@ -194,3 +199,28 @@ def test_staff_read_why_a_reply_was_refused_in_their_language(client, scenario, 
     page = client.post(upload, {"reply": _file(reply)}, follow=True).content.decode()
     assert expected in page
     assert not PeOnlineSubmissionRow.objects.exclude(status="pending").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "explanation"),
+    [
+        ("nl", "PE-online kent dit registratienummer niet binnen deze organisatie (orgID)"),
+        ("en", "PE-online does not know this register number within this organisation (orgID)"),
+    ],
+)
+def test_staff_read_what_a_documented_rejection_means_in_their_language(
+    client, scenario, language, explanation
+):
+    manager(client)
+    client.cookies["django_language"] = language
+    [submission] = prepare_pe_online_submissions(scenario["big"])
+    stand_in = PeOnlineServer(user_key="")
+    stand_in.unknown_persons = {NUMBERS[0]}
+    upload = reverse(
+        "records:edition_pe_online_reply_upload", args=[scenario["edition"].pk, submission.pk]
+    )
+    reply = stand_in.summary(submission_xml(submission))
+    page = client.post(upload, {"reply": _file(reply)}, follow=True).content.decode()
+    # PE-online's own (Dutch) text is kept as it wrote it, its meaning is translated.
+    assert f"Professional {NUMBERS[0]} op regel 2 bestaat niet in PE" in page
+    assert explanation in page
