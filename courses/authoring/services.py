@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, ProtectedError
+from django.db.models import F, Max, ProtectedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -115,6 +115,11 @@ def save_with_formset(
             for f in formset.forms
             if f not in formset.deleted_forms and (f.instance.pk or f.has_changed())
         ]
+    # Positions are unique per parent: park the saved children past every current position in
+    # one statement (each row moves above the old maximum, so none meets another), then number
+    # them 0, 1, 2, … as they are saved.
+    siblings = formset.model._base_manager.filter(**{formset.fk.name: obj})
+    siblings.update(position=F("position") + next_position(siblings) + len(kept))
     for position, child in enumerate(kept):
         child.position = position
         child.save()

@@ -53,6 +53,11 @@ urlpatterns = [
         quiz + "vragen/<slug:question_key>/verplaatsen/", views.question_move, name="question_move"
     ),
     path(
+        quiz + "vragen/<slug:question_key>/antwoorden/<slug:option_key>/verplaatsen/",
+        views.option_move,
+        name="option_move",
+    ),
+    path(
         quiz + "vragen/<slug:question_key>/verwijderen/",
         views.question_delete,
         name="question_delete",

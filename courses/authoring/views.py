@@ -35,6 +35,7 @@ from courses.models import (
     Enrollment,
     Lesson,
     Module,
+    Option,
     Persona,
     PersonaStoryBlock,
     Question,
@@ -940,6 +941,14 @@ def question_edit(request, slug, quiz_key, question_key=None, kind=None):
             data, instance=question, kind=kind, prefix="options", initial=initial
         )
     back = reverse("authoring:quiz", args=[slug, quiz.key])
+    if formset is not None and question.pk:
+        # Saved options move on their own (↑/↓ and drag and drop), one request per move.
+        saved = formset.initial_forms
+        for subform in saved:
+            subform.move_url = reverse(
+                "authoring:option_move", args=[slug, quiz.key, question.key, subform.instance.key]
+            )
+            subform.is_last_initial = subform is saved[-1]
     if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
         extra = {}
         if question.pk is None:
@@ -986,6 +995,20 @@ def question_move(request, slug, quiz_key, question_key):
     if response := _move(request, question, Question.objects.filter(quiz=quiz), draft):
         return response
     return redirect(reverse("authoring:quiz", args=[slug, quiz.key]) + f"#question-{question.key}")
+
+
+@login_required
+@require_POST
+def option_move(request, slug, quiz_key, question_key, option_key):
+    course = get_course_for_author(request.user, slug)
+    draft = get_draft(course)
+    quiz, question = _get_question(draft, quiz_key, question_key)
+    option = get_object_or_404(Option, question=question, key=option_key)
+    if response := _move(request, option, Option.objects.filter(question=question), draft):
+        return response
+    return redirect(
+        reverse("authoring:question", args=[slug, quiz.key, question.key]) + f"#option-{option.key}"
+    )
 
 
 @login_required

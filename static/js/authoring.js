@@ -8,7 +8,8 @@
     var form = event.target;
     if (!form.classList || !form.classList.contains("move-form")) { return; }
     var button = event.submitter;
-    var item = form.closest("[id]");
+    // An answer's ↑/↓ buttons stand in its fieldset and submit a form outside the question form.
+    var item = (button || form).closest("[id]");
     if (button && item) {
       try { sessionStorage.setItem(key, JSON.stringify({ id: item.id, direction: button.value })); } catch (e) { /* storage off */ }
     }
@@ -21,7 +22,7 @@
     var item = document.getElementById(saved.id);
     if (!item) { return; }
     // The same button again; at the top or bottom (where it is disabled) the other one.
-    var buttons = item.querySelectorAll(".move-form button");
+    var buttons = item.querySelectorAll(".move-buttons button");
     var target = null;
     for (var i = 0; i < buttons.length; i++) {
       if (buttons[i].disabled) { continue; }
@@ -37,6 +38,8 @@
 // Drag and drop (SortableJS, vendored in static/vendor/sortablejs): in every list marked
 // data-sortable, an item dragged by its handle is moved with one POST to its own move URL
 // (the ↑/↓ form's action) with its new place; the page then reloads to show the numbering.
+// The answers of a question (data-sortable-subforms) move the same way, but the page stays as it
+// is (unsaved typing is kept): the rows' numbers and "Volgorde" fields follow the new order.
 // The ↑/↓ buttons stay for keyboard users; the handle is hidden from assistive technology.
 (function () {
   "use strict";
@@ -49,12 +52,38 @@
     return selector ? list.querySelectorAll(selector) : list.children;
   }
 
-  function setUp(list) {
+  // The ↑/↓ form of an item: inside it, or (answers) named by its data-move-form.
+  function moveFormOf(item) {
+    var id = item.getAttribute("data-move-form");
+    return id ? document.getElementById(id) : item.querySelector(".move-form");
+  }
+
+  // Answers after a move: legends "Antwoord 1, 2, …" in the order on screen; the saved answers'
+  // "Volgorde" fields 1, 2, … (so saving the question keeps the order; empty new rows keep theirs
+  // empty, or they would count as filled in); ↑ off on the first saved one, ↓ on the last.
+  function renumber(container) {
+    var rows = container.querySelectorAll("fieldset");
+    var saved = container.querySelectorAll("fieldset[data-move-form]");
+    for (var i = 0; i < rows.length; i++) {
+      var legend = rows[i].querySelector("legend");
+      if (legend) { legend.textContent = legend.textContent.replace(/\d+\s*$/, String(i + 1)); }
+    }
+    for (var j = 0; j < saved.length; j++) {
+      var order = saved[j].querySelector("input[name$='-ORDER']");
+      if (order) { order.value = String(j + 1); }
+      var buttons = saved[j].querySelectorAll(".move-buttons button");
+      for (var k = 0; k < buttons.length; k++) {
+        buttons[k].disabled = buttons[k].value === "up" ? j === 0 : j === saved.length - 1;
+        buttons[k].setAttribute("aria-label", buttons[k].getAttribute("aria-label").replace(/\d+/, String(j + 1)));
+      }
+    }
+  }
+
+  function setUp(list, inPlace) {
     var selector = list.getAttribute("data-sortable-items") || "li";
     var items = itemsOf(list);
     for (var i = 0; i < items.length; i++) {
-      var form = items[i].querySelector(".move-form");
-      if (!form) { continue; }
+      if (!moveFormOf(items[i])) { continue; }
       var handle = document.createElement("span");
       handle.className = "drag-handle";
       handle.setAttribute("aria-hidden", "true");
@@ -69,7 +98,7 @@
       animation: 150,
       onEnd: function (event) {
         if (event.oldDraggableIndex === event.newDraggableIndex) { return; }
-        var form = event.item.querySelector(".move-form");
+        var form = moveFormOf(event.item);
         var data = new FormData();
         data.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
         data.append("position", String(event.newDraggableIndex));
@@ -78,14 +107,18 @@
           body: data,
           credentials: "same-origin",
           headers: { "X-Requested-With": "fetch" }
-        }).then(function () { window.location.reload(); });
+        }).then(function (response) {
+          if (inPlace && response.ok) { renumber(list); } else { window.location.reload(); }
+        }, function () { window.location.reload(); });
       }
     });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     var lists = document.querySelectorAll("[data-sortable]");
-    for (var i = 0; i < lists.length; i++) { setUp(lists[i]); }
+    for (var i = 0; i < lists.length; i++) { setUp(lists[i], false); }
+    var subforms = document.querySelectorAll("[data-sortable-subforms]");
+    for (var j = 0; j < subforms.length; j++) { setUp(subforms[j], true); }
   });
 })();
 
@@ -110,6 +143,8 @@
       var row = holder.firstElementChild;
       container.appendChild(row);
       total.value = String(index + 1);
+      // The rich-text editor (static/js/rich_text.js) takes the new row's text areas.
+      row.dispatchEvent(new CustomEvent("formset:row-added", { bubbles: true }));
       var first = row.querySelector("input:not([type=hidden]), textarea, select");
       if (first) { first.focus(); }
     });

@@ -116,50 +116,50 @@ function describe(textarea) {
   }
 }
 
-async function start() {
-  if (!textareas.length) return;
+// The library and the extensions, loaded once (on the first editor).
+let loading = null;
+
+function loadEditor() {
+  if (loading) return loading;
   // The library's dialogs read window.gettext when its module loads: give it ours first.
   if (!window.gettext) {
     window.gettext = (text) => (config.dialog || {})[text] || text;
   }
-  const E = await import("../django_prose_editor/editor.js");
+  loading = import("../django_prose_editor/editor.js").then((E) => {
+    const PasteFromWord = E.Extension.create({
+      name: "pasteFromWord",
+      addProseMirrorPlugins() {
+        return [new E.Plugin({ props: { transformPastedHTML: cleanWordHtml } })];
+      },
+    });
 
-  const PasteFromWord = E.Extension.create({
-    name: "pasteFromWord",
-    addProseMirrorPlugins() {
-      return [new E.Plugin({ props: { transformPastedHTML: cleanWordHtml } })];
-    },
-  });
+    const termDialog = E.updateAttrsDialog(
+      { term: { type: "string", title: labels.choose_term, enum: terms.map((t) => t.term) } },
+      { title: (buttonLabels.glossary || [])[1], submitText: labels.ok },
+    );
 
-  const termDialog = E.updateAttrsDialog(
-    { term: { type: "string", title: labels.choose_term, enum: terms.map((t) => t.term) } },
-    { title: (buttonLabels.glossary || [])[1], submitText: labels.ok },
-  );
+    const Glossary = E.Extension.create({
+      name: "glossary",
+      addMenuItems({ menu, buttons }) {
+        if (!terms.length) return;
+        menu.defineItem({
+          name: "glossary",
+          groups: "glossary",
+          button: buttons.material("menu_book"),
+          enabled: (editor) => !editor.state.selection.empty,
+          command(editor) {
+            termDialog(editor, { term: terms[0].term }).then((attrs) => {
+              const term = attrs && terms.find((t) => t.term === attrs.term);
+              if (term) {
+                editor.chain().focus().setMark("link", { href: term.url }).run();
+              }
+            });
+          },
+        });
+      },
+    });
 
-  const Glossary = E.Extension.create({
-    name: "glossary",
-    addMenuItems({ menu, buttons }) {
-      if (!terms.length) return;
-      menu.defineItem({
-        name: "glossary",
-        groups: "glossary",
-        button: buttons.material("menu_book"),
-        enabled: (editor) => !editor.state.selection.empty,
-        command(editor) {
-          termDialog(editor, { term: terms[0].term }).then((attrs) => {
-            const term = attrs && terms.find((t) => t.term === attrs.term);
-            if (term) {
-              editor.chain().focus().setMark("link", { href: term.url }).run();
-            }
-          });
-        },
-      });
-    },
-  });
-
-  const created = [];
-  for (const textarea of textareas) {
-    const editor = createEditor(E, textarea, [
+    const extensions = () => [
       E.Document,
       E.Paragraph,
       E.Text,
@@ -186,7 +186,21 @@ async function start() {
           { group: "history" },
         ],
       }),
-    ]);
+    ];
+    return { E, extensions };
+  });
+  return loading;
+}
+
+// Turn each of `textareas` that is not an editor yet into one; resolves once all are built.
+async function enhance(textareas) {
+  const waiting = Array.from(textareas).filter((t) => !t.richTextEditor);
+  if (!waiting.length) return;
+  const { E, extensions } = await loadEditor();
+  const created = [];
+  for (const textarea of waiting) {
+    if (textarea.richTextEditor) continue;
+    const editor = createEditor(E, textarea, extensions());
     textarea.richTextEditor = editor;
     // Tiptap builds the view (and the menu) once the editor emits "create".
     created.push(
@@ -201,7 +215,13 @@ async function start() {
     );
   }
   await Promise.all(created);
-  document.documentElement.dataset.richText = "ready";
 }
 
-start();
+// Rows added by "Antwoord toevoegen" (static/js/authoring.js) get editors too.
+document.addEventListener("formset:row-added", (event) => {
+  enhance(event.target.querySelectorAll("textarea[data-rich-text]"));
+});
+
+enhance(textareas).then(() => {
+  document.documentElement.dataset.richText = "ready";
+});

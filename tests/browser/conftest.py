@@ -28,3 +28,16 @@ def login(page, live_server, user, password=None, next_path="/"):
     page.get_by_label("Wachtwoord").fill(password or factories.PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_url(f"{live_server.url}{next_path}")
+
+
+def drag_above(page, handle, target):
+    """Drag `handle` (a SortableJS drag handle) with the mouse to just above `target`; returns the
+    response to the POST the drop sends."""
+    box, goal = handle.bounding_box(), target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(box["x"] + 5, box["y"] - (box["y"] - goal["y"] + 5) * step / 10)
+    with page.expect_response(lambda r: r.request.method == "POST") as response:
+        page.mouse.up()
+    return response.value

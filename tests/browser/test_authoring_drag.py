@@ -7,7 +7,7 @@ import pytest
 from courses import publishing
 from courses.models import Block, Lesson
 from tests import factories
-from tests.browser.conftest import login
+from tests.browser.conftest import drag_above, login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -27,16 +27,10 @@ def test_it_drags_a_block_to_the_top(live_server, page):
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
 
     login(page, live_server, author, next_path="/auteur/basis/lessen/les-1/")
-    handle = page.locator(f"#block-{keys[2]} .drag-handle")
-    target = page.locator(f"#block-{keys[0]}")
-    box, goal = handle.bounding_box(), target.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    for step in range(1, 11):
-        page.mouse.move(box["x"] + 5, box["y"] - (box["y"] - goal["y"] + 5) * step / 10)
-    with page.expect_response(lambda r: r.request.method == "POST") as response:
-        page.mouse.up()
-    assert response.value.status == 204
+    response = drag_above(
+        page, page.locator(f"#block-{keys[2]} .drag-handle"), page.locator(f"#block-{keys[0]}")
+    )
+    assert response.status == 204
     page.wait_for_load_state("load")
     order = list(
         Block.objects.filter(lesson=lesson).order_by("position").values_list("key", flat=True)

@@ -1,5 +1,6 @@
 """Author forms in a real chromium: the slug follows the title until edited; a new question
-starts with four answer rows and "Antwoord toevoegen" adds one without saving."""
+starts with four answer rows and "Antwoord toevoegen" adds one without saving, with the same
+rich-text editor for its feedback as the rows the page came with."""
 
 import os
 
@@ -39,6 +40,17 @@ def test_it_fills_the_slug_and_adds_answer_rows_without_saving(live_server, page
     for n, text in enumerate(["Open vraag", "Gesloten vraag", "Niets", "Later", "Vijfde"]):
         page.locator(f"#id_options-{n}-text").fill(text)
     page.locator("#id_options-4-is_correct").check()
+    # The added row's feedback is an editor with its toolbar, not a bare textarea.
+    row = page.locator("fieldset.subform").nth(4)
+    feedback = row.get_by_role("textbox", name="Feedback")
+    feedback.wait_for()
+    assert row.locator("textarea#id_options-4-feedback").is_hidden()
+    toolbar = row.get_by_role("toolbar", name="Opmaak: Feedback")
+    feedback.click()
+    page.keyboard.type("Goed: ")
+    toolbar.get_by_role("button", name="Vet", exact=True).click()
+    page.keyboard.type("vraag open")
+    assert page.locator(".prose-editor").count() == 2 + 5  # prompt, explanation, five answers
     page.get_by_role("button", name="Opslaan").click()
     page.get_by_text("De vraag is opgeslagen.").wait_for()
     question = Question.objects.filter(quiz__version=draft).order_by("-pk").first()
@@ -49,4 +61,6 @@ def test_it_fills_the_slug_and_adds_answer_rows_without_saving(live_server, page
         "Later",
         "Vijfde",
     ]
-    assert question.options.get(is_correct=True).text == "Vijfde"
+    fifth = question.options.get(is_correct=True)
+    assert fifth.text == "Vijfde"
+    assert fifth.feedback == "<p>Goed: <strong>vraag open</strong></p>"

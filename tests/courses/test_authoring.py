@@ -38,17 +38,6 @@ VTT = b"WEBVTT\n\n00:00.000 --> 00:01.000\nHallo\n"
 
 
 @pytest.fixture
-def draft(course, author):
-    return publishing.create_draft(course, author)
-
-
-@pytest.fixture
-def author_client(client, author):
-    client.force_login(author)
-    return client
-
-
-@pytest.fixture
 def reviewer(course):
     user = factories.make_user(
         email="reviewer@example.org", first_name="Ervarings", last_name="Deskundige"

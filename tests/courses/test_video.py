@@ -27,17 +27,6 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture
-def draft(course, author):
-    return publishing.create_draft(course, author)
-
-
-@pytest.fixture
-def author_client(client, author):
-    client.force_login(author)
-    return client
-
-
 def add_media(client, data):
     return client.post(
         reverse("authoring:block_create", args=["basis", "les-1", "media"]),
