@@ -183,3 +183,25 @@ def test_it_finds_database_backends_by_their_process_title(bench, tmp_path):
         (tmp_path / pid).mkdir()
         (tmp_path / pid / "cmdline").write_bytes(title)
     assert sorted(bench._backends("sk_bench", proc=tmp_path)) == [101, 104]
+
+
+def test_it_holds_a_touched_lesson_page_to_four_queries_and_the_untouched_pages_cpu(bench):
+    untouched = {"variant": "untouched", "cpu_ratio": 1.2, "page_cpu_ms": 6.0, "queries": 2}
+    untouched["baseline_cpu_ms"] = 5.0
+    touched = {
+        "variant": "touched: answered, chose, reflected in 3 blocks",
+        "cpu_ratio": 2.2,  # against the baseline: not what a touched page is held to
+        "page_cpu_ms": 8.4,
+        "baseline_cpu_ms": 3.8,
+        "queries": 3,
+    }
+    results = [{"key": "lesson_20_interleaved", "status": "ok", "rows": [untouched, touched]}]
+    checks = {name: (measured, met) for name, measured, met in bench.targets(results)}
+    [name] = [n for n in checks if "touched 3 blocks" in n]
+    assert checks[name] == (
+        "3 queries, 1.4× (8.4 vs 6.0 ms CPU per request, interleaved medians)",
+        True,
+    )
+    assert len(checks) == 2  # the baseline check is the untouched page's alone
+    touched["queries"] = 5
+    assert dict((n, m) for n, _v, m in bench.targets(results))[name] is False
