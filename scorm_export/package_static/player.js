@@ -430,8 +430,17 @@
   document.getElementById("spk-finish").addEventListener("click", function () {
     finish(false);
   });
+  // Closing the window or leaving the page ends the session (cmi5 §9.3.8: terminated with the
+  // latest state, sent so that it survives the unload).
   window.addEventListener("pagehide", function () {
     finish(true);
+  });
+  // Hidden (another tab, the phone's home screen) may be the last moment a page gets: keep where
+  // the learner is, but do not end the session, since they may come back to it.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && driver && !finished && driver.saveNow) {
+      driver.saveNow(state, String(state.page));
+    }
   });
 
   function restore(saved) {

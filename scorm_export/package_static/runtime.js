@@ -273,6 +273,21 @@
   // --- cmi5 (via the bundled @xapi/cmi5 library) ---
 
   var STATE_ID = "https://spreekkamer.nl/xapi/state/package-suspend-data";
+  var CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
+  var TERMINATED = { id: "http://adlnet.gov/expapi/verbs/terminated", display: { "en-US": "terminated" } };
+
+  // A version 4 UUID (cmi5 §9.1: the AU assigns every statement id); crypto.getRandomValues also
+  // works where crypto.randomUUID is missing (pages served over plain http).
+  function uuid4() {
+    var bytes = new Uint8Array(16);
+    global.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
 
   function Cmi5Driver(onError) {
     this.onError = onError;
@@ -333,9 +348,78 @@
     state.sent = this.sent;
     var params = this.stateParams();
     params.state = JSON.parse(JSON.stringify(state));
+    this.lastState = params.state;
     this.enqueue("setState", function () {
       return self.cmi.xapi.setState(params);
     });
+  };
+
+  // A request that must reach the LRS even when the window is closing: fetch with keepalive, which
+  // the browser completes after the page is gone. cmi5 §8.2 puts the session's auth token in the
+  // Authorization header of every xAPI request, which sendBeacon cannot send.
+  Cmi5Driver.prototype.sendKeepalive = function (label, method, resource, query, body) {
+    var self = this;
+    var xapi = this.cmi.xapi;
+    var params = Object.keys(query || {}).map(function (key) {
+      var value = key === "agent" ? JSON.stringify(query[key]) : query[key];
+      return key + "=" + encodeURIComponent(value);
+    });
+    var url = xapi.endpoint + resource + (params.length ? "?" + params.join("&") : "");
+    var headers = {};
+    Object.keys(xapi.headers).forEach(function (name) {
+      headers[name] = xapi.headers[name];
+    });
+    return global.fetch(url, { method: method, headers: headers, body: JSON.stringify(body), keepalive: true }).then(
+      function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+      }
+    ).catch(function (e) {
+      reportError(self.onError, { call: label, code: "request", message: String((e && e.message) || e) });
+    });
+  };
+
+  // The latest state now, without waiting for the queue: the window may be about to go.
+  Cmi5Driver.prototype.saveNow = function (state) {
+    if (this.finished) {
+      return;
+    }
+    this.save(state);
+    this.sendStateNow();
+  };
+
+  Cmi5Driver.prototype.sendStateNow = function () {
+    if (!this.lastState) {
+      return;
+    }
+    var params = this.stateParams();
+    this.sendKeepalive("setState", "PUT", "activities/state", {
+      stateId: params.stateId,
+      activityId: params.activityId,
+      agent: params.agent,
+      registration: params.registration,
+    }, this.lastState);
+  };
+
+  // cmi5 §9.3.8 and §9.5.4.1: the AU's last statement, with the session's duration since
+  // initialization; cmi5 §9.6: the LMS's context template, the registration and the cmi5 category.
+  Cmi5Driver.prototype.terminatedStatement = function () {
+    var launch = this.cmi.launchParameters;
+    var context = JSON.parse(JSON.stringify((this.cmi.launchData || {}).contextTemplate || {}));
+    context.registration = launch.registration;
+    context.contextActivities = context.contextActivities || {};
+    context.contextActivities.category = (context.contextActivities.category || []).concat([{ id: CMI5_CATEGORY }]);
+    var now = new Date();
+    return {
+      id: uuid4(),
+      actor: launch.actor,
+      verb: TERMINATED,
+      object: { objectType: "Activity", id: launch.activityId },
+      result: { duration: duration2004(now.getTime() - this.cmi.initializedDate.getTime()) },
+      context: context,
+      timestamp: now.toISOString(),
+    };
   };
 
   Cmi5Driver.prototype.report = function (snap) {
@@ -379,6 +463,13 @@
     }
     this.finished = true;
     var unloading = !!(options && options.unloading);
+    if (unloading) {
+      // The window is closing: a queued request would never start, so the latest state and the
+      // terminated statement go out now, with keepalive. Statements already sent carry earlier
+      // timestamps, and cmi5 orders a session's statements by timestamp (§9.3).
+      this.sendStateNow();
+      return this.sendKeepalive("terminated", "POST", "statements", null, this.terminatedStatement());
+    }
     return this.enqueue("terminated", function () {
       return self.cmi.terminate();
     }).then(function () {

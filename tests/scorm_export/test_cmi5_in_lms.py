@@ -1,6 +1,8 @@
 """An exported cmi5 package runs in chromium against a loopback LRS, which checks the statements."""
 
 import json
+import re
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -181,3 +183,68 @@ def test_it_returns_to_the_lms_after_terminating_when_launch_data_says_where(ric
             learner.press(page, page.locator("#spk-exit"))
             page.wait_for_url(return_url, timeout=15000)
             assert verbs(lrs.statements)[-1] == "terminated"
+
+
+def wait_for(condition, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize("leave", ["close", "navigate"])
+def test_it_terminates_and_keeps_the_place_when_the_window_closes(rich_course, tmp_path, leave):
+    """cmi5 §9.3.8: closing the window (or leaving the page) still ends the session with a
+    terminated statement, the last one, and the State keeps where the learner was, so the next
+    launch resumes there instead of at the start."""
+    package = builder_for("cmi5", rich_course.published_version).build_bytes()
+    activity_id = au_id(package)
+    site = make_site(tmp_path, package)
+    (site / "elders.html").write_text("<title>Elders</title><p>Elders</p>")
+    actor = {
+        "objectType": "Agent",
+        "account": {"homePage": "https://lms.example.org", "name": "learner-2"},
+    }
+    registration = str(uuid.uuid4())
+    with (
+        LocalLrs(mastery_score=0.7) as lrs,
+        serve(site) as base,
+        browser_page() as (page, _console_errors),
+    ):
+        session = lrs.new_session(actor, activity_id, registration)
+        page.goto(launch_url(base, lrs, actor, registration, activity_id))
+        learner.wait_ready(page)
+        learner.complete_lesson(page)
+        learner.complete_lesson(page)
+        where = learner.visible_page_title(page)
+        assert where != "Les 1"
+        if leave == "close":
+            page.close(run_before_unload=True)
+        else:
+            page.goto(f"{base}/elders.html")
+
+        assert wait_for(lambda: "terminated" in verbs(lrs.statements)), verbs(lrs.statements)
+        statements = list(lrs.statements)
+        assert verbs(statements)[0] == "initialized" and verbs(statements)[-1] == "terminated"
+        assert verbs(statements).count("terminated") == 1
+        terminated = statements[-1]
+        assert max(s["timestamp"] for s in statements) == terminated["timestamp"]
+        assert terminated["object"]["id"] == activity_id
+        assert terminated["actor"] == actor
+        assert terminated["context"]["registration"] == registration
+        assert terminated["context"]["extensions"][SESSION_EXT] == session
+        categories = [c["id"] for c in terminated["context"]["contextActivities"]["category"]]
+        assert categories == [CMI5 + "context/categories/cmi5"]
+        assert re.fullmatch(r"PT\d+H\d+M\d+\.\d{2}S", terminated["result"]["duration"])
+        assert uuid.UUID(terminated["id"]).version == 4
+        assert lrs.bad_auth == []
+
+        # The next launch resumes where the learner was.
+        lrs.new_session(actor, activity_id, registration)
+        again = page.context.new_page() if leave == "close" else page
+        again.goto(launch_url(base, lrs, actor, registration, activity_id))
+        learner.wait_ready(again)
+        assert learner.visible_page_title(again) == where
+        assert "Welkom terug" in again.locator("#spk-status").inner_text()
