@@ -74,6 +74,17 @@ class BadInputMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        # PostgreSQL refused a value the request carried (a number out of range for its column, a
+        # string longer than its column, a NUL in text): the client's input, wherever it came
+        # from (address, form field or API parameter), so a 400 saying so, never a 500. The API
+        # speaks English JSON like its other errors.
         if isinstance(exception, DataError):
-            return bad_request(request, _("Een waarde in het adres is ongeldig of te groot."))
+            if request.path.startswith("/api/"):
+                return bad_request(
+                    request, "A value in the request is invalid or too large to be stored."
+                )
+            return bad_request(
+                request,
+                _("Een ingevulde waarde of een waarde in het adres is ongeldig of te groot."),
+            )
         return None
