@@ -439,7 +439,7 @@ def lesson_page(
     slots = {
         # How often player.js reports time; tests shorten it. Gaps above the service's
         # HEARTBEAT_MAX_GAP_SECONDS are not counted, so this must stay well below that.
-        "heartbeat": str(int(getattr(settings, "PLAYER_HEARTBEAT_SECONDS", 30))),
+        "heartbeat": str(settings.PLAYER_HEARTBEAT_SECONDS),
         "status": snapshot["done_html"] if progress.get(lesson["key"]) else "",
         "percent": str(round(100 * done / len(required)) if required else 100),
         "done": str(done),

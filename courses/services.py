@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections import Counter
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,30 +107,93 @@ def note_resume_point(enrollment: Enrollment, lesson_key: str, now: datetime | N
 
 
 @transaction.atomic
-def record_time(enrollment: Enrollment, lesson_key: str, now: datetime | None = None) -> int:
-    """Add the time since the learner's previous heartbeat to the lesson; return seconds added.
+def record_time(
+    enrollment: Enrollment, lesson_key: str, now: datetime | None = None, *, credit: bool = True
+) -> int:
+    """Credit the time since the learner's previous heartbeat to the lesson; return seconds added.
 
-    The clock is per enrolment, not per tab: two open tabs share one `last_activity_at`,
-    so time is never counted twice.
+    At most one heartbeat interval (`PLAYER_HEARTBEAT_SECONDS`) is credited per heartbeat and
+    nothing after a gap longer than HEARTBEAT_MAX_GAP_SECONDS (the page was hidden or closed).
+    The clock is per enrolment, not per tab: two open tabs share `last_activity_at`, so time is
+    never counted twice, and the enrolment is locked while the clock is read and moved, so
+    simultaneous heartbeats credit the time between them once. `credit=False` (the page just
+    became visible again) only restarts the clock.
+
+    When a completion waits for time on task (`time_pending_since`), completes the course once
+    the time is reached. Queries: 3 (lock, clock, the lesson's time); more only while a
+    completion waits.
     """
     now = now or timezone.now()
-    locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    locked = lock_enrollment(enrollment)
+    last = locked.last_activity_at
     added = 0
-    if locked.last_activity_at is not None:
-        gap = (now - locked.last_activity_at).total_seconds()
+    if credit and last is not None:
+        gap = (now - last).total_seconds()
         if 0 < gap <= HEARTBEAT_MAX_GAP_SECONDS:
-            added = int(gap)
-    if now > (locked.last_activity_at or now.replace(year=1970)):
-        locked.last_activity_at = now
-        locked.save(update_fields=["last_activity_at"])
+            added = min(int(gap), settings.PLAYER_HEARTBEAT_SECONDS)
+    if last is None or now > last:
+        Enrollment.objects.filter(pk=locked.pk).update(last_activity_at=now)
     if added:
-        progress, _created = LessonProgress.objects.get_or_create(
-            enrollment=locked, lesson_key=lesson_key
+        credited = LessonProgress.objects.filter(enrollment=locked, lesson_key=lesson_key).update(
+            seconds_spent=F("seconds_spent") + added
         )
-        LessonProgress.objects.filter(pk=progress.pk).update(
-            seconds_spent=progress.seconds_spent + added
-        )
+        if not credited:
+            LessonProgress.objects.create(
+                enrollment=locked, lesson_key=lesson_key, seconds_spent=added
+            )
+        if locked.time_pending_since is not None and locked.completed_at is None:
+            maybe_complete_course(locked)
     return added
+
+
+def required_seconds(enrollment: Enrollment) -> int:
+    """Time on task (seconds) the completion needs: for an accredited course the configured share
+    (COMPLETION_MIN_TIME_PERCENT) of the version's stated study load, else 0. One query."""
+    needed = study_load_share_seconds(enrollment.version)
+    if not needed:
+        return 0
+    from .publishing import course_is_accredited  # publishing imports this module
+
+    return needed if course_is_accredited(Course(pk=enrollment.course_id)) else 0
+
+
+def study_load_share_seconds(version) -> int:
+    """COMPLETION_MIN_TIME_PERCENT of the version's study load, in whole seconds."""
+    share = version.study_load_hours * 3600 * settings.COMPLETION_MIN_TIME_PERCENT / 100
+    return math.ceil(share)
+
+
+def time_on_task(enrollment: Enrollment) -> int:
+    """Seconds credited to the learner's lessons (`record_time`) in any version. One query."""
+    total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(s=Sum("seconds_spent"))
+    return total["s"] or 0
+
+
+def time_still_expected(enrollment: Enrollment) -> int:
+    """Whole minutes of time on task a waiting completion still needs (0: nothing waits)."""
+    if enrollment.time_pending_since is None or enrollment.completed_at is not None:
+        return 0
+    missing = required_seconds(enrollment) - time_on_task(enrollment)
+    return max(0, math.ceil(missing / 60))
+
+
+def enrollments_awaiting_time(course: Course) -> list:
+    """Learners of `course` who met every requirement but the time on task, longest waiting
+    first, each with `spent_minutes` (time on task so far, rounded down) and `needed_minutes`.
+    One query."""
+    waiting = list(
+        Enrollment.objects.filter(
+            course=course, time_pending_since__isnull=False, completed_at__isnull=True
+        )
+        .select_related("user", "version")
+        .annotate(seconds=Coalesce(Sum("lesson_progress__seconds_spent"), 0))
+        .order_by("time_pending_since", "pk")
+    )
+    for enrollment in waiting:
+        enrollment.spent_minutes = enrollment.seconds // 60  # type: ignore[attr-defined]
+        needed = study_load_share_seconds(enrollment.version)
+        enrollment.needed_minutes = math.ceil(needed / 60)  # type: ignore[attr-defined]
+    return waiting
 
 
 def required_lesson_keys(version) -> set[str]:
@@ -144,7 +209,12 @@ def lock_enrollment(enrollment: Enrollment) -> Enrollment:
     requests of one learner (a submit and a "Les afronden", forty "start" clicks) run one after
     the other and each sees what the other wrote.
     """
-    return Enrollment.objects.select_for_update().select_related("version").get(pk=enrollment.pk)
+    # Only the enrolment's row: the version is shared by every learner of the course.
+    return (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .get(pk=enrollment.pk)
+    )
 
 
 @transaction.atomic
@@ -171,8 +241,9 @@ def _complete_lesson_locked(enrollment: Enrollment, lesson: Lesson) -> LessonPro
 
 
 def _copy_completion(locked: Enrollment, enrollment: Enrollment) -> None:
-    """Let the caller's instance see a completion written under the lock."""
+    """Let the caller's instance see a completion (or its wait for time) written under the lock."""
     enrollment.completed_at = locked.completed_at
+    enrollment.time_pending_since = locked.time_pending_since
 
 
 @transaction.atomic
@@ -482,7 +553,9 @@ def repair_completion(enrollment: Enrollment) -> CourseCompletion | None:
 
 
 def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
-    """Complete the course when every required lesson is done and the final test is passed.
+    """Complete the course when every required lesson is done, the final test is passed and, for
+    an accredited course, the time on task reaches `required_seconds()` (else the enrolment is
+    marked `time_pending_since` and the completion waits for `record_time`).
 
     Must run inside a transaction with the enrolment locked (`lock_enrollment`). Writes a
     CourseCompletion and sends `course_completed` once.
@@ -513,6 +586,13 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
         if best is None:
             return None
     now = timezone.now()
+    needed = required_seconds(enrollment)
+    if needed and time_on_task(enrollment) < needed:
+        # Everything but the time: the next heartbeat (`record_time`) or visit completes.
+        if enrollment.time_pending_since is None:
+            Enrollment.objects.filter(pk=enrollment.pk).update(time_pending_since=now)
+            enrollment.time_pending_since = now
+        return None
     completion, created = CourseCompletion.objects.get_or_create(
         enrollment=enrollment,
         defaults={
@@ -523,8 +603,11 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
         },
     )
     if created:
-        Enrollment.objects.filter(pk=enrollment.pk).update(completed_at=now)
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            completed_at=now, time_pending_since=None
+        )
         enrollment.completed_at = now
+        enrollment.time_pending_since = None
         signals.course_completed.send(sender=CourseCompletion, completion=completion)
         mail_learner(enrollment.pk, learner_mail.COMPLETED)
     return completion

@@ -109,6 +109,16 @@ SESSION_IDLE_TIMEOUT_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", 30 * 60)
 if 0 < SESSION_IDLE_TIMEOUT_SECONDS < 120:
     raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT_SECONDS must be 0 or at least 120")
 
+# Time on task. The lesson page sends a heartbeat this often while it is visible; the server
+# credits at most this much per heartbeat. An accredited course completes only after time on
+# task of at least COMPLETION_MIN_TIME_PERCENT of its stated study load.
+PLAYER_HEARTBEAT_SECONDS = env_int("PLAYER_HEARTBEAT_SECONDS", 30)
+if not 1 <= PLAYER_HEARTBEAT_SECONDS <= 60:
+    raise ImproperlyConfigured("PLAYER_HEARTBEAT_SECONDS must be 1 to 60")
+COMPLETION_MIN_TIME_PERCENT = env_int("COMPLETION_MIN_TIME_PERCENT", 50)
+if not 0 <= COMPLETION_MIN_TIME_PERCENT <= 100:
+    raise ImproperlyConfigured("COMPLETION_MIN_TIME_PERCENT must be 0 to 100")
+
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from courses import services as learning
 from courses.models import Course, LiveSessionEdition
 
 from . import pe_online
@@ -142,7 +143,8 @@ def _period_values(form: PeriodForm):
 @require_GET
 @staff_course_view
 def attendance_overview(request, course):
-    """Per register: completions reportable, reported and blocked (with reasons), and downloads."""
+    """Per register: completions reportable, reported and blocked (with reasons), and downloads;
+    and the learners whose completion waits only for time on task."""
     form = _period(request)
     rows = accreditation_overview(course)
     states = pe_online_overview(course)
@@ -160,6 +162,7 @@ def attendance_overview(request, course):
             "kinds": DOWNLOAD_KINDS,
             "pe_urls": COURSE_PE_URLS,
             "scope": course.slug,
+            "awaiting_time": learning.enrollments_awaiting_time(course),
         },
     )
 

@@ -57,6 +57,9 @@ class Enrollment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     # The last inactivity reminder; a new one only after activity since (one per idle period).
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Set when every requirement but the time on task of an accredited course was met (and
+    # cleared by the completion): the heartbeat then completes the course once time is reached.
+    time_pending_since = models.DateTimeField(null=True, blank=True)
 
     objects = EnrollmentQuerySet.as_manager()
 

@@ -266,6 +266,10 @@ def course_detail(request, slug):
                     Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
                 )
             ),
+            # Minutes of time on task an accredited course still expects before it completes.
+            "time_still_expected": (
+                services.time_still_expected(enrollment) if enrollment is not None else 0
+            ),
             "registration_warnings": (
                 registration_warnings(request.user, course)
                 if enrollment and not enrollment.is_completed

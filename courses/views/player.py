@@ -99,10 +99,14 @@ def after_last_lesson_url(enrollment) -> str:
 @login_required
 @require_POST
 def heartbeat(request, slug, lesson_key):
-    """Counts time on the lesson while its page is visible; player.js calls this every 30 s."""
+    """Counts time on the lesson while its page is visible: player.js calls this every
+    PLAYER_HEARTBEAT_SECONDS, when the page is hidden, and with `start=1` (restart the clock,
+    credit nothing) when it becomes visible again."""
     enrollment = get_enrollment_for_user(request.user, slug)
     lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
-    added = services.record_time(enrollment, lesson_obj.key)
+    added = services.record_time(
+        enrollment, lesson_obj.key, credit=request.POST.get("start") != "1"
+    )
     return JsonResponse({"added_seconds": added})
 
 

@@ -10,22 +10,40 @@
   var csrfToken = meta ? meta.getAttribute("content") : "";
   var HEARTBEAT_MS = 1000 * (parseInt(player.getAttribute("data-heartbeat-seconds"), 10) || 30);
 
-  // Heartbeat: count time only while the lesson is visible (the server ignores long gaps).
+  // Heartbeat: count time only while the lesson is visible. The server credits at most one
+  // interval per beat and shares one clock between tabs; when the page is hidden a last beat
+  // counts the time up to then, and when it shows again a start beat restarts the clock (the
+  // hidden time is never counted).
   var heartbeatUrl = player.getAttribute("data-heartbeat-url");
-  function beat() {
-    if (document.visibilityState !== "visible") {
-      return;
+  function send(start, keepalive) {
+    var body = new FormData();
+    if (start) {
+      body.append("start", "1");
     }
     fetch(heartbeatUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken },
+      body: body,
+      keepalive: keepalive,
     }).catch(function () {
       // Offline for a moment: the next beat counts again.
     });
   }
+  function beat() {
+    if (document.visibilityState === "visible") {
+      send(false, false);
+    }
+  }
   if (heartbeatUrl) {
     window.setInterval(beat, HEARTBEAT_MS);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") {
+        send(true, false);
+      } else {
+        send(false, true);
+      }
+    });
   }
 
   // Scenarios and practice quizzes: submit with fetch and swap in the block's partial, which has

@@ -35,6 +35,7 @@ def complete(user, course, when: dt.datetime, *, correct: int = 3, failed_first:
     """Enrol, finish every lesson and pass the final test at `when`; return the CourseCompletion."""
     with time_machine.travel(when, tick=False):
         enrollment = services.enroll_learner(user, course)
+        factories.spend_study_time(enrollment)  # the course is accredited
         for lesson in Lesson.objects.filter(module__version=enrollment.version):
             services.complete_lesson(enrollment, lesson)
         quiz = enrollment.version.final_test
