@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0010_enrollment_reminded_at'),
+        ('courses', '0011_attendance_certificate_codes'),
     ]
 
     operations = [
