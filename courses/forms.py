@@ -42,31 +42,7 @@ class ScenarioChoiceForm(forms.Form):
 
 def response_problem(question: Question, data) -> str | None:
     """Return why the submitted answer to `question` is incomplete, or None when it is complete."""
-    response: Any = question.parse_response(data)
-    kind = question.kind
-    if kind in {"single_choice", "true_false"}:
-        return None if response.get("option") is not None else str(_("Kies een antwoord."))
-    if kind == "multiple_choice":
-        return None if response.get("options") else str(_("Kies ten minste één antwoord."))
-    if kind == "scale":
-        return (
-            None if response.get("value") is not None else str(_("Kies een waarde op de schaal."))
-        )
-    if kind == "ordering":
-        options = question.options_in_order()
-        ranks = [data.get(f"{question.field_name}-{o.pk}", "") for o in options]
-        expected = {str(n) for n in range(1, len(options) + 1)}
-        if set(ranks) != expected:
-            return str(
-                _("Geef elk onderdeel een ander nummer, van 1 tot en met %(count)d.")
-                % {"count": len(options)}
-            )
-        return None
-    if kind == "matching":
-        if any(v is None for v in response.get("pairs", {}).values()):
-            return str(_("Kies bij elk onderdeel een koppeling."))
-        return None
-    return None
+    return question.response_problem(data, question.parse_response(data))
 
 
 class QuizForm(forms.Form):

@@ -9,7 +9,6 @@ decisions and practice results with a fixed number of queries. Authors' previews
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from .models import (
     ScenarioChoice,
     ScenarioDecision,
     ScenarioStep,
+    shuffled,
 )
 
 
@@ -121,11 +121,6 @@ def scenario_path(block: Any, choice_ids: list[int]) -> ScenarioPath:
 # --- Questions -----------------------------------------------------------------------------------
 
 
-def shuffled(items, seed) -> list:
-    """A stable shuffle: the same order on every page load, but not the authored (correct) order."""
-    return sorted(items, key=lambda item: hashlib.sha256(f"{seed}-{item.pk}".encode()).hexdigest())
-
-
 def annotate_question(
     question: Any, response=None, *, error=None, graded=False, raw=None, layout=None
 ) -> Any:
@@ -144,8 +139,6 @@ def annotate_question(
     elif response.get("options"):
         question.selected_ids = set(response["options"])
     question.ranks = {pk: i + 1 for i, pk in enumerate(response.get("order") or [])}
-    if raw is not None and question.kind == "ordering":
-        question.ranks = {o.pk: _rank(raw, question, o) for o in question.options_in_order()}
     question.value = response.get("value")
     question.grade_result = question.grade(response) if graded else None
     options = question.options_in_order()
@@ -153,27 +146,12 @@ def annotate_question(
     if drawn:
         by_pk = {o.pk: o for o in options}
         question.display_options = [by_pk[pk] for pk in drawn if pk in by_pk]
-    elif question.kind in {"ordering", "matching"}:
+    elif question.shuffled_on_page:
         question.display_options = shuffled(options, question.pk)
     else:
         question.display_options = options
-    pairs = {int(k): v for k, v in (response.get("pairs") or {}).items() if v is not None}
-    if question.kind == "matching":
-        values = ((layout or {}).get("match") or {}).get(str(question.pk))
-        by_pk = {o.pk: o for o in options}
-        if values:
-            # Opaque per-attempt values: the select never names the option it belongs to.
-            question.match_choices = [
-                MatchChoice(value, by_pk[pk].match) for value, pk in values.items() if pk in by_pk
-            ]
-            value_of = {pk: value for value, pk in values.items()}
-            pairs = {k: value_of.get(v) for k, v in pairs.items()}
-        else:
-            question.match_choices = [
-                MatchChoice(str(o.pk), o.match) for o in shuffled(options, f"m{question.pk}")
-            ]
-            pairs = {k: str(v) for k, v in pairs.items()}
-    question.pairs = pairs
+    question.pairs = {int(k): v for k, v in (response.get("pairs") or {}).items() if v is not None}
+    question.show_response(response, raw, layout)
     return question
 
 
@@ -269,16 +247,3 @@ def bind_practice_form(block: Any, form) -> None:
             error=form.question_errors.get(question.pk),
             raw=form.data,
         )
-
-
-@dataclass
-class MatchChoice:
-    value: str
-    match: str
-
-
-def _rank(raw, question, option) -> int | None:
-    try:
-        return int(raw.get(f"{question.field_name}-{option.pk}", ""))
-    except (TypeError, ValueError):
-        return None

@@ -288,7 +288,7 @@ def question_stats(course: Course) -> list[QuestionRow]:
             kind=q.kind,
             prompt=strip_tags(q.prompt).strip(),
         )
-        if q.kind in {"single_choice", "true_false", "multiple_choice"}:
+        if q.marks_correct:
             row.options = [OptionRow(o.key, o.text, o.is_correct, 0, 0) for o in q.options.all()]
         rows[(q.quiz.key, q.key)] = row
     if not rows:

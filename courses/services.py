@@ -324,18 +324,15 @@ def start_attempt(enrollment: Enrollment, quiz: Quiz, phase: str = "", rng=None)
     )
 
 
-# Kinds whose options are shown in a drawn order (true/false stays Waar, Niet waar).
-SHUFFLED_KINDS = {"single_choice", "multiple_choice", "ordering", "matching"}
-
-
 def draw_layout(quiz: Quiz, questions, earlier_layouts=(), rng=None) -> dict:
     """Draw what one attempt asks and in which order; returns the attempt's `layout`.
 
     Questions: all of them, or the quiz's `draw` (N of the pool, or {tag: count}), preferring
     questions earlier attempts asked least, so a retake gets a different draw where the pool
-    allows; then shuffled. Options of choice, ordering and matching questions are shuffled,
-    pinned options last. Matching answers get opaque per-attempt values (`match`: value → option
-    id) so a select's value never says which item it belongs to.
+    allows; then shuffled. Each question draws its own option order (`Question.draw_options()`:
+    choice, ordering and matching questions shuffle, pinned options last). Matching answers get
+    opaque per-attempt values (`match`: value → option id) so a select's value never says which
+    item it belongs to.
     """
     rng = rng or secrets.SystemRandom()
     asked: Counter = Counter(pk for layout in earlier_layouts for pk in layout.get("questions", []))
@@ -361,18 +358,11 @@ def draw_layout(quiz: Quiz, questions, earlier_layouts=(), rng=None) -> dict:
     options: dict[str, list[int]] = {}
     match: dict[str, dict[str, int]] = {}
     for question in chosen:
-        authored = question.options_in_order()
-        if question.kind not in SHUFFLED_KINDS:
-            continue
-        free = [o for o in authored if not o.pinned]
-        rng.shuffle(free)
-        if question.kind == "ordering" and len(free) > 1 and free == authored:
-            free = free[1:] + free[:1]  # never show the answer as the starting order
-        options[str(question.pk)] = [o.pk for o in free + [o for o in authored if o.pinned]]
-        if question.kind == "matching":
-            targets = list(authored)
-            rng.shuffle(targets)
-            match[str(question.pk)] = {secrets.token_hex(6): o.pk for o in targets}
+        order, values = question.draw_options(rng)
+        if order is not None:
+            options[str(question.pk)] = order
+        if values is not None:
+            match[str(question.pk)] = values
     return {"questions": [q.pk for q in chosen], "options": options, "match": match}
 
 

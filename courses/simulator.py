@@ -24,13 +24,9 @@ from .learner_mail import no_learner_mail
 from .models import (
     Course,
     Lesson,
-    MatchingQuestion,
-    MultipleChoiceQuestion,
-    OrderingQuestion,
     Quiz,
     QuizBlock,
     ReflectionBlock,
-    ScaleQuestion,
     ScenarioBlock,
     ScenarioStep,
 )
@@ -166,31 +162,7 @@ def answer_data(questions, rng: random.Random, correct: bool, layout=None) -> di
     data: dict = {}
     match_values = (layout or {}).get("match", {})
     for q in questions:
-        options = q.options_in_order()
-        name = q.field_name
-        if isinstance(q, ScaleQuestion):
-            data[name] = str(rng.randint(1, q.scale_max))
-        elif isinstance(q, OrderingQuestion):
-            ranks = list(range(1, len(options) + 1))
-            if not correct:
-                ranks.reverse()
-            for option, rank in zip(options, ranks, strict=True):
-                data[f"{name}-{option.pk}"] = str(rank)
-        elif isinstance(q, MatchingQuestion):
-            targets = [o.pk for o in options]
-            if not correct and len(targets) > 1:
-                targets = targets[1:] + targets[:1]
-            value_of = {pk: value for value, pk in match_values.get(str(q.pk), {}).items()}
-            for option, target in zip(options, targets, strict=True):
-                data[f"{name}-{option.pk}"] = value_of.get(target, str(target))
-        elif isinstance(q, MultipleChoiceQuestion):
-            right = [str(o.pk) for o in options if o.is_correct]
-            wrong = [str(o.pk) for o in options if not o.is_correct]
-            data[name] = right if correct else (wrong[:1] or [])
-        else:  # single choice, true/false
-            pick = [o for o in options if o.is_correct == correct]
-            if pick:
-                data[name] = str(rng.choice(pick).pk)
+        data.update(q.simulated_answer(rng, correct, match_values.get(str(q.pk), {})))
     return data
 
 
@@ -204,20 +176,7 @@ def guess_data(questions, layout) -> dict:
     for q in questions:
         by_pk = {o.pk: o for o in q.options_in_order()}
         shown = [by_pk[pk] for pk in options_shown.get(str(q.pk), by_pk) if pk in by_pk]
-        name = q.field_name
-        if isinstance(q, OrderingQuestion):
-            for rank, option in enumerate(shown, start=1):
-                data[f"{name}-{option.pk}"] = str(rank)
-        elif isinstance(q, MatchingQuestion):
-            values = list(match_values.get(str(q.pk), {})) or [str(o.pk) for o in shown]
-            for option, value in zip(shown, values, strict=False):
-                data[f"{name}-{option.pk}"] = value
-        elif isinstance(q, MultipleChoiceQuestion):
-            data[name] = [str(o.pk) for o in shown[:-1]]
-        elif q.kind == "true_false":
-            data[name] = str(next(o.pk for o in shown if o.text.strip().lower() == "niet waar"))
-        elif shown:
-            data[name] = str(shown[0].pk)
+        data.update(q.guessed_answer(shown, match_values.get(str(q.pk), {})))
     return data
 
 

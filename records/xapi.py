@@ -54,17 +54,6 @@ ACTIVITY_TYPES = {
     "interaction": "http://adlnet.gov/expapi/activities/cmi.interaction",
 }
 
-# Question kinds → xAPI interaction types.
-INTERACTION_TYPES = {
-    "single_choice": "choice",
-    "multiple_choice": "choice",
-    "true_false": "true-false",
-    "ordering": "sequencing",
-    "matching": "matching",
-    "scale": "likert",
-}
-
-
 # --- Identifiers ---------------------------------------------------------------------------------
 
 
@@ -301,26 +290,12 @@ def _attempt_identity(enrollment, attempt, quiz, version):
     )
 
 
-def _response(question, response) -> str | None:
-    """The chosen option keys in xAPI response format; only choice and ordering questions."""
-    options = {o.pk: o.key for o in question.options_in_order()}
-    response = response or {}
-    if question.kind == "single_choice":
-        chosen = response.get("option")
-        return options.get(chosen, "") if chosen else ""
-    if question.kind == "multiple_choice":
-        return "[,]".join(options[pk] for pk in response.get("options", []) if pk in options)
-    if question.kind == "ordering":
-        return "[,]".join(options[pk] for pk in response.get("order", []) if pk in options)
-    return None
-
-
 def question_answered(enrollment, attempt, quiz, answer, actor) -> dict:
     """One answered question. `answer.question` must be the resolved (polymorphic) question."""
     question = answer.question
     version = quiz.version
     course, user = enrollment.course, enrollment.user
-    result = Result(completion=True, response=_response(question, answer.response))
+    result = Result(completion=True, response=question.xapi_response(answer.response))
     if question.scored and quiz.is_scored:
         result.score = _score(
             Decimal(question.points) * answer.fraction, question.points, answer.fraction
@@ -338,7 +313,7 @@ def question_answered(enrollment, attempt, quiz, answer, actor) -> dict:
             definition=ActivityDefinition(
                 type=ACTIVITY_TYPES["interaction"],
                 name=_name(version.language, _plain(question.prompt)),
-                interaction_type=INTERACTION_TYPES.get(question.kind, "other"),
+                interaction_type=question.xapi_interaction_type,
             ),
         ),
         _context(enrollment, course, version, user, parent=quiz_activity, **_phase(attempt)),

@@ -17,12 +17,9 @@ from courses.models import (
     CourseVersion,
     ImageBlock,
     Lesson,
-    MatchingQuestion,
     MediaBlock,
     Module,
-    MultipleChoiceQuestion,
     Option,
-    OrderingQuestion,
     Persona,
     PersonaStoryBlock,
     Question,
@@ -30,12 +27,9 @@ from courses.models import (
     QuizBlock,
     ReflectionBlock,
     RichTextBlock,
-    ScaleQuestion,
     ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
-    SingleChoiceQuestion,
-    TrueFalseQuestion,
 )
 from lms.lib import uploads
 from lms.lib.html import text_to_html
@@ -590,34 +584,10 @@ def _question_form(model, extra_fields=()):
     return type(f"{model.__name__}Form", (QuestionForm,), {"Meta": meta})
 
 
-# kind → (model, form, label, uses options, option help)
+# kind → (model, form, label), from the question kinds themselves; the menu follows their order.
 QUESTION_KINDS = {
-    "single_choice": (
-        SingleChoiceQuestion,
-        _question_form(SingleChoiceQuestion),
-        _("Eén juist antwoord"),
-    ),
-    "multiple_choice": (
-        MultipleChoiceQuestion,
-        _question_form(MultipleChoiceQuestion),
-        _("Meerdere juiste antwoorden"),
-    ),
-    "true_false": (TrueFalseQuestion, _question_form(TrueFalseQuestion), _("Waar of niet waar")),
-    "ordering": (OrderingQuestion, _question_form(OrderingQuestion), _("Volgorde bepalen")),
-    "matching": (MatchingQuestion, _question_form(MatchingQuestion), _("Koppelen")),
-    "scale": (
-        ScaleQuestion,
-        _question_form(ScaleQuestion, ["scale_max", "low_label", "high_label"]),
-        _("Stelling op een schaal (zelfevaluatie)"),
-    ),
-}
-
-OPTION_HELP = {
-    "single_choice": _("Vink precies één antwoord aan als juist."),
-    "multiple_choice": _("Vink alle juiste antwoorden aan."),
-    "true_false": _("Twee antwoorden, ‘Waar’ en ‘Niet waar’; vink het juiste aan."),
-    "ordering": _("Zet de antwoorden in de juiste volgorde; de leerling ziet ze door elkaar."),
-    "matching": _("Vul bij elk antwoord de bijbehorende koppeling in."),
+    kind: (cls, _question_form(cls, list(cls.own_fields)), cls.label)
+    for kind, cls in Question.kinds().items()
 }
 
 
@@ -638,20 +608,26 @@ class OptionForm(RichTextFormMixin, forms.ModelForm):
 
 
 class BaseOptionFormSet(BaseInlineFormSet):
-    def __init__(self, *args, kind, **kwargs):
-        self.kind = kind
+    """The answer options of one question; which fields and rules apply is the question's."""
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is None and kind != "true_false":
+        if self.instance.pk is None and not self.question_class.initial_options:
             # A new question starts with four empty answer rows; more via "Optie toevoegen".
             self.extra = 4
 
+    @property
+    def question_class(self):
+        return type(self.instance)
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
-        if self.kind != "matching":
+        kind = self.question_class
+        if not kind.uses_match:
             del form.fields["match"]
-        if self.kind in {"ordering", "matching"}:
+        if not kind.marks_correct:
             del form.fields["is_correct"]
-        if self.kind not in {"single_choice", "multiple_choice"}:
+        if not kind.may_pin:
             del form.fields["pinned"]
 
     def clean(self):
@@ -661,21 +637,9 @@ class BaseOptionFormSet(BaseInlineFormSet):
         kept = [
             f for f in self.forms if f.cleaned_data.get("text") and not f.cleaned_data.get("DELETE")
         ]
-        correct = sum(1 for f in kept if f.cleaned_data.get("is_correct"))
-        if len(kept) < 2:
-            raise forms.ValidationError(_("Geef minstens twee antwoorden."))
-        if self.kind in {"single_choice", "true_false"} and correct != 1:
-            raise forms.ValidationError(_("Vink precies één antwoord aan als juist."))
-        if self.kind == "true_false" and len(kept) != 2:
-            raise forms.ValidationError(
-                _("Een waar/niet-waar-vraag heeft precies twee antwoorden.")
-            )
-        if self.kind == "multiple_choice" and correct < 1:
-            raise forms.ValidationError(_("Vink minstens één antwoord aan als juist."))
-        if self.kind == "matching" and any(
-            not f.cleaned_data.get("match", "").strip() for f in kept
-        ):
-            raise forms.ValidationError(_("Vul bij elk antwoord een koppeling in."))
+        problem = self.question_class.authored_options_problem([f.cleaned_data for f in kept])
+        if problem:
+            raise forms.ValidationError(problem)
 
 
 OptionFormSet = inlineformset_factory(

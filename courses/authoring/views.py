@@ -931,14 +931,10 @@ def question_edit(request, slug, quiz_key, question_key=None, kind=None):
     data = request.POST or None
     form = form_class(data, instance=question)
     formset = None
-    if kind != "scale":
-        initial = (
-            [{"text": _("Waar")}, {"text": _("Niet waar")}]
-            if kind == "true_false" and not question.pk
-            else None
-        )
+    if question.uses_options:
+        initial = [{"text": text} for text in question.initial_options] if not question.pk else []
         formset = forms.OptionFormSet(
-            data, instance=question, kind=kind, prefix="options", initial=initial
+            data, instance=question, prefix="options", initial=initial or None
         )
     back = reverse("authoring:quiz", args=[slug, quiz.key])
     if formset is not None and question.pk:
@@ -973,7 +969,7 @@ def question_edit(request, slug, quiz_key, question_key=None, kind=None):
         course=course,
         cancel_url=back,
         formset_legend=_("Antwoord"),
-        formset_help=forms.OPTION_HELP.get(kind),
+        formset_help=question.option_help or None,
         title=_("Vraag (%(kind)s) in ‘%(quiz)s’") % {"kind": label, "quiz": quiz.title},
     )
 

@@ -24,7 +24,6 @@ from courses.models import (
     QuizBlock,
     ReflectionBlock,
     RichTextBlock,
-    ScaleQuestion,
     ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
@@ -130,25 +129,11 @@ def _question(question, options) -> dict:
     }
     if question.tags:
         data["tags"] = list(question.tags)
-    if isinstance(question, ScaleQuestion):
-        data.update(
-            scale_max=question.scale_max,
-            low_label=str(question.low_label),
-            high_label=str(question.high_label),
-        )
-        return data
-    rows = []
-    for o in options:
-        row = {"key": o.key, "text": o.text}
-        if question.kind in ("single_choice", "multiple_choice", "true_false"):
-            row["correct"] = o.is_correct
-        if question.kind == "matching":
-            row["match"] = o.match
-        row["feedback"] = o.feedback
-        if o.pinned:
-            row["pinned"] = True
-        rows.append(row)
-    data["options"] = rows
+    for name in question.own_fields:
+        value = getattr(question, name)
+        data[name] = value if isinstance(value, int) else str(value)
+    if question.uses_options:
+        data["options"] = [question.course_file_option(o) for o in options]
     return data
 
 

@@ -27,26 +27,21 @@ from courses.models import (
     LearningTrack,
     Lesson,
     LiveSessionType,
-    MatchingQuestion,
     MediaBlock,
     Module,
-    MultipleChoiceQuestion,
     Option,
-    OrderingQuestion,
     Persona,
     PersonaStoryBlock,
+    Question,
     Quiz,
     QuizBlock,
     ReflectionBlock,
     RichTextBlock,
-    ScaleQuestion,
     ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
-    SingleChoiceQuestion,
     TrackCourse,
     TrackLiveSession,
-    TrueFalseQuestion,
 )
 
 from .errors import ContentError, ContentFilesInvalid
@@ -65,14 +60,6 @@ from .schema import kind_of, schema_errors
 from .yaml_lines import YamlSyntaxError, parse_yaml
 
 KIND_ORDER = {"personas": 0, "glossary": 1, "course": 2, "tracks": 3}
-QUESTION_CLASSES = {
-    "single_choice": SingleChoiceQuestion,
-    "multiple_choice": MultipleChoiceQuestion,
-    "true_false": TrueFalseQuestion,
-    "ordering": OrderingQuestion,
-    "matching": MatchingQuestion,
-    "scale": ScaleQuestion,
-}
 
 
 @dataclass
@@ -706,7 +693,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
     options: list[Option] = []
     for quiz, qplan in zip(quizzes, plan["quizzes"], strict=True):
         for position, q in enumerate(qplan["questions"]):
-            cls = QUESTION_CLASSES[q["type"]]
+            cls = Question.kinds()[q["type"]]
             fields = {
                 "quiz": quiz,
                 "key": q["key"],
@@ -717,10 +704,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                 "tags": q["tags"],
                 "points": q["points"],
             }
-            if q["type"] == "scale":
-                fields.update(
-                    scale_max=q["scale_max"], low_label=q["low_label"], high_label=q["high_label"]
-                )
+            fields.update({name: q[name] for name in cls.own_fields})
             question = cls.objects.create(**fields)
             options.extend(
                 Option(

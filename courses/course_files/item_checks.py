@@ -10,16 +10,15 @@ through `version_quizzes()` the same way.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses.models import Question
+
 # A pool this many times its draw lets a retake ask mostly other questions.
 POOL_FACTOR = 1.5
-# Key-position and true/false checks need this many questions to mean anything.
-MIN_QUESTIONS = 4
 
 
 def _text(html: str) -> str:
@@ -40,42 +39,10 @@ def item_warnings(quizzes: list[dict]) -> list[str]:
             continue
         title = quiz["title"]
         questions = quiz["questions"]
-        single = [q for q in questions if q["type"] == "single_choice"]
-        if len(single) >= MIN_QUESTIONS:
-            positions = Counter(
-                next(n for n, o in enumerate(q["options"]) if o["correct"]) + 1 for q in single
-            )
-            position, count = positions.most_common(1)[0]
-            if count * 2 > len(single):
-                warnings.append(
-                    _(
-                        "%(quiz)s: %(count)s van de %(total)s enkelkeuzevragen hebben het juiste "
-                        "antwoord op plaats %(position)s"
-                    )
-                    % {"quiz": title, "count": count, "total": len(single), "position": position}
-                )
-        true_false = [q for q in questions if q["type"] == "true_false"]
-        if len(true_false) >= MIN_QUESTIONS:
-            keys = {next(o["text"] for o in q["options"] if o["correct"]) for q in true_false}
-            if len(keys) == 1:
-                warnings.append(
-                    _("%(quiz)s: bij alle %(total)s waar/niet waar-vragen is ‘%(key)s’ juist")
-                    % {"quiz": title, "total": len(true_false), "key": keys.pop()}
-                )
-        multiple = [q for q in questions if q["type"] == "multiple_choice"]
-        all_but_last = [
-            q
-            for q in multiple
-            if all(o["correct"] for o in q["options"][:-1]) and not q["options"][-1]["correct"]
-        ]
-        if len(multiple) >= 2 and len(all_but_last) * 2 > len(multiple):
-            warnings.append(
-                _(
-                    "%(quiz)s: bij %(count)s van de %(total)s meerkeuzevragen zijn alle opties "
-                    "behalve de laatste juist"
-                )
-                % {"quiz": title, "count": len(all_but_last), "total": len(multiple)}
-            )
+        for kind, cls in Question.kinds().items():
+            warning = cls.answer_key_warning(title, [q for q in questions if q["type"] == kind])
+            if warning:
+                warnings.append(warning)
         if quiz["kind"] == "final":
             for question in questions:
                 source = practice.get(_text(question["prompt"]))
@@ -123,7 +90,7 @@ def _pool_warnings(quiz: dict) -> list[str]:
 def version_quizzes(version) -> list[dict]:
     """The quizzes of a stored version in the plan shape `item_warnings` reads (3 queries + 1 per
     question type)."""
-    from courses.models import Option, Question
+    from courses.models import Option
 
     options: dict[int, list[dict]] = {}
     for option in Option.objects.filter(question__quiz__version=version).order_by(

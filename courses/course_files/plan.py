@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from courses.models import MediaBlock
+from courses.models import MediaBlock, Question
 from lms.lib.html import sanitise_html
 
 from .errors import ContentError, format_path
@@ -34,7 +34,6 @@ BLOCK_TYPES = (
     "reflection",
     "quiz",
 )
-QUESTION_TYPES = ("single_choice", "multiple_choice", "true_false", "ordering", "matching", "scale")
 
 
 class FileReport:
@@ -378,6 +377,7 @@ def _plan_quiz(quiz, qpath, report):
     for i, question in enumerate(questions):
         path = qpath + ("questions", i)
         qtype = question["type"]
+        cls = Question.kinds()[qtype]
         item = {
             "type": qtype,
             "key": keys[i],
@@ -387,19 +387,10 @@ def _plan_quiz(quiz, qpath, report):
             "explanation": _html(question.get("explanation")),
             "points": question.get("points", 1),
         }
-        if qtype == "scale":
-            if kind != "self_assessment":
-                report.add(
-                    path + ("type",),
-                    _("een schaalvraag hoort alleen in een quiz van soort ‘self_assessment’"),
-                )
-            item.update(
-                scale_max=question.get("scale_max", 5),
-                low_label=question.get("low_label", "helemaal oneens"),
-                high_label=question.get("high_label", "helemaal eens"),
-            )
-        else:
-            _check_options(qtype, question["options"], path, report)
+        for subpath, message in cls.course_file_problems(question, kind):
+            report.add(path + subpath, message)
+        item.update({name: question.get(name, default) for name, default in cls.own_fields.items()})
+        if cls.uses_options:
             okeys = [o.get("key") or f"o{n + 1}" for n, o in enumerate(question["options"])]
             _unique_keys(
                 report,
@@ -419,7 +410,8 @@ def _plan_quiz(quiz, qpath, report):
                 }
                 for n, o in enumerate(question["options"])
             ]
-            _check_pinned(qtype, question["options"], path, report)
+            for subpath, message in cls.pinned_problems(question["options"]):
+                report.add(path + subpath, message)
         planned_questions.append(item)
     draw = quiz.get("draw")
     if draw is not None:
@@ -434,16 +426,6 @@ def _plan_quiz(quiz, qpath, report):
         "introduction": _html(quiz.get("introduction")),
         "questions": planned_questions,
     }
-
-
-def _check_pinned(qtype, options, path, report):
-    """Only choice options are shuffled, so only they can be pinned to the end."""
-    for n, option in enumerate(options):
-        if option.get("pinned") and qtype not in ("single_choice", "multiple_choice"):
-            report.add(
-                path + ("options", n, "pinned"),
-                _("‘pinned’ hoort alleen bij een meerkeuzevraag (single_choice, multiple_choice)"),
-            )
 
 
 def _check_draw(kind, draw, questions, qpath, report):
@@ -478,60 +460,6 @@ def _check_draw(kind, draw, questions, qpath, report):
             )
             % {"keys": ", ".join(tagged_twice)},
         )
-
-
-def _check_options(qtype, options, path, report):
-    correct = sum(1 for o in options if o.get("correct"))
-    opath = path + ("options",)
-    if qtype in ("single_choice", "multiple_choice", "true_false") and len(options) < 2:
-        report.add(opath, _("een keuzevraag heeft minstens twee opties"))
-    if qtype in ("single_choice", "true_false") and correct != 1:
-        if correct == 0:
-            report.add(
-                opath,
-                _(
-                    "deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij precies één "
-                    "optie"
-                ),
-            )
-        else:
-            report.add(
-                opath,
-                _(
-                    "bij dit vraagtype is precies één optie juist, maar %(n)s opties hebben "
-                    "‘correct: true’"
-                )
-                % {"n": correct},
-            )
-    if qtype == "multiple_choice" and correct == 0:
-        report.add(
-            opath,
-            _("deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij minstens één optie"),
-        )
-    if qtype == "true_false" and len(options) != 2:
-        report.add(opath, _("een waar/niet waar-vraag heeft precies twee opties"))
-    if qtype in ("ordering", "matching"):
-        if len(options) < 2:
-            report.add(opath, _("een orden- of koppelvraag heeft minstens twee opties"))
-        for n, option in enumerate(options):
-            if "correct" in option:
-                report.add(
-                    opath + (n, "correct"),
-                    _(
-                        "‘correct’ hoort niet bij dit vraagtype: de volgorde of de ‘match’ "
-                        "bepaalt het juiste antwoord"
-                    ),
-                )
-    if qtype == "matching":
-        for n, option in enumerate(options):
-            if not option.get("match"):
-                report.add(opath + (n,), _("bij een koppelvraag heeft elke optie een ‘match’"))
-    elif any("match" in o for o in options):
-        for n, option in enumerate(options):
-            if "match" in option:
-                report.add(
-                    opath + (n, "match"), _("‘match’ hoort alleen bij een koppelvraag (matching)")
-                )
 
 
 def plan_personas(data, report: FileReport, media: MediaFn) -> list[dict]:

@@ -32,6 +32,7 @@ from .content import (
     TrackCourse,
     TrueFalseQuestion,
     VersionedContent,
+    shuffled,
     use_approved_personas,
 )
 from .learning import (
@@ -100,5 +101,6 @@ __all__ = [
     "TrueFalseQuestion",
     "VersionedContent",
     "use_approved_personas",
+    "shuffled",
     "PublishedContentError",
 ]

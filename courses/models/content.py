@@ -7,7 +7,12 @@ lessons, blocks, quizzes and questions carry a `key` that is stable across versi
 progress and reports follow a lesson or question from one version to the next.
 """
 
+import hashlib
+import itertools
+import secrets
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from polymorphic.models import PolymorphicModel
 
@@ -106,6 +112,39 @@ class VersionedContent:
         return field.related_model._base_manager.filter(
             pk=parent_id, **{lookup: FROZEN_STATUSES}
         ).exists()
+
+
+_definition_order = itertools.count()
+
+
+class KindRoot:
+    """Mixin for a polymorphic base whose subclasses are kinds (`Block`, `Question`).
+
+    `kinds()` finds the concrete subclasses that declare their own `kind`, in the order they are
+    defined: the registry callers use instead of a table of kind names.
+    """
+
+    kind = ""
+    _defined = 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._defined = next(_definition_order)
+
+    @classmethod
+    def kinds(cls) -> dict[str, Any]:
+        """kind → subclass, for every concrete subclass (not proxies) of this base."""
+        found, todo = [], list(cls.__subclasses__())
+        while todo:
+            sub = todo.pop()
+            found.append(sub)
+            todo.extend(sub.__subclasses__())
+        concrete = [
+            sub
+            for sub in found
+            if "kind" in vars(sub) and not sub._meta.abstract and not sub._meta.proxy  # type: ignore[attr-defined]
+        ]
+        return {sub.kind: sub for sub in sorted(concrete, key=lambda sub: sub._defined)}
 
 
 class Persona(models.Model):
@@ -680,8 +719,15 @@ class Grade:
         self.feedback = feedback
 
 
-class Question(VersionedContent, PolymorphicModel):
-    """A question in a quiz. Subclasses copy this shape: `kind`, `template_name`, `grade()`."""
+class Question(KindRoot, VersionedContent, PolymorphicModel):
+    """A question in a quiz. Each kind is one subclass that carries all its behaviour: how the
+    page shows it, how a response is parsed, checked and graded, how an attempt shuffles it, what
+    an author may enter, its course-file fields, its xAPI shape and its package answer key.
+
+    Callers ask the question (or `Question.kinds()`), never its `kind` string. A new kind is one
+    subclass here, one template under `templates/courses/questions/` (and the package's), and one
+    grader in `scorm_export/package_static/grading.js`; tests/courses/test_kinds.py checks that.
+    """
 
     version_path = "quiz__version"
 
@@ -703,6 +749,20 @@ class Question(VersionedContent, PolymorphicModel):
     kind = "question"
     template_name = "courses/questions/question.html"
     scored = True
+    # What each kind declares (the defaults fit a choice question):
+    label: StrOrPromise = ""  # in the author's "add a question" menu
+    option_help: StrOrPromise = ""  # the author's hint above the answer options
+    uses_options = True  # False: the question has no Option rows
+    marks_correct = True  # options carry `is_correct` (and get per-option statistics)
+    correct_options = ""  # "one" or "some": how many options must be correct
+    option_count: int | None = None  # exactly this many options (e.g. true/false)
+    uses_match = False  # options carry a `match`
+    may_pin = False  # an option may stay at the end when the options are shuffled
+    shuffled_per_attempt = True  # an attempt shows the options in a drawn order
+    shuffled_on_page = False  # without a drawn order the page shuffles them (never the answer)
+    initial_options: tuple[StrOrPromise, ...] = ()  # a new question's pre-filled answers
+    own_fields: dict[str, object] = {}  # the kind's own model fields → course-file defaults
+    xapi_interaction_type = "other"
 
     class Meta:
         ordering = ["position"]
@@ -720,19 +780,177 @@ class Question(VersionedContent, PolymorphicModel):
         # Uses the prefetch cache when the caller prefetched `options`.
         return list(self.options.all())
 
-    def parse_response(self, data) -> object:
+    @property
+    def field_name(self) -> str:
+        return f"q-{self.pk}"
+
+    # --- Answering --------------------------------------------------------------------------------
+
+    def parse_response(self, data) -> Any:
         """Turn submitted form data (a QueryDict or dict) into the JSON stored on the Answer."""
+        raise NotImplementedError
+
+    def response_problem(self, data, response) -> str | None:
+        """Why the submitted answer (`data`, parsed as `response`) is incomplete, or None."""
         raise NotImplementedError
 
     def grade(self, response) -> Grade:
         raise NotImplementedError
 
-    @property
-    def field_name(self) -> str:
-        return f"q-{self.pk}"
-
     def has_correct_answer(self) -> bool:
         return any(o.is_correct for o in self.options_in_order())
+
+    def show_response(self, response, raw, layout) -> None:
+        """Attach what only this kind's template reads (the generic part: courses.player)."""
+
+    def draw_options(self, rng) -> tuple[list[int] | None, dict[str, int] | None]:
+        """An attempt's option order (pinned options last) and, for kinds whose selects carry
+        opaque values, {value: option id}; (None, None) when the options keep their order."""
+        if not self.shuffled_per_attempt:
+            return None, None
+        authored = self.options_in_order()
+        free = [o for o in authored if not o.pinned]
+        rng.shuffle(free)
+        return [o.pk for o in self.drawn_order(free, authored)], None
+
+    def drawn_order(self, free, authored):
+        return free + [o for o in authored if o.pinned]
+
+    # --- Simulated learners (courses.simulator) ---------------------------------------------------
+
+    def simulated_answer(self, rng, correct: bool, match_values: dict) -> dict:
+        """Form data answering this question right (or, when not `correct`, wrong)."""
+        pick = [o for o in self.options_in_order() if o.is_correct == correct]
+        return {self.field_name: str(rng.choice(pick).pk)} if pick else {}
+
+    def guessed_answer(self, shown, match_values: dict) -> dict:
+        """Form data of a learner who answers by position (`shown`: options as shown)."""
+        return {self.field_name: str(shown[0].pk)} if shown else {}
+
+    # --- Records and packages ---------------------------------------------------------------------
+
+    def xapi_response(self, response) -> str | None:
+        """The response in xAPI format (option keys joined by "[,]"), or None for kinds that
+        report none."""
+        return None
+
+    def package_options(self, options) -> list:
+        """The options in the order a package page lists them."""
+        return options
+
+    def package_answer_key(self, options, hash_) -> list[str]:
+        """What the package's grader compares with (grading.js): salted hashes, never keys."""
+        return sorted(hash_(o.key) for o in options if o.is_correct) if self.marks_correct else []
+
+    @classmethod
+    def answer_key_warning(cls, quiz_title, questions: list[dict]) -> str | None:
+        """A warning when the answer keys of a test's `questions` of this kind (plan shape) let a
+        learner pass without knowing (courses.course_files.item_checks), or None."""
+        return None
+
+    # --- Authoring and course files ---------------------------------------------------------------
+
+    @classmethod
+    def authored_options_problem(cls, options: list[dict]) -> StrOrPromise | None:
+        """Why the options an author kept (cleaned option-form data) do not make a question."""
+        correct = sum(1 for o in options if o.get("is_correct"))
+        if len(options) < 2:
+            return _("Geef minstens twee antwoorden.")
+        if cls.correct_options == "one" and correct != 1:
+            return _("Vink precies één antwoord aan als juist.")
+        if cls.option_count is not None and len(options) != cls.option_count:
+            return _("Een waar/niet-waar-vraag heeft precies twee antwoorden.")
+        if cls.correct_options == "some" and correct < 1:
+            return _("Vink minstens één antwoord aan als juist.")
+        if cls.uses_match and any(not o.get("match", "").strip() for o in options):
+            return _("Vul bij elk antwoord een koppeling in.")
+        return None
+
+    @classmethod
+    def course_file_problems(cls, data: dict, quiz_kind: str) -> list[tuple[tuple, str]]:
+        """What is wrong with a question of a course file (schema-valid `data`) as
+        (path below the question, message)."""
+        options = data["options"]
+        correct = sum(1 for o in options if o.get("correct"))
+        problems: list[tuple[tuple, str]] = []
+
+        def add(path, message):
+            problems.append((("options", *path), str(message)))
+
+        if cls.marks_correct and len(options) < 2:
+            add((), _("een keuzevraag heeft minstens twee opties"))
+        if cls.correct_options == "one" and correct == 0:
+            add(
+                (),
+                _(
+                    "deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij precies één "
+                    "optie"
+                ),
+            )
+        elif cls.correct_options == "one" and correct != 1:
+            add(
+                (),
+                _(
+                    "bij dit vraagtype is precies één optie juist, maar %(n)s opties hebben "
+                    "‘correct: true’"
+                )
+                % {"n": correct},
+            )
+        if cls.correct_options == "some" and correct == 0:
+            add(
+                (),
+                _(
+                    "deze vraag heeft geen juist antwoord: zet ‘correct: true’ bij minstens één "
+                    "optie"
+                ),
+            )
+        if cls.option_count is not None and len(options) != cls.option_count:
+            add((), _("een waar/niet waar-vraag heeft precies twee opties"))
+        if not cls.marks_correct:
+            if len(options) < 2:
+                add((), _("een orden- of koppelvraag heeft minstens twee opties"))
+            for n, option in enumerate(options):
+                if "correct" in option:
+                    add(
+                        (n, "correct"),
+                        _(
+                            "‘correct’ hoort niet bij dit vraagtype: de volgorde of de ‘match’ "
+                            "bepaalt het juiste antwoord"
+                        ),
+                    )
+        if cls.uses_match:
+            for n, option in enumerate(options):
+                if not option.get("match"):
+                    add((n,), _("bij een koppelvraag heeft elke optie een ‘match’"))
+        else:
+            for n, option in enumerate(options):
+                if "match" in option:
+                    add((n, "match"), _("‘match’ hoort alleen bij een koppelvraag (matching)"))
+        return problems
+
+    @classmethod
+    def pinned_problems(cls, options: list[dict]) -> list[tuple[tuple, str]]:
+        """Only shuffled choice options can be pinned to the end."""
+        if cls.may_pin:
+            return []
+        message = str(
+            _("‘pinned’ hoort alleen bij een meerkeuzevraag (single_choice, multiple_choice)")
+        )
+        return [
+            (("options", n, "pinned"), message) for n, o in enumerate(options) if o.get("pinned")
+        ]
+
+    def course_file_option(self, option) -> dict:
+        """One option as a course file writes it."""
+        row = {"key": option.key, "text": option.text}
+        if self.marks_correct:
+            row["correct"] = option.is_correct
+        if self.uses_match:
+            row["match"] = option.match
+        row["feedback"] = option.feedback
+        if option.pinned:
+            row["pinned"] = True
+        return row
 
 
 class Option(VersionedContent, models.Model):
@@ -775,14 +993,37 @@ def _selected_ids(data, field):
     return ids
 
 
+def shuffled(items, seed) -> list:
+    """A stable shuffle: the same order on every page load, but not the authored (correct) order."""
+    return sorted(items, key=lambda item: hashlib.sha256(f"{seed}-{item.pk}".encode()).hexdigest())
+
+
+@dataclass
+class MatchChoice:
+    value: str
+    match: str
+
+
+# Answer-key patterns (`answer_key_warning`) need this many questions to mean anything.
+MIN_KEY_QUESTIONS = 4
+
+
 class SingleChoiceQuestion(Question):
     kind = "single_choice"
     template_name = "courses/questions/single_choice.html"
+    label = _("Eén juist antwoord")
+    option_help = _("Vink precies één antwoord aan als juist.")
+    correct_options = "one"
+    may_pin = True
+    xapi_interaction_type = "choice"
 
     def parse_response(self, data):
         ids = _selected_ids(data, self.field_name)
         valid = {o.pk for o in self.options_in_order()}
         return {"option": ids[0]} if ids and ids[0] in valid else {"option": None}
+
+    def response_problem(self, data, response):
+        return None if response.get("option") is not None else str(_("Kies een antwoord."))
 
     def grade(self, response):
         chosen = (response or {}).get("option")
@@ -793,12 +1034,25 @@ class SingleChoiceQuestion(Question):
                 )
         return Grade(0.0, [])
 
+    @classmethod
+    def answer_key_warning(cls, quiz_title, questions):
+        if len(questions) < MIN_KEY_QUESTIONS:
+            return None
+        positions = Counter(
+            next(n for n, o in enumerate(q["options"]) if o["correct"]) + 1 for q in questions
+        )
+        position, count = positions.most_common(1)[0]
+        if count * 2 <= len(questions):
+            return None
+        return gettext(
+            "%(quiz)s: %(count)s van de %(total)s enkelkeuzevragen hebben het juiste "
+            "antwoord op plaats %(position)s"
+        ) % {"quiz": quiz_title, "count": count, "total": len(questions), "position": position}
 
-class TrueFalseQuestion(SingleChoiceQuestion):
-    """A single choice between two options, 'Waar' and 'Niet waar'."""
-
-    kind = "true_false"
-    template_name = "courses/questions/true_false.html"
+    def xapi_response(self, response):
+        chosen = (response or {}).get("option")
+        options = {o.pk: o.key for o in self.options_in_order()}
+        return options.get(chosen, "") if chosen else ""
 
 
 class MultipleChoiceQuestion(Question):
@@ -806,10 +1060,18 @@ class MultipleChoiceQuestion(Question):
 
     kind = "multiple_choice"
     template_name = "courses/questions/multiple_choice.html"
+    label = _("Meerdere juiste antwoorden")
+    option_help = _("Vink alle juiste antwoorden aan.")
+    correct_options = "some"
+    may_pin = True
+    xapi_interaction_type = "choice"
 
     def parse_response(self, data):
         valid = {o.pk for o in self.options_in_order()}
         return {"options": sorted(set(_selected_ids(data, self.field_name)) & valid)}
+
+    def response_problem(self, data, response):
+        return None if response.get("options") else str(_("Kies ten minste één antwoord."))
 
     def grade(self, response):
         chosen = set((response or {}).get("options", []))
@@ -822,12 +1084,81 @@ class MultipleChoiceQuestion(Question):
         feedback = [o.feedback for o in options if o.pk in chosen and o.feedback]
         return Grade(fraction, feedback)
 
+    def simulated_answer(self, rng, correct, match_values):
+        options = self.options_in_order()
+        right = [str(o.pk) for o in options if o.is_correct]
+        wrong = [str(o.pk) for o in options if not o.is_correct]
+        return {self.field_name: right if correct else (wrong[:1] or [])}
+
+    def guessed_answer(self, shown, match_values):
+        return {self.field_name: [str(o.pk) for o in shown[:-1]]}
+
+    @classmethod
+    def answer_key_warning(cls, quiz_title, questions):
+        all_but_last = [
+            q
+            for q in questions
+            if all(o["correct"] for o in q["options"][:-1]) and not q["options"][-1]["correct"]
+        ]
+        if len(questions) < 2 or len(all_but_last) * 2 <= len(questions):
+            return None
+        return gettext(
+            "%(quiz)s: bij %(count)s van de %(total)s meerkeuzevragen zijn alle opties "
+            "behalve de laatste juist"
+        ) % {"quiz": quiz_title, "count": len(all_but_last), "total": len(questions)}
+
+    def xapi_response(self, response):
+        options = {o.pk: o.key for o in self.options_in_order()}
+        return "[,]".join(
+            options[pk] for pk in (response or {}).get("options", []) if pk in options
+        )
+
+
+class TrueFalseQuestion(SingleChoiceQuestion):
+    """A single choice between two options, 'Waar' and 'Niet waar', always in that order."""
+
+    kind = "true_false"
+    template_name = "courses/questions/true_false.html"
+    label = _("Waar of niet waar")
+    option_help = _("Twee antwoorden, ‘Waar’ en ‘Niet waar’; vink het juiste aan.")
+    option_count = 2
+    may_pin = False
+    shuffled_per_attempt = False
+    initial_options = (_("Waar"), _("Niet waar"))
+    xapi_interaction_type = "true-false"
+
+    def guessed_answer(self, shown, match_values):
+        return {
+            self.field_name: str(next(o.pk for o in shown if o.text.strip().lower() == "niet waar"))
+        }
+
+    @classmethod
+    def answer_key_warning(cls, quiz_title, questions):
+        if len(questions) < MIN_KEY_QUESTIONS:
+            return None
+        keys = {next(o["text"] for o in q["options"] if o["correct"]) for q in questions}
+        if len(keys) != 1:
+            return None
+        return gettext("%(quiz)s: bij alle %(total)s waar/niet waar-vragen is ‘%(key)s’ juist") % {
+            "quiz": quiz_title,
+            "total": len(questions),
+            "key": keys.pop(),
+        }
+
+    def xapi_response(self, response):
+        return None
+
 
 class OrderingQuestion(Question):
     """Put the options in the right order; the correct order is the options' `position`."""
 
     kind = "ordering"
     template_name = "courses/questions/ordering.html"
+    label = _("Volgorde bepalen")
+    option_help = _("Zet de antwoorden in de juiste volgorde; de leerling ziet ze door elkaar.")
+    marks_correct = False
+    shuffled_on_page = True
+    xapi_interaction_type = "sequencing"
 
     def parse_response(self, data):
         options = self.options_in_order()
@@ -840,6 +1171,17 @@ class OrderingQuestion(Question):
         order = sorted(options, key=lambda o: (ranks[o.pk] is None, ranks[o.pk] or 0))
         return {"order": [o.pk for o in order]}
 
+    def response_problem(self, data, response):
+        options = self.options_in_order()
+        ranks = [data.get(f"{self.field_name}-{o.pk}", "") for o in options]
+        expected = {str(n) for n in range(1, len(options) + 1)}
+        if set(ranks) != expected:
+            return str(
+                _("Geef elk onderdeel een ander nummer, van 1 tot en met %(count)d.")
+                % {"count": len(options)}
+            )
+        return None
+
     def grade(self, response):
         expected = [o.pk for o in self.options_in_order()]
         given = (response or {}).get("order", [])
@@ -849,12 +1191,61 @@ class OrderingQuestion(Question):
     def has_correct_answer(self) -> bool:
         return len(self.options_in_order()) >= 2
 
+    def show_response(self, response, raw, layout):
+        # A re-shown form takes the learner's own ranks, never an order derived from the key.
+        if raw is not None:
+            self.ranks = {o.pk: self._rank(raw, o) for o in self.options_in_order()}
+
+    def _rank(self, raw, option) -> int | None:
+        try:
+            return int(raw.get(f"{self.field_name}-{option.pk}", ""))
+        except (TypeError, ValueError):
+            return None
+
+    def drawn_order(self, free, authored):
+        if len(free) > 1 and free == authored:
+            free = free[1:] + free[:1]  # never show the answer as the starting order
+        return super().drawn_order(free, authored)
+
+    def simulated_answer(self, rng, correct, match_values):
+        options = self.options_in_order()
+        ranks = list(range(1, len(options) + 1))
+        if not correct:
+            ranks.reverse()
+        return {
+            f"{self.field_name}-{option.pk}": str(rank)
+            for option, rank in zip(options, ranks, strict=True)
+        }
+
+    def guessed_answer(self, shown, match_values):
+        return {
+            f"{self.field_name}-{option.pk}": str(rank)
+            for rank, option in enumerate(shown, start=1)
+        }
+
+    def xapi_response(self, response):
+        options = {o.pk: o.key for o in self.options_in_order()}
+        return "[,]".join(options[pk] for pk in (response or {}).get("order", []) if pk in options)
+
+    def package_options(self, options):
+        # The package must not show the answer: list the options alphabetically instead.
+        return sorted(options, key=lambda o: (o.text.casefold(), o.key))
+
+    def package_answer_key(self, options, hash_):
+        return [hash_("order:" + "|".join(o.key for o in options))]
+
 
 class MatchingQuestion(Question):
     """Match each option's `text` with its `match`."""
 
     kind = "matching"
     template_name = "courses/questions/matching.html"
+    label = _("Koppelen")
+    option_help = _("Vul bij elk antwoord de bijbehorende koppeling in.")
+    marks_correct = False
+    uses_match = True
+    shuffled_on_page = True
+    xapi_interaction_type = "matching"
 
     def parse_response(self, data):
         valid = {o.pk for o in self.options_in_order()}
@@ -863,6 +1254,11 @@ class MatchingQuestion(Question):
             chosen = _selected_ids(data, f"{self.field_name}-{option.pk}")
             pairs[str(option.pk)] = chosen[0] if chosen and chosen[0] in valid else None
         return {"pairs": pairs}
+
+    def response_problem(self, data, response):
+        if any(v is None for v in response.get("pairs", {}).values()):
+            return str(_("Kies bij elk onderdeel een koppeling."))
+        return None
 
     def grade(self, response):
         pairs = (response or {}).get("pairs", {})
@@ -874,6 +1270,48 @@ class MatchingQuestion(Question):
 
     def has_correct_answer(self) -> bool:
         return len(self.options_in_order()) >= 2 and all(o.match for o in self.options_in_order())
+
+    def show_response(self, response, raw, layout):
+        options = self.options_in_order()
+        by_pk = {o.pk: o for o in options}
+        pairs = self.pairs
+        values = ((layout or {}).get("match") or {}).get(str(self.pk))
+        if values:
+            # Opaque per-attempt values: the select never names the option it belongs to.
+            self.match_choices = [
+                MatchChoice(value, by_pk[pk].match) for value, pk in values.items() if pk in by_pk
+            ]
+            value_of = {pk: value for value, pk in values.items()}
+            self.pairs = {k: value_of.get(v) for k, v in pairs.items()}
+        else:
+            self.match_choices = [
+                MatchChoice(str(o.pk), o.match) for o in shuffled(options, f"m{self.pk}")
+            ]
+            self.pairs = {k: str(v) for k, v in pairs.items()}
+
+    def draw_options(self, rng):
+        order, _match = super().draw_options(rng)
+        targets = list(self.options_in_order())
+        rng.shuffle(targets)
+        return order, {secrets.token_hex(6): o.pk for o in targets}
+
+    def simulated_answer(self, rng, correct, match_values):
+        options = self.options_in_order()
+        targets = [o.pk for o in options]
+        if not correct and len(targets) > 1:
+            targets = targets[1:] + targets[:1]
+        value_of = {pk: value for value, pk in match_values.items()}
+        return {
+            f"{self.field_name}-{option.pk}": value_of.get(target, str(target))
+            for option, target in zip(options, targets, strict=True)
+        }
+
+    def guessed_answer(self, shown, match_values):
+        values = list(match_values) or [str(o.pk) for o in shown]
+        return {
+            f"{self.field_name}-{option.pk}": value
+            for option, value in zip(shown, values, strict=False)
+        }
 
 
 class ScaleQuestion(Question):
@@ -892,6 +1330,12 @@ class ScaleQuestion(Question):
     kind = "scale"
     template_name = "courses/questions/scale.html"
     scored = False
+    label = _("Stelling op een schaal (zelfevaluatie)")
+    uses_options = False
+    marks_correct = False
+    shuffled_per_attempt = False
+    own_fields = {"scale_max": 5, "low_label": "helemaal oneens", "high_label": "helemaal eens"}
+    xapi_interaction_type = "likert"
 
     def parse_response(self, data):
         try:
@@ -899,6 +1343,11 @@ class ScaleQuestion(Question):
         except (TypeError, ValueError):
             return {"value": None}
         return {"value": value if 1 <= value <= self.scale_max else None}
+
+    def response_problem(self, data, response):
+        if response.get("value") is None:
+            return str(_("Kies een waarde op de schaal."))
+        return None
 
     def grade(self, response):
         return Grade(0.0, [])
@@ -909,6 +1358,16 @@ class ScaleQuestion(Question):
     @property
     def scale_values(self):
         return range(1, self.scale_max + 1)
+
+    def simulated_answer(self, rng, correct, match_values):
+        return {self.field_name: str(rng.randint(1, self.scale_max))}
+
+    @classmethod
+    def course_file_problems(cls, data, quiz_kind):
+        if quiz_kind == Quiz.Kind.SELF_ASSESSMENT:
+            return []
+        message = _("een schaalvraag hoort alleen in een quiz van soort ‘self_assessment’")
+        return [(("type",), str(message))]
 
 
 # --- Tracks and glossary -----------------------------------------------------------------------

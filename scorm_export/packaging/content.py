@@ -62,10 +62,7 @@ class QuestionItem:
 
     @property
     def display_options(self) -> list[Option]:
-        # Ordering questions must not show the answer: list the options alphabetically instead.
-        if self.kind == "ordering":
-            return sorted(self.options, key=lambda o: (o.text.casefold(), o.key))
-        return self.options
+        return self.question.package_options(self.options)
 
     @property
     def match_choices(self) -> list[dict]:
@@ -81,20 +78,13 @@ class QuestionItem:
     def answer_data(self) -> dict:
         """What the in-browser grader needs for this question (mirrors Question.grade()): salted
         hashes of the right option keys, of the right order, never the keys themselves."""
-        kind = self.kind
-        if kind in {"single_choice", "true_false", "multiple_choice"}:
-            correct = sorted(self.hash(o.key) for o in self.options if o.is_correct)
-        elif kind == "ordering":
-            correct = [self.hash("order:" + "|".join(o.key for o in self.options))]
-        else:
-            correct = []
         return {
             "name": self.name,
-            "kind": kind,
+            "kind": self.kind,
             "points": self.question.points,
             "scored": bool(self.question.scored),
             "salt": self.salt,
-            "correct": correct,
+            "correct": self.question.package_answer_key(self.options, self.hash),
         }
 
 

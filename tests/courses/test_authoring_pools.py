@@ -70,7 +70,7 @@ def test_it_takes_learning_objectives_and_offers_pinning_only_for_choice_options
     assert form.is_valid(), form.errors
     assert question.tags == ["doel-1", "doel-2"]
 
-    single = OptionFormSet(instance=question, kind="single_choice", prefix="o")
-    true_false = OptionFormSet(instance=TrueFalseQuestion(quiz=quiz), kind="true_false", prefix="o")
+    single = OptionFormSet(instance=question, prefix="o")
+    true_false = OptionFormSet(instance=TrueFalseQuestion(quiz=quiz), prefix="o")
     assert "pinned" in single.forms[0].fields
     assert "pinned" not in true_false.forms[0].fields

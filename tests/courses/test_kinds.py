@@ -1,0 +1,93 @@
+"""Each block and question kind carries its behaviour on its own class (docs/architecture.md,
+"Where a new … goes"): the registry is built from the subclasses, every kind implements the
+per-kind interface, and no module outside the models decides by a kind's name."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from django.template.loader import get_template
+
+from courses.models import Question
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "courses/schemas/course-file.schema.json").read_text("utf-8"))
+GRADING_JS = (ROOT / "scorm_export/package_static/grading.js").read_text("utf-8")
+# Where kinds are defined: the only Python allowed to spell a kind's name.
+KIND_MODULES = {"courses/models/content.py"}
+
+
+def concrete_subclasses(cls):
+    for sub in cls.__subclasses__():
+        if not sub._meta.proxy and not sub._meta.abstract:
+            yield sub
+        yield from concrete_subclasses(sub)
+
+
+def test_it_builds_the_question_registry_from_the_subclasses():
+    kinds = Question.kinds()
+
+    assert set(kinds.values()) == set(concrete_subclasses(Question))
+    assert all(kind == cls.kind for kind, cls in kinds.items())
+    assert list(kinds) == SCHEMA["$defs"]["question"]["properties"]["type"]["enum"]
+
+
+def test_it_gives_every_question_kind_the_whole_interface():
+    for kind, cls in Question.kinds().items():
+        for method in ("parse_response", "response_problem", "grade"):
+            assert getattr(cls, method) is not getattr(Question, method), (kind, method)
+        assert str(cls.label), kind
+        assert cls.xapi_interaction_type in {
+            "true-false",
+            "choice",
+            "fill-in",
+            "long-fill-in",
+            "matching",
+            "performance",
+            "sequencing",
+            "likert",
+            "numeric",
+            "other",
+        }, kind
+        get_template(cls.template_name)
+        get_template(f"scorm_export/package/questions/{kind}.html")
+        if cls.scored:
+            # The package's grader has one function per scored kind.
+            assert re.search(rf"^\s+{kind}: ", GRADING_JS, re.MULTILINE), kind
+        if cls.uses_options:
+            assert str(cls.option_help), kind
+        assert set(cls.own_fields) <= {f.name for f in cls._meta.get_fields()}, kind
+
+
+def kind_names_spelled_in(path: Path, names: set[str]) -> list[str]:
+    """String literals in `path` that are kind names (docstrings aside)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in names and id(node) not in docstrings
+    ]
+
+
+def test_it_decides_by_the_class_never_by_a_question_kind_name():
+    names = set(Question.kinds())
+    spelled = [
+        hit
+        for app in ("accounts", "courses", "records", "scorm_export", "lms")
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts and str(path.relative_to(ROOT)) not in KIND_MODULES
+        for hit in kind_names_spelled_in(path, names)
+    ]
+    # A context variable that happens to share a name with a kind (the evaluation's scale).
+    spelled = [hit for hit in spelled if not hit.startswith("courses/views/certificates.py")]
+
+    assert spelled == []
