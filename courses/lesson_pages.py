@@ -74,9 +74,6 @@ from .player import (
 SNAPSHOT_FORMAT = 3
 SNAPSHOT_TIMEOUT = 7 * 24 * 3600  # a bound on memory only: a snapshot never goes stale
 
-# The kinds of block whose rendering depends on the learner, and the state that says so.
-STATEFUL_KINDS = {ReflectionBlock.kind, ScenarioBlock.kind, QuizBlock.kind}
-
 
 @functools.cache
 def rendering_fingerprint() -> str:
@@ -170,9 +167,7 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
     version.use_approved_personas(blocks)
     # The stateful blocks as loaded, before any learner state: a touched block is rendered
     # from this copy, so serving it needs no content queries.
-    loaded = {
-        b.pk: pickle.dumps(b, pickle.HIGHEST_PROTOCOL) for b in blocks if b.kind in STATEFUL_KINDS
-    }
+    loaded = {b.pk: pickle.dumps(b, pickle.HIGHEST_PROTOCOL) for b in blocks if b.learner_state}
     attach_learner_state(blocks)  # the untouched state
     course = version.course
     # Glossary terms of the course, linked where they first occur in the lesson's static blocks
@@ -190,10 +185,10 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
     segments = []
     for block in blocks:
         html = render_block(block, course=course, lesson=lesson, csrf_token=placeholder)
-        if block.kind not in STATEFUL_KINDS:
+        if not block.learner_state:
             html = link_terms(html, terms, term_link, linked)
         segment: dict[str, Any] = {"html": html}
-        if block.kind in STATEFUL_KINDS:
+        if block.learner_state:
             segment.update(pk=block.pk, kind=block.kind, key=block.key, block=loaded[block.pk])
             if isinstance(block, QuizBlock):
                 segment["quiz_id"] = block.quiz_id

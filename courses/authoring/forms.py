@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from courses.models import (
+    Block,
     CalloutBlock,
     Course,
     CourseRole,
@@ -405,17 +406,19 @@ class QuizBlockForm(forms.ModelForm):
         self.fields["quiz"].help_text = _("Maak een quiz eerst aan onder ‘Quizzen’.")
 
 
-# kind → (model, form, label). The order is the order of the "add a block" menu.
-BLOCK_KINDS = {
-    "text": (RichTextBlock, RichTextBlockForm, _("Tekst")),
-    "callout": (CalloutBlock, CalloutBlockForm, _("Kader (tip, let op, citaat)")),
-    "image": (ImageBlock, ImageBlockForm, _("Afbeelding")),
-    "media": (MediaBlock, MediaBlockForm, _("Video of audio")),
-    "persona_story": (PersonaStoryBlock, PersonaStoryBlockForm, _("Verhaal van een persona")),
-    "scenario": (ScenarioBlock, ScenarioBlockForm, _("Scenario met keuzes")),
-    "reflection": (ReflectionBlock, ReflectionBlockForm, _("Reflectievraag")),
-    "quiz": (QuizBlock, QuizBlockForm, _("Quiz")),
+# The authoring form of each block kind.
+BLOCK_FORMS = {
+    RichTextBlock: RichTextBlockForm,
+    CalloutBlock: CalloutBlockForm,
+    ImageBlock: ImageBlockForm,
+    MediaBlock: MediaBlockForm,
+    PersonaStoryBlock: PersonaStoryBlockForm,
+    ScenarioBlock: ScenarioBlockForm,
+    ReflectionBlock: ReflectionBlockForm,
+    QuizBlock: QuizBlockForm,
 }
+# kind → (model, form, label); the "add a block" menu follows the kinds' order.
+BLOCK_KINDS = {kind: (cls, BLOCK_FORMS[cls], cls.label) for kind, cls in Block.kinds().items()}
 
 
 def block_form(kind, version, *args, **kwargs):

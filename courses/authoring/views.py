@@ -113,23 +113,6 @@ def _require_course_creator(user):
 # --- Read paths with bounded queries ------------------------------------------------------------
 
 
-def _summary(block) -> str:
-    kind = block.kind
-    if kind == "text" or kind == "callout":
-        text = (getattr(block, "title", "") + " " + strip_tags(block.html)).strip()
-    elif kind == "image":
-        text = block.alt or block.caption or _("decoratieve afbeelding")
-    elif kind == "persona_story":
-        text = f"{block.title} ({block.persona.name})"
-    elif kind == "reflection":
-        text = strip_tags(block.prompt)
-    elif kind == "quiz":
-        text = block.quiz.title
-    else:
-        text = getattr(block, "title", "")
-    return Truncator(text).words(20)
-
-
 def blocks_for_editor(lesson) -> list[Any]:
     """The lesson's blocks as their own classes, each with `kind_label` and `summary` set.
 
@@ -140,8 +123,8 @@ def blocks_for_editor(lesson) -> list[Any]:
     prefetch_related_objects([b for b in blocks if isinstance(b, PersonaStoryBlock)], "persona")
     prefetch_related_objects([b for b in blocks if isinstance(b, QuizBlock)], "quiz")
     for block in blocks:
-        block.kind_label = forms.BLOCK_KINDS[block.kind][2]
-        block.summary = _summary(block)
+        block.kind_label = block.label
+        block.summary = Truncator(block.editor_summary()).words(20)
     return blocks
 
 
@@ -587,8 +570,8 @@ def block_targets(blocks) -> list[tuple[str, str]]:
             _("Blok %(n)s: %(kind)s – %(summary)s")
             % {
                 "n": n,
-                "kind": forms.BLOCK_KINDS[block.kind][2] if block.kind in forms.BLOCK_KINDS else "",
-                "summary": Truncator(_summary(block)).chars(60),
+                "kind": block.label,
+                "summary": Truncator(Truncator(block.editor_summary()).words(20)).chars(60),
             },
         )
         for n, block in enumerate(blocks, start=1)
@@ -672,7 +655,7 @@ def block_create(request, slug, lesson_key, kind):
             position=services.next_position(blocks),
         )
         messages.success(request, _("Het blok is toegevoegd."))
-        if kind == "scenario":
+        if isinstance(block, ScenarioBlock):  # its steps are edited on the block's own page
             return redirect("authoring:block", slug, lesson.key, block.key)
         return redirect(
             reverse("authoring:lesson", args=[slug, lesson.key]) + f"#block-{block.key}"
@@ -716,7 +699,7 @@ def block_edit(request, slug, lesson_key, block_key):
         )
     steps = (
         list(block.steps.order_by("position").prefetch_related("choices"))
-        if block.kind == "scenario"
+        if isinstance(block, ScenarioBlock)
         else []
     )
     return render(
@@ -728,11 +711,11 @@ def block_edit(request, slug, lesson_key, block_key):
             "lesson": lesson,
             "block": block,
             # Not "block" in templates: inside {% block %} tags that name is Django's BlockNode.
-            "scenario": block if block.kind == "scenario" else None,
+            "scenario": block if isinstance(block, ScenarioBlock) else None,
             "kind": block.kind,
             "steps": steps,
             "max_upload": settings.MEDIA_MAX_UPLOAD_BYTES,
-            "title": _("Blok bewerken: %(kind)s") % {"kind": forms.BLOCK_KINDS[block.kind][2]},
+            "title": _("Blok bewerken: %(kind)s") % {"kind": block.label},
             "cancel_url": reverse("authoring:lesson", args=[slug, lesson.key]),
         },
     )
@@ -762,7 +745,7 @@ def block_delete(request, slug, lesson_key, block_key):
         draft,
         block,
         reverse("authoring:lesson", args=[slug, lesson.key]),
-        _("Dit blok (%(kind)s) verwijderen?") % {"kind": forms.BLOCK_KINDS[block.kind][2]},
+        _("Dit blok (%(kind)s) verwijderen?") % {"kind": block.label},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +12,12 @@ from django.db.models import Prefetch
 
 from courses.models import (
     Block,
-    CalloutBlock,
     CourseVersion,
-    ImageBlock,
     Lesson,
-    MediaBlock,
     Module,
     Option,
     Persona,
-    PersonaStoryBlock,
     Question,
-    QuizBlock,
-    ReflectionBlock,
-    RichTextBlock,
-    ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
 )
@@ -32,90 +25,21 @@ from courses.models import (
 from .media import digest_ref, export_name, stored_digest
 
 
-def _block_fields(
-    block, media, personas, quiz_keys, steps_by_scenario, choices_by_step, step_keys
-) -> dict:
-    if isinstance(block, RichTextBlock):
-        return {"type": "text", "key": block.key, "html": block.html}
-    if isinstance(block, CalloutBlock):
-        return {
-            "type": "callout",
-            "key": block.key,
-            "style": block.style,
-            "title": block.title,
-            "html": block.html,
-        }
-    if isinstance(block, ImageBlock):
-        return {
-            "type": "image",
-            "key": block.key,
-            "file": media(block.image, "image"),
-            "alt": block.alt,
-            "decorative": block.decorative,
-            "caption": block.caption,
-        }
-    data: dict[str, Any]
-    if isinstance(block, MediaBlock):
-        data = {
-            "type": "media",
-            "key": block.key,
-            "media_kind": block.media_kind,
-            "title": block.title,
-        }
-        if block.file:
-            data["file"] = media(block.file, block.media_kind)
-        if block.url:
-            data["url"] = block.url
-        if block.captions:
-            data["captions"] = media(block.captions, "captions")
-        data["transcript"] = block.transcript
-        data["duration_minutes"] = block.duration_minutes
-        return data
-    if isinstance(block, PersonaStoryBlock):
-        return {
-            "type": "persona_story",
-            "key": block.key,
-            "persona": personas[block.persona_id],
-            "title": block.title,
-            "situation": block.situation,
-            "impacts": [
-                {"kind": i.get("kind"), "label": i.get("label"), "text": i.get("text")}
-                for i in block.impacts
-            ],
-            "lesson_learned": block.lesson_learned,
-        }
-    if isinstance(block, ScenarioBlock):
-        data = {"type": "scenario", "key": block.key, "title": block.title}
-        if block.persona_id:
-            data["persona"] = personas[block.persona_id]
-        data["introduction"] = block.introduction
-        data["steps"] = [
-            {
-                "key": step.key,
-                "situation": step.situation,
-                "choices": [
-                    {
-                        "text": c.text,
-                        "feedback": c.feedback,
-                        "recommended": c.recommended,
-                        **({"next": step_keys[c.next_step_id]} if c.next_step_id else {}),
-                    }
-                    for c in choices_by_step.get(step.pk, [])
-                ],
-            }
-            for step in steps_by_scenario.get(block.pk, [])
-        ]
-        return data
-    if isinstance(block, ReflectionBlock):
-        return {
-            "type": "reflection",
-            "key": block.key,
-            "prompt": block.prompt,
-            "guidance": block.guidance,
-        }
-    if isinstance(block, QuizBlock):
-        return {"type": "quiz", "key": block.key, "quiz": quiz_keys[block.quiz_id]}
-    raise ValueError(f"Cannot export block kind {block.kind!r}")
+@dataclass
+class ExportContext:
+    """What a block's `course_file_fields()` reads besides the block: the media writer and the
+    keys of the rows it refers to, all loaded once for the whole version."""
+
+    media: Any
+    personas: dict[int, str]
+    quiz_keys: dict[int, str]
+    steps_by_scenario: dict[int, list]
+    choices_by_step: dict[int, list]
+    step_keys: dict[int, str]
+
+
+def _block_fields(block, ctx: ExportContext) -> dict:
+    return {"type": block.kind, "key": block.key, **block.course_file_fields(ctx)}
 
 
 def _question(question, options) -> dict:
@@ -187,6 +111,7 @@ def version_to_dict(version: CourseVersion, media) -> dict:
         "question_id", "position", "pk"
     ):
         options_by_question.setdefault(option.question_id, []).append(option)
+    ctx = ExportContext(media, personas, quiz_keys, steps_by_scenario, choices_by_step, step_keys)
 
     data = {
         "format": 1,
@@ -219,16 +144,7 @@ def version_to_dict(version: CourseVersion, media) -> dict:
                         "sources": [dict(s) for s in lesson.sources or []],
                         "reviewed_on": _iso(lesson.reviewed_on),
                         "blocks": [
-                            _block_fields(
-                                b,
-                                media,
-                                personas,
-                                quiz_keys,
-                                steps_by_scenario,
-                                choices_by_step,
-                                step_keys,
-                            )
-                            for b in blocks_by_lesson.get(lesson.pk, [])
+                            _block_fields(b, ctx) for b in blocks_by_lesson.get(lesson.pk, [])
                         ],
                     }
                     for lesson in module.lessons.all()

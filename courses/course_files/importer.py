@@ -19,25 +19,18 @@ from django.utils.translation import gettext_lazy
 
 from courses import publishing
 from courses.models import (
-    CalloutBlock,
+    Block,
     Course,
     CourseVersion,
     GlossaryTerm,
-    ImageBlock,
     LearningTrack,
     Lesson,
     LiveSessionType,
-    MediaBlock,
     Module,
     Option,
     Persona,
-    PersonaStoryBlock,
     Question,
     Quiz,
-    QuizBlock,
-    ReflectionBlock,
-    RichTextBlock,
-    ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
     TrackCourse,
@@ -60,6 +53,18 @@ from .schema import kind_of, schema_errors
 from .yaml_lines import YamlSyntaxError, parse_yaml
 
 KIND_ORDER = {"personas": 0, "glossary": 1, "course": 2, "tracks": 3}
+
+
+@dataclass
+class ImportContext:
+    """What a block's `create_from_course_file()` reads besides its plan: stored media names by
+    reference, personas by slug, the version's quizzes by key; scenarios add themselves to
+    `scenarios` (with their planned steps) so that steps and choices are created in bulk."""
+
+    stored: dict[str, str]
+    personas: dict
+    quizzes: dict
+    scenarios: list = field(default_factory=list)
 
 
 @dataclass
@@ -608,68 +613,23 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
     )
     plan_lessons = [lesson for m in plan["modules"] for lesson in m["lessons"]]
 
-    scenarios = []  # (ScenarioBlock, steps plan)
+    ctx = ImportContext(stored=stored, personas=personas, quizzes=quiz_by_key)
+    kinds = Block.kinds()
     for lesson, lplan in zip(lessons, plan_lessons, strict=True):
         for position, b in enumerate(lplan["blocks"]):
             common = {"lesson": lesson, "key": b["key"], "position": position}
-            kind = b["type"]
-            if kind == "text":
-                RichTextBlock.objects.create(**common, html=b["html"])
-            elif kind == "callout":
-                CalloutBlock.objects.create(
-                    **common, style=b["style"], title=b["title"], html=b["html"]
-                )
-            elif kind == "image":
-                ImageBlock.objects.create(
-                    **common,
-                    image=stored[b["file"]],
-                    alt=b["alt"],
-                    decorative=b["decorative"],
-                    caption=b["caption"],
-                )
-            elif kind == "media":
-                MediaBlock.objects.create(
-                    **common,
-                    media_kind=b["media_kind"],
-                    title=b["title"],
-                    file=stored[b["file"]] if b["file"] else "",
-                    url=b["url"],
-                    captions=stored[b["captions"]] if b["captions"] else "",
-                    transcript=b["transcript"],
-                    duration_minutes=b["duration_minutes"],
-                )
-            elif kind == "persona_story":
-                PersonaStoryBlock.objects.create(
-                    **common,
-                    persona=personas[b["persona"]],
-                    title=b["title"],
-                    situation=b["situation"],
-                    impacts=b["impacts"],
-                    lesson_learned=b["lesson_learned"],
-                )
-            elif kind == "scenario":
-                scenario = ScenarioBlock.objects.create(
-                    **common,
-                    title=b["title"],
-                    persona=personas.get(b["persona"]) if b["persona"] else None,
-                    introduction=b["introduction"],
-                )
-                scenarios.append((scenario, b["steps"]))
-            elif kind == "reflection":
-                ReflectionBlock.objects.create(**common, prompt=b["prompt"], guidance=b["guidance"])
-            elif kind == "quiz":
-                QuizBlock.objects.create(**common, quiz=quiz_by_key[b["quiz"]])
+            kinds[b["type"]].create_from_course_file(common, b, ctx)
 
     steps = ScenarioStep.objects.bulk_create(
         [
             ScenarioStep(scenario=scenario, key=s["key"], position=i, situation=s["situation"])
-            for scenario, splan in scenarios
+            for scenario, splan in ctx.scenarios
             for i, s in enumerate(splan)
         ]
     )
     step_iter = iter(steps)
     choices: list[ScenarioChoice] = []
-    for _scenario, splan in scenarios:
+    for _scenario, splan in ctx.scenarios:
         by_key = {}
         pairs = []
         for s in splan:

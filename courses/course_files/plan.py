@@ -18,22 +18,11 @@ from decimal import Decimal
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from courses.models import MediaBlock, Question
+from courses.models import Block, Question
 from lms.lib.html import sanitise_html
 
 from .errors import ContentError, format_path
 from .yaml_lines import line_for
-
-BLOCK_TYPES = (
-    "text",
-    "callout",
-    "image",
-    "media",
-    "persona_story",
-    "scenario",
-    "reflection",
-    "quiz",
-)
 
 
 class FileReport:
@@ -259,83 +248,29 @@ def _plan_blocks(blocks, path, report, ctx, media, quiz_keys):
     return planned
 
 
+@dataclass
+class BlockPlanner:
+    """What a block kind's `plan_course_file()` uses: the file's report and context, the media
+    function, the file's quiz keys and the checks shared between kinds."""
+
+    report: FileReport
+    ctx: Context
+    media: MediaFn
+    quiz_keys: list
+
+    def html(self, value) -> str:
+        return _html(value)
+
+    def check_persona(self, slug, path) -> None:
+        _check_persona(slug, path, self.report, self.ctx)
+
+    def plan_steps(self, steps, path) -> list[dict]:
+        return _plan_steps(steps, path, self.report)
+
+
 def _plan_block_fields(block, bpath, report, ctx, media, quiz_keys):
-    btype = block["type"]
-    if btype == "text":
-        return {"html": _html(block["html"])}
-    if btype == "callout":
-        return {
-            "style": block.get("style", "info"),
-            "title": block.get("title", ""),
-            "html": _html(block["html"]),
-        }
-    if btype == "image":
-        decorative = block.get("decorative", False)
-        alt = (block.get("alt") or "").strip()
-        if not decorative and not alt:
-            report.add(
-                bpath,
-                _("een afbeelding heeft een alt-tekst (‘alt’) nodig, tenzij ‘decorative: true’"),
-            )
-        return {
-            "file": media(block["file"], bpath + ("file",), "image"),
-            "alt": block.get("alt", ""),
-            "decorative": decorative,
-            "caption": block.get("caption", ""),
-        }
-    if btype == "media":
-        kind = block.get("media_kind", "video")
-        problems = MediaBlock.source_problems(
-            kind,
-            has_file="file" in block,
-            has_captions=bool(block.get("captions")),
-            url=block.get("url", ""),
-            transcript=block.get("transcript") or "",
-        )
-        for name, message in problems.items():
-            report.add(bpath + ((name,) if name in block else ()), message)
-        return {
-            "media_kind": kind,
-            "title": block["title"],
-            "file": media(block["file"], bpath + ("file",), kind) if block.get("file") else "",
-            "url": block.get("url", ""),
-            "captions": media(block["captions"], bpath + ("captions",), "captions")
-            if block.get("captions")
-            else "",
-            "transcript": _html(block.get("transcript")),
-            "duration_minutes": block.get("duration_minutes"),
-        }
-    if btype == "persona_story":
-        _check_persona(block["persona"], bpath + ("persona",), report, ctx)
-        return {
-            "persona": block["persona"],
-            "title": block["title"],
-            "situation": _html(block["situation"]),
-            "impacts": [
-                {"kind": i["kind"], "label": i["label"], "text": i["text"]}
-                for i in block.get("impacts") or []
-            ],
-            "lesson_learned": _html(block.get("lesson_learned")),
-        }
-    if btype == "scenario":
-        _check_persona(block.get("persona"), bpath + ("persona",), report, ctx)
-        return {
-            "title": block["title"],
-            "persona": block.get("persona") or None,
-            "introduction": _html(block.get("introduction")),
-            "steps": _plan_steps(block["steps"], bpath + ("steps",), report),
-        }
-    if btype == "reflection":
-        return {"prompt": _html(block["prompt"]), "guidance": _html(block.get("guidance"))}
-    if btype == "quiz":
-        if block["quiz"] not in quiz_keys:
-            report.add(
-                bpath + ("quiz",),
-                _("de quiz ‘%(key)s’ bestaat niet in ‘quizzes’ van dit bestand")
-                % {"key": block["quiz"]},
-            )
-        return {"quiz": block["quiz"]}
-    raise AssertionError(btype)  # the schema allows no other type
+    planner = BlockPlanner(report, ctx, media, quiz_keys)
+    return Block.kinds()[block["type"]].plan_course_file(block, bpath, planner)
 
 
 def _plan_steps(steps, path, report):

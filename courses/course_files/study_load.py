@@ -14,11 +14,13 @@ from decimal import Decimal
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from courses.models import Block
+from courses.models.content import MINUTES_PER_REFLECTION as MINUTES_PER_REFLECTION
+from courses.models.content import MINUTES_PER_SCENARIO_STEP as MINUTES_PER_SCENARIO_STEP
+
 WORDS_PER_MINUTE = 200  # reading professional Dutch text
 MINUTES_PER_QUESTION = 1.0  # reading a case vignette and its options, answering, the feedback
 MINUTES_PER_SCALE_ITEM = 0.25  # one self-assessment statement
-MINUTES_PER_REFLECTION = 4.0  # thinking and writing a few sentences
-MINUTES_PER_SCENARIO_STEP = 1.5  # weighing the choices of one step and reading the feedback
 TOLERANCE = Decimal("0.25")  # the stated load may differ this much from the estimate
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -30,42 +32,11 @@ def count_words(html: str) -> int:
 
 
 def _block_words(block: dict) -> int:
-    kind = block["type"]
-    if kind in ("text", "callout"):
-        return count_words(block.get("title", "")) + count_words(block["html"])
-    if kind == "image":
-        return count_words(block.get("caption", ""))
-    if kind == "media":
-        return 0 if block.get("duration_minutes") else count_words(block.get("transcript", ""))
-    if kind == "persona_story":
-        impacts = " ".join(i["text"] for i in block.get("impacts", []))
-        return sum(
-            count_words(block.get(name, "")) for name in ("situation", "lesson_learned")
-        ) + count_words(impacts)
-    if kind == "scenario":
-        # A learner reads every step and its choices, and the feedback of the choice they make.
-        words = count_words(block.get("introduction", ""))
-        for step in block["steps"]:
-            choices = step["choices"]
-            words += count_words(step["situation"])
-            words += sum(count_words(c["text"]) for c in choices)
-            if choices:
-                words += sum(count_words(c["feedback"]) for c in choices) // len(choices)
-        return words
-    if kind == "reflection":
-        return count_words(block["prompt"]) + count_words(block.get("guidance", ""))
-    return 0
+    return Block.kinds()[block["type"]].words_to_read(block, count_words)
 
 
 def _block_activity_minutes(block: dict) -> float:
-    kind = block["type"]
-    if kind == "media":
-        return float(block.get("duration_minutes") or 0)
-    if kind == "scenario":
-        return MINUTES_PER_SCENARIO_STEP * len(block["steps"])
-    if kind == "reflection":
-        return MINUTES_PER_REFLECTION
-    return 0.0
+    return Block.kinds()[block["type"]].activity_minutes(block)
 
 
 def questions_answered(quiz: dict) -> int:

@@ -409,11 +409,19 @@ class Lesson(VersionedContent, models.Model):
         return self.module.version
 
 
+# Study load (courses.course_files.study_load): minutes besides reading.
+MINUTES_PER_REFLECTION = 4.0  # thinking and writing a few sentences
+MINUTES_PER_SCENARIO_STEP = 1.5  # weighing the choices of one step and reading the feedback
+
+
 # --- Blocks -------------------------------------------------------------------------------------
 
 
-class Block(VersionedContent, PolymorphicModel):
-    """One piece of a lesson. Subclasses copy this shape: fields, `template_name`, `kind`."""
+class Block(KindRoot, VersionedContent, PolymorphicModel):
+    """One piece of a lesson. Each kind is one subclass with its fields, `kind`, `label`,
+    `template_name` and its course-file shape (`course_file_fields()`,
+    `create_from_course_file()`); callers ask the block or `Block.kinds()`, never its name.
+    """
 
     version_path = "lesson__module__version"
 
@@ -423,6 +431,8 @@ class Block(VersionedContent, PolymorphicModel):
 
     kind = "block"
     template_name = "courses/blocks/block.html"
+    label: StrOrPromise = ""  # in the author's "add a block" menu
+    learner_state = False  # True: how it renders depends on the learner (never cached as is)
 
     class Meta:
         ordering = ["position"]
@@ -436,12 +446,103 @@ class Block(VersionedContent, PolymorphicModel):
     def __str__(self):
         return f"{self.kind} #{self.position}"
 
+    def editor_summary(self) -> str:
+        """A line of plain text that tells the author which block this is."""
+        return getattr(self, "title", "")
+
+    def course_file_fields(self, ctx) -> dict:
+        """The block's own fields as a course file writes them, after `type` and `key`. `ctx`
+        is the exporter's (`courses.course_files.exporter.ExportContext`)."""
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_course_file(cls, common: dict, data: dict, ctx) -> "Block":
+        """Create the block from its planned course-file dict `data` with the `common` fields
+        (lesson, key, position). `ctx` is the importer's (`ImportContext`)."""
+        raise NotImplementedError
+
+    @classmethod
+    def plan_course_file(cls, data: dict, path: tuple, planner) -> dict:
+        """The block's own fields of a schema-valid course file, checked and normalised (HTML
+        sanitised, media by reference). `planner` is `courses.course_files.plan.BlockPlanner`:
+        it reports problems and offers the shared checks."""
+        raise NotImplementedError
+
+    @classmethod
+    def words_to_read(cls, data: dict, count_words) -> int:
+        """How many words a learner reads in the planned block (for the study-load estimate)."""
+        return 0
+
+    @classmethod
+    def activity_minutes(cls, data: dict) -> float:
+        """Minutes a learner spends on the planned block besides reading (study-load estimate)."""
+        return 0.0
+
 
 class RichTextBlock(Block):
     html = SanitisedHTMLField(_("tekst"))
 
     kind = "text"
     template_name = "courses/blocks/text.html"
+    label = _("Tekst")
+
+    def editor_summary(self):
+        return strip_tags(self.html).strip()
+
+    def course_file_fields(self, ctx):
+        return {"html": self.html}
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(**common, html=data["html"])
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        return {"html": planner.html(data["html"])}
+
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        return count_words(data.get("title", "")) + count_words(data["html"])
+
+
+class CalloutBlock(Block):
+    class Style(models.TextChoices):
+        INFO = "info", _("informatie")
+        TIP = "tip", _("tip")
+        WARNING = "warning", _("let op")
+        QUOTE = "quote", _("citaat")
+
+    style = models.CharField(max_length=16, choices=Style.choices, default=Style.INFO)
+    title = models.CharField(_("titel"), max_length=200, blank=True)
+    html = SanitisedHTMLField(_("tekst"))
+
+    kind = "callout"
+    template_name = "courses/blocks/callout.html"
+    label = _("Kader (tip, let op, citaat)")
+
+    def editor_summary(self):
+        return (self.title + " " + strip_tags(self.html)).strip()
+
+    def course_file_fields(self, ctx):
+        return {"style": self.style, "title": self.title, "html": self.html}
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(
+            **common, style=data["style"], title=data["title"], html=data["html"]
+        )
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        return {
+            "style": data.get("style", "info"),
+            "title": data.get("title", ""),
+            "html": planner.html(data["html"]),
+        }
+
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        return count_words(data.get("title", "")) + count_words(data["html"])
 
 
 class ImageBlock(Block):
@@ -452,6 +553,10 @@ class ImageBlock(Block):
 
     kind = "image"
     template_name = "courses/blocks/image.html"
+    label = _("Afbeelding")
+
+    def editor_summary(self):
+        return self.alt or self.caption or str(_("decoratieve afbeelding"))
 
     class Meta:
         constraints = [
@@ -460,6 +565,46 @@ class ImageBlock(Block):
                 name="courses_imageblock_alt_or_decorative",
             ),
         ]
+
+    def course_file_fields(self, ctx):
+        return {
+            "file": ctx.media(self.image, "image"),
+            "alt": self.alt,
+            "decorative": self.decorative,
+            "caption": self.caption,
+        }
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(
+            **common,
+            image=ctx.stored[data["file"]],
+            alt=data["alt"],
+            decorative=data["decorative"],
+            caption=data["caption"],
+        )
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        decorative = data.get("decorative", False)
+        alt = (data.get("alt") or "").strip()
+        if not decorative and not alt:
+            planner.report.add(
+                path,
+                gettext(
+                    "een afbeelding heeft een alt-tekst (‘alt’) nodig, tenzij ‘decorative: true’"
+                ),
+            )
+        return {
+            "file": planner.media(data["file"], path + ("file",), "image"),
+            "alt": data.get("alt", ""),
+            "decorative": decorative,
+            "caption": data.get("caption", ""),
+        }
+
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        return count_words(data.get("caption", ""))
 
 
 class MediaBlock(Block):
@@ -480,6 +625,7 @@ class MediaBlock(Block):
 
     kind = "media"
     template_name = "courses/blocks/media.html"
+    label = _("Video of audio")
 
     class Meta:
         constraints = [
@@ -526,20 +672,62 @@ class MediaBlock(Block):
             )
         return problems
 
+    def course_file_fields(self, ctx):
+        data: dict[str, Any] = {"media_kind": self.media_kind, "title": self.title}
+        if self.file:
+            data["file"] = ctx.media(self.file, self.media_kind)
+        if self.url:
+            data["url"] = self.url
+        if self.captions:
+            data["captions"] = ctx.media(self.captions, "captions")
+        data["transcript"] = self.transcript
+        data["duration_minutes"] = self.duration_minutes
+        return data
 
-class CalloutBlock(Block):
-    class Style(models.TextChoices):
-        INFO = "info", _("informatie")
-        TIP = "tip", _("tip")
-        WARNING = "warning", _("let op")
-        QUOTE = "quote", _("citaat")
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(
+            **common,
+            media_kind=data["media_kind"],
+            title=data["title"],
+            file=ctx.stored[data["file"]] if data["file"] else "",
+            url=data["url"],
+            captions=ctx.stored[data["captions"]] if data["captions"] else "",
+            transcript=data["transcript"],
+            duration_minutes=data["duration_minutes"],
+        )
 
-    style = models.CharField(max_length=16, choices=Style.choices, default=Style.INFO)
-    title = models.CharField(_("titel"), max_length=200, blank=True)
-    html = SanitisedHTMLField(_("tekst"))
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        kind = data.get("media_kind", "video")
+        problems = cls.source_problems(
+            kind,
+            has_file="file" in data,
+            has_captions=bool(data.get("captions")),
+            url=data.get("url", ""),
+            transcript=data.get("transcript") or "",
+        )
+        for name, message in problems.items():
+            planner.report.add(path + ((name,) if name in data else ()), message)
+        return {
+            "media_kind": kind,
+            "title": data["title"],
+            "file": planner.media(data["file"], path + ("file",), kind) if data.get("file") else "",
+            "url": data.get("url", ""),
+            "captions": planner.media(data["captions"], path + ("captions",), "captions")
+            if data.get("captions")
+            else "",
+            "transcript": planner.html(data.get("transcript")),
+            "duration_minutes": data.get("duration_minutes"),
+        }
 
-    kind = "callout"
-    template_name = "courses/blocks/callout.html"
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        return 0 if data.get("duration_minutes") else count_words(data.get("transcript", ""))
+
+    @classmethod
+    def activity_minutes(cls, data):
+        return float(data.get("duration_minutes") or 0)
 
 
 class PersonaStoryBlock(Block):
@@ -557,6 +745,54 @@ class PersonaStoryBlock(Block):
 
     kind = "persona_story"
     template_name = "courses/blocks/persona_story.html"
+    label = _("Verhaal van een persona")
+
+    def editor_summary(self):
+        return f"{self.title} ({self.persona.name})"
+
+    def course_file_fields(self, ctx):
+        return {
+            "persona": ctx.personas[self.persona_id],
+            "title": self.title,
+            "situation": self.situation,
+            "impacts": [
+                {"kind": i.get("kind"), "label": i.get("label"), "text": i.get("text")}
+                for i in self.impacts
+            ],
+            "lesson_learned": self.lesson_learned,
+        }
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(
+            **common,
+            persona=ctx.personas[data["persona"]],
+            title=data["title"],
+            situation=data["situation"],
+            impacts=data["impacts"],
+            lesson_learned=data["lesson_learned"],
+        )
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        planner.check_persona(data["persona"], path + ("persona",))
+        return {
+            "persona": data["persona"],
+            "title": data["title"],
+            "situation": planner.html(data["situation"]),
+            "impacts": [
+                {"kind": i["kind"], "label": i["label"], "text": i["text"]}
+                for i in data.get("impacts") or []
+            ],
+            "lesson_learned": planner.html(data.get("lesson_learned")),
+        }
+
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        impacts = " ".join(i["text"] for i in data.get("impacts", []))
+        return sum(
+            count_words(data.get(name, "")) for name in ("situation", "lesson_learned")
+        ) + count_words(impacts)
 
     def impacts_of_kind(self, kind):
         return [i for i in self.impacts if i.get("kind") == kind]
@@ -581,6 +817,68 @@ class ScenarioBlock(Block):
 
     kind = "scenario"
     template_name = "courses/blocks/scenario.html"
+    label = _("Scenario met keuzes")
+    learner_state = True
+
+    def course_file_fields(self, ctx):
+        data: dict[str, Any] = {"title": self.title}
+        if self.persona_id:
+            data["persona"] = ctx.personas[self.persona_id]
+        data["introduction"] = self.introduction
+        data["steps"] = [
+            {
+                "key": step.key,
+                "situation": step.situation,
+                "choices": [
+                    {
+                        "text": c.text,
+                        "feedback": c.feedback,
+                        "recommended": c.recommended,
+                        **({"next": ctx.step_keys[c.next_step_id]} if c.next_step_id else {}),
+                    }
+                    for c in ctx.choices_by_step.get(step.pk, [])
+                ],
+            }
+            for step in ctx.steps_by_scenario.get(self.pk, [])
+        ]
+        return data
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        scenario = cls.objects.create(
+            **common,
+            title=data["title"],
+            persona=ctx.personas.get(data["persona"]) if data["persona"] else None,
+            introduction=data["introduction"],
+        )
+        ctx.scenarios.append((scenario, data["steps"]))  # steps follow in bulk
+        return scenario
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        planner.check_persona(data.get("persona"), path + ("persona",))
+        return {
+            "title": data["title"],
+            "persona": data.get("persona") or None,
+            "introduction": planner.html(data.get("introduction")),
+            "steps": planner.plan_steps(data["steps"], path + ("steps",)),
+        }
+
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        # A learner reads every step and its choices, and the feedback of the choice they make.
+        words = count_words(data.get("introduction", ""))
+        for step in data["steps"]:
+            choices = step["choices"]
+            words += count_words(step["situation"])
+            words += sum(count_words(c["text"]) for c in choices)
+            if choices:
+                words += sum(count_words(c["feedback"]) for c in choices) // len(choices)
+        return words
+
+    @classmethod
+    def activity_minutes(cls, data):
+        return MINUTES_PER_SCENARIO_STEP * len(data["steps"])
 
     @property
     def first_step(self):
@@ -635,6 +933,33 @@ class ReflectionBlock(Block):
 
     kind = "reflection"
     template_name = "courses/blocks/reflection.html"
+    label = _("Reflectievraag")
+    learner_state = True
+
+    def editor_summary(self):
+        return strip_tags(self.prompt)
+
+    def course_file_fields(self, ctx):
+        return {"prompt": self.prompt, "guidance": self.guidance}
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(**common, prompt=data["prompt"], guidance=data["guidance"])
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        return {
+            "prompt": planner.html(data["prompt"]),
+            "guidance": planner.html(data.get("guidance")),
+        }
+
+    @classmethod
+    def words_to_read(cls, data, count_words):
+        return count_words(data["prompt"]) + count_words(data.get("guidance", ""))
+
+    @classmethod
+    def activity_minutes(cls, data):
+        return MINUTES_PER_REFLECTION
 
 
 class QuizBlock(Block):
@@ -642,6 +967,28 @@ class QuizBlock(Block):
 
     kind = "quiz"
     template_name = "courses/blocks/quiz.html"
+    label = _("Quiz")
+    learner_state = True
+
+    def editor_summary(self):
+        return self.quiz.title
+
+    def course_file_fields(self, ctx):
+        return {"quiz": ctx.quiz_keys[self.quiz_id]}
+
+    @classmethod
+    def create_from_course_file(cls, common, data, ctx):
+        return cls.objects.create(**common, quiz=ctx.quizzes[data["quiz"]])
+
+    @classmethod
+    def plan_course_file(cls, data, path, planner):
+        if data["quiz"] not in planner.quiz_keys:
+            planner.report.add(
+                path + ("quiz",),
+                gettext("de quiz ‘%(key)s’ bestaat niet in ‘quizzes’ van dit bestand")
+                % {"key": data["quiz"]},
+            )
+        return {"quiz": data["quiz"]}
 
 
 # --- Quizzes and questions ---------------------------------------------------------------------

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.template.loader import get_template
 
-from courses.models import Question
+from courses.authoring.forms import BLOCK_FORMS
+from courses.models import Block, Question
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "courses/schemas/course-file.schema.json").read_text("utf-8"))
@@ -60,6 +61,24 @@ def test_it_gives_every_question_kind_the_whole_interface():
         assert set(cls.own_fields) <= {f.name for f in cls._meta.get_fields()}, kind
 
 
+def test_it_builds_the_block_registry_from_the_subclasses():
+    kinds = Block.kinds()
+
+    assert set(kinds.values()) == set(concrete_subclasses(Block))
+    assert all(kind == cls.kind for kind, cls in kinds.items())
+    assert list(kinds) == SCHEMA["$defs"]["block"]["properties"]["type"]["enum"]
+
+
+def test_it_gives_every_block_kind_the_whole_interface():
+    for kind, cls in Block.kinds().items():
+        for method in ("course_file_fields", "create_from_course_file", "plan_course_file"):
+            assert getattr(cls, method) is not getattr(Block, method), (kind, method)
+        assert str(cls.label), kind
+        get_template(cls.template_name)
+        get_template(f"scorm_export/package/blocks/{kind}.html")
+        assert BLOCK_FORMS[cls]._meta.model is cls, kind
+
+
 def kind_names_spelled_in(path: Path, names: set[str]) -> list[str]:
     """String literals in `path` that are kind names (docstrings aside)."""
     tree = ast.parse(path.read_text("utf-8"))
@@ -76,6 +95,49 @@ def kind_names_spelled_in(path: Path, names: set[str]) -> list[str]:
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and node.value in names and id(node) not in docstrings
     ]
+
+
+def names_a_kind(node) -> bool:
+    """`kind`, `btype`, `x.kind`, `x["type"]`: an expression that holds a kind's name."""
+    if isinstance(node, ast.Name):
+        return node.id in {"kind", "btype", "qtype"}
+    if isinstance(node, ast.Attribute):
+        return node.attr == "kind"
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant) and node.slice.value in {"type", "kind"}
+    return False
+
+
+def kind_comparisons_in(path: Path, names: set[str]) -> list[str]:
+    """Comparisons of a kind with a kind name (`kind == "quiz"`, `x["type"] in (...)`)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    hits = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        parts = [node.left, *node.comparators]
+        if not any(names_a_kind(part) for part in parts):
+            continue
+        for part in parts:
+            values = part.elts if isinstance(part, ast.Tuple | ast.Set | ast.List) else [part]
+            for value in values:
+                if isinstance(value, ast.Constant) and value.value in names:
+                    hits.append(f"{path.relative_to(ROOT)}:{node.lineno}: {value.value!r}")
+    return hits
+
+
+def test_it_decides_by_the_class_never_by_a_block_kind_name():
+    # Block kinds have everyday names ("text", "quiz"), so this looks at comparisons only.
+    names = set(Block.kinds())
+    compared = [
+        hit
+        for app in ("courses", "records", "scorm_export")
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts and str(path.relative_to(ROOT)) not in KIND_MODULES
+        for hit in kind_comparisons_in(path, names)
+    ]
+
+    assert compared == []
 
 
 def test_it_decides_by_the_class_never_by_a_question_kind_name():
