@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from django.template.loader import get_template
 
 from courses.authoring.forms import BLOCK_FORMS
@@ -26,12 +27,13 @@ def concrete_subclasses(cls):
         yield from concrete_subclasses(sub)
 
 
-def test_it_builds_the_question_registry_from_the_subclasses():
-    kinds = Question.kinds()
+@pytest.mark.parametrize("root, schema_name", [(Question, "question"), (Block, "block")])
+def test_it_builds_the_registry_from_the_subclasses(root, schema_name):
+    kinds = root.kinds()
 
-    assert set(kinds.values()) == set(concrete_subclasses(Question))
+    assert set(kinds.values()) == set(concrete_subclasses(root))
     assert all(kind == cls.kind for kind, cls in kinds.items())
-    assert list(kinds) == SCHEMA["$defs"]["question"]["properties"]["type"]["enum"]
+    assert list(kinds) == SCHEMA["$defs"][schema_name]["properties"]["type"]["enum"]
 
 
 def test_it_gives_every_question_kind_the_whole_interface():
@@ -59,14 +61,6 @@ def test_it_gives_every_question_kind_the_whole_interface():
         if cls.uses_options:
             assert str(cls.option_help), kind
         assert set(cls.own_fields) <= {f.name for f in cls._meta.get_fields()}, kind
-
-
-def test_it_builds_the_block_registry_from_the_subclasses():
-    kinds = Block.kinds()
-
-    assert set(kinds.values()) == set(concrete_subclasses(Block))
-    assert all(kind == cls.kind for kind, cls in kinds.items())
-    assert list(kinds) == SCHEMA["$defs"]["block"]["properties"]["type"]["enum"]
 
 
 def test_it_gives_every_block_kind_the_whole_interface():
@@ -135,6 +129,12 @@ def test_it_decides_by_the_class_never_by_a_block_kind_name():
         for path in sorted((ROOT / app).rglob("*.py"))
         if "migrations" not in path.parts and str(path.relative_to(ROOT)) not in KIND_MODULES
         for hit in kind_comparisons_in(path, names)
+    ]
+    # The row tags of the lesson page's one SQL query ("reflection", "decision", "attempt").
+    compared = [
+        hit
+        for hit in compared
+        if not (hit.startswith("courses/lesson_pages.py:") and hit.endswith(" 'reflection'"))
     ]
 
     assert compared == []
