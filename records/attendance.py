@@ -24,6 +24,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import is_deleted_account
 from lms.lib.spreadsheet import csv_safe_row
 
 from .models import CourseAccreditation
@@ -328,6 +329,9 @@ def edition_reportability(registration, accreditation, rejections=None) -> Repor
     the number PE-online last rejected for this presence (`rejections`, see
     `records.registers.latest_rejections` with EDITION_TARGET)."""
     user = registration.user
+    if is_deleted_account(user):
+        # Not "profession not eligible": the profession was erased with the account.
+        return Reportability(BlockReason.ACCOUNT_DELETED)
     if not is_profession_eligible(user.profession, accreditation.register):
         return Reportability(BlockReason.PROFESSION_NOT_ELIGIBLE)
     number = matching_register_number(user.register_numbers.all(), accreditation)

@@ -224,3 +224,36 @@ def test_staff_read_what_a_documented_rejection_means_in_their_language(
     # PE-online's own (Dutch) text is kept as it wrote it, its meaning is translated.
     assert f"Professional {NUMBERS[0]} op regel 2 bestaat niet in PE" in page
     assert explanation in page
+
+
+def test_a_deleted_account_is_named_as_such_not_as_an_ineligible_profession(scenario):
+    from accounts.services import delete_learner_account
+
+    delete_learner_account(scenario["learners"][0][0])
+    rows = {row.completion_id: row for row in edition_attendance_rows(scenario["big"])}
+    deleted = rows[scenario["learners"][0][1].pk]
+    assert deleted.result.reason == BlockReason.ACCOUNT_DELETED
+    assert prepare_pe_online_submissions(scenario["big"])[0].rows.count() == 2
+
+
+def test_the_edition_page_costs_the_same_queries_for_3_or_10_presences(client, scenario):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager(client)
+    page = reverse("records:edition_attendance", args=[scenario["edition"].pk])
+    prepare_pe_online_submissions(scenario["big"])
+    client.get(page)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(page).status_code == 200
+    for i in range(6):
+        user = factories.make_user(first_name=f"Extra{i}", profession="huisarts")
+        RegisterNumber.objects.create(user=user, register="big", number=f"6666666666{i}")
+        services.register_for_edition(user, scenario["edition"])
+    services.record_attendance(
+        scenario["edition"], scenario["edition"].registrations.values_list("pk", flat=True)
+    )
+    prepare_pe_online_submissions(scenario["big"])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(page).status_code == 200
+    assert len(many) == len(few)
