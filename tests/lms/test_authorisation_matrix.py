@@ -97,6 +97,7 @@ def world():
             "module_key": "m1",
             "step_key": "start",
             "question_key": "q0",
+            "option_key": "o0",
             "table": "funnel",
             "sid": 999999,
             "body_slug": "matrix-body",
