@@ -744,6 +744,96 @@ def bench_package_export(ctx):
     return rows
 
 
+COLD_REPEATS = 5
+
+
+@benchmark(
+    "lesson_cold",
+    "Lesson page: cold snapshot and first visit (in-process)",
+    "call",
+    ["courses.lesson_pages:get_snapshot", "courses.views.player:lesson"],
+    note="In-process, not through gunicorn: medians of "
+    f"{COLD_REPEATS} runs, wall and this process's CPU (the database's not included). "
+    "Cold snapshot: the lesson's snapshot is in neither this process nor the cache and is built "
+    "(the first learner after a deploy, or after the cache lost it; publishing builds them "
+    "ahead). First visit: a learner who never opened the lesson, snapshot warm: the page also "
+    "writes the progress row and resume point and sends lesson_started (xAPI outbox rows).",
+)
+def bench_lesson_cold(ctx):
+    from django.core.cache import cache
+    from django.test import Client as DjangoClient
+    from django.utils import translation
+
+    from accounts.models import User
+    from courses import lesson_pages, services
+    from courses.models import Course
+
+    rows = []
+
+    def measure(variant, prepare, call):
+        walls, cpus, counts = [], [], {}
+        for _ in range(COLD_REPEATS):
+            argument = prepare()
+            cpu = time.process_time()
+            seconds, _outcome, counts = timed(lambda argument=argument: call(argument))
+            cpus.append(time.process_time() - cpu)
+            walls.append(seconds)
+        rows.append(
+            {
+                "variant": variant,
+                "seconds": round(statistics.median(walls), 4),
+                "cpu_ms": round(statistics.median(cpus) * 1000, 2),
+                **counts,
+            }
+        )
+
+    for blocks in (20, 100):
+        fixture = ctx.fixtures["courses"][blocks]
+        course = Course.objects.select_related("published_version").get(slug=fixture["slug"])
+        version_id, key = course.published_version_id, fixture["lesson"]
+
+        def forget(version_id=version_id, key=key):
+            lesson_pages.forget_local()
+            cache.delete(lesson_pages.snapshot_key(version_id, key, "nl"))
+
+        def build(_argument, version_id=version_id, key=key):
+            with translation.override("nl"):
+                return lesson_pages.get_snapshot(version_id, key)
+
+        measure(f"cold snapshot, {blocks} blocks", forget, build)
+
+    fixture = ctx.fixtures["courses"][100]
+    course = Course.objects.get(slug=fixture["slug"])
+    path = ctx.require_path("lesson", slug=fixture["slug"], lesson=fixture["lesson"])
+    password = User.objects.get(pk=ctx.in_process_user.pk).password  # type: ignore[attr-defined]
+    fresh = iter(range(10**6))
+
+    def new_learner():
+        n = next(fresh)
+        user = User.objects.create(
+            email=f"bench-eerste-{n}@example.org",
+            username=f"bench-eerste-{n}@example.org",
+            last_name=f"Eerste {n}",
+            profession="huisarts",
+            password=password,
+        )
+        services.enroll_learner(user, course)
+        client = DjangoClient()
+        client.force_login(user)
+        client.get(ctx.require_path("logged_in", n=1))  # the session is read from here on
+        return client
+
+    def first_visit(client):
+        response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"first visit of {path} answered {response.status_code}")
+        return response
+
+    first_visit(new_learner())  # the snapshot is warm, as for every learner but the first
+    measure("first visit, 100 blocks", new_learner, first_visit)
+    return rows
+
+
 class StubLRS(BaseHTTPRequestHandler):
     """A loopback LRS that accepts statement batches and answers with their ids, as an LRS does."""
 
