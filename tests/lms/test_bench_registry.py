@@ -205,3 +205,25 @@ def test_it_holds_a_touched_lesson_page_to_four_queries_and_the_untouched_pages_
     assert len(checks) == 2  # the baseline check is the untouched page's alone
     touched["queries"] = 5
     assert dict((n, m) for n, _v, m in bench.targets(results))[name] is False
+
+
+def test_it_checks_the_export_throughput_targets_from_the_measured_rows(bench):
+    def row(variant, rows_per_s):
+        return {"variant": variant, "rows": 1_000_000, "rows_per_s": rows_per_s}
+
+    rows = [
+        row("accreditation CSV (records_exports)", 61_000),
+        row("xAPI JSON Lines (records_exports)", 19_500),
+    ]
+    for item in rows:
+        item.update(queries=1, rss_growth_mb=0.0)
+    results = [{"key": "completion_export", "status": "ok", "rows": rows}]
+    met = {name: (value, ok) for name, value, ok in bench.targets(results)}
+    assert met["accreditation CSV (records_exports) ≥ 50,000 rows/s at 1,000,000 rows"] == (
+        "61,000 rows/s",
+        True,
+    )
+    assert met["xAPI JSON Lines (records_exports) ≥ 20,000 rows/s at 1,000,000 rows"] == (
+        "19,500 rows/s",
+        False,
+    )
