@@ -473,6 +473,15 @@ class Block(KindRoot, VersionedContent, PolymorphicModel):
         """How many words a learner reads in the planned block (for the study-load estimate)."""
         return 0
 
+    @property
+    def package_template_name(self) -> str:
+        return f"scorm_export/package/blocks/{self.kind}.html"
+
+    def fill_package_item(self, item, package) -> None:
+        """Put what this block's package template reads on `item` (a `BlockItem`): media paths,
+        steps, the quiz. `package` is the version's content as read once for the whole package
+        (`scorm_export.packaging.content.PackageReader`). Nothing for kinds that need nothing."""
+
     @classmethod
     def activity_minutes(cls, data: dict) -> float:
         """Minutes a learner spends on the planned block besides reading (study-load estimate)."""
@@ -606,6 +615,9 @@ class ImageBlock(Block):
     def words_to_read(cls, data, count_words):
         return count_words(data.get("caption", ""))
 
+    def fill_package_item(self, item, package):
+        item.src = package.add_media(self.image)
+
 
 class MediaBlock(Block):
     """Video or audio. Accessible only with captions (video) or a transcript."""
@@ -729,6 +741,10 @@ class MediaBlock(Block):
     def activity_minutes(cls, data):
         return float(data.get("duration_minutes") or 0)
 
+    def fill_package_item(self, item, package):
+        item.src = package.add_media(self.file)
+        item.captions_src = package.add_media(self.captions)
+
 
 class PersonaStoryBlock(Block):
     """A persona's story: the situation, then the consequences per life domain and per stakeholder.
@@ -793,6 +809,9 @@ class PersonaStoryBlock(Block):
         return sum(
             count_words(data.get(name, "")) for name in ("situation", "lesson_learned")
         ) + count_words(impacts)
+
+    def fill_package_item(self, item, package):
+        package.add_persona(self, item)
 
     def impacts_of_kind(self, kind):
         return [i for i in self.impacts if i.get("kind") == kind]
@@ -879,6 +898,10 @@ class ScenarioBlock(Block):
     @classmethod
     def activity_minutes(cls, data):
         return MINUTES_PER_SCENARIO_STEP * len(data["steps"])
+
+    def fill_package_item(self, item, package):
+        package.add_persona(self, item)
+        item.steps = [(s, list(s.choices.all())) for s in package.steps_by_scenario[self.pk]]
 
     @property
     def first_step(self):
@@ -989,6 +1012,14 @@ class QuizBlock(Block):
                 % {"key": data["quiz"]},
             )
         return {"quiz": data["quiz"]}
+
+    def fill_package_item(self, item, package):
+        quiz = package.quizzes[self.quiz_id]
+        if quiz.kind == Quiz.Kind.FINAL:
+            # The final test is asked once, on its own graded page (with its attempt limit).
+            item.template = "scorm_export/package/blocks/final_test_link.html"
+        else:
+            item.quiz = package.add_quiz(quiz, item.dom_id)
 
 
 # --- Quizzes and questions ---------------------------------------------------------------------

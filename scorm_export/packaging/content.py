@@ -16,15 +16,11 @@ from django.utils.translation import gettext as _
 
 from courses.models import (
     Block,
-    ImageBlock,
     Lesson,
-    MediaBlock,
     Option,
     Persona,
-    PersonaStoryBlock,
     Question,
     Quiz,
-    QuizBlock,
     ScenarioBlock,
     ScenarioChoice,
     ScenarioStep,
@@ -116,6 +112,45 @@ class BlockItem:
 
 
 @dataclass
+class PackageReader:
+    """A version's content as read once for a whole package; each block's
+    `fill_package_item()` takes what its page needs from here (no queries)."""
+
+    personas: dict[int, Persona]
+    steps_by_scenario: dict[int, list[ScenarioStep]]
+    quizzes: dict[int, Quiz]
+    questions_by_quiz: dict[int, list[Question]]
+    salt: str
+    media: dict[str, str] = field(default_factory=dict)  # package path → storage name
+    quiz_items: dict[str, QuizItem] = field(default_factory=dict)  # by dom id
+
+    def add_media(self, file_field) -> str:
+        """The package path of a file field's file (empty when there is none); it is copied in."""
+        if not file_field:
+            return ""
+        path = media_path(file_field.name)
+        self.media[path] = file_field.name
+        return path
+
+    def add_persona(self, block, item: BlockItem) -> None:
+        """The block's persona as approved, and its portrait, when the block has one."""
+        if block.persona_id:
+            block.persona = self.personas[block.persona_id]  # fills the FK cache: no query
+            item.portrait_src = self.add_media(block.persona.portrait)
+
+    def add_quiz(self, quiz: Quiz, dom_id: str) -> QuizItem:
+        """The quiz asked in the element `dom_id`, with its questions and answer data."""
+        items = [
+            QuestionItem(
+                question=q, options=list(q.options.all()), name=f"{dom_id}-{q.key}", salt=self.salt
+            )
+            for q in self.questions_by_quiz[quiz.pk]
+        ]
+        self.quiz_items[dom_id] = QuizItem(quiz=quiz, questions=items, dom_id=dom_id)
+        return self.quiz_items[dom_id]
+
+
+@dataclass
 class Page:
     index: int
     kind: str  # "lesson" or "final"
@@ -162,11 +197,7 @@ def load_course_content(version) -> CourseContent:
         blocks_by_lesson[block.lesson_id].append(block)
     all_blocks = [b for blocks in blocks_by_lesson.values() for b in blocks]
 
-    persona_ids = {
-        b.persona_id
-        for b in all_blocks
-        if isinstance(b, PersonaStoryBlock | ScenarioBlock) and b.persona_id
-    }
+    persona_ids = {pk for b in all_blocks if (pk := getattr(b, "persona_id", None))}
     personas = Persona.objects.in_bulk(persona_ids) if persona_ids else {}
     for pk, data in version.personas.items():  # as approved when the version was published
         if int(pk) in personas:
@@ -200,29 +231,11 @@ def load_course_content(version) -> CourseContent:
         for question in questions:
             questions_by_quiz[question.quiz_id].append(question)
 
-    media: dict[str, str] = {}
-
-    def add_media(file_field) -> str:
-        if not file_field:
-            return ""
-        path = media_path(file_field.name)
-        media[path] = file_field.name
-        return path
-
     # One salt per package build of this version: stable, so rebuilding gives the same bytes.
     salt = hashlib.sha256(f"spk-answers:{version.pk}".encode()).hexdigest()[:12]
-
-    def quiz_item(quiz: Quiz, dom_id: str) -> QuizItem:
-        items = [
-            QuestionItem(
-                question=q, options=list(q.options.all()), name=f"{dom_id}-{q.key}", salt=salt
-            )
-            for q in questions_by_quiz[quiz.pk]
-        ]
-        return QuizItem(quiz=quiz, questions=items, dom_id=dom_id)
+    package = PackageReader(personas, steps_by_scenario, quizzes, questions_by_quiz, salt)
 
     pages: list[Page] = []
-    quiz_items: dict[str, QuizItem] = {}
     for index, lesson in enumerate(lessons):
         page = Page(
             index=index,
@@ -234,27 +247,8 @@ def load_course_content(version) -> CourseContent:
         )
         for block in blocks_by_lesson[lesson.pk]:
             dom_id = f"p{index}-{block.key}"
-            item = BlockItem(
-                block=block,
-                dom_id=dom_id,
-                template=f"scorm_export/package/blocks/{block.kind}.html",
-            )
-            if isinstance(block, PersonaStoryBlock | ScenarioBlock) and block.persona_id:
-                block.persona = personas[block.persona_id]  # fills the FK cache: no query per block
-                item.portrait_src = add_media(block.persona.portrait)
-            if isinstance(block, ScenarioBlock):
-                item.steps = [(s, list(s.choices.all())) for s in steps_by_scenario[block.pk]]
-            elif isinstance(block, QuizBlock) and quizzes[block.quiz_id].kind == Quiz.Kind.FINAL:
-                # The final test is asked once, on its own graded page (with its attempt limit).
-                item.template = "scorm_export/package/blocks/final_test_link.html"
-            elif isinstance(block, QuizBlock):
-                item.quiz = quiz_item(quizzes[block.quiz_id], dom_id)
-                quiz_items[dom_id] = item.quiz
-            elif isinstance(block, ImageBlock):
-                item.src = add_media(block.image)
-            elif isinstance(block, MediaBlock):
-                item.src = add_media(block.file)
-                item.captions_src = add_media(block.captions)
+            item = BlockItem(block=block, dom_id=dom_id, template=block.package_template_name)
+            block.fill_package_item(item, package)
             page.items.append(item)
         pages.append(page)
 
@@ -265,8 +259,7 @@ def load_course_content(version) -> CourseContent:
             raise PackageContentError(
                 _("De eindtoets “%(title)s” heeft nog geen vragen.") % {"title": final_quiz.title}
             )
-        final = quiz_item(final_quiz, "final")
-        quiz_items["final"] = final
+        final = package.add_quiz(final_quiz, "final")
         pages.append(
             Page(
                 index=len(pages),
@@ -278,4 +271,6 @@ def load_course_content(version) -> CourseContent:
         )
     if not lessons:
         raise PackageContentError(_("Deze cursusversie heeft nog geen lessen."))
-    return CourseContent(version=version, pages=pages, final=final, quizzes=quiz_items, media=media)
+    return CourseContent(
+        version=version, pages=pages, final=final, quizzes=package.quiz_items, media=package.media
+    )
