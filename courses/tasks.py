@@ -49,3 +49,10 @@ def send_learner_mail_task(enrollment_id: int, kind: str) -> bool:
     from .learner_mail import send_learner_mail
 
     return send_learner_mail(enrollment_id, kind)
+
+
+@shared_task(name="courses.import_course_archive", ignore_result=True)
+def import_course_archive_task(import_id: int) -> str:
+    from .authoring.services import run_course_import
+
+    return run_course_import(import_id)

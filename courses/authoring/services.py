@@ -6,14 +6,17 @@ matches the content. Views call these; they never save content themselves.
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max, ProtectedError
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from courses import publishing
-from courses.models import ChangeRecord, Course, CourseRole, CourseVersion, Module
+from courses.models import ChangeRecord, Course, CourseImport, CourseRole, CourseVersion, Module
 from courses.models.content import new_key
 from courses.publishing import diff_of_form, record_change, record_persona_change
 
@@ -286,3 +289,55 @@ def set_role(course: Course, actor, user, role: str, *, remove: bool = False):
         summary=f"{'-' if remove else '+'} {user.email} ({role})",
         changes={"user": user.email, "role": role, "removed": remove},
     )
+
+
+logger = logging.getLogger(__name__)
+
+
+def request_course_import(user, upload) -> CourseImport:
+    """Store the uploaded zip and queue its import by a Celery task (after commit), so the upload
+    request does not hold a web worker while a large course is unpacked, checked and written.
+    Returns the CourseImport whose page shows the progress."""
+    from courses.tasks import import_course_archive_task
+
+    with transaction.atomic():
+        job = CourseImport(uploaded_by=user)
+        job.archive.save("cursus.zip", upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: import_course_archive_task.delay(job.pk))
+    return job
+
+
+def run_course_import(import_id: int) -> str:
+    """Import CourseImport `import_id`'s zip (`courses.course_files.archive.import_archive`, all or
+    nothing), recording its progress and what the author should read; returns the final status.
+    A finished or already running import is left alone, so a redelivered task is harmless. The
+    zip is deleted afterwards."""
+    from courses.course_files.archive import ArchiveRefused, import_archive
+
+    claimed = CourseImport.objects.filter(pk=import_id, status=CourseImport.Status.QUEUED).update(
+        status=CourseImport.Status.RUNNING, progress=10
+    )
+    job = CourseImport.objects.select_related("uploaded_by").get(pk=import_id)
+    if not claimed:
+        return job.status
+
+    def report(percent: int) -> None:
+        CourseImport.objects.filter(pk=import_id).update(progress=percent)
+
+    try:
+        with job.archive.open("rb") as archive:
+            results = import_archive(archive, job.uploaded_by, progress=report)
+    except ArchiveRefused as exc:
+        status, notes = CourseImport.Status.FAILED, [str(m) for m in exc.messages]
+    except Exception:
+        logger.exception("Course import %s failed", import_id)
+        status = CourseImport.Status.FAILED
+        notes = [_("Het importeren is mislukt door een interne fout. Probeer het later opnieuw.")]
+    else:
+        status, notes = CourseImport.Status.DONE, [str(r.summary()) for r in results]
+    job.archive.delete(save=False)
+    job.status, job.messages, job.progress = status, notes, 100
+    job.finished_at = timezone.now()
+    job.save(update_fields=["archive", "status", "messages", "progress", "finished_at"])
+    return job.status

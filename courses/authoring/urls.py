@@ -12,6 +12,12 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("nieuw/", views.course_create, name="course_create"),
     path("importeren/", views.course_import, name="course_import"),
+    path("importeren/<int:pk>/", views.course_import_status, name="course_import_status"),
+    path(
+        "importeren/<int:pk>/status.json",
+        views.course_import_status_json,
+        name="course_import_status_json",
+    ),
     path("te-reviewen/", views.review_queue, name="review_queue"),
     path("personas/", views.persona_list, name="personas"),
     path("personas/nieuw/", views.persona_edit, name="persona_create"),

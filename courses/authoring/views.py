@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, prefetch_related_objects
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -30,6 +30,7 @@ from courses.models import (
     Block,
     ChangeRecord,
     Course,
+    CourseImport,
     CourseRole,
     CourseVersion,
     Enrollment,
@@ -149,25 +150,41 @@ def course_structure(version):
 
 @login_required
 def course_import(request):
-    """Upload a zip of course files: new courses and new drafts of the user's own courses."""
-    from courses.course_files.archive import ArchiveRefused, import_archive
-
+    """Upload a zip of course files: new courses and new drafts of the user's own courses. The
+    upload is stored and imported in the background; the author is sent to its progress page."""
     if not services.can_create_courses(request.user):
         raise Http404
     form = forms.ArchiveImportForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            results = import_archive(form.cleaned_data["archive"], request.user)
-        except ArchiveRefused as exc:
-            problems = exc.messages
-        else:
-            for result in results:
-                messages.success(request, result.summary())
-            return redirect("authoring:index")
+        job = services.request_course_import(request.user, form.cleaned_data["archive"])
+        return redirect(job)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "authoring/import.html", {"form": form, "problems": problems}, status=status
+    return render(request, "authoring/import.html", {"form": form}, status=status)
+
+
+def get_course_import_for_user(user, pk) -> CourseImport:
+    """The user's own course import (404 for anyone else's)."""
+    return get_object_or_404(CourseImport, pk=pk, uploaded_by=user)
+
+
+@login_required
+def course_import_status(request, pk):
+    job = get_course_import_for_user(request.user, pk)
+    return render(request, "authoring/import_status.html", {"job": job})
+
+
+@login_required
+def course_import_status_json(request, pk):
+    """The import's status for its page's poll."""
+    job = get_course_import_for_user(request.user, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "label": str(job.get_status_display()),
+            "progress": job.progress,
+            "finished": job.is_finished,
+            "messages": job.messages,
+        }
     )
 
 

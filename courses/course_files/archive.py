@@ -62,13 +62,14 @@ def _relative(errors: list[ContentError], root: Path) -> list[str]:
     return [str(error).replace(prefix, "") for error in errors]
 
 
-def import_archive(upload, user) -> list[FileResult]:
+def import_archive(upload, user, progress=None) -> list[FileResult]:
     """Import the course files in zip `upload` for `user`, as drafts (never published).
 
     Returns one FileResult per file. Raises ArchiveRefused, having written nothing, when the zip is
     unsafe or invalid, when it holds shared files (personas, glossary, tracks) and the user is not
     a superuser, or when it changes a course the user is not an author of. Writes new draft
     versions, makes the user author of courses it creates, and records the change.
+    `progress(percent)`, when given, hears how far it is (after unpacking and after checking).
     """
     from ..models.authoring import ChangeRecord
     from ..publishing import record_change  # authoring workflow module; imported late (cycle)
@@ -81,6 +82,8 @@ def import_archive(upload, user) -> list[FileResult]:
             raise ArchiveRefused(
                 [_("Het zip-bestand is geweigerd: %(reason)s") % {"reason": unsafe_reason(exc)}]
             ) from exc
+        if progress:
+            progress(30)
         try:
             items = check_files([root])
         except ContentFilesInvalid as exc:
@@ -117,6 +120,8 @@ def import_archive(upload, user) -> list[FileResult]:
                 )
         if problems:
             raise ArchiveRefused(problems)
+        if progress:
+            progress(60)
 
         with transaction.atomic():
             results = import_content([root], publish=False, user=user)

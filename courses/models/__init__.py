@@ -1,4 +1,4 @@
-from .authoring import ChangeRecord, ReviewApproval, ReviewComment, ReviewRequest
+from .authoring import ChangeRecord, CourseImport, ReviewApproval, ReviewComment, ReviewRequest
 from .content import (
     Block,
     CalloutBlock,
@@ -54,6 +54,7 @@ from .live import (
 
 __all__ = [
     "ChangeRecord",
+    "CourseImport",
     "ReviewApproval",
     "ReviewComment",
     "ReviewRequest",

@@ -6,8 +6,11 @@ publishing needs an approval that is newer than the draft's last change (see
 `courses.publishing.publish_blockers`).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -283,3 +286,49 @@ class ReviewApproval(models.Model):
 
     def __str__(self):
         return f"{self.reviewer} approved {self.version}"
+
+
+def course_import_upload_to(instance, filename: str) -> str:
+    return f"course-imports/{uuid.uuid4().hex}.zip"
+
+
+class CourseImport(models.Model):
+    """An uploaded zip of course files, imported by a Celery task while the author watches its
+    progress. The zip is deleted once the import has finished, whatever the outcome."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("in de wachtrij")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("geïmporteerd")
+        FAILED = "failed", _("niet geïmporteerd")
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    archive = models.FileField(upload_to=course_import_upload_to, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # What the author reads when it has finished: one summary per imported file, or the problems.
+    messages = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cursusimport")
+        verbose_name_plural = _("cursusimports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0) & models.Q(progress__lte=100),
+                name="courses_courseimport_progress_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"import {self.pk} by {self.uploaded_by_id} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("authoring:course_import_status", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 
-from courses.models import ChangeRecord, Course, CourseRole, CourseVersion, Lesson
+from courses.models import ChangeRecord, Course, CourseImport, CourseRole, CourseVersion, Lesson
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -35,17 +34,33 @@ def staff_author(db):
     return factories.make_author(email="maker@example.org")
 
 
-def test_it_imports_a_new_course_as_a_draft_owned_by_the_uploader(client, staff_author):
+@pytest.fixture
+def upload(client, settings, tmp_path, django_capture_on_commit_callbacks):
+    """POST a zip to the import page; the import runs (eagerly, here) after the upload's commit.
+    Returns the import's progress page as the author then sees it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def post(archive):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(URL, {"archive": archive})
+        assert response.status_code == 302 and response["Location"].startswith(URL)
+        job = CourseImport.objects.latest("pk")
+        assert not job.archive and not list((tmp_path / "media").rglob("*.zip"))  # deleted
+        return client.get(response["Location"])
+
+    return post
+
+
+def test_it_imports_a_new_course_as_a_draft_owned_by_the_uploader(client, staff_author, upload):
     client.force_login(staff_author)
-    response = client.post(URL, {"archive": zipped([("cursus/small.yaml", SMALL)])})
-    assert response.status_code == 302
+    page = upload(zipped([("cursus/small.yaml", SMALL)])).content.decode()
+    assert "geïmporteerd" in page and "cursus/small.yaml" in page
     course = Course.objects.get(slug="test-klein")
     assert course.published_version is None
     assert course.versions.get().status == CourseVersion.Status.DRAFT
     assert CourseRole.objects.filter(course=course, user=staff_author, role="author").exists()
     assert ChangeRecord.objects.filter(course=course, user=staff_author).exists()
-    page = client.get(reverse("authoring:index")).content.decode()
-    assert "cursus/small.yaml" in page and "spk-import" not in page
+    assert "spk-import" not in page  # the temporary folder's name is not shown
 
 
 @pytest.mark.parametrize(
@@ -70,33 +85,31 @@ def test_it_imports_a_new_course_as_a_draft_owned_by_the_uploader(client, staff_
     ],
 )
 def test_it_refuses_bad_archives_with_a_clear_error_and_writes_nothing(
-    client, staff_author, entries, expected
+    client, staff_author, upload, entries, expected
 ):
     client.force_login(staff_author)
     before = counts()
-    response = client.post(URL, {"archive": zipped(entries)})
-    assert response.status_code == 400
-    assert "Er is niets gewijzigd" in response.content.decode()
-    assert expected in response.content.decode()
+    page = upload(zipped(entries)).content.decode()
+    assert "Er is niets gewijzigd" in page
+    assert expected in page
     assert counts() == before
+    assert CourseImport.objects.get().status == CourseImport.Status.FAILED
 
 
-def test_it_refuses_overwriting_a_course_of_another_author(client, staff_author):
+def test_it_refuses_overwriting_a_course_of_another_author(client, staff_author, upload):
     factories.make_course(slug="test-klein", publish=True)
     client.force_login(staff_author)
     before = counts()
-    response = client.post(URL, {"archive": zipped([("small.yaml", SMALL)])})
-    assert response.status_code == 400
-    assert "geen auteur" in response.content.decode()
+    assert "geen auteur" in upload(zipped([("small.yaml", SMALL)])).content.decode()
     assert counts() == before
 
 
-def test_it_refuses_shared_files_from_authors_who_are_not_administrators(client, staff_author):
+def test_it_refuses_shared_files_from_authors_who_are_not_administrators(
+    client, staff_author, upload
+):
     personas = "personas:\n  - slug: nieuw\n    name: Nieuw\n"
     client.force_login(staff_author)
-    response = client.post(URL, {"archive": zipped([("personas.yaml", personas)])})
-    assert response.status_code == 400
-    assert "beheerder" in response.content.decode()
+    assert "beheerder" in upload(zipped([("personas.yaml", personas)])).content.decode()
 
 
 def test_it_refuses_files_that_are_not_zips(client, staff_author):
@@ -107,12 +120,19 @@ def test_it_refuses_files_that_are_not_zips(client, staff_author):
     assert "geen geldig zip-bestand" in response.content.decode()
 
 
-def test_it_hides_the_import_from_learners(client, learner):
+def test_it_hides_the_import_from_learners(client, learner, staff_author, upload):
     client.force_login(learner)
     assert client.get(URL).status_code == 404
+    # An import's page and status are its uploader's only.
+    client.force_login(staff_author)
+    upload(zipped([("small.yaml", SMALL)]))
+    job = CourseImport.objects.get()
+    client.force_login(learner)
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(job.get_absolute_url() + "status.json").status_code == 404
 
 
-def test_it_exports_a_zip_that_the_web_import_accepts(client, tmp_path):
+def test_it_exports_a_zip_that_the_web_import_accepts(client, tmp_path, upload):
     from django.core.management import call_command
 
     course = factories.make_course(slug="heen-en-weer")
@@ -138,8 +158,7 @@ def test_it_exports_a_zip_that_the_web_import_accepts(client, tmp_path):
                 data = data.replace(b"slug: heen-en-weer", b"slug: kopie")
                 name = "kopie.yaml"
             out.writestr(name, data)
-    upload = SimpleUploadedFile("course.zip", renamed.getvalue(), "application/zip")
-    response = client.post("/auteur/importeren/", {"archive": upload})
-    assert response.status_code == 302, response.content.decode()
+    page = upload(SimpleUploadedFile("course.zip", renamed.getvalue(), "application/zip"))
+    assert "geïmporteerd" in page.content.decode(), page.content.decode()
     draft = Course.objects.get(slug="kopie").versions.get(status=CourseVersion.Status.DRAFT)
     assert draft.lessons_in_order().count() == 2
