@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .content import Course, CourseVersion
+from .content import Block, Course, CourseVersion
 
-# What the change log calls each `ChangeRecord.object_type` (block kinds, content, the rest).
+# What the change log calls each `ChangeRecord.object_type` (content, the rest); a block kind is
+# called by its class's `change_label` (`object_label()`).
 OBJECT_LABELS = {
     "course": _("de cursus"),
     "version": _("de cursusgegevens"),
@@ -29,14 +30,18 @@ OBJECT_LABELS = {
     "persona": _("persona"),
     "comment": _("opmerking"),
     "role": _("rol"),
-    "text": _("tekstblok"),
-    "callout": _("kader"),
-    "image": _("afbeelding"),
-    "media": _("video of audio"),
-    "persona_story": _("persona-verhaal"),
-    "scenario": _("scenario"),
-    "reflection": _("reflectievraag"),
 }
+
+
+def object_label(object_type: str):
+    """What the change log calls an object type: its label, a block kind's `change_label`, or
+    the type itself."""
+    if object_type in OBJECT_LABELS:
+        return OBJECT_LABELS[object_type]
+    block = Block.kinds().get(object_type)
+    return block.change_label if block is not None else object_type
+
+
 ROLE_LABELS = {"author": _("auteur"), "reviewer": _("reviewer")}
 FIELD_LABELS = {
     "title": _("titel"),
@@ -122,7 +127,7 @@ class ChangeRecord(models.Model):
         """The change as one sentence for the change log, in the active language (Dutch by
         default): "Versie 2 gepubliceerd door Anna Auteur." rather than the raw fields."""
         who = str(self.user) if self.user_id else gettext("onbekend")
-        what = OBJECT_LABELS.get(self.object_type, self.object_type)
+        what = object_label(self.object_type)
         name = self.summary
         values = {"who": who, "what": what, "name": name, "key": self.object_key}
         action = self.action

@@ -432,6 +432,7 @@ class Block(KindRoot, VersionedContent, PolymorphicModel):
     kind = "block"
     template_name = "courses/blocks/block.html"
     label: StrOrPromise = ""  # in the author's "add a block" menu
+    change_label: StrOrPromise = ""  # what the change log calls it ("tekstblok")
     learner_state = False  # True: how it renders depends on the learner (never cached as is)
 
     class Meta:
@@ -494,6 +495,7 @@ class RichTextBlock(Block):
     kind = "text"
     template_name = "courses/blocks/text.html"
     label = _("Tekst")
+    change_label = _("tekstblok")
 
     def editor_summary(self):
         return strip_tags(self.html).strip()
@@ -528,6 +530,7 @@ class CalloutBlock(Block):
     kind = "callout"
     template_name = "courses/blocks/callout.html"
     label = _("Kader (tip, let op, citaat)")
+    change_label = _("kader")
 
     def editor_summary(self):
         return (self.title + " " + strip_tags(self.html)).strip()
@@ -563,6 +566,7 @@ class ImageBlock(Block):
     kind = "image"
     template_name = "courses/blocks/image.html"
     label = _("Afbeelding")
+    change_label = _("afbeelding")
 
     def editor_summary(self):
         return self.alt or self.caption or str(_("decoratieve afbeelding"))
@@ -638,6 +642,7 @@ class MediaBlock(Block):
     kind = "media"
     template_name = "courses/blocks/media.html"
     label = _("Video of audio")
+    change_label = _("video of audio")
 
     class Meta:
         constraints = [
@@ -762,6 +767,7 @@ class PersonaStoryBlock(Block):
     kind = "persona_story"
     template_name = "courses/blocks/persona_story.html"
     label = _("Verhaal van een persona")
+    change_label = _("persona-verhaal")
 
     def editor_summary(self):
         return f"{self.title} ({self.persona.name})"
@@ -837,6 +843,7 @@ class ScenarioBlock(Block):
     kind = "scenario"
     template_name = "courses/blocks/scenario.html"
     label = _("Scenario met keuzes")
+    change_label = _("scenario")
     learner_state = True
 
     def course_file_fields(self, ctx):
@@ -957,6 +964,7 @@ class ReflectionBlock(Block):
     kind = "reflection"
     template_name = "courses/blocks/reflection.html"
     label = _("Reflectievraag")
+    change_label = _("reflectievraag")
     learner_state = True
 
     def editor_summary(self):
@@ -991,6 +999,7 @@ class QuizBlock(Block):
     kind = "quiz"
     template_name = "courses/blocks/quiz.html"
     label = _("Quiz")
+    change_label = _("quiz")
     learner_state = True
 
     def editor_summary(self):

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.template.loader import get_template
+from django.utils import translation
 
 from courses.authoring.forms import BLOCK_FORMS
-from courses.models import Block, Question
+from courses.models import Block, ChangeRecord, Question
+from courses.models.authoring import object_label
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "courses/schemas/course-file.schema.json").read_text("utf-8"))
@@ -67,7 +69,7 @@ def test_it_gives_every_block_kind_the_whole_interface():
     for kind, cls in Block.kinds().items():
         for method in ("course_file_fields", "create_from_course_file", "plan_course_file"):
             assert getattr(cls, method) is not getattr(Block, method), (kind, method)
-        assert str(cls.label), kind
+        assert str(cls.label) and str(cls.change_label), kind
         get_template(cls.template_name)
         get_template(f"scorm_export/package/blocks/{kind}.html")
         assert BLOCK_FORMS[cls]._meta.model is cls, kind
@@ -153,3 +155,13 @@ def test_it_decides_by_the_class_never_by_a_question_kind_name():
     spelled = [hit for hit in spelled if not hit.startswith("courses/views/certificates.py")]
 
     assert spelled == []
+
+
+def test_it_names_a_block_in_the_change_log_by_its_class():
+    record = ChangeRecord(action=ChangeRecord.Action.CREATE, object_type="text", summary="Welkom")
+
+    with translation.override("nl"):
+        assert "tekstblok" in record.sentence()
+        assert object_label("persona_story") == "persona-verhaal"
+        assert object_label("quiz") == "quiz"
+        assert object_label("single_choice") == "single_choice"  # as before: no label
