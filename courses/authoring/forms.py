@@ -513,8 +513,24 @@ class QuizForm(AuthorModelForm):
 
     class Meta:
         model = Quiz
-        fields = ["title", "kind", "introduction", "pass_mark", "max_attempts"]
+        fields = [
+            "title",
+            "kind",
+            "introduction",
+            "pass_mark",
+            "max_attempts",
+            "show_correct_after_fail",
+        ]
         labels = {"kind": _("Soort quiz")}
+        widgets = {
+            "show_correct_after_fail": forms.Select(
+                choices=[
+                    ("unknown", _("Standaard (oefenvragen: ja; toets: pas zonder pogingen)")),
+                    ("true", _("Ja, direct na een onvoldoende poging")),
+                    ("false", _("Nee, pas als er geen pogingen meer over zijn")),
+                ]
+            )
+        }
 
     def __init__(self, *args, version, **kwargs):
         self.version = version

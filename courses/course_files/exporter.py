@@ -160,6 +160,7 @@ def version_to_dict(version: CourseVersion, media) -> dict:
                 "pass_mark": quiz.pass_mark,
                 "max_attempts": quiz.max_attempts,
                 "draw": quiz.draw,
+                "show_correct_after_fail": quiz.show_correct_after_fail,
                 "introduction": quiz.introduction,
                 "questions": [
                     _question(q, options_by_question.get(q.pk, []))

@@ -583,6 +583,7 @@ def _write_content(version: CourseVersion, plan: dict, item: ContentFile) -> Non
                 pass_mark=q["pass_mark"],
                 max_attempts=q["max_attempts"],
                 draw=q["draw"],
+                show_correct_after_fail=q["show_correct_after_fail"],
                 introduction=q["introduction"],
             )
             for q in plan["quizzes"]

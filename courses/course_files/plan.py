@@ -358,6 +358,7 @@ def _plan_quiz(quiz, qpath, report):
         "pass_mark": quiz.get("pass_mark", 70),
         "max_attempts": quiz.get("max_attempts"),
         "draw": draw,
+        "show_correct_after_fail": quiz.get("show_correct_after_fail"),
         "introduction": _html(quiz.get("introduction")),
         "questions": planned_questions,
     }

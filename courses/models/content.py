@@ -1060,6 +1060,18 @@ class Quiz(VersionedContent, models.Model):
     # An item pool: null asks every question; an integer N draws N questions per attempt; a
     # mapping {tag: count} draws `count` questions carrying that learning-objective tag.
     draw = models.JSONField(_("trekking uit de vragenpool"), null=True, blank=True)
+    # Whether a failed attempt's result shows the correct options; empty: the kind's default
+    # (practice questions yes; a test or final test not while attempts remain, so a retake
+    # measures knowledge, not memory of the key). See `reveals_correct_options()`.
+    show_correct_after_fail = models.BooleanField(
+        _("juiste antwoord tonen na een onvoldoende poging"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leeg: bij oefenvragen wel, bij een toets of eindtoets pas als er geen pogingen meer "
+            "over zijn. De deelnemer ziet altijd welke vragen fout waren en de uitleg."
+        ),
+    )
 
     class Meta:
         verbose_name = _("quiz")
@@ -1085,6 +1097,18 @@ class Quiz(VersionedContent, models.Model):
     @property
     def gives_immediate_feedback(self) -> bool:
         return self.kind == self.Kind.PRACTICE
+
+    @property
+    def shows_correct_after_fail(self) -> bool:
+        """The author's setting, or the kind's default (only practice questions show it)."""
+        if self.show_correct_after_fail is None:
+            return self.kind == self.Kind.PRACTICE
+        return self.show_correct_after_fail
+
+    def reveals_correct_options(self, passed: bool | None, attempts_left: int | None) -> bool:
+        """Whether a graded attempt's feedback may mark the correct options: after a pass, when
+        no attempts remain, or after a failed attempt when `shows_correct_after_fail`."""
+        return bool(passed) or attempts_left == 0 or self.shows_correct_after_fail
 
     def questions_per_attempt(self, pool_size: int) -> int:
         """How many questions one attempt asks out of `pool_size` (the draw, if any)."""

@@ -176,6 +176,7 @@ def attempt_result(request, slug, quiz_key, attempt_id):
         annotate_question(
             question, answer.response if answer else None, graded=True, layout=attempt_obj.layout
         )
+    attempts_left = services.attempts_left(enrollment, attempt_obj.quiz)
     completion = CourseCompletion.objects.filter(enrollment=enrollment).first()
     self_assessment = Quiz.objects.filter(
         version=enrollment.version, kind=Quiz.Kind.SELF_ASSESSMENT
@@ -188,7 +189,10 @@ def attempt_result(request, slug, quiz_key, attempt_id):
             "quiz": attempt_obj.quiz,
             "attempt": attempt_obj,
             "questions": questions,
-            "attempts_left": services.attempts_left(enrollment, attempt_obj.quiz),
+            "attempts_left": attempts_left,
+            "reveal_correct": attempt_obj.quiz.reveals_correct_options(
+                attempt_obj.passed, attempts_left
+            ),
             "completion": completion,
             "self_assessment": self_assessment,
             "post_done": QuizAttempt.objects.filter(
