@@ -218,8 +218,16 @@ def lock_enrollment(enrollment: Enrollment) -> Enrollment:
 
 
 @transaction.atomic
-def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
-    """Mark the lesson completed (idempotent) and complete the course when all is done."""
+def complete_lesson(
+    enrollment: Enrollment, lesson: Lesson, reflections: dict | None = None
+) -> LessonProgress:
+    """Mark the lesson completed (idempotent) and complete the course when all is done.
+
+    `reflections` ({ReflectionBlock: text}) are the learner's reflections typed on the lesson page
+    and not yet saved: saved first, in the same transaction (a ValidationError writes nothing).
+    """
+    for block, text in (reflections or {}).items():
+        save_reflection(enrollment.user, block, text)
     locked = lock_enrollment(enrollment)
     progress = _complete_lesson_locked(locked, lesson)
     maybe_complete_course(locked)

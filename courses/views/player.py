@@ -74,9 +74,28 @@ def resume(request, slug):
 @login_required
 @require_POST
 def complete_lesson(request, slug, lesson_key):
+    """Complete the lesson; reflections typed but not yet saved come along (player.js copies
+    them into this form) and are saved with the completion, or the lesson is shown again with
+    the error and nothing is written."""
     enrollment = get_enrollment_for_user(request.user, slug)
     lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
-    services.complete_lesson(enrollment, lesson_obj)
+    reflections = {}
+    for block in ReflectionBlock.objects.filter(lesson=lesson_obj):
+        form = ReflectionForm(request.POST, prefix=block.key)
+        if not (request.POST.get(form["text"].html_name) or "").strip():
+            continue  # nothing typed (or already saved): a saved reflection stays as it is
+        if not form.is_valid():
+            return render_lesson(
+                request, slug, lesson_key, forms_by_block={block.pk: form}, status=400
+            )
+        reflections[block] = form.cleaned_data["text"]
+    try:
+        services.complete_lesson(enrollment, lesson_obj, reflections=reflections)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("courses:lesson", slug, lesson_key)
+    if reflections:
+        messages.success(request, _("Je reflectie is opgeslagen. Alleen jij kunt hem lezen."))
     messages.success(request, _("Les “%(title)s” afgerond.") % {"title": lesson_obj.title})
     lessons = list(enrollment.version.lessons_in_order())
     index = next(i for i, item in enumerate(lessons) if item.pk == lesson_obj.pk)

@@ -46,6 +46,40 @@
     });
   }
 
+  // Reflections: one typed but not saved goes along with "Les afronden" (the server saves it
+  // with the completion); leaving the page any other way asks first.
+  var leaving = false;
+  function unsavedReflections() {
+    var boxes = player.querySelectorAll("form.reflection-form textarea");
+    return Array.prototype.filter.call(boxes, function (box) {
+      return box.value.trim() !== "" && box.value.trim() !== box.defaultValue.trim();
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList) {
+      return;
+    }
+    if (form.classList.contains("complete-lesson")) {
+      unsavedReflections().forEach(function (box) {
+        var copy = document.createElement("input");
+        copy.type = "hidden";
+        copy.name = box.name;
+        copy.value = box.value;
+        form.appendChild(copy);
+      });
+      leaving = true;
+    } else if (form.classList.contains("reflection-form")) {
+      leaving = true;
+    }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (!leaving && unsavedReflections().length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
   // Scenarios and practice quizzes: submit with fetch and swap in the block's partial, which has
   // its own URL. The forms post normally when this script is absent or the request fails.
   document.addEventListener("submit", function (event) {
