@@ -233,6 +233,16 @@ class QuestionRow:
     correct: int = 0
     discrimination: float | None = None
     options: list[OptionRow] = field(default_factory=list)
+    # The quiz draws from a pool: `answers` is then how often this question was drawn (and
+    # handed in), so each pooled question has statistics of its own.
+    pooled: bool = False
+    # How often an answer was chosen in each displayed position (1 = shown first), as the
+    # attempt's shuffled layout showed it: a cluster on one position shows guessing by place.
+    positions: list[OptionRow] = field(default_factory=list)
+
+    @property
+    def drawn(self) -> int:
+        return self.answers
 
     @property
     def difficulty(self):
@@ -287,9 +297,13 @@ def question_stats(course: Course) -> list[QuestionRow]:
             position=q.position + 1,
             kind=q.kind,
             prompt=strip_tags(q.prompt).strip(),
+            pooled=q.quiz.draw is not None,
         )
         if q.marks_correct:
             row.options = [OptionRow(o.key, o.text, o.is_correct, 0, 0) for o in q.options.all()]
+            row.positions = [
+                OptionRow(str(n), str(n), False, 0, 0) for n in range(1, len(row.options) + 1)
+            ]
         rows[(q.quiz.key, q.key)] = row
     if not rows:
         return []
@@ -339,17 +353,20 @@ def question_stats(course: Course) -> list[QuestionRow]:
         row = found
         row.answers, row.correct = n, correct
         row.discrimination = None if n < 4 else upper / size - lower / size
-    # Chosen options: {"options": [ids]} when non-empty, else {"option": id}.
+    # Chosen options: {"options": [ids]} when non-empty, else {"option": id}; with the position
+    # the attempt's layout showed each in (none for an attempt without a layout).
     picked_sql, picked_params = _sql_of(
         answers.annotate(
-            quiz_key=F("question__quiz__key"), question_key=F("question__key")
-        ).values_list("quiz_key", "question_key", "response")
+            quiz_key=F("question__quiz__key"),
+            question_key=F("question__key"),
+            layout=F("attempt__layout"),
+        ).values_list("quiz_key", "question_key", "question_id", "layout", "response")
     )
-    chosen: dict[tuple[str, str, int], int] = {}
-    for quiz_key, question_key, pk, count in _run(
+    chosen: list[tuple[str, str, int, int | None, int]] = []
+    for quiz_key, question_key, pk, shown_at, count in _run(
         f"""
-        SELECT a.quiz_key, a.question_key, picked.pk, count(*)
-        FROM ({picked_sql}) AS a (quiz_key, question_key, response)
+        SELECT a.quiz_key, a.question_key, picked.pk, shown.pos, count(*)
+        FROM ({picked_sql}) AS a (quiz_key, question_key, question_id, layout, response)
         CROSS JOIN LATERAL jsonb_array_elements(
             CASE
                 WHEN jsonb_typeof(a.response -> 'options') = 'array'
@@ -360,27 +377,55 @@ def question_stats(course: Course) -> list[QuestionRow]:
                 ELSE '[]'::jsonb
             END
         ) AS picked (pk)
+        LEFT JOIN LATERAL (
+            SELECT shown_option.pos
+            FROM jsonb_array_elements(
+                CASE
+                    WHEN jsonb_typeof(a.layout -> 'options' -> a.question_id::text) = 'array'
+                        THEN a.layout -> 'options' -> a.question_id::text
+                    ELSE '[]'::jsonb
+                END
+            ) WITH ORDINALITY AS shown_option (pk, pos)
+            WHERE shown_option.pk = picked.pk
+        ) AS shown ON true
         WHERE jsonb_typeof(picked.pk) = 'number'
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4
         """,  # noqa: S608
         picked_params,
     ):
         try:
-            chosen[(quiz_key, question_key, int(pk))] = count
+            chosen.append((quiz_key, question_key, int(pk), shown_at, count))
         except (TypeError, ValueError):
             continue
-    option_keys = dict(
-        Option.objects.filter(question__quiz__version__course=course).values_list("pk", "key")
-    )
+    _count_choices(course, rows, chosen)
+    return list(rows.values())
+
+
+def _count_choices(course: Course, rows: dict, chosen) -> None:
+    """Fill each question's options and displayed positions from `chosen` rows (quiz key,
+    question key, option id, displayed position or None, count). One query (the option keys and
+    authored positions of every version); an attempt without a layout showed the authored order."""
+    options = {
+        pk: (key, position)
+        for pk, key, position in Option.objects.filter(
+            question__quiz__version__course=course
+        ).values_list("pk", "key", "position")
+    }
     by_key: dict[tuple[str, str, str], int] = defaultdict(int)
-    for (quiz_key, question_key, pk), count in chosen.items():
-        if pk in option_keys:
-            by_key[(quiz_key, question_key, option_keys[pk])] += count
+    by_position: dict[tuple[str, str, int], int] = defaultdict(int)
+    for quiz_key, question_key, pk, shown_at, count in chosen:
+        if pk not in options:
+            continue
+        key, position = options[pk]
+        by_key[(quiz_key, question_key, key)] += count
+        by_position[(quiz_key, question_key, shown_at or position + 1)] += count
     for (quiz_key, question_key), row in rows.items():
         for option in row.options:
             option.chosen = by_key.get((quiz_key, question_key, option.key), 0)
             option.answers = row.answers
-    return list(rows.values())
+        for place in row.positions:
+            place.chosen = by_position.get((quiz_key, question_key, int(place.key)), 0)
+            place.answers = row.answers
 
 
 @dataclass
@@ -515,9 +560,6 @@ def _discrimination(per_attempt: dict[int, bool], scores: dict[int, float]) -> f
 
 def _question_stats_in_python(course: Course, rows: dict) -> None:
     """question_stats() on a database without window functions over JSON: reads every answer."""
-    option_keys = dict(
-        Option.objects.filter(question__quiz__version__course=course).values_list("pk", "key")
-    )
     answers = Answer.objects.filter(
         attempt__enrollment__course=course,
         attempt__submitted_at__isnull=False,
@@ -530,11 +572,13 @@ def _question_stats_in_python(course: Course, rows: dict) -> None:
         "question__key",
         "is_correct",
         "response",
+        "question_id",
+        "attempt__layout",
     )
     scores: dict[int, float] = {}
     per_question: dict[tuple[str, str], dict[int, bool]] = defaultdict(dict)
-    chosen: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for attempt_id, score, quiz_key, question_key, is_correct, response in answers:
+    chosen: dict[tuple[str, str, int, int | None], int] = defaultdict(int)
+    for attempt_id, score, quiz_key, question_key, is_correct, response, qid, layout in answers:
         key = (quiz_key, question_key)
         if key not in rows:
             continue
@@ -542,17 +586,16 @@ def _question_stats_in_python(course: Course, rows: dict) -> None:
         per_question[key][attempt_id] = is_correct
         response = response or {}
         picked = response.get("options") or ([response["option"]] if response.get("option") else [])
+        shown = ((layout or {}).get("options") or {}).get(str(qid)) or []
         for pk in picked:
-            if pk in option_keys:
-                chosen[key][option_keys[pk]] += 1
+            place = shown.index(pk) + 1 if pk in shown else None
+            chosen[(quiz_key, question_key, pk, place)] += 1
     for key, row in rows.items():
         results = per_question.get(key, {})
         row.answers = len(results)
         row.correct = sum(results.values())
         row.discrimination = _discrimination(results, scores)
-        for option in row.options:
-            option.chosen = chosen[key].get(option.key, 0)
-            option.answers = row.answers
+    _count_choices(course, rows, [(*k, n) for k, n in chosen.items()])
 
 
 def _shifts_in_python(course: Course, statements: list) -> list[ShiftRow]:
@@ -673,6 +716,7 @@ def csv_rows(report: CourseReport, table: str):
             "correct",
             "share_correct",
             "discrimination",
+            "pooled",
         ]
         for q in report.questions:
             yield [
@@ -686,6 +730,7 @@ def csv_rows(report: CourseReport, table: str):
                 q.correct,
                 _fmt(q.difficulty),
                 _fmt(q.discrimination),
+                q.pooled,
             ]
     elif table == "options":
         yield [
@@ -710,6 +755,11 @@ def csv_rows(report: CourseReport, table: str):
                     o.answers,
                     _fmt(o.chosen_rate),
                 ]
+    elif table == "positions":
+        yield ["quiz_key", "question_key", "shown_position", "chosen", "answers", "chosen_share"]
+        for q in report.questions:
+            for p in q.positions:
+                yield [q.quiz_key, q.key, p.key, p.chosen, p.answers, _fmt(p.chosen_rate)]
     elif table == "shifts":
         yield [
             "quiz_key",
@@ -742,7 +792,7 @@ def csv_rows(report: CourseReport, table: str):
         raise KeyError(table)
 
 
-CSV_TABLES = ("funnel", "questions", "options", "shifts")
+CSV_TABLES = ("funnel", "questions", "options", "positions", "shifts")
 
 # Column headers of the CSV files in Dutch, for the Excel download (`excel_nl_rows`).
 DUTCH_HEADERS = {
@@ -772,6 +822,8 @@ DUTCH_HEADERS = {
     "is_correct": "juist antwoord",
     "chosen": "gekozen",
     "chosen_share": "aandeel gekozen",
+    "pooled": "uit vragenpool",
+    "shown_position": "getoonde plaats",
     "statement": "stelling",
     "scale_max": "schaalmaximum",
     "pre_count": "aantal voormeting",
