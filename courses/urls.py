@@ -94,6 +94,9 @@ urlpatterns = [
     ),
     path("cursus/<slug:slug>/afgerond/", certificates.completion, name="completion"),
     path("cursus/<slug:slug>/evaluatie/", certificates.evaluation, name="evaluation"),
+    path(
+        "cursus/<slug:slug>/samenvatting/", certificates.course_summary_page, name="course_summary"
+    ),
     path("cursus/<slug:slug>/verantwoording/", catalog.accountability, name="accountability"),
     path(
         "cursus/<slug:slug>/evaluaties/", certificates.evaluation_report, name="evaluation_report"

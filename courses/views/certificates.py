@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from records.registers import certificate_lines
@@ -22,7 +23,8 @@ from ..models import (
     Quiz,
     QuizAttempt,
 )
-from .access import get_completion_for_user
+from ..summary import course_summary
+from .access import get_completion_for_user, get_enrollment_for_user
 
 
 def verification_qr_svg(url: str) -> str:
@@ -80,6 +82,31 @@ def certificate_pdf(request, slug):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class SummaryOptionsForm(forms.Form):
+    reflecties = forms.BooleanField(label=_("Neem mijn reflecties op"), required=False)
+
+
+@login_required
+@require_GET
+@never_cache  # it may hold reflections: no shared cache or back-button copy after logout
+def course_summary_page(request, slug):
+    """The learner's own printable summary of a course; reflections only when they tick it."""
+    enrollment = get_enrollment_for_user(request.user, slug)
+    form = SummaryOptionsForm(request.GET or None)
+    include = form.is_valid() and form.cleaned_data["reflecties"]
+    return render(
+        request,
+        "courses/course_summary.html",
+        {
+            "course": enrollment.course,
+            "version": enrollment.version,
+            "enrollment": enrollment,
+            "form": form if form.is_bound else SummaryOptionsForm(),
+            "summary": course_summary(enrollment, include_reflections=include),
+        },
+    )
 
 
 def verify_certificate(request, code):

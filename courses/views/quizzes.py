@@ -27,6 +27,7 @@ from ..player import (
     annotate_question,
     questions_prefetch,
 )
+from ..summary import self_assessment_rows
 from .access import (
     enrollment_or_redirect,
     get_attempt_for_user,
@@ -278,20 +279,7 @@ def self_assessment_results(request, slug):
     """Before and after side by side, per statement."""
     enrollment = get_enrollment_for_user(request.user, slug)
     quiz = self_assessment_for(enrollment)
-    answers = Answer.objects.filter(
-        attempt__enrollment=enrollment, attempt__quiz=quiz, attempt__submitted_at__isnull=False
-    ).values_list("attempt__phase", "question_id", "response")
-    values: dict[tuple[str, int], int | None] = {}
-    for phase, question_id, response in answers:
-        values[(phase, question_id)] = (response or {}).get("value")
-    rows = [
-        {
-            "question": q,
-            "before": values.get((QuizAttempt.Phase.PRE, q.pk)),
-            "after": values.get((QuizAttempt.Phase.POST, q.pk)),
-        }
-        for q in quiz.questions.all()
-    ]
+    rows = self_assessment_rows(enrollment, quiz)
     return render(
         request,
         "courses/self_assessment_results.html",

@@ -24,8 +24,23 @@
     });
   }
 
-  // Tables: a focusable, labelled scroll region around each one, so wide tables never widen the page
-  // and keyboard users can scroll them.
+  // Tables: a scroll region around each one, so wide tables never widen the page; while a table
+  // is wider than its region (checked again when the window is resized: a phone turned, a
+  // narrower window) the region is focusable and labelled, so keyboard users can scroll it.
+  var scrollers = [];
+  var markScrollable = function (wrapper) {
+    if (wrapper.scrollWidth > wrapper.clientWidth + 1) {
+      wrapper.setAttribute("tabindex", "0");
+      wrapper.setAttribute("role", "region");
+      var caption = wrapper.querySelector("caption");
+      var label = caption ? caption.textContent.trim() : document.documentElement.lang === "en" ? "Table" : "Tabel";
+      wrapper.setAttribute("aria-label", label);
+    } else if (wrapper !== document.activeElement) {
+      wrapper.removeAttribute("tabindex");
+      wrapper.removeAttribute("role");
+      wrapper.removeAttribute("aria-label");
+    }
+  };
   Array.prototype.forEach.call(document.querySelectorAll("main table"), function (table) {
     if (table.parentElement.classList.contains("table-scroll")) {
       return;
@@ -34,14 +49,14 @@
     wrapper.className = "table-scroll";
     table.parentNode.insertBefore(wrapper, table);
     wrapper.appendChild(table);
-    if (wrapper.scrollWidth > wrapper.clientWidth + 1) {
-      wrapper.setAttribute("tabindex", "0");
-      wrapper.setAttribute("role", "region");
-      var caption = table.querySelector("caption");
-      var label = caption ? caption.textContent.trim() : document.documentElement.lang === "en" ? "Table" : "Tabel";
-      wrapper.setAttribute("aria-label", label);
-    }
+    scrollers.push(wrapper);
+    markScrollable(wrapper);
   });
+  if (scrollers.length) {
+    window.addEventListener("resize", function () {
+      scrollers.forEach(markScrollable);
+    });
+  }
 
   // Glossary terms in lesson text: a link to the glossary that, with JavaScript, opens the
   // definition in a popover right below it (Escape or the close button closes it, focus returns).

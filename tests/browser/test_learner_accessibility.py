@@ -80,6 +80,8 @@ def test_it_has_no_wcag_violations_on_the_learner_pages(live_server, browser):
         f"/cursus/{slug}/toets/eindtoets/poging/{failed.pk}/resultaat/",
         "/leerlijn/lijn/",
         "/cursus/klaar/afgerond/",
+        "/cursus/klaar/samenvatting/?reflecties=on",  # the printable summary
+        f"/cursus/{slug}/samenvatting/",
         f"/certificaat/{CourseCompletion.objects.get(enrollment=done).verification_code}/",
         "/begrippen/",
         "/accounts/profiel/",
@@ -117,6 +119,7 @@ def test_it_has_no_wcag_violations_on_the_learner_pages(live_server, browser):
         "/accounts/password_reset/",
         "/accounts/password_reset/done/",
         "/accounts/reset/x/y/",  # an expired link
+        "/accounts/herinneringen-uit/x/",  # a broken switch-off link from a reminder
     ]:
         page.goto(live_server.url + path)
         if found := axe_violations(page):
