@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0012_enrollment_time_pending'),
+        ('courses', '0013_course_import'),
     ]
 
     operations = [
