@@ -14,10 +14,10 @@ request's token when the page is served. Drafts are never cached: an author's un
 course renders live every time.
 
 No invalidation: a published or retired version's content never changes (the guard on every
-content row, `courses.models.VersionedContent`), and it shows the personas as they were approved
-(`CourseVersion.personas`). So a snapshot is keyed by (template fingerprint, version, lesson,
-language) and is never invalidated; the fingerprint of the templates and code that render blocks
-means a deploy never serves an old rendering.
+content row, `courses.models.VersionedContent`), and it shows the personas and glossary terms as
+they were approved (`CourseVersion.personas`, `CourseVersion.glossary`). So a snapshot is keyed
+by (template fingerprint, version, lesson, language) and is never invalidated; the fingerprint of
+the templates and code that render blocks means a deploy never serves an old rendering.
 """
 
 from __future__ import annotations
@@ -170,15 +170,17 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
     loaded = {b.pk: pickle.dumps(b, pickle.HIGHEST_PROTOCOL) for b in blocks if b.learner_state}
     attach_learner_state(blocks)  # the untouched state
     course = version.course
-    # Glossary terms of the course, linked where they first occur in the lesson's static blocks
-    # (stateful blocks are re-rendered live for a learner who touched them, so they stay plain).
-    terms = {t.term: t for t in GlossaryTerm.objects.filter(courses=course)}
+    # Glossary terms of the version (as approved when it was published), linked where they first
+    # occur in the lesson's static blocks (stateful blocks are re-rendered live for a learner who
+    # touched them, so they stay plain). The link opens this version's glossary.
+    terms = {t.term: t for t in version.glossary_terms()}
     glossary_url = reverse("courses:glossary")
+    glossary_url += f"?cursus={course.slug}&amp;versie={version.number}"
     linked: list[GlossaryTerm] = []
 
     def term_link(term: GlossaryTerm, text: str) -> str:
         return (
-            f'<a class="term" href="{glossary_url}?cursus={course.slug}#begrip-{term.pk}" '
+            f'<a class="term" href="{glossary_url}#begrip-{term.pk}" '
             f'data-term="term-{term.pk}">{text}</a>'
         )
 

@@ -46,6 +46,7 @@ from .models import (
     CourseRole,
     CourseVersion,
     Enrollment,
+    GlossaryTerm,
     Lesson,
     Module,
     Option,
@@ -612,7 +613,8 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
     version.published_at = now
     version.published_by = user if user is not None and user.is_authenticated else None
     version.personas = persona_snapshots(version)
-    version.save(update_fields=["status", "published_at", "published_by", "personas"])
+    version.glossary = glossary_snapshots(version)
+    version.save(update_fields=["status", "published_at", "published_by", "personas", "glossary"])
     course.published_version = version
     course.save(update_fields=["published_version"])
 
@@ -655,6 +657,12 @@ def personas_of(version: CourseVersion):
 def persona_snapshots(version: CourseVersion) -> dict:
     """{"<pk>": snapshot} of the personas the version shows, kept on it at publication."""
     return {str(p.pk): p.snapshot() for p in personas_of(version)}
+
+
+def glossary_snapshots(version: CourseVersion) -> dict:
+    """{"<pk>": snapshot} of the course's glossary terms, kept on the version at publication: its
+    lessons' term links and popovers show these definitions whatever happens to the terms later."""
+    return {str(t.pk): t.snapshot() for t in GlossaryTerm.objects.filter(courses=version.course_id)}
 
 
 def _move_reflections(course, version, user_ids):

@@ -147,12 +147,13 @@ def make_course(
 
 
 def publish_version(version: CourseVersion) -> CourseVersion:
-    from courses.publishing import persona_snapshots
+    from courses.publishing import glossary_snapshots, persona_snapshots
 
     version.status = CourseVersion.Status.PUBLISHED
     version.published_at = timezone.now()
     version.personas = persona_snapshots(version)
-    version.save(update_fields=["status", "published_at", "personas"])
+    version.glossary = glossary_snapshots(version)
+    version.save(update_fields=["status", "published_at", "personas", "glossary"])
     Course.objects.filter(pk=version.course_id).update(published_version=version)
     version.course.published_version = version
     return version

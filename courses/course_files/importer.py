@@ -223,9 +223,13 @@ def check_files(paths) -> list[ContentFile]:
             items.append(item)
     items.sort(key=lambda i: KIND_ORDER[i.kind])
 
+    # A glossary file holds the whole glossary (terms it no longer has are removed on import), so
+    # with one in the import, courses may refer only to the terms of the glossary file(s).
+    has_glossary = any(item.kind == "glossary" for item in items)
+    stored_terms = [] if has_glossary else GlossaryTerm.objects.values_list("term", flat=True)
     ctx = Context(
         personas=set(Persona.objects.values_list("slug", flat=True)),
-        terms={term_lookup(t): t for t in GlossaryTerm.objects.values_list("term", flat=True)},
+        terms={term_lookup(t): t for t in stored_terms},
         courses=set(Course.objects.values_list("slug", flat=True)),
     )
     # When a personas, glossary or course file could not be read, references to what it defines
@@ -287,12 +291,14 @@ def import_content(paths, publish: bool = False, user=None) -> list[FileResult]:
         for staged in item.media.values():
             store_media(staged)
     results = []
+    # The glossary file(s) of an import are the whole glossary: terms they do not hold go.
+    glossary = {row["term"] for item in items if item.kind == "glossary" for row in item.plan}
     with transaction.atomic():
         for item in items:
             if item.kind == "personas":
                 results.append(_write_personas(item))
             elif item.kind == "glossary":
-                results.append(_write_glossary(item))
+                results.append(_write_glossary(item, glossary))
             elif item.kind == "course":
                 results.append(_write_course(item, publish=publish, user=user))
             else:
@@ -333,7 +339,12 @@ def _write_personas(item: ContentFile) -> FileResult:
     )
 
 
-def _write_glossary(item: ContentFile) -> FileResult:
+def _write_glossary(item: ContentFile, glossary: set[str]) -> FileResult:
+    """Create and update the file's terms and delete stored terms that no glossary file of the
+    import (`glossary`) holds: the files are the glossary. Published versions keep the
+    definitions they were approved with (`CourseVersion.glossary`), so nothing they show goes."""
+    _rows, deleted = GlossaryTerm.objects.exclude(term__in=glossary).delete()
+    removed = deleted.get(GlossaryTerm._meta.label, 0)
     existing = {
         t.term: t for t in GlossaryTerm.objects.filter(term__in=[t["term"] for t in item.plan])
     }
@@ -348,8 +359,13 @@ def _write_glossary(item: ContentFile) -> FileResult:
     return FileResult(
         item.name,
         "glossary",
-        "updated" if new or updated else "unchanged",
-        counts={"nieuw": len(new), "gewijzigd": updated, "begrippen": len(item.plan)},
+        "updated" if new or updated or removed else "unchanged",
+        counts={
+            "nieuw": len(new),
+            "gewijzigd": updated,
+            "verwijderd": removed,
+            "begrippen": len(item.plan),
+        },
     )
 
 

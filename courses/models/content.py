@@ -301,6 +301,8 @@ class CourseVersion(models.Model):
     # The personas the version shows, as approved when it was published: {"<pk>": snapshot}.
     # Personas are shared and stay editable; a published lesson shows this copy.
     personas = models.JSONField(_("persona's bij publicatie"), default=dict, blank=True)
+    # Likewise the course's glossary terms as approved: {"<pk>": {"term": …, "definition": …}}.
+    glossary = models.JSONField(_("begrippen bij publicatie"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -334,6 +336,16 @@ class CourseVersion(models.Model):
     def use_approved_personas(self, blocks) -> None:
         """Point each block's persona at the copy this version was published with. No queries."""
         use_approved_personas(blocks, self.personas)
+
+    def glossary_terms(self) -> list["GlossaryTerm"]:
+        """The glossary terms the version's lessons link to, by term: for a published or retired
+        version as approved at publication (`glossary`, unsaved rows; no queries), for a draft
+        the course's current terms (one query)."""
+        if self.status == self.Status.DRAFT:
+            terms = list(GlossaryTerm.objects.filter(courses=self.course_id))
+        else:
+            terms = [GlossaryTerm.from_snapshot(int(pk), t) for pk, t in self.glossary.items()]
+        return sorted(terms, key=lambda t: t.term.casefold())
 
     @property
     def final_test(self):
@@ -1833,3 +1845,12 @@ class GlossaryTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+    def snapshot(self) -> dict:
+        """The term as a published version keeps it (`CourseVersion.glossary`)."""
+        return {"term": self.term, "definition": self.definition}
+
+    @classmethod
+    def from_snapshot(cls, pk: int, data: dict) -> "GlossaryTerm":
+        """An unsaved GlossaryTerm as it was when a version was published (for rendering only)."""
+        return cls(pk=pk, term=data.get("term", ""), definition=data.get("definition", ""))

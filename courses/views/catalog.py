@@ -25,6 +25,7 @@ from .. import services
 from ..accountability import course_accountability
 from ..models import (
     Course,
+    CourseVersion,
     Enrollment,
     GlossaryTerm,
     LearningTrack,
@@ -52,20 +53,40 @@ def matches(words: list[str], *texts) -> bool:
 
 def glossary(request):
     """The glossary of terms; `?cursus=<slug>` narrows it to the terms one course uses and `?q=`
-    to the terms whose name or definition has every word searched for."""
+    to the terms whose name or definition has every word searched for.
+
+    With `&versie=<n>` (the links in a lesson) it shows the terms of that published or retired
+    version as they were approved when it was published, whatever changed since.
+    """
     query, words = search_words(request)
-    terms = GlossaryTerm.objects.order_by("term")
-    for word in words:
-        terms = terms.filter(Q(term__icontains=word) | Q(definition__icontains=word))
     course = None
     slug = request.GET.get("cursus", "")
     if slug:
         course = Course.objects.for_catalog().filter(slug=slug).first()
         if course is None:
             raise Http404
-        terms = terms.filter(courses=course)
+    version = None
+    if course is not None and request.GET.get("versie", "").isdigit():
+        version = (
+            course.versions.exclude(status=CourseVersion.Status.DRAFT)
+            .filter(number=int(request.GET["versie"]))
+            .first()
+        )
+        if version is None:
+            raise Http404
+    if version is not None:
+        terms = [t for t in version.glossary_terms() if matches(words, t.term, t.definition)]
+    else:
+        found = GlossaryTerm.objects.order_by("term")
+        for word in words:
+            found = found.filter(Q(term__icontains=word) | Q(definition__icontains=word))
+        if course is not None:
+            found = found.filter(courses=course)
+        terms = list(found)
     return render(
-        request, "courses/glossary.html", {"terms": terms, "course": course, "query": query}
+        request,
+        "courses/glossary.html",
+        {"terms": terms, "course": course, "version": version, "query": query},
     )
 
 

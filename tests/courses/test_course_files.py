@@ -1059,3 +1059,81 @@ def test_it_leaves_statement_sets_in_a_content_folder_to_the_conversation_tool(t
     assert [item.path.name for item in checked] == ["course.yaml"]
     errors = refused([statements])
     assert any("import_statements" in error.message for error in errors)
+
+
+MINI_COURSE = """format: 1
+slug: mini
+title: Mini
+glossary: [%s]
+modules:
+  - key: m
+    title: M
+    lessons:
+      - key: l
+        title: L
+        blocks:
+          - type: text
+            html: <p>Over LHBTI en queer zijn.</p>
+"""
+
+
+@pytest.mark.django_db
+def test_a_glossary_file_is_the_whole_glossary_and_published_versions_keep_theirs(tmp_path, client):
+    content = tmp_path / "content"
+    (content / "courses").mkdir(parents=True)
+    glossary = content / "glossary.yaml"
+    glossary.write_text(
+        "terms:\n"
+        "  - term: LHBTI\n    definition: <p>Oude term.</p>\n"
+        "  - term: Queer\n    definition: <p>Een verzamelterm.</p>\n",
+        encoding="utf-8",
+    )
+    (content / "courses" / "mini.yaml").write_text(MINI_COURSE % "LHBTI, Queer", "utf-8")
+    call_command("load_seed_content", "--path", str(content), stdout=StringIO())
+    published = Course.objects.get(slug="mini").published_version
+
+    # The next glossary file renames a term; the course refers to what the file has.
+    glossary.write_text(
+        "terms:\n"
+        "  - term: LHBTIQIA+\n    definition: <p>Nieuwe term.</p>\n"
+        "  - term: Queer\n    definition: <p>Een verzamelterm.</p>\n",
+        encoding="utf-8",
+    )
+    (content / "courses" / "mini.yaml").write_text(MINI_COURSE % "LHBTIQIA+, Queer", "utf-8")
+    out = StringIO()
+    call_command("load_seed_content", "--path", str(content), stdout=out)
+
+    assert sorted(GlossaryTerm.objects.values_list("term", flat=True)) == ["LHBTIQIA+", "Queer"]
+    course = Course.objects.get(slug="mini")
+    assert sorted(course.glossary_terms.values_list("term", flat=True)) == ["LHBTIQIA+", "Queer"]
+    # Unchanged lessons: the published version stays, with the terms it was approved with.
+    assert course.published_version == published
+    assert [(t.term, t.definition) for t in published.glossary_terms()] == [
+        ("LHBTI", "<p>Oude term.</p>"),
+        ("Queer", "<p>Een verzamelterm.</p>"),
+    ]
+    client.force_login(factories.make_user())
+    page = client.get("/begrippen/?cursus=mini&versie=1").content.decode()
+    assert "Oude term." in page and "Nieuwe term." not in page
+
+    # A course file may not refer to a term the glossary file of the same import dropped.
+    (content / "courses" / "mini.yaml").write_text(MINI_COURSE % "LHBTI", "utf-8")
+    errors = StringIO()
+    with pytest.raises(CommandError):
+        call_command("load_seed_content", "--path", str(content), stderr=errors)
+    assert "LHBTI" in errors.getvalue() and "begrippenlijst" in errors.getvalue()
+
+
+@pytest.mark.django_db
+def test_reloading_the_seed_content_removes_glossary_terms_the_file_dropped():
+    call_command("load_seed_content", stdout=StringIO())
+    seed = Course.objects.filter(published_version__isnull=False).first()
+    for term in ("LHBTI", "LHBTIQ+"):  # as left in databases seeded from older files
+        GlossaryTerm.objects.create(term=term, definition="<p>Oud.</p>").courses.add(seed)
+
+    call_command("load_seed_content", stdout=StringIO())
+
+    in_file = yaml.safe_load((Path("content") / "glossary.yaml").read_text("utf-8"))["terms"]
+    assert sorted(GlossaryTerm.objects.values_list("term", flat=True)) == sorted(
+        t["term"] for t in in_file
+    )
