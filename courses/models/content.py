@@ -942,6 +942,10 @@ class ScenarioStep(VersionedContent, models.Model):
             models.UniqueConstraint(
                 fields=["scenario", "key"], name="courses_scenariostep_unique_key"
             ),
+            # Steps show in position order; reorders park rows past the end first.
+            models.UniqueConstraint(
+                fields=["scenario", "position"], name="courses_scenariostep_unique_position"
+            ),
         ]
 
     def __str__(self):
@@ -962,6 +966,11 @@ class ScenarioChoice(VersionedContent, models.Model):
 
     class Meta:
         ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "position"], name="courses_scenariochoice_unique_position"
+            ),
+        ]
 
     def __str__(self):
         return self.text
@@ -1395,6 +1404,10 @@ class Option(VersionedContent, models.Model):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["question", "key"], name="courses_option_unique_key"),
+            # An ordering question's answer *is* the options' positions.
+            models.UniqueConstraint(
+                fields=["question", "position"], name="courses_option_unique_position"
+            ),
         ]
 
     def __str__(self):
