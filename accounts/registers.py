@@ -155,3 +155,18 @@ def is_valid_register_number(value: str, register: str) -> bool:
         return normalise_register_number(value, register) == value.strip()
     except InvalidRegisterNumber:
         return False
+
+
+def register_initials(initials: str, first_name: str) -> str:
+    """The initials a quality register and PE-online know a person by (docs/registers.md,
+    "voorletters"): as entered, else derived from the first name(s), "Anna Maria" → "A.M."."""
+    if initials.strip():
+        return initials.strip()
+    return "".join(f"{part[0].upper()}." for part in first_name.split() if part)
+
+
+def register_name(initials: str, first_name: str, surname_prefix: str, last_name: str) -> str:
+    """The name as a register knows it, "A.M. de Vries": `register_initials()`, the surname
+    prefix and the surname. Every export that names a learner to a register uses this."""
+    parts = (register_initials(initials, first_name), surname_prefix.strip(), last_name.strip())
+    return " ".join(part for part in parts if part)

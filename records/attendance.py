@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.registers import register_initials
 from accounts.services import is_deleted_account
 from lms.lib.spreadsheet import csv_safe_row
 
@@ -32,7 +32,7 @@ from .models.accreditation import BlockReason
 from .pe_online import MAX_ATTENDANCES_PER_CALL, PeLine, entry_chunks
 from .registers import (
     Reportability,
-    completions_for_export,
+    completions_for_registers,
     is_profession_eligible,
     latest_rejections,
     matching_register_number,
@@ -92,13 +92,6 @@ class AttendanceRow:
         return timezone.localdate(self.completed_at)
 
 
-def initials_for(user: User) -> str:
-    """The register's initials: as entered, else from the first name(s): "Anna Maria" → "A.M."."""
-    if user.initials.strip():
-        return user.initials.strip()
-    return "".join(f"{part[0].upper()}." for part in user.first_name.split() if part)
-
-
 def attendance_rows(
     accreditation: CourseAccreditation,
     since: dt.date | None = None,
@@ -115,7 +108,7 @@ def attendance_rows(
     `include_reported`.
     """
     completions = with_reported_at(
-        completions_for_export(accreditation.course, since, until), accreditation
+        completions_for_registers(accreditation.course, since, until), accreditation
     )
     if not include_reported:
         completions = completions.filter(reported_at__isnull=True)
@@ -125,7 +118,7 @@ def attendance_rows(
         user = completion.enrollment.user
         yield AttendanceRow(
             completion_id=completion.pk,
-            initials=initials_for(user),
+            initials=register_initials(user.initials, user.first_name),
             surname_prefix=user.surname_prefix,
             surname=user.last_name,
             profession=str(user.get_profession_display()) if user.profession else "",
@@ -380,7 +373,7 @@ def edition_attendance_rows(accreditation, *, include_reported: bool = False):
         user = registration.user
         yield AttendanceRow(
             completion_id=registration.pk,
-            initials=initials_for(user),
+            initials=register_initials(user.initials, user.first_name),
             surname_prefix=user.surname_prefix,
             surname=user.last_name,
             profession=str(user.get_profession_display()) if user.profession else "",

@@ -20,6 +20,7 @@ from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import RegisterNumber
+from accounts.registers import register_name
 from courses.models import CourseCompletion, LessonProgress
 from lms.lib.spreadsheet import csv_safe
 
@@ -54,25 +55,38 @@ def day_range(since: datetime.date | None, until: datetime.date | None):
     return start, end
 
 
-def completions_for_export(courses=None, since=None, until=None):
-    """Valid completions with learner, course, version, BIG number and time spent.
-
-    One query, oldest first.
-
-    `courses` is a Course, a queryset/list of courses, or None for all;
-    `since`/`until` are dates (inclusive).
-    """
-    queryset = CourseCompletion.objects.filter(revoked_at__isnull=True)
+def exportable_completions(
+    courses=None, *, user=None, since=None, until=None, include_revoked: bool = False
+):
+    """The one query of which completions an export reports (CSV and xAPI exports, the API, the
+    presence lists and PE-online files, the staff pages): of `courses` (a Course, a queryset or
+    list of courses, or None for all) and/or of one `user`, completed between the Dutch local
+    dates `since` and `until` (inclusive), oldest first. Revoked certificates only with
+    `include_revoked` (the register files list them as blocked, with the reason). A queryset;
+    each export adds what it reads."""
+    queryset = CourseCompletion.objects.all()
+    if not include_revoked:
+        queryset = queryset.filter(revoked_at__isnull=True)
     if courses is not None:
         if hasattr(courses, "pk"):
-            queryset = queryset.filter(enrollment__course=courses)
+            queryset = queryset.filter(version__course=courses)
         else:
-            queryset = queryset.filter(enrollment__course__in=courses)
+            queryset = queryset.filter(version__course__in=courses)
+    if user is not None:
+        queryset = queryset.filter(enrollment__user=user)
     start, end = day_range(since, until)
     if start:
         queryset = queryset.filter(completed_at__gte=start)
     if end:
         queryset = queryset.filter(completed_at__lt=end)
+    return queryset.order_by("completed_at", "pk")
+
+
+def completions_for_export(courses=None, since=None, until=None):
+    """`exportable_completions()` with learner, course, version, BIG number and time spent.
+
+    One query, oldest first.
+    """
     big_numbers = RegisterNumber.objects.filter(
         user=OuterRef("enrollment__user"), register=RegisterNumber.Register.BIG
     ).values("number")[:1]
@@ -83,19 +97,15 @@ def completions_for_export(courses=None, since=None, until=None):
         .values("total")
     )
     return (
-        queryset.select_related("enrollment__user", "enrollment__course", "version")
+        exportable_completions(courses, since=since, until=until)
+        .select_related("enrollment__user", "enrollment__course", "version")
         .annotate(big_number=Subquery(big_numbers), seconds_spent=Subquery(seconds))
-        .order_by("completed_at", "pk")
     )
 
 
 def learner_name(user) -> str:
-    """The name as a quality register knows it: initials (or first name), prefix, surname."""
-    return _joined_name(user.initials or user.first_name, user.surname_prefix, user.last_name)
-
-
-def _joined_name(*parts) -> str:
-    return " ".join(p for p in parts if p).strip()
+    """The name as a quality register knows it (`accounts.registers.register_name`)."""
+    return register_name(user.initials, user.first_name, user.surname_prefix, user.last_name)
 
 
 def _score_percent(score: Decimal | None) -> float | None:
@@ -167,7 +177,7 @@ def completion_row_records(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> It
         reference,
     ) in queryset.values_list(*_ROW_COLUMNS).iterator(chunk_size=chunk_size):
         yield {
-            "learner_name": _joined_name(initials or first_name, prefix, last_name),
+            "learner_name": register_name(initials, first_name, prefix, last_name),
             "big_number": big_number or None,
             "profession": profession or None,
             "course": slug,
