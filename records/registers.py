@@ -27,6 +27,7 @@ from accounts.services import is_deleted_account
 from courses.models import CourseCompletion, Quiz, QuizAttempt
 
 from . import pe_online
+from .exports import exportable_completions
 from .models import (
     AttendanceReport,
     BlockReason,
@@ -114,7 +115,7 @@ def _first_final_attempt_passed(completion) -> bool:
 
 def register_numbers_of(completion) -> list[RegisterNumber]:
     """The learner's register numbers: from the `register_number_rows` annotation of
-    `completions_for_export()` (no query; built once per completion), else one query."""
+    `completions_for_registers()` (no query; built once per completion), else one query."""
     if not hasattr(completion, "register_number_rows"):
         return list(completion.enrollment.user.register_numbers.all())
     cached = getattr(completion, "_register_numbers", None)
@@ -171,12 +172,15 @@ def reportability(
     return Reportability(None, normalised)
 
 
-def completions_for_export(course, since: dt.date | None = None, until: dt.date | None = None):
-    """Completions of `course` completed between `since` and `until` (local dates, inclusive).
+def completions_for_registers(
+    course=None, since: dt.date | None = None, until: dt.date | None = None, *, user=None
+):
+    """`exportable_completions()` of `course` (revoked ones included: they are listed as blocked)
+    or of `user` (valid ones only), with what `reportability()` reads.
 
-    Bundles what `reportability()` reads: the learner (joined), their register numbers (an array
-    subquery, so a server-side cursor reads 1M rows in one query and flat memory, with no
-    prefetch query per chunk) and whether the first final-test attempt passed (subquery).
+    Bundles the learner (joined), their register numbers (an array subquery, so a server-side
+    cursor reads 1M rows in one query and flat memory, with no prefetch query per chunk) and
+    whether the first final-test attempt passed (subquery).
     """
     register_numbers = ArraySubquery(
         RegisterNumber.objects.filter(user_id=OuterRef("enrollment__user_id"))
@@ -201,10 +205,11 @@ def completions_for_export(course, since: dt.date | None = None, until: dt.date 
         .values("passed")[:1]
     )
     qs = (
-        CourseCompletion.objects.filter(version__course=course)
-        .select_related("enrollment__user")
+        exportable_completions(
+            course, user=user, since=since, until=until, include_revoked=user is None
+        )
+        .select_related("enrollment__user", "version")
         .annotate(first_final_passed=Subquery(first_final))
-        .order_by("completed_at", "pk")
     )
     if connection.vendor == "postgresql":
         qs = qs.annotate(register_number_rows=register_numbers)
@@ -214,15 +219,7 @@ def completions_for_export(course, since: dt.date | None = None, until: dt.date 
                 "enrollment__user__register_numbers", queryset=RegisterNumber.objects.order_by("pk")
             )
         )
-    if since is not None:
-        qs = qs.filter(completed_at__gte=_start_of_local_day(since))
-    if until is not None:
-        qs = qs.filter(completed_at__lt=_start_of_local_day(until + dt.timedelta(days=1)))
     return qs
-
-
-def _start_of_local_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def with_reported_at(completions, accreditation: CourseAccreditation):
@@ -360,7 +357,7 @@ def accreditation_overview(course, chunk_size: int = 2000) -> list[Accreditation
         )
     )
     rejections = latest_rejections([row.accreditation.pk for row in counts])
-    for completion in completions_for_export(course).iterator(chunk_size=chunk_size):
+    for completion in completions_for_registers(course).iterator(chunk_size=chunk_size):
         for row in counts:
             if (completion.pk, row.accreditation.pk) in reported:
                 row.reported += 1
@@ -803,7 +800,7 @@ def unreported_points(user) -> list[tuple[CourseCompletion, CourseAccreditation]
     """(completion, accreditation) pairs whose points could still be reported for `user` but are
     neither reported nor waiting in a PE-online submission. Deleting the account would lose them."""
     completions = list(
-        completions_for_export_of_user(user).filter(
+        completions_for_registers(user=user).filter(
             Exists(CourseAccreditation.objects.filter(course_id=OuterRef("version__course_id")))
         )
     )
@@ -834,15 +831,6 @@ def unreported_points(user) -> list[tuple[CourseCompletion, CourseAccreditation]
             if reportability(completion, accreditation, rejections).reportable:
                 pairs.append((completion, accreditation))
     return pairs
-
-
-def completions_for_export_of_user(user):
-    """The learner's valid completions, with what reportability() reads."""
-    return (
-        CourseCompletion.objects.filter(enrollment__user=user, revoked_at__isnull=True)
-        .select_related("enrollment__user", "version")
-        .prefetch_related("enrollment__user__register_numbers")
-    )
 
 
 def report_before_deletion(user) -> int:

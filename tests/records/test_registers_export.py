@@ -268,3 +268,23 @@ def test_it_streams_the_presence_list_in_one_query_and_flat_memory(
     # Ten times the rows, about the same memory: rows stream in chunks (of 100 here, 2,000 by
     # default) and are dropped; nothing accumulates per row.
     assert large_peak < 2 * small_peak + 500_000, (small_peak, large_peak)
+
+
+def test_every_export_names_a_learner_as_the_register_knows_them(scenario, client):
+    """The presence list, the completion export (CSV download and the API's records) name each
+    learner alike: initials as entered, else derived from the first names, prefix, surname."""
+    from records.exports import completion_records, completions_for_export, csv_lines
+
+    course = scenario["big"].course
+    presence = csv_rows(b"".join(presence_csv_chunks(attendance_rows(scenario["big"]))))[1:]
+    by_presence = {" ".join(part for part in row[:3] if part) for row in presence}
+    assert {"A.M. de Vries", "P.J. Bakker"} <= by_presence  # derived, as entered
+
+    exported = list(
+        csv.DictReader(
+            io.StringIO("".join(csv_lines(completion_records(completions_for_export(course)))))
+        )
+    )
+    names = {row["learner_name"] for row in exported}
+    assert by_presence <= names and "L. Visser" in names
+    assert "Anna Maria de Vries" not in names and "Lotte Visser" not in names
