@@ -1,6 +1,6 @@
 """Importing a zip of course files (YAML plus media) uploaded by an author.
 
-The archive is checked whole before anything is unpacked (lms.lib.ziplimits), then validated
+The archive is checked whole before anything is unpacked (lms.lib.safezip), then validated
 (every file, every reference) before anything is written, and written in one transaction:
 a refused upload leaves no row and no course behind.
 """
@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from lms.lib.safezip import Limits, UnsafeArchive, safe_extract
 from lms.lib.uploads import UPLOAD_CAP_FACTOR
-from lms.lib.ziplimits import Limits, UnsafeArchive, safe_extract
 
 from ..models import Course, CourseRole
 from .errors import ContentError, ContentFilesInvalid

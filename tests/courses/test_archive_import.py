@@ -162,3 +162,18 @@ def test_it_exports_a_zip_that_the_web_import_accepts(client, tmp_path, upload):
     assert "geïmporteerd" in page.content.decode(), page.content.decode()
     draft = Course.objects.get(slug="kopie").versions.get(status=CourseVersion.Status.DRAFT)
     assert draft.lessons_in_order().count() == 2
+
+
+@pytest.mark.parametrize("name", ["cursus/./small.yaml", "cursus//small.yaml", "cursus/\x01.yaml"])
+def test_it_refuses_every_member_name_the_package_writer_refuses(client, staff_author, name):
+    """One member-name rule (lms.lib.safezip) for uploads and for the packages we write."""
+    from lms.lib.safezip import UnsafePath, write_deterministic_zip
+
+    with pytest.raises(UnsafePath):
+        write_deterministic_zip(io.BytesIO(), {name: b"x"})
+    client.force_login(staff_author)
+    before = counts()
+    response = client.post(URL, {"archive": zipped([("small.yaml", SMALL), (name, SMALL)])})
+    assert response.status_code == 400
+    assert "het archief is onveilig" in response.content.decode()
+    assert counts() == before

@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from lms.lib.ziplimits import Limits, UnsafeArchive, safe_extract
+from lms.lib.safezip import Limits, UnsafeArchive, safe_extract
 
 
 def make_zip(entries, compression=zipfile.ZIP_DEFLATED):

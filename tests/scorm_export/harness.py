@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 
-from lms.lib.ziplimits import safe_extract
+from lms.lib.safezip import safe_extract
 from tests.browser_support import shared_browser
 
 HERE = Path(__file__).resolve().parent
