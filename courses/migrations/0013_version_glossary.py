@@ -16,7 +16,7 @@ def keep_current_terms(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0010_enrollment_reminded_at"),
+        ("courses", "0012_enrollment_time_pending"),
     ]
 
     operations = [
