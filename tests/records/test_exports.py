@@ -251,7 +251,7 @@ def test_it_writes_xapi_lines_byte_for_byte_as_the_statement_builder_does(record
     course = records
     dirk = factories.make_user(email="dirk@example.org", first_name="Dirk", profession="")
     complete(dirk, course, at(7, hour=9))
-    eva = factories.make_user(email="eva@example.org", first_name="Éva \"ø\"", profession="poh")
+    eva = factories.make_user(email="eva@example.org", first_name='Éva "ø"', profession="poh")
     RegisterNumber.objects.create(user=eva, register="big", number="49012345601")
     complete(eva, course, at(8))
     # Scores the journey never gives: none, a fail with a fraction, and zero.
