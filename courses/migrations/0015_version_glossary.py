@@ -15,8 +15,10 @@ def keep_current_terms(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # After both of main's leaves (0013 and 0014 both follow 0012): this also merges them.
     dependencies = [
-        ("courses", "0012_enrollment_time_pending"),
+        ("courses", "0013_course_import"),
+        ("courses", "0014_quiz_show_correct_after_fail"),
     ]
 
     operations = [

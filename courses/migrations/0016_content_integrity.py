@@ -107,7 +107,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0013_version_glossary"),
+        ("courses", "0015_version_glossary"),
     ]
 
     operations = [
