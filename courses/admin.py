@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from polymorphic.admin import PolymorphicInlineSupportMixin, StackedPolymorphicInline
 
+from .authoring.forms import AuthorModelForm
 from .models import (
     Block,
     CalloutBlock,
@@ -16,6 +17,7 @@ from .models import (
     Course,
     CourseRole,
     CourseVersion,
+    GlossaryTerm,
     ImageBlock,
     LearningTrack,
     Lesson,
@@ -44,6 +46,13 @@ from .models import (
     VersionedContent,
 )
 from .publishing import diff_of_form, record_change, record_persona_change
+
+
+class RichTextAdmin(admin.ModelAdmin):
+    """A model admin whose form (an `AuthorModelForm`) gives its sanitised HTML fields the author
+    area's rich-text editor; the change form loads the editor (static/js/rich_text.js)."""
+
+    change_form_template = "admin/rich_text_change_form.html"
 
 
 class CourseRoleInline(admin.TabularInline):
@@ -264,7 +273,33 @@ class PersonaAdmin(admin.ModelAdmin):
         record_persona_change(request.user, obj, action, diff_of_form(form))
 
 
-admin.site.register(LearningTrack)
+class GlossaryTermForm(AuthorModelForm):
+    html_fields = ("definition",)
+
+    class Meta:
+        model = GlossaryTerm
+        fields = ["term", "definition", "courses"]
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(RichTextAdmin):
+    form = GlossaryTermForm
+    list_display = ["term"]
+    search_fields = ["term"]
+    filter_horizontal = ["courses"]
+
+
+class LearningTrackForm(AuthorModelForm):
+    html_fields = ("description",)
+
+    class Meta:
+        model = LearningTrack
+        fields = "__all__"
+
+
+@admin.register(LearningTrack)
+class LearningTrackAdmin(RichTextAdmin):
+    form = LearningTrackForm
 
 
 class LiveSessionEditionInline(admin.StackedInline):
@@ -284,8 +319,17 @@ class LiveSessionEditionInline(admin.StackedInline):
     filter_horizontal = ["trainers"]
 
 
+class LiveSessionTypeForm(AuthorModelForm):
+    html_fields = ("description",)
+
+    class Meta:
+        model = LiveSessionType
+        fields = "__all__"
+
+
 @admin.register(LiveSessionType)
-class LiveSessionTypeAdmin(admin.ModelAdmin):
+class LiveSessionTypeAdmin(RichTextAdmin):
+    form = LiveSessionTypeForm
     list_display = ["title", "slug", "study_load_hours"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [LiveSessionEditionInline]
