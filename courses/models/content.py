@@ -658,8 +658,10 @@ class MediaBlock(Block):
 
     class Meta:
         constraints = [
+            # Every media block has a transcript (captions alone do not serve everyone), as
+            # `source_problems()` requires of the author form and the course-file import.
             models.CheckConstraint(
-                condition=~Q(transcript="") | ~Q(captions=""), name="courses_mediablock_accessible"
+                condition=~Q(transcript=""), name="courses_mediablock_accessible"
             ),
         ]
 

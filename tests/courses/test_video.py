@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from courses import publishing, services
@@ -306,3 +307,29 @@ def test_packages_link_to_an_embed_and_carry_uploaded_video_with_captions(tmp_pa
     assert package.read(video) == MP4 and package.read(captions) == VTT
     assert f'<video controls preload="metadata" src="{video}">' in html
     assert f'<track kind="captions" src="{captions}"' in html
+
+
+def test_the_database_refuses_a_media_block_without_a_transcript_even_with_captions(draft):
+    lesson = Lesson.objects.get(module__version=draft, key="les-1")
+    with pytest.raises(IntegrityError, match="courses_mediablock_accessible"):
+        with transaction.atomic():
+            MediaBlock.objects.create(
+                lesson=lesson,
+                key="zonder-transcript",
+                position=30,
+                media_kind="video",
+                title="Ondertiteld",
+                url=NOCOOKIE,
+                captions="blocks/captions/nl.vtt",
+                transcript="",
+            )
+    MediaBlock.objects.create(
+        lesson=lesson,
+        key="met-transcript",
+        position=31,
+        media_kind="video",
+        title="Ondertiteld",
+        url=NOCOOKIE,
+        captions="blocks/captions/nl.vtt",
+        transcript="<p>Wat er gezegd wordt.</p>",
+    )
