@@ -3,6 +3,7 @@ there, and neither that nor anything else may print Celery's "No hostname was su
 or a line per task between the URL and the demo accounts."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,16 @@ def test_the_laptop_path_publishes_and_prints_the_demo_accounts_without_celery_n
     assert "leerling@example.org" in output and "password: spreekkamer-demo" in output
     assert "hostname" not in output.lower(), output
     assert "Task courses." not in output, output
+
+    # The triggers of courses/migrations/0016_content_integrity exist on SQLite as well (a
+    # later migration that rebuilds one of these tables would drop its triggers: this notices).
+    with sqlite3.connect(tmp_path / "laptop.sqlite3") as db:
+        found = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        for rule in (
+            "courses_enrollment_course_of_version",
+            "courses_quizblock_quiz_of_version",
+            "courses_scenariochoice_next_step_of_scenario",
+        ):
+            assert {f"{rule}_insert", f"{rule}_update"} <= found
