@@ -127,12 +127,17 @@ def record_time(
     locked = lock_enrollment(enrollment)
     last = locked.last_activity_at
     added = 0
+    clock = now
     if credit and last is not None:
         gap = (now - last).total_seconds()
         if 0 < gap <= HEARTBEAT_MAX_GAP_SECONDS:
             added = min(int(gap), settings.PLAYER_HEARTBEAT_SECONDS)
-    if last is None or now > last:
-        Enrollment.objects.filter(pk=locked.pk).update(last_activity_at=now)
+            if gap - added < 1:
+                # Whole seconds are credited; the clock keeps the fraction for the next beat
+                # (anything beyond one interval is dropped: the clock moves to now).
+                clock = last + timedelta(seconds=added)
+    if last is None or clock > last:
+        Enrollment.objects.filter(pk=locked.pk).update(last_activity_at=clock)
     if added:
         credited = LessonProgress.objects.filter(enrollment=locked, lesson_key=lesson_key).update(
             seconds_spent=F("seconds_spent") + added

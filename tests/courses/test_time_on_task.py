@@ -215,3 +215,16 @@ def test_it_credits_simultaneous_heartbeats_once_over_real_http(live_server):
     assert set(statuses) == {200}
     # About two seconds passed: credited once, not twenty times.
     assert 2 <= LessonProgress.objects.get(enrollment=enrollment).seconds_spent <= 4
+
+
+def test_it_keeps_the_fraction_of_a_second_for_the_next_beat(accredited, settings):
+    settings.PLAYER_HEARTBEAT_SECONDS = 1
+    enrollment = services.enroll_learner(factories.make_user(), accredited)
+    lesson = Lesson.objects.get(module__version=enrollment.version, key="les-1")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        services.start_lesson(enrollment, lesson)
+    # A timer that fires a little early, ten times: nine whole seconds, not zero.
+    for beat in range(1, 11):
+        services.record_time(enrollment, "les-1", start + timedelta(seconds=0.95 * beat))
+    assert LessonProgress.objects.get(enrollment=enrollment, lesson_key="les-1").seconds_spent == 9
