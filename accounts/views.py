@@ -204,9 +204,13 @@ def two_factor(request):
 
 def _privacy_context(user, form) -> dict:
     # records owns accreditation; its service says which points deletion would lose.
-    from records.registers import unreported_points
+    from records.registers import unreported_points, unreported_presences
 
-    return {"delete_form": form, "unreported": unreported_points(user)}
+    return {
+        "delete_form": form,
+        "unreported": unreported_points(user),
+        "unreported_presences": unreported_presences(user),
+    }
 
 
 @login_required

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import RegisterNumber, User
 from accounts.registers import InvalidRegisterNumber, normalise_register_number, professions_for
 from accounts.services import is_deleted_account
-from courses.models import CourseCompletion, Quiz, QuizAttempt
+from courses.models import CourseCompletion, LiveSessionRegistration, Quiz, QuizAttempt
 
 from . import pe_online
 from .exports import exportable_completions
@@ -32,6 +32,7 @@ from .models import (
     AttendanceReport,
     BlockReason,
     CourseAccreditation,
+    EditionAccreditation,
     PeOnlineSubmission,
     PeOnlineSubmissionRow,
 )
@@ -796,6 +797,20 @@ def _pe_online_states(target: PeTarget, scope: dict, recent: int) -> dict[int, P
 # --- Before a learner deletes their account ----------------------------------------------------
 
 
+def _reported_or_waiting(target: PeTarget, subjects) -> set[tuple[int, int]]:
+    """(subject id, accreditation id) pairs of `subjects` (completions or registrations, as
+    `target` says) already reported or waiting in an unanswered PE-online submission. Two
+    queries."""
+    subject = target.subject_field
+    reported = target.report_model.objects.filter(**{f"{subject}__in": subjects})
+    waiting = PeOnlineSubmissionRow.objects.filter(
+        **{f"{subject}__in": subjects}, submission__status=PeOnlineSubmission.Status.PENDING
+    )
+    return set(reported.values_list(f"{subject}_id", "accreditation_id")) | set(
+        waiting.values_list(f"{subject}_id", f"submission__{target.accreditation_field}_id")
+    )
+
+
 def unreported_points(user) -> list[tuple[CourseCompletion, CourseAccreditation]]:
     """(completion, accreditation) pairs whose points could still be reported for `user` but are
     neither reported nor waiting in a PE-online submission. Deleting the account would lose them."""
@@ -811,15 +826,7 @@ def unreported_points(user) -> list[tuple[CourseCompletion, CourseAccreditation]
             course_id__in={c.version.course_id for c in completions}
         ).select_related("course")
     )
-    done = set(
-        AttendanceReport.objects.filter(completion__in=completions).values_list(
-            "completion_id", "accreditation_id"
-        )
-    ) | set(
-        PeOnlineSubmissionRow.objects.filter(
-            completion__in=completions, submission__status=PeOnlineSubmission.Status.PENDING
-        ).values_list("completion_id", "submission__accreditation_id")
-    )
+    done = _reported_or_waiting(COURSE_TARGET, completions)
     rejections = latest_rejections([a.pk for a in accreditations])
     pairs = []
     for completion in completions:
@@ -833,16 +840,59 @@ def unreported_points(user) -> list[tuple[CourseCompletion, CourseAccreditation]
     return pairs
 
 
+def unreported_presences(user) -> list[tuple[LiveSessionRegistration, EditionAccreditation]]:
+    """(registration, edition accreditation) pairs of `user`'s masterclass presences whose points
+    could still be reported (`records.attendance.edition_reportability`) but are neither
+    reported nor waiting in a PE-online submission. Deleting the account would lose them.
+    Six queries (one when the learner has no presence at an accredited edition)."""
+    from .attendance import edition_reportability
+
+    presences = list(
+        LiveSessionRegistration.objects.filter(
+            user=user, attended_at__isnull=False, edition__accreditations__isnull=False
+        )
+        .distinct()
+        .select_related("user", "edition__session_type")
+        .prefetch_related("user__register_numbers")
+        .order_by("edition__starts_at", "pk")
+    )
+    if not presences:
+        return []
+    accreditations = list(
+        EditionAccreditation.objects.filter(edition__in={p.edition_id for p in presences})
+    )
+    done = _reported_or_waiting(EDITION_TARGET, presences)
+    rejections = latest_rejections([a.pk for a in accreditations], EDITION_TARGET)
+    return [
+        (registration, accreditation)
+        for registration in presences
+        for accreditation in accreditations
+        if accreditation.edition_id == registration.edition_id
+        and (registration.pk, accreditation.pk) not in done
+        and edition_reportability(registration, accreditation, rejections).reportable
+    ]
+
+
 def report_before_deletion(user) -> int:
-    """Put the learner's unreported points into PE-online submissions (the numbers go with the
-    rows, so they survive the account's deletion). Returns how many submissions were made."""
-    by_accreditation: dict[int, tuple[CourseAccreditation, set[int]]] = {}
+    """Put the learner's unreported points (completions and masterclass presences) into PE-online
+    submissions (the numbers go with the rows, so they survive the account's deletion). Returns
+    how many submissions were made."""
+    by_accreditation: dict[
+        tuple[str, int], tuple[CourseAccreditation | EditionAccreditation, set[int]]
+    ] = {}
     for completion, accreditation in unreported_points(user):
-        entry = by_accreditation.setdefault(accreditation.pk, (accreditation, set()))
+        entry = by_accreditation.setdefault(("course", accreditation.pk), (accreditation, set()))
         entry[1].add(completion.pk)
+    for registration, edition_accreditation in unreported_presences(user):
+        entry = by_accreditation.setdefault(
+            ("edition", edition_accreditation.pk), (edition_accreditation, set())
+        )
+        entry[1].add(registration.pk)
     made = 0
-    for accreditation, ids in by_accreditation.values():
-        made += len(prepare_pe_online_submissions(accreditation, user=user, completion_ids=ids))
+    for subject_accreditation, ids in by_accreditation.values():
+        made += len(
+            prepare_pe_online_submissions(subject_accreditation, user=user, completion_ids=ids)
+        )
     return made
 
 

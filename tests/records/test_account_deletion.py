@@ -5,9 +5,11 @@ from django.urls import reverse
 
 from accounts.models import RegisterNumber
 from accounts.services import delete_learner_account
-from records.models import BlockReason, PeOnlineSubmissionRow
-from records.registers import reportability, unreported_points
+from courses import services
+from records.models import BlockReason, EditionAccreditation, PeOnlineSubmissionRow
+from records.registers import reportability, unreported_points, unreported_presences
 from tests import factories
+from tests.courses.live_fixtures import make_edition
 from tests.records.registers_support import accredit, add_number, at, complete
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +57,33 @@ def test_public_verification_says_the_account_was_removed(client, scenario):
     page = client.get(scenario["completion"].get_absolute_url()).content.decode()
     assert "Uitgegeven aan een account dat sindsdien is verwijderd" in page
     assert "Ja, dit certificaat is geldig." in page
+
+
+def test_it_warns_about_an_unreported_masterclass_presence_and_reports_it_first(
+    client, django_assert_num_queries
+):
+    learner = factories.make_user(first_name="Bram", last_name="Smit", profession="huisarts")
+    add_number(learner, Reg.BIG, "12345678901")
+    edition = make_edition(capacity=5)
+    EditionAccreditation.objects.create(
+        edition=edition, register="big", pe_course_id="123456", pe_edition_id="98765", points=3
+    )
+    registration = services.register_for_edition(learner, edition)
+    client.force_login(learner)
+    # Registered but not (yet) present: nothing to lose.
+    assert "niet al je accreditatiepunten" not in client.get(reverse("privacy")).content.decode()
+    services.record_attendance(edition, [registration.pk])
+    with django_assert_num_queries(6):
+        [(presence, accreditation)] = unreported_presences(learner)
+        assert presence.edition.session_type.title == "Masterclass bias"
+        assert [n.register for n in presence.user.register_numbers.all()] == ["big"]
+
+    page = client.get(reverse("privacy")).content.decode()
+    assert "niet al je accreditatiepunten zijn al doorgegeven" in page
+    assert "Masterclass bias" in page and "BIG-register" in page and "3 punten" in page
+
+    client.post(reverse("privacy_report_first"))
+    row = PeOnlineSubmissionRow.objects.get(registration=registration)
+    assert row.register_number == "12345678901"
+    assert unreported_presences(learner) == []
+    assert "niet al je accreditatiepunten" not in client.get(reverse("privacy")).content.decode()
