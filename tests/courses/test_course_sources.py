@@ -103,7 +103,7 @@ def test_it_adds_fixed_minutes_per_question_reflection_scenario_step_and_media(t
         {
             "type": "media",
             "title": "V",
-            "url": "https://example.org/v.mp4",
+            "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
             "transcript": "<p>x</p>",
             "duration_minutes": 7,
         },
