@@ -213,5 +213,8 @@ def test_beat_runs_the_same_sweep_hourly(settings):
     assert send_course_reminders_task.name == entry["task"]
     _learner, _enrollment = enrolled()
     with time_machine.travel(START + dt.timedelta(days=15), tick=False):
-        assert send_course_reminders_task.apply().get() == 1
+        # .result, not .get(): a Celery worker started earlier in this test process (xdist puts
+        # several files in one) marks the process as a worker, where .get() refuses to block.
+        result = send_course_reminders_task.apply()
+        assert result.successful() and result.result == 1
     assert timezone.now()  # the clock is back
