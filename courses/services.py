@@ -310,13 +310,16 @@ def check_attempt_allowed(enrollment: Enrollment, quiz: Quiz, phase: str = "") -
 
 
 @transaction.atomic
-def start_attempt(enrollment: Enrollment, quiz: Quiz, phase: str = "", rng=None) -> QuizAttempt:
+def start_attempt(
+    enrollment: Enrollment, quiz: Quiz, phase: str = "", rng=None, questions=None
+) -> QuizAttempt:
     """Return the open attempt for this quiz (and phase), or start a new one.
 
     Raises PermissionDenied when no attempts are left, the final test is already passed or the
     self-assessment of this phase was already handed in. The enrolment is locked while deciding,
     so simultaneous starts create one attempt at most. `rng` draws the layout (a seeded one makes
-    simulations reproducible; by default the system's).
+    simulations reproducible; by default the system's). `questions` may be the quiz's
+    `questions_for_grading()` a caller already read (published content does not change).
     """
     locked = lock_enrollment(enrollment)
     open_attempt = QuizAttempt.objects.filter(
@@ -331,7 +334,9 @@ def start_attempt(enrollment: Enrollment, quiz: Quiz, phase: str = "", rng=None)
         earlier = QuizAttempt.objects.filter(enrollment=locked, quiz__key=quiz.key).values_list(
             "layout", flat=True
         )
-        layout = draw_layout(quiz, questions_for_grading(quiz.pk), list(earlier), rng)
+        if questions is None:
+            questions = questions_for_grading(quiz.pk)
+        layout = draw_layout(quiz, questions, list(earlier), rng)
     return QuizAttempt.objects.create(
         enrollment=locked, quiz=quiz, number=number, phase=phase, layout=layout
     )

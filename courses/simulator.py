@@ -1,8 +1,12 @@
 """Simulated learners for demos, reports and benchmarks (`manage.py seed_activity`).
 
-Every write goes through the same services the views call (`courses.services`), so signals fire,
-outbox rows are written and completions follow the real rules. The outcome per learner depends
-only on (seed, learner number), so a run is reproducible; timestamps are the real clock.
+Enrolments, quiz attempts and completions go through the same services the views call
+(`courses.services`), so limits hold, signals fire, outbox rows are written and completions follow
+the real rules. What the services only record one row at a time is written in bulk, sending the
+same signals: learners and register numbers per batch, a lesson's heartbeats as one progress row
+with the time they credit (`services.record_time`'s rule), scenario choices and reflections per
+enrolment; the completion service runs once per enrolment at the end. The outcome per learner
+depends only on (seed, learner number), so a run is reproducible; timestamps are the real clock.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -19,15 +24,19 @@ from django.utils import timezone
 
 from accounts.models import RegisterNumber, User
 
-from . import services
+from . import services, signals
 from .learner_mail import no_learner_mail
 from .models import (
     Course,
+    Enrollment,
     Lesson,
+    LessonProgress,
     Quiz,
     QuizBlock,
+    Reflection,
     ReflectionBlock,
     ScenarioBlock,
+    ScenarioDecision,
     ScenarioStep,
 )
 
@@ -96,6 +105,8 @@ COMPLETE, FAIL, STOP = "complete", "fail", "stop"
 # at once, answering by position only (see guess_data).
 PROFILES = ("mixed", "guesser")
 LUCKY_GUESS = "guessed-pass"
+# Learners created (and committed) together: one transaction per batch.
+BATCH_SIZE = 100
 
 
 @dataclass
@@ -185,34 +196,52 @@ def simulate_guesser(user, plan: CoursePlan, rng: random.Random) -> str:
     if plan.final is None:
         return STOP
     enrollment = services.enroll_learner(user, plan.course)
-    attempt = services.start_attempt(enrollment, plan.final, rng=rng)
-    data = guess_data(plan.quizzes[plan.final.pk], attempt.layout)
-    result = services.submit_attempt(attempt.pk, data, user).attempt
+    questions = plan.quizzes[plan.final.pk]
+    attempt = services.start_attempt(enrollment, plan.final, rng=rng, questions=questions)
+    data = guess_data(questions, attempt.layout)
+    result = services.submit_attempt(attempt.pk, data, user, questions=questions).attempt
     return LUCKY_GUESS if result.passed else FAIL
 
 
 def _submit(enrollment, quiz, questions, user, rng, correct, phase=""):
     try:
-        attempt = services.start_attempt(enrollment, quiz, phase=phase, rng=rng)
+        attempt = services.start_attempt(
+            enrollment, quiz, phase=phase, rng=rng, questions=questions
+        )
     except PermissionDenied:
         return None
     data = answer_data(questions, rng, correct, attempt.layout)
-    return services.submit_attempt(attempt.pk, data, user).attempt
+    return services.submit_attempt(attempt.pk, data, user, questions=questions).attempt
 
 
-def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random):
+def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random) -> list:
+    """The choices a learner makes in `scenario`, as unsaved ScenarioDecision rows."""
+    decisions: list[ScenarioDecision] = []
     steps = {s.pk: s for s in scenario.steps.all()}
     step = scenario.first_step
     for _hop in range(len(steps) + 1):  # a loop in authored content cannot trap the simulation
         if step is None:
-            return
+            break
         choices = list(step.choices.all())
         if not choices:
-            return
+            break
         recommended = [c for c in choices if c.recommended]
         choice = rng.choice(recommended if recommended and rng.random() < 0.7 else choices)
-        services.record_scenario_choice(enrollment, choice)
+        decisions.append(ScenarioDecision(enrollment=enrollment, choice=choice))
         step = steps.get(choice.next_step_id)
+    return decisions
+
+
+def _heartbeat_seconds(rng: random.Random, start):
+    """Heartbeats every half minute or so, as the lesson page sends them: the time they credit
+    (the rule of `services.record_time`) and the last beat."""
+    beat, seconds = start, 0
+    for _i in range(rng.randint(2, 8)):
+        gap = rng.randint(25, 80)
+        beat += timedelta(seconds=gap)
+        if gap <= services.HEARTBEAT_MAX_GAP_SECONDS:
+            seconds += min(gap, settings.PLAYER_HEARTBEAT_SECONDS)
+    return seconds, beat
 
 
 def simulate_course(
@@ -238,25 +267,45 @@ def simulate_course(
         )
     if stop_after is None and outcome == STOP and plan.lessons:
         stop_after = rng.randrange(len(plan.lessons))
+    decisions: list[ScenarioDecision] = []
+    reflections: list[Reflection] = []
+    last_beat, last_key = None, ""
     for index, lesson in enumerate(plan.lessons):
         if stop_after is not None and index >= stop_after:
             break
-        services.start_lesson(enrollment, lesson)
-        # Heartbeats every half minute or so, as the lesson page sends them.
-        beat = enrollment.last_activity_at or timezone.now()
-        for _i in range(rng.randint(2, 8)):
-            beat += timedelta(seconds=rng.randint(25, 80))
-            services.record_time(enrollment, lesson.key, now=beat)
+        # What services.start_lesson and the heartbeats (record_time) write, as one row.
+        seconds, last_beat = _heartbeat_seconds(rng, timezone.now())
+        progress = LessonProgress.objects.create(
+            enrollment=enrollment, lesson_key=lesson.key, seconds_spent=seconds
+        )
+        signals.lesson_started.send(
+            sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        )
         for block in plan.blocks[lesson.pk]:
             if isinstance(block, ReflectionBlock) and rng.random() < 0.5:
-                services.save_reflection(user, block, rng.choice(REFLECTIONS))
+                reflections.append(Reflection(user=user, block=block, text=rng.choice(REFLECTIONS)))
             elif isinstance(block, ScenarioBlock):
-                _walk_scenario(enrollment, block, rng)
+                decisions += _walk_scenario(enrollment, block, rng)
             elif isinstance(block, QuizBlock) and block.quiz_id in plan.quiz_objects:
                 quiz = plan.quiz_objects[block.quiz_id]
                 if quiz.kind not in (Quiz.Kind.FINAL, Quiz.Kind.SELF_ASSESSMENT):
                     _submit(enrollment, quiz, plan.quizzes[quiz.pk], user, rng, rng.random() < 0.8)
-        services.complete_lesson(enrollment, lesson)
+        # As services.complete_lesson, without deciding the completion after every lesson: that
+        # runs once, below (or in submit_attempt when the final test is passed).
+        progress.completed_at = timezone.now()
+        progress.save(update_fields=["completed_at"])
+        signals.lesson_completed.send(
+            sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        )
+        last_key = lesson.key
+    if last_beat is not None:  # the resume point: the last lesson, at its last heartbeat
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            last_lesson_key=last_key, last_activity_at=last_beat
+        )
+    ScenarioDecision.objects.bulk_create(decisions)
+    Reflection.objects.bulk_create(reflections)
+    if plan.final is None:
+        services.repair_completion(enrollment)  # the completion service, once
     if outcome == STOP or plan.final is None:
         return outcome
     questions = plan.quizzes[plan.final.pk]
@@ -298,8 +347,9 @@ def seed_activity(
     `profile` "guesser" makes every learner enrol in every course and take its final test at
     once by position only (outcome "fail", or "guessed-pass" when a test can be passed that way).
 
-    Each learner is one transaction (bulk-friendly, and an error loses one learner, not the run).
-    Learners whose e-mail address already exists are skipped, so a re-run adds nothing.
+    Learners are created in batches of BATCH_SIZE, one transaction each (an error loses that
+    batch, not the run). Learners whose e-mail address already exists are skipped, so a re-run
+    adds nothing.
     """
     report = SeedReport()
     courses = list(
@@ -311,40 +361,53 @@ def seed_activity(
     # One hash for every simulated learner: hashing per learner would dominate the run.
     password_hash = make_password(password) if password else make_password(None)
     professions = list(PROFESSION_REGISTER) + [User.Profession.PRAKTIJKMANAGER]
-    for number in range(learners):
-        rng = random.Random(f"spreekkamer:{seed}:{number}")  # noqa: S311 - simulation, not security
-        email = f"{email_prefix}-{seed}-{number:05d}@example.org"
-        if User.objects.filter(email=email).exists():
-            report.skipped += 1
-            continue
+    for start in range(0, learners, BATCH_SIZE):
+        numbers = range(start, min(start + BATCH_SIZE, learners))
+        emails = {n: f"{email_prefix}-{seed}-{n:05d}@example.org" for n in numbers}
+        existing = set(
+            User.objects.filter(email__in=emails.values()).values_list("email", flat=True)
+        )
+        new = [n for n in numbers if emails[n] not in existing]
+        report.skipped += len(numbers) - len(new)
         with transaction.atomic(), no_learner_mail():  # simulated learners get no mail
-            profession = rng.choice(professions)
-            user = User(
-                email=email,
-                first_name=rng.choice(FIRST_NAMES),
-                surname_prefix=rng.choice(PREFIXES),
-                last_name=rng.choice(LAST_NAMES),
-                profession=profession,
-                password=password_hash,
-                course_reminders=False,
-            )
-            user.save()
-            register = PROFESSION_REGISTER.get(profession)
-            if register and rng.random() < 0.8:
-                digits = NUMBER_DIGITS.get(register, 11)
-                RegisterNumber.objects.create(
-                    user=user,
-                    register=register,
-                    number=f"{rng.randint(10 ** (digits - 1), 10**digits - 1)}",
+            learners_in_batch = []
+            registers = []
+            for number in new:
+                rng = random.Random(f"spreekkamer:{seed}:{number}")  # noqa: S311 - simulation
+                profession = rng.choice(professions)
+                user = User(
+                    email=emails[number],
+                    username=emails[number],
+                    first_name=rng.choice(FIRST_NAMES),
+                    surname_prefix=rng.choice(PREFIXES),
+                    last_name=rng.choice(LAST_NAMES),
+                    profession=profession,
+                    password=password_hash,
+                    course_reminders=False,
                 )
-            for plan in plans:
-                if profile == "guesser":
-                    report.outcomes[simulate_guesser(user, plan, rng)] += 1
-                    report.enrollments += 1
-                elif rng.random() < 0.8:
-                    report.outcomes[simulate_course(user, plan, rng)] += 1
-                    report.enrollments += 1
-        report.learners += 1
+                register = PROFESSION_REGISTER.get(profession)
+                if register and rng.random() < 0.8:
+                    digits = NUMBER_DIGITS.get(register, 11)
+                    number_text = f"{rng.randint(10 ** (digits - 1), 10**digits - 1)}"
+                    registers.append(
+                        RegisterNumber(user=user, register=register, number=number_text)
+                    )
+                learners_in_batch.append((number, user, rng))
+            User.objects.bulk_create([user for _n, user, _rng in learners_in_batch])
+            for register_number in registers:
+                register_number.user_id = register_number.user.pk
+            RegisterNumber.objects.bulk_create(registers)
+            for _number, user, rng in learners_in_batch:
+                for plan in plans:
+                    if profile == "guesser":
+                        guessed = simulate_guesser(user, plan, rng)
+                        report.outcomes[guessed] = report.outcomes.get(guessed, 0) + 1
+                        report.enrollments += 1
+                    elif rng.random() < 0.8:
+                        report.outcomes[simulate_course(user, plan, rng)] += 1
+                        report.enrollments += 1
+        report.learners += len(new)
         if progress:
-            progress(number + 1, learners)
+            for number in new:
+                progress(number + 1, learners)
     return report

@@ -2,6 +2,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from courses import signals
@@ -20,6 +22,10 @@ from courses.models import (
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+# Pinned: queries (and savepoints) per simulated learner on the `courses` fixture.
+QUERIES_PER_LEARNER = 110
+SAVEPOINTS_PER_LEARNER = 12
 
 
 @pytest.fixture
@@ -107,6 +113,32 @@ def test_it_creates_learners_who_complete_fail_and_stop(courses):
     assert stopped
     assert LessonProgress.objects.filter(seconds_spent__gt=0).exists()
     assert Reflection.objects.exists() and ScenarioDecision.objects.exists()
+
+
+def test_its_queries_per_learner_are_bounded(courses):
+    """Learners, register numbers, heartbeats, scenario choices and reflections are written in
+    bulk and the completion is decided once per enrolment: on this content a learner took about
+    300 queries (a third of them savepoints) before."""
+    with CaptureQueriesContext(connection) as queries:
+        report = activity.seed_activity(20, seed=3)
+    assert report.learners == 20 and report.enrollments >= 20
+    savepoints = [q for q in queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(queries) <= 20 * QUERIES_PER_LEARNER, (len(queries), len(savepoints))
+    assert len(savepoints) <= 20 * SAVEPOINTS_PER_LEARNER, len(savepoints)
+    # Still the same services: completions, passed and failed attempts and outbox-ready signals.
+    assert CourseCompletion.objects.exists()
+    assert QuizAttempt.objects.filter(passed=True).exists()
+    assert QuizAttempt.objects.filter(passed=False).exists()
+
+
+def test_a_guesser_fails_the_final_test(courses):
+    report = activity.seed_activity(6, seed=4, profile="guesser")
+    lucky = report.outcomes.get(activity.LUCKY_GUESS, 0)
+    assert report.enrollments == 12 and report.outcomes["fail"] + lucky == 12, report.outcomes
+    assert report.outcomes["fail"] > lucky
+    # A guess that happens to pass still completes nothing: the lessons were never done.
+    assert not CourseCompletion.objects.exists()
+    assert QuizAttempt.objects.filter(passed=True).count() == lucky
 
 
 def test_it_answers_the_self_assessment_before_and_after(courses):

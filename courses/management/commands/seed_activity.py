@@ -7,7 +7,8 @@ from courses.simulator import PROFILES, seed_activity
 class Command(BaseCommand):
     help = (
         "Create N simulated learners who enrol in and work through the published courses "
-        "(via the learning services; reproducible per --seed; one commit per learner)."
+        "(via the learning services; reproducible per --seed; one transaction per batch of "
+        "learners)."
     )
 
     def add_arguments(self, parser):
