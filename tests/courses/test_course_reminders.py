@@ -44,7 +44,9 @@ def enrolled(email="herinner@example.org", slug="herinner"):
 
 
 def off_link(message) -> str:
-    return re.search(r"http://testserver(/accounts/herinneringen-uit/[^/\s]+/)", message.body)[1]
+    found = re.search(r"http://testserver(/accounts/herinneringen-uit/[^/\s]+/)", message.body)
+    assert found, message.body
+    return found[1]
 
 
 def test_it_reminds_once_per_inactivity_period_with_a_one_click_switch_off(settings):
