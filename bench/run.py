@@ -889,7 +889,10 @@ def bench_xapi_delivery(ctx):
         StatementOutbox.objects.bulk_create(
             [
                 StatementOutbox(
-                    statement_id=s.statement_id, lrs=lrs, verb=s.verb, payload=s.payload
+                    xapi_statement_id=s.xapi_statement_id,
+                    statement_id=s.statement_id,
+                    lrs=lrs,
+                    verb=s.verb,
                 )
                 for s in statements
             ]

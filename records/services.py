@@ -2,6 +2,11 @@
 
 (The package exporter owns `services.py`; these live beside it to keep the two areas apart.)
 
+The event's transaction writes one `XapiStatement` row per statement, however many LRSs receive
+it. Delivery fans out: `fan_out_statements()` gives each new statement one `StatementOutbox` row
+per LRS receiving its course (in its actor mode), and the per-LRS delivery below works on those
+rows, so retries, backoff and "delivered to A but not yet to B" are kept per LRS.
+
 Delivery contract, per LRS:
 - statements are POSTed in batches (a JSON array) to `<endpoint>/statements` with basic auth and
   `X-Experience-API-Version: 1.0.3`;
@@ -37,7 +42,7 @@ from accounts.models import RegisterNumber
 from courses.models import LessonProgress
 
 from . import xapi
-from .models import AccreditationBody, LearningRecordStore, StatementOutbox
+from .models import AccreditationBody, LearningRecordStore, StatementOutbox, XapiStatement
 
 logger = logging.getLogger(__name__)
 
@@ -87,12 +92,14 @@ def sync_stores_from_settings() -> None:
 # --- Writing statements (inside the event's transaction) ---------------------------------------
 
 
-def queue_statements(enrollment, build) -> list[StatementOutbox]:
-    """Write outbox rows for one learning event, one per statement per LRS that receives the course.
+def queue_statements(enrollment, build) -> list[XapiStatement]:
+    """Write the outbox rows of one learning event: one per statement, not one per LRS.
 
-    `build(actor)` returns the event's statements for that actor. Must run inside the event's
-    transaction: the rows commit or roll back with it. Delivery is queued after commit, by LRS id.
-    Costs one query when no LRS receives the course (the usual case on a laptop).
+    `build(actor)` returns the event's statements for that actor; it runs once per actor mode
+    used by the LRSs receiving the course (usually one). Must run inside the event's transaction:
+    the rows commit or roll back with it. Delivery is queued after commit, by LRS id; the delivery
+    task fans the rows out. Costs one query when no LRS receives the course (the usual case on a
+    laptop), and the same queries and rows for one LRS as for several.
     """
     if settings.LRS_STORES:
         # Stores removed from the environment are disabled by the sweep and the command.
@@ -101,40 +108,84 @@ def queue_statements(enrollment, build) -> list[StatementOutbox]:
     if not stores:
         return []
     user = enrollment.user
+    modes = {store.actor_mode for store in stores}
     big_number = ""
-    if any(store.actor_mode == AccreditationBody.ActorMode.BIG for store in stores):
+    if AccreditationBody.ActorMode.BIG in modes:
         big_number = (
             RegisterNumber.objects.filter(user=user, register=RegisterNumber.Register.BIG)
             .values_list("number", flat=True)
             .first()
             or ""
         )
-    by_mode: dict[str, list[dict]] = {}
-    rows = []
-    for store in stores:
-        mode = store.actor_mode
-        if mode not in by_mode:
-            by_mode[mode] = build(xapi.make_actor(user, mode, big_number))
-        for payload in by_mode[mode]:
-            rows.append(
-                StatementOutbox(
+    rows: dict[str, XapiStatement] = {}
+    for mode in sorted(modes):
+        for payload in build(xapi.make_actor(user, mode, big_number)):
+            # A BIG-mode actor without a BIG number falls back to the account: the same statement.
+            rows.setdefault(
+                payload["id"],
+                XapiStatement(
                     statement_id=payload["id"],
-                    lrs=store,
                     verb=payload["verb"]["display"]["en-US"],
                     payload=payload,
-                )
+                    course_id=enrollment.course_id,
+                    actor_mode=mode,
+                ),
             )
-    # A replayed event writes nothing new: (lrs, statement_id) is unique and ids are deterministic.
-    StatementOutbox.objects.bulk_create(rows, ignore_conflicts=True)
+    # A replayed event writes nothing new: statement ids are unique and deterministic.
+    XapiStatement.objects.bulk_create(rows.values(), ignore_conflicts=True)
     for store in stores:
         queue_delivery(store.pk)
-    return rows
+    return list(rows.values())
 
 
 def queue_delivery(lrs_id: int) -> None:
     from .tasks import deliver_statements_task
 
     transaction.on_commit(lambda: deliver_statements_task.delay(lrs_id))
+
+
+def fan_out_statements(batch_size: int = 500) -> set[int]:
+    """Give statements not yet fanned out one delivery row per LRS receiving them; return the ids
+    of the LRSs that got rows.
+
+    The LRSs are those enabled now for the statement's course, in the statement's actor mode.
+    Statements are claimed with SELECT … FOR UPDATE, oldest first: a second worker waits for the
+    first one's fan-out to commit (and then finds those statements done) instead of skipping them,
+    so a delivery task never misses rows another LRS's task is creating for it. (lrs, statement_id)
+    is unique, so a fan-out repeated after a crash adds nothing. One query when there is nothing
+    to fan out.
+    """
+    lrs_ids: set[int] = set()
+    while True:
+        with transaction.atomic():
+            statements = list(
+                XapiStatement.objects.filter(fanned_out=False)
+                .order_by("id")
+                .select_for_update()[:batch_size]
+            )
+            if not statements:
+                break
+            stores: dict[int, list[LearningRecordStore]] = {}
+            rows = []
+            for statement in statements:
+                if statement.course_id not in stores:
+                    stores[statement.course_id] = list(
+                        LearningRecordStore.objects.for_course(statement.course_id)
+                    )
+                for store in stores[statement.course_id]:
+                    if store.actor_mode == statement.actor_mode:
+                        rows.append(
+                            StatementOutbox(
+                                xapi_statement=statement,
+                                statement_id=statement.statement_id,
+                                lrs=store,
+                                verb=statement.verb,
+                            )
+                        )
+                        lrs_ids.add(store.pk)
+            StatementOutbox.objects.bulk_create(rows, ignore_conflicts=True)
+            XapiStatement.objects.filter(pk__in=[s.pk for s in statements]).update(fanned_out=True)
+    return lrs_ids
 
 
 # Receivers of courses.signals, connected in RecordsConfig.ready() (listed in courses/signals.py).
@@ -314,14 +365,17 @@ def deliver_statements(
     lrs = LearningRecordStore.objects.filter(pk=lrs_id, enabled=True).first()
     if lrs is None:
         return report
+    # Statements written since the last fan-out get their delivery rows, for every LRS receiving
+    # them (their own tasks, queued on commit, find them; the sweep too).
+    fan_out_statements()
     batch_size = batch_size or settings.LRS_BATCH_SIZE
     batches = 0
     while max_batches is None or batches < max_batches:
         with transaction.atomic():
             rows = list(
-                StatementOutbox.objects.due(lrs.pk, now or timezone.now()).select_for_update(
-                    skip_locked=True
-                )[:batch_size]
+                StatementOutbox.objects.due(lrs.pk, now or timezone.now())
+                .select_related("xapi_statement")
+                .select_for_update(skip_locked=True, of=("self",))[:batch_size]
             )
             if not rows:
                 break
@@ -369,9 +423,12 @@ def on_account_deleting(sender, user, **kwargs) -> None:
     """
     registrations = [str(r) for r in user.enrollments.values_list("registration", flat=True)]
     if registrations:
+        statements = XapiStatement.objects.filter(payload__context__registration__in=registrations)
         StatementOutbox.objects.exclude(status=StatementOutbox.Status.DELIVERED).filter(
-            payload__context__registration__in=registrations
+            xapi_statement__in=statements
         ).delete()
+        # Statements no LRS has received (or not yet fanned out) go entirely.
+        statements.exclude(deliveries__status=StatementOutbox.Status.DELIVERED).delete()
 
 
 # --- Questions other apps ask ---------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 from celery import shared_task
 
-from .services import deliver_statements, due_store_ids, sync_stores_from_settings
+from .services import (
+    deliver_statements,
+    due_store_ids,
+    fan_out_statements,
+    sync_stores_from_settings,
+)
 
 # One task run sends at most this many batches; the sweep comes back for the rest.
 MAX_BATCHES_PER_RUN = 20
@@ -17,8 +22,10 @@ def deliver_statements_task(lrs_id: int) -> dict:
 
 @shared_task(name="records.sweep_statements", ignore_result=True)
 def sweep_statements_task() -> list[int]:
-    """Periodic (beat): queue delivery for every LRS with due statements; returns their ids."""
+    """Periodic (beat): fan out what a lost message left, then queue delivery for every LRS with
+    due statements; returns their ids."""
     sync_stores_from_settings()
+    fan_out_statements()
     lrs_ids = due_store_ids()
     for lrs_id in lrs_ids:
         deliver_statements_task.delay(lrs_id)

@@ -8,4 +8,9 @@ from .accreditation import (  # noqa: F401
     PeOnlineSubmissionRow,
 )
 from .live import EditionAccreditation, EditionAttendanceReport  # noqa: F401
-from .records import AccreditationBody, LearningRecordStore, StatementOutbox  # noqa: F401
+from .records import (  # noqa: F401
+    AccreditationBody,
+    LearningRecordStore,
+    StatementOutbox,
+    XapiStatement,
+)

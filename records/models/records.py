@@ -183,6 +183,38 @@ class LearningRecordStore(models.Model):
         return self.body.actor_mode
 
 
+class XapiStatement(models.Model):
+    """One xAPI statement, written in the transaction of the event it describes (the outbox).
+
+    One row per statement however many LRSs receive it: the per-LRS delivery rows
+    (`StatementOutbox`) are created from it at delivery time by `fan_out_statements()`, for the
+    enabled LRSs that receive `course_id` in `actor_mode` (the actor is part of the statement and of
+    its id, so each identification mode is a statement of its own).
+    """
+
+    statement_id = models.UUIDField(_("statement-id"), unique=True)
+    verb = models.CharField(_("werkwoord"), max_length=40, blank=True)
+    payload = models.JSONField()
+    # Which LRSs receive it (decided at fan-out); no foreign key: it describes what happened.
+    course_id = models.PositiveIntegerField()
+    actor_mode = models.CharField(max_length=16)
+    fanned_out = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("xAPI-statement")
+        verbose_name_plural = _("xAPI-statements (outbox)")
+        indexes = [
+            # The fan-out query: statements not yet given their delivery rows, oldest first.
+            models.Index(
+                fields=["id"], condition=Q(fanned_out=False), name="records_statement_fanout_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.verb} {self.statement_id}"
+
+
 class StatementOutboxQuerySet(models.QuerySet):
     def due(self, lrs_id: int, now=None):
         """Pending rows of one LRS whose backoff has elapsed, oldest first (sweep and delivery)."""
@@ -194,19 +226,25 @@ class StatementOutboxQuerySet(models.QuerySet):
 
 
 class StatementOutbox(models.Model):
-    """One xAPI statement for one LRS, written in the transaction of the event it describes."""
+    """The delivery of one xAPI statement to one LRS: status, attempts, backoff, the LRS's answer.
+
+    Created at delivery time from the statement's `XapiStatement` row (fan-out), not in the
+    event's transaction.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("wachtend")
         DELIVERED = "delivered", _("afgeleverd")
         FAILED = "failed", _("mislukt")
 
+    xapi_statement = models.ForeignKey(
+        XapiStatement, on_delete=models.CASCADE, related_name="deliveries"
+    )
     statement_id = models.UUIDField(_("statement-id"))
     lrs = models.ForeignKey(
         LearningRecordStore, on_delete=models.CASCADE, related_name="outbox", verbose_name="LRS"
     )
     verb = models.CharField(_("werkwoord"), max_length=40, blank=True)
-    payload = models.JSONField()
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -240,3 +278,7 @@ class StatementOutbox(models.Model):
 
     def __str__(self):
         return f"{self.verb} {self.statement_id} → {self.lrs_id}"
+
+    @property
+    def payload(self) -> dict:
+        return self.xapi_statement.payload

@@ -34,6 +34,7 @@ from courses import services
 from courses.models import Lesson, LessonProgress
 from lms.celery import app as celery_app
 from records.models import LearningRecordStore, StatementOutbox
+from records.services import fan_out_statements
 from records.tasks import deliver_statements_task, sweep_statements_task
 from tests.lrs_support import LRS_PASSWORD, LRS_USER, LRSServer
 from tests.worker_support import database_url, redis_reachable, worker_broker_url
@@ -366,6 +367,7 @@ def test_it_delivers_each_statement_once_after_a_worker_is_killed_mid_batch(
         )
         # Every commit publishes a delivery task to Redis; no worker runs yet, so they wait.
         make_events(learner, course)
+        fan_out_statements()  # what the first delivery task would do first (delivery rows)
         rows = list(StatementOutbox.objects.order_by("id"))
         assert len(rows) == 5 and {r.status for r in rows} == {Status.PENDING}
         all_ids = outbox_ids()

@@ -14,23 +14,26 @@ from django.utils import timezone
 from courses import services
 from courses.models import Lesson
 from records import services as records_services
-from records.models import LearningRecordStore, StatementOutbox
+from records.models import LearningRecordStore, StatementOutbox, XapiStatement
 from records.services import deliver_statements
 from records.tasks import sweep_statements_task
 from tests import factories
-from tests.lrs_support import LRS_PASSWORD, LRS_USER
+from tests.lrs_support import LRS_PASSWORD, LRS_USER, LRSServer
 
 pytestmark = pytest.mark.django_db
 
 Status = StatementOutbox.Status
 
 
-def make_statements(learner, course):
-    """Enrol, start and complete both lessons: 5 pending statements per LRS."""
+def make_statements(learner, course, *, fan_out=True):
+    """Enrol, start and complete both lessons: 5 pending statements per LRS (after the fan-out
+    that the task queued on commit, or delivery itself, would do)."""
     enrollment = services.enroll_learner(learner, course)
     for lesson in Lesson.objects.filter(module__version=enrollment.version).order_by("position"):
         services.start_lesson(enrollment, lesson)
         services.complete_lesson(enrollment, lesson)
+    if fan_out:
+        records_services.fan_out_statements()
     return list(StatementOutbox.objects.order_by("id"))
 
 
@@ -182,6 +185,50 @@ def test_it_retries_when_the_lrs_is_down_and_gives_up_after_max_attempts(
     assert set(StatementOutbox.objects.values_list("status", flat=True)) == {Status.FAILED}
 
 
+def test_it_delivers_to_the_lrs_that_is_up_and_retries_the_one_that_is_down(
+    learner,
+    course,
+    lrs,
+    lrs_server,
+    closed_port_endpoint,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.LRS_RETRY_BASE_SECONDS = 30
+    down = LearningRecordStore.objects.create(
+        name="weg", endpoint=closed_port_endpoint, username=LRS_USER, password=LRS_PASSWORD
+    )
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        with django_capture_on_commit_callbacks(execute=True):
+            # The real path: after commit a delivery task per LRS; the first one fans out.
+            make_statements(learner, course, fan_out=False)
+        ids = {str(i) for i in XapiStatement.objects.values_list("statement_id", flat=True)}
+        assert len(ids) == 5  # one outbox row per statement, not one per LRS
+        assert set(lrs_server.stored) == ids
+        waiting = StatementOutbox.objects.filter(lrs=down)
+        assert waiting.count() == 5
+        assert {(r.status, r.attempts) for r in waiting} == {(Status.PENDING, 1)}
+        assert "ConnectionRefusedError" in waiting.first().last_response
+        assert set(StatementOutbox.objects.filter(lrs=lrs).values_list("status", flat=True)) == {
+            Status.DELIVERED
+        }
+
+        # The LRS comes back (on another port); the sweep sends it what it missed, only that.
+        back = LRSServer().start()
+        try:
+            LearningRecordStore.objects.filter(pk=down.pk).update(endpoint=back.endpoint)
+            clock.shift(timedelta(seconds=31))
+            sweep_statements_task()
+            assert set(back.stored) == ids
+            for server in (lrs_server, back):
+                sent = [s["id"] for batch in server.batches() for s in batch]
+                assert sorted(sent) == sorted(ids)  # each statement once
+        finally:
+            back.stop()
+    assert set(StatementOutbox.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+    assert XapiStatement.objects.count() == 5
+
+
 def test_it_lets_staff_see_and_retry_failed_statements(
     admin_client, learner, course, lrs, lrs_server
 ):
@@ -263,6 +310,7 @@ def test_it_mirrors_the_lrs_from_the_environment(settings, lrs_server, learner, 
     assert stores["default"].enabled and stores["default"].body is None
     assert stores["abc1"].body == body
     assert not stores["onbekend"].enabled  # never sent everything for lack of its body
+    records_services.fan_out_statements()
     assert StatementOutbox.objects.filter(lrs__settings_key__in=["default", "abc1"]).count() == 2
 
     settings.LRS_STORES = settings.LRS_STORES[:1]

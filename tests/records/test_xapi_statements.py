@@ -6,16 +6,22 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import RegisterNumber
 from courses import services
 from courses.models import Enrollment, Lesson, LessonProgress, Reflection
 from records import services as records_services
 from records import xapi
-from records.models import AccreditationBody, LearningRecordStore, StatementOutbox
+from records.models import AccreditationBody, LearningRecordStore, StatementOutbox, XapiStatement
 from tests import factories
-from tests.lrs_support import REFLECTION_SECRET, make_rich_course, run_journey
+from tests.lrs_support import (
+    REFLECTION_SECRET,
+    correct_answers,
+    make_rich_course,
+    run_journey,
+)
 from tests.records.xapi_validator import validation_errors
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +35,9 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 def journey(learner, lrs):
     course = make_rich_course()
     enrollment = run_journey(learner, course)
-    payloads = [row.payload for row in StatementOutbox.objects.filter(lrs=lrs).order_by("id")]
+    records_services.fan_out_statements()
+    rows = StatementOutbox.objects.filter(lrs=lrs).select_related("xapi_statement").order_by("id")
+    payloads = [row.payload for row in rows]
     return enrollment, payloads
 
 
@@ -169,7 +177,7 @@ def test_it_never_puts_reflection_text_in_a_statement(journey, learner):
     assert Reflection.objects.filter(user=learner, text__contains=REFLECTION_SECRET).exists()
     for row in StatementOutbox.objects.all():
         assert REFLECTION_SECRET not in json.dumps(row.payload)
-    assert not StatementOutbox.objects.filter(payload__icontains=REFLECTION_SECRET).exists()
+    assert not XapiStatement.objects.filter(payload__icontains=REFLECTION_SECRET).exists()
 
 
 def test_it_validates_every_statement_type_with_the_xapi_validator(journey):
@@ -190,11 +198,11 @@ def test_it_gives_a_replayed_event_the_same_statement_id(learner, course, lrs):
     enrollment = services.enroll_learner(learner, course)
     lesson = Lesson.objects.filter(module__version=enrollment.version).first()
     progress = services.complete_lesson(enrollment, lesson)
-    before = StatementOutbox.objects.count()
+    before = XapiStatement.objects.count()
     records_services.on_lesson_completed(
         Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
     )
-    assert StatementOutbox.objects.count() == before
+    assert XapiStatement.objects.count() == before
     actor = xapi.make_actor(learner)
     first = xapi.lesson_completed(enrollment, lesson, progress, actor)
     again = xapi.lesson_completed(enrollment, lesson, progress, actor)
@@ -214,15 +222,15 @@ def test_it_gives_a_replayed_event_the_same_statement_id(learner, course, lrs):
 def test_it_writes_the_outbox_row_in_the_event_transaction(learner, course, lrs):
     with pytest.raises(RuntimeError), transaction.atomic():
         services.enroll_learner(learner, course)
-        assert StatementOutbox.objects.filter(verb="registered").count() == 1
+        assert XapiStatement.objects.filter(verb="registered").count() == 1
         raise RuntimeError("the request failed after the enrolment")
     assert not Enrollment.objects.exists()
-    assert not StatementOutbox.objects.exists()
+    assert not XapiStatement.objects.exists()
 
 
 def test_it_writes_nothing_without_an_lrs(learner, course):
     services.enroll_learner(learner, course)
-    assert not StatementOutbox.objects.exists()
+    assert not XapiStatement.objects.exists()
 
 
 def test_it_identifies_the_learner_the_way_each_body_asks(learner, course, lrs_server, body):
@@ -243,6 +251,7 @@ def test_it_identifies_the_learner_the_way_each_body_asks(learner, course, lrs_s
     RegisterNumber.objects.create(user=learner, register="big", number="19012345601")
 
     services.enroll_learner(learner, course)
+    records_services.fan_out_statements()
 
     actors = {row.lrs_id: row.payload["actor"] for row in StatementOutbox.objects.all()}
     assert actors[big_lrs.pk] == {
@@ -266,6 +275,7 @@ def test_it_falls_back_to_the_opaque_account_without_a_big_number(
     body.save()
     LearningRecordStore.objects.create(name="abc1", endpoint=lrs_server.endpoint, body=body)
     services.enroll_learner(learner, course)
+    records_services.fan_out_statements()
     actor = StatementOutbox.objects.get().payload["actor"]
     assert actor["account"] == {
         "homePage": settings.SITE_URL,
@@ -282,6 +292,7 @@ def test_it_sends_a_body_only_the_courses_it_accredits(learner, lrs_server, body
     )
     services.enroll_learner(learner, accredited)
     services.enroll_learner(learner, other)
+    records_services.fan_out_statements()
     objects = [row.payload["object"]["id"] for row in StatementOutbox.objects.filter(lrs=body_lrs)]
     assert objects == [BASE + "courses/geaccrediteerd"]
 
@@ -315,7 +326,48 @@ def test_it_costs_one_query_per_event_without_an_lrs_and_two_with_one(
         records_services.on_lesson_started(
             Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
         )
-    assert StatementOutbox.objects.count() == 1
+    assert XapiStatement.objects.count() == 1
+
+
+def _final_test_passed(learner, course):
+    """Enrol, complete the lessons, then pass the final test (which completes the course);
+    return the queries and the outbox rows of that last submit."""
+    enrollment = services.enroll_learner(learner, course)
+    for lesson in Lesson.objects.filter(module__version=enrollment.version).order_by("position"):
+        services.start_lesson(enrollment, lesson)
+        services.complete_lesson(enrollment, lesson)
+    factories.spend_study_time(enrollment)
+    final = enrollment.version.final_test
+    attempt = services.start_attempt(enrollment, final)
+    before = set(XapiStatement.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        services.submit_attempt(attempt.pk, correct_answers(final), learner)
+    enrollment.refresh_from_db()
+    assert enrollment.completed_at is not None
+    return len(queries), list(XapiStatement.objects.exclude(pk__in=before))
+
+
+def test_it_writes_the_same_outbox_rows_and_queries_for_three_lrss_as_for_one(lrs_server):
+    course = factories.make_course(slug="drie", lessons=2, final_questions=3, pass_mark=70)
+    one = LearningRecordStore.objects.create(name="een", endpoint=lrs_server.endpoint)
+    one_queries, one_rows = _final_test_passed(factories.make_user(), course)
+    verbs = Counter(row.verb for row in one_rows)
+    assert verbs["answered"] == 3 and verbs["passed"] == 1 and verbs["completed"] >= 1
+
+    others = [
+        LearningRecordStore.objects.create(name=name, endpoint=lrs_server.endpoint)
+        for name in ("twee", "drie")
+    ]
+    three_queries, three_rows = _final_test_passed(factories.make_user(), course)
+
+    # One row per statement whatever the number of LRSs; the fan-out happens at delivery.
+    assert len(three_rows) == len(one_rows)
+    assert three_queries == one_queries
+    records_services.fan_out_statements()
+    for store in [one, *others]:
+        assert StatementOutbox.objects.filter(
+            lrs=store, xapi_statement__in=three_rows
+        ).count() == len(three_rows)
 
 
 @pytest.mark.parametrize(
