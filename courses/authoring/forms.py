@@ -4,6 +4,7 @@ by the model field on save (SanitisedHTMLField), uploads by `lms.lib.uploads`.""
 from __future__ import annotations
 
 import re
+import zipfile
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -34,6 +35,7 @@ from courses.models import (
 )
 from lms.lib import uploads
 from lms.lib.html import text_to_html
+from lms.lib.safezip import UnsafeArchive, check_archive
 
 HTML_HELP = _(
     "Gebruik de knoppen boven het tekstvak voor kopjes, vet, cursief, lijsten, links en "
@@ -109,7 +111,7 @@ class ArchiveImportForm(forms.Form):
     )
 
     def clean_archive(self):
-        from courses.course_files.archive import archive_limits
+        from courses.course_files.archive import archive_limits, unsafe_reason
 
         upload = self.cleaned_data["archive"]
         if not upload.name.lower().endswith(".zip"):
@@ -120,6 +122,17 @@ class ArchiveImportForm(forms.Form):
         upload.seek(0)
         if head != b"PK\x03\x04":
             raise forms.ValidationError(_("Dit is geen geldig zip-bestand."))
+        # The zip's directory is checked now (cheap: names, sizes, counts), so an unsafe archive
+        # is refused on this page; the background import checks it again while unpacking.
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                check_archive(archive, archive_limits())
+        except zipfile.BadZipFile:
+            raise forms.ValidationError(_("Dit is geen geldig zip-bestand.")) from None
+        except UnsafeArchive as exc:
+            raise forms.ValidationError(unsafe_reason(exc)) from None
+        finally:
+            upload.seek(0)
         return upload
 
 

@@ -63,27 +63,42 @@ def test_it_imports_a_new_course_as_a_draft_owned_by_the_uploader(client, staff_
     assert "spk-import" not in page  # the temporary folder's name is not shown
 
 
-@pytest.mark.parametrize(
-    ("entries", "expected"),
-    [
-        ([("small.yaml", SMALL), ("../../evil.yaml", SMALL)], "‘..’ in een pad"),
-        ([("small.yaml", SMALL), ("/etc/evil.yaml", SMALL)], "absolute paden"),
-        ([("small.yaml", SMALL), ("bomb.bin", b"\0" * (30 * 1024 * 1024))], "zip-bom"),
-        ([("small.yaml", SMALL.replace('title: "Module"', "title: [unclosed"))], "small.yaml:"),
-        ([("small.yaml", SMALL.replace("type: text", "type: hologram"))], "blocks[0]"),
-        ([("readme.txt", "geen cursus")], "geen cursusbestanden"),
-        ([("a", "x"), ("a/small.yaml", SMALL)], "‘a’ staat twee keer in het archief"),
-    ],
-    ids=[
-        "zip-slip",
-        "absolute-path",
-        "zip-bomb",
-        "broken-yaml",
-        "unknown-block",
-        "no-course-files",
-        "file-and-folder",
-    ],
-)
+UNSAFE_ARCHIVES = {
+    "zip-slip": ([("small.yaml", SMALL), ("../../evil.yaml", SMALL)], "‘..’ in een pad"),
+    "absolute-path": ([("small.yaml", SMALL), ("/etc/evil.yaml", SMALL)], "absolute paden"),
+    "zip-bomb": ([("small.yaml", SMALL), ("bomb.bin", b"\0" * (30 * 1024 * 1024))], "zip-bom"),
+    "file-and-folder": (
+        [("a", "x"), ("a/small.yaml", SMALL)],
+        "‘a’ staat twee keer in het archief",
+    ),
+}
+INVALID_CONTENT = {
+    "broken-yaml": (
+        [("small.yaml", SMALL.replace('title: "Module"', "title: [unclosed"))],
+        "small.yaml:",
+    ),
+    "unknown-block": (
+        [("small.yaml", SMALL.replace("type: text", "type: hologram"))],
+        "blocks[0]",
+    ),
+    "no-course-files": ([("readme.txt", "geen cursus")], "geen cursusbestanden"),
+}
+
+
+@pytest.mark.parametrize(("entries", "expected"), UNSAFE_ARCHIVES.values(), ids=UNSAFE_ARCHIVES)
+def test_it_refuses_an_unsafe_archive_on_the_upload_page(client, staff_author, entries, expected):
+    """The zip's directory (names, sizes, ratios) is checked while the upload is validated: the
+    author sees why at once, and nothing is stored or queued."""
+    client.force_login(staff_author)
+    before = counts()
+    response = client.post(URL, {"archive": zipped(entries)})
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert counts() == before
+    assert not CourseImport.objects.exists()
+
+
+@pytest.mark.parametrize(("entries", "expected"), INVALID_CONTENT.values(), ids=INVALID_CONTENT)
 def test_it_refuses_bad_archives_with_a_clear_error_and_writes_nothing(
     client, staff_author, upload, entries, expected
 ):

@@ -4,7 +4,7 @@ code, and a dashboard that says where to go on."""
 import pytest
 from django.urls import reverse
 
-from courses import services
+from courses import publishing, services
 from courses.models import CourseVersion, GlossaryTerm, LearningTrack, Lesson, TrackCourse
 from tests import factories
 from tests.courses.learning_fixtures import correct_final_answers
@@ -88,7 +88,7 @@ def test_it_lists_objectives_once_without_repeating_je_kunt(client):
 
 
 def test_it_links_glossary_terms_in_lesson_text_with_their_definition(client):
-    course = factories.make_course(slug="begrippen-les")
+    course = factories.make_course(slug="begrippen-les", publish=False)
     lesson = Lesson.objects.get(module__version__course=course, key="les-1")
     block = lesson.blocks.get()
     type(block).objects.filter(pk=block.pk).update(
@@ -97,11 +97,17 @@ def test_it_links_glossary_terms_in_lesson_text_with_their_definition(client):
     term = GlossaryTerm.objects.create(term="Cisgender", definition="<p>Past bij de sekse.</p>")
     term.courses.add(course)
     GlossaryTerm.objects.create(term="patiënt", definition="<p>Niet bij deze cursus</p>")
+    # A published version links the terms it was published with (courses.publishing).
+    publishing.swap_published_version(course.versions.get())
+    course.refresh_from_db()
     learner = factories.make_user()
     services.enroll_learner(learner, course)
     client.force_login(learner)
     page = client.get(reverse("courses:lesson", args=[course.slug, "les-1"])).content.decode()
-    link = f'href="/begrippen/?cursus={course.slug}#begrip-{term.pk}" data-term="term-{term.pk}"'
+    link = (
+        f'href="/begrippen/?cursus={course.slug}&amp;versie=1#begrip-{term.pk}" '
+        f'data-term="term-{term.pk}"'
+    )
     assert page.count(link) == 1  # the first occurrence in text, not the heading
     assert f'<a class="term" {link}>cisgender</a> patiënt' in page
     assert f'id="term-{term.pk}" data-title="Cisgender"><p>Past bij de sekse.</p>' in page
