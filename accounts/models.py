@@ -69,6 +69,10 @@ class User(AbstractUser):
         ),
     )
 
+    # Set by sign-up, cleared when the owner follows the mailed link. An account an administrator
+    # deactivated is inactive too, but never awaits confirmation: no sign-up link reactivates it.
+    awaiting_confirmation = models.BooleanField(default=False, editable=False)
+
     objects: ClassVar[LearnerManager] = LearnerManager()
 
     USERNAME_FIELD = "email"

@@ -269,6 +269,7 @@ def create_unconfirmed_account(form) -> User:
     """
     user = form.save(commit=False)
     user.is_active = False
+    user.awaiting_confirmation = True
     user.save()
     return user
 
@@ -287,13 +288,14 @@ def _signup_confirm_url(user: User) -> str:
 
 def awaits_confirmation(user: User) -> bool:
     """A signed-up account whose owner has not followed the mailed link yet."""
-    return not user.is_active and user.last_login is None and not is_deleted_account(user)
+    return user.awaiting_confirmation and not user.is_active and not is_deleted_account(user)
 
 
 def signup_confirmation_user(uidb64: str, token: str) -> User | None:
     """The unconfirmed account a sign-up link names, or None when the link is wrong or used.
 
-    The token covers `last_login`, which confirming sets: a link works once.
+    Confirming clears `awaiting_confirmation` (and logging in sets `last_login`, which the token
+    covers): a link works once.
     """
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.http import urlsafe_base64_decode
@@ -311,7 +313,8 @@ def signup_confirmation_user(uidb64: str, token: str) -> User | None:
 def confirm_signup(user: User) -> None:
     """Activate an account whose owner followed the sign-up link."""
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    user.awaiting_confirmation = False
+    user.save(update_fields=["is_active", "awaiting_confirmation"])
 
 
 def send_signup_notice_mail(email: str) -> bool:

@@ -139,6 +139,24 @@ def test_it_mails_the_link_again_to_an_unconfirmed_address(
     assert User.objects.get().check_password(NEW_PASSWORD)
 
 
+def test_it_never_reactivates_an_account_an_administrator_deactivated(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Inactive and never logged in is not the same as waiting for confirmation."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("signup"), signup_data())
+    link = factories.confirmation_path(mailoutbox[0])
+    User.objects.filter(email="Nieuw@example.org").update(awaiting_confirmation=False)
+    # An administrator deactivated the account before its owner confirmed it.
+    assert client.post(link).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(reverse("signup"), signup_data())
+    assert again.status_code == 302 and again["Location"] == reverse("signup_sent")
+    assert len(mailoutbox) == 1  # no new link
+    user = User.objects.get(email="Nieuw@example.org")
+    assert not user.is_active and "_auth_user_id" not in client.session
+
+
 def test_it_never_asks_for_sex_or_gender(client):
     html = client.get(reverse("signup")).content.decode().lower()
     for word in ("geslacht", "gender", "sekse", "man", "vrouw"):
