@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from courses.models import Course
+from lms.lib.jobs import status_payload
 
 from . import services
 from .forms import PackageExportForm
@@ -57,18 +58,9 @@ def package_status(request, pk):
 def package_status_json(request, pk):
     """The export's status for the page's poll; the download URL once the package is ready."""
     export = get_export_for_user(request.user, pk)
-    return JsonResponse(
-        {
-            "status": export.status,
-            "label": str(export.get_status_display()),
-            "progress": export.progress,
-            "finished": export.is_finished,
-            "error": export.error,
-            "download_url": reverse("scorm_export:package_download", args=[export.pk])
-            if export.status == PackageExport.Status.DONE
-            else None,
-        }
-    )
+    done = export.status == PackageExport.Status.DONE
+    download_url = reverse("scorm_export:package_download", args=[export.pk]) if done else None
+    return JsonResponse(status_payload(export, error=export.error, download_url=download_url))
 
 
 @login_required

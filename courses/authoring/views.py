@@ -49,6 +49,7 @@ from courses.models import (
 )
 from courses.player import annotate_question, blocks_for_player
 from courses.services import questions_for_grading
+from lms.lib.jobs import status_payload
 from lms.lib.spreadsheet import csv_safe_row
 
 from . import forms, services
@@ -177,15 +178,7 @@ def course_import_status(request, pk):
 def course_import_status_json(request, pk):
     """The import's status for its page's poll."""
     job = get_course_import_for_user(request.user, pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "label": str(job.get_status_display()),
-            "progress": job.progress,
-            "finished": job.is_finished,
-            "messages": job.messages,
-        }
-    )
+    return JsonResponse(status_payload(job, messages=job.messages))
 
 
 @login_required

@@ -77,7 +77,7 @@ def test_a_real_worker_imports_a_large_course_file_while_the_author_watches(
         assert job.archive.size == len(data)
         assert not Course.objects.filter(slug="groot").exists()
         page = client.get(response["Location"]).content.decode()
-        assert 'src="/static/js/import_status.js"' in page and "<script>" not in page
+        assert 'src="/static/js/job_status.js"' in page and "<script>" not in page
 
         # The page's poll follows the worker to the end.
         seen, deadline = [], time.monotonic() + 180

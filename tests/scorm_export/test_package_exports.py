@@ -82,8 +82,8 @@ def test_it_shows_progress_while_the_build_runs(author_client, course):
     page = author_client.get(export.get_absolute_url()).content.decode()
     assert 'value="40"' in page and "bezig" in page
     assert "Ververs deze pagina" in page  # the no-JS way to follow progress
-    assert "js/package_status.js" in page
-    assert '<p id="package-download" hidden>' in page
+    assert "js/job_status.js" in page
+    assert '<p id="package-download" data-job-show="done" hidden>' in page
     data = author_client.get(reverse("scorm_export:package_status_json", args=[export.pk])).json()
     assert data["progress"] == 40 and data["finished"] is False and data["download_url"] is None
     assert (
