@@ -35,6 +35,16 @@ def shared_browser():
     return _running["browser"]
 
 
+def close_open_contexts():
+    """Close every context (and so every page) a test left open in the shared browser: their
+    pollers and heartbeat timers stop, their connections to the live server close. Starts no
+    browser."""
+    browser = _running.get("browser")
+    if browser is not None:
+        for context in list(browser.contexts):
+            context.close()
+
+
 def stop_shared_browser():
     browser = _running.pop("browser", None)
     playwright = _running.pop("playwright", None)

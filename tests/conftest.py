@@ -49,6 +49,45 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("createcachetable", verbosity=0)
 
 
+LIVE_SERVER_DRAIN_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server (same address options), behind a gate that the teardown
+    below closes before the database is flushed (tests/live_server_support.py)."""
+    from tests.live_server_support import start_live_server
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = start_live_server(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def live_server_quiet_before_flush(request):
+    """A live-server test ends in this order: the browser contexts it left open are closed,
+    the server stops taking requests and waits for those still running, then pytest-django
+    flushes the database. Without this a poll or heartbeat still being served could deadlock
+    the flush and leave rows for the next test."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    # Requested here so that it (and its flush) is torn down after this fixture.
+    request.getfixturevalue("transactional_db")
+    gate = request.getfixturevalue("live_server").thread.httpd
+    gate.open()
+    yield
+    from tests.browser_support import close_open_contexts
+
+    close_open_contexts()
+    gate.close_and_drain(timeout=LIVE_SERVER_DRAIN_SECONDS)
+
+
 @pytest.fixture(autouse=True)
 def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
