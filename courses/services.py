@@ -264,6 +264,20 @@ def record_scenario_choice(enrollment: Enrollment, choice: ScenarioChoice) -> Sc
     return ScenarioDecision.objects.create(enrollment=enrollment, choice=choice)
 
 
+def unsaved_reflections(user, reflections: dict) -> dict:
+    """The entries of `reflections` ({ReflectionBlock: text}) whose text is not what `user` has
+    saved for that block: the lesson page posts saved reflections along with "Les afronden" too.
+    One query (none for an empty dict); writes nothing."""
+    if not reflections:
+        return {}
+    saved = dict(
+        Reflection.objects.filter(user=user, block__in=list(reflections)).values_list(
+            "block_id", "text"
+        )
+    )
+    return {block: text for block, text in reflections.items() if saved.get(block.pk) != text}
+
+
 def save_reflection(user, block: ReflectionBlock, text: str) -> Reflection:
     text = (text or "").strip()
     if not text:

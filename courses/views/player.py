@@ -74,9 +74,9 @@ def resume(request, slug):
 @login_required
 @require_POST
 def complete_lesson(request, slug, lesson_key):
-    """Complete the lesson; reflections typed but not yet saved come along (player.js copies
-    them into this form) and are saved with the completion, or the lesson is shown again with
-    the error and nothing is written."""
+    """Complete the lesson; the lesson's reflection fields belong to this form (with or without
+    JavaScript), and those typed but not yet saved are saved with the completion, or the lesson
+    is shown again with the error and nothing is written."""
     enrollment = get_enrollment_for_user(request.user, slug)
     lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
     reflections = {}
@@ -89,6 +89,7 @@ def complete_lesson(request, slug, lesson_key):
                 request, slug, lesson_key, forms_by_block={block.pk: form}, status=400
             )
         reflections[block] = form.cleaned_data["text"]
+    reflections = services.unsaved_reflections(request.user, reflections)
     try:
         services.complete_lesson(enrollment, lesson_obj, reflections=reflections)
     except ValidationError as exc:

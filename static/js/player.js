@@ -46,30 +46,19 @@
     });
   }
 
-  // Reflections: one typed but not saved goes along with "Les afronden" (the server saves it
-  // with the completion); leaving the page any other way asks first.
+  // Reflections: the fields belong to the completion form, so one typed but not saved goes
+  // along with "Les afronden" (and "Reflectie opslaan" posts the same form to the reflection's
+  // own URL); leaving the page any other way asks first.
   var leaving = false;
   function unsavedReflections() {
-    var boxes = player.querySelectorAll("form.reflection-form textarea");
+    var boxes = player.querySelectorAll(".reflection-form textarea");
     return Array.prototype.filter.call(boxes, function (box) {
       return box.value.trim() !== "" && box.value.trim() !== box.defaultValue.trim();
     });
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.classList) {
-      return;
-    }
-    if (form.classList.contains("complete-lesson")) {
-      unsavedReflections().forEach(function (box) {
-        var copy = document.createElement("input");
-        copy.type = "hidden";
-        copy.name = box.name;
-        copy.value = box.value;
-        form.appendChild(copy);
-      });
-      leaving = true;
-    } else if (form.classList.contains("reflection-form")) {
+    if (form.classList && form.classList.contains("complete-lesson")) {
       leaving = true;
     }
   });

@@ -1,6 +1,8 @@
-"""A reflection typed but not saved is saved with "Les afronden" (player.js sends it along), or
-the lesson comes back with the error and nothing is written."""
+"""A reflection typed but not saved is saved with "Les afronden" (its field belongs to the
+completion form, so also without JavaScript), or the lesson comes back with the error and
+nothing is written."""
 
+import lxml.html
 import pytest
 
 from courses import services
@@ -10,7 +12,26 @@ from tests.courses.learning_fixtures import make_rich_course
 
 pytestmark = pytest.mark.django_db
 
+LESSON = "/cursus/rijk/les/les-1/"
 COMPLETE = "/cursus/rijk/les/les-1/afronden/"
+
+
+def form_as_a_browser_posts_it(page, form_id, typed):
+    """(action, data) of the form `form_id` as a browser without JavaScript submits it: its
+    own fields and those elsewhere on the page that name it in their `form` attribute, with
+    `typed` ({name: text}) typed into its text areas."""
+    doc = lxml.html.fromstring(page)
+    form = doc.get_element_by_id(form_id)
+    fields = doc.xpath("//input[@name] | //textarea[@name]")
+    data = {}
+    for field in fields:
+        owner = field.get("form")
+        belongs = owner == form_id if owner else form in field.iterancestors("form")
+        if not belongs or field.get("type") in ("submit", "button"):
+            continue
+        value = field.text or "" if field.tag == "textarea" else field.get("value", "")
+        data[field.get("name")] = typed.get(field.get("name"), value)
+    return form.get("action"), data
 
 
 @pytest.fixture
@@ -47,4 +68,51 @@ def test_it_keeps_a_saved_reflection_when_nothing_new_was_typed(client, learner)
     assert client.post(COMPLETE, {"r0-text": "   "}).status_code == 302
 
     assert Reflection.objects.get(user=learner).text == "Eerste gedachte"
+    assert LessonProgress.objects.get(lesson_key="les-1").completed_at is not None
+
+
+def test_it_posts_a_typed_reflection_with_les_afronden_without_javascript(client, learner):
+    page = client.get(LESSON).content.decode()
+    action, data = form_as_a_browser_posts_it(
+        page, "complete-lesson", {"r0-text": "Ik vraag eerst hoe iemand genoemd wil worden."}
+    )
+    assert action == COMPLETE and "r0-text" in data
+
+    response = client.post(action, data)
+
+    assert response.status_code == 302 and response["Location"] == "/cursus/rijk/les/les-2/"
+    assert Reflection.objects.get(user=learner).text == (
+        "Ik vraag eerst hoe iemand genoemd wil worden."
+    )
+    assert LessonProgress.objects.get(lesson_key="les-1").completed_at is not None
+    assert "Je reflectie is opgeslagen." in client.get(response["Location"]).content.decode()
+
+
+def test_it_saves_only_its_own_reflection_with_reflectie_opslaan_without_javascript(
+    client, learner
+):
+    page = client.get(LESSON).content.decode()
+    _action, data = form_as_a_browser_posts_it(page, "complete-lesson", {"r0-text": "Gedachte"})
+    save = lxml.html.fromstring(page).xpath('//button[@form="complete-lesson"][@formaction]')
+    assert [button.text_content() for button in save] == ["Reflectie opslaan"]
+
+    response = client.post(save[0].get("formaction"), data)
+
+    assert response.status_code == 302 and response["Location"] == LESSON + "#block-r0"
+    assert Reflection.objects.get(user=learner).text == "Gedachte"
+    assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
+
+
+def test_it_leaves_a_saved_reflection_that_comes_along_unchanged_alone(client, learner):
+    client.post("/cursus/rijk/les/les-1/reflectie/r0/", {"r0-text": "Eerste gedachte"})
+    saved = Reflection.objects.get(user=learner)
+    page = client.get(LESSON).content.decode()
+    _action, data = form_as_a_browser_posts_it(page, "complete-lesson", {})
+    assert data["r0-text"].strip() == "Eerste gedachte"
+
+    response = client.post(COMPLETE, data)
+
+    assert response.status_code == 302
+    assert Reflection.objects.get(user=learner).updated_at == saved.updated_at
+    assert "Je reflectie is opgeslagen." not in client.get(response["Location"]).content.decode()
     assert LessonProgress.objects.get(lesson_key="les-1").completed_at is not None
