@@ -105,7 +105,8 @@ def attendance_rows(
     Queries: PE-online's latest verdicts (one), one server-side cursor for the completions with
     their register numbers, read `chunk_size` rows at a time, whatever the number of rows (memory
     stays flat). Completions already reported under this accreditation are skipped unless
-    `include_reported`.
+    `include_reported`. On PostgreSQL the cursor reads plain columns, not model instances, and
+    `reportability()` decides on lightweight stand-ins (1M rows).
     """
     completions = with_reported_at(
         completions_for_registers(accreditation.course, since, until), accreditation
@@ -113,21 +114,141 @@ def attendance_rows(
     if not include_reported:
         completions = completions.filter(reported_at__isnull=True)
     register = accreditation.register_label
+    points = accreditation.points
     rejections = latest_rejections([accreditation.pk])
-    for completion in completions.iterator(chunk_size=chunk_size):
-        user = completion.enrollment.user
+    professions = _ProfessionLabels()
+    if "register_number_rows" not in completions.query.annotations:
+        for completion in completions.iterator(chunk_size=chunk_size):  # SQLite (`make run`)
+            user = completion.enrollment.user
+            yield AttendanceRow(
+                completion_id=completion.pk,
+                initials=register_initials(user.initials, user.first_name),
+                surname_prefix=user.surname_prefix,
+                surname=user.last_name,
+                profession=professions[user.profession],
+                register=register,
+                completed_at=completion.completed_at,
+                points=points,
+                result=reportability(completion, accreditation, rejections),
+                reported_at=completion.reported_at,
+            )
+        return
+    for completion, initials, first_name, prefix, last_name in _light_completions(
+        completions, chunk_size
+    ):
         yield AttendanceRow(
             completion_id=completion.pk,
-            initials=register_initials(user.initials, user.first_name),
-            surname_prefix=user.surname_prefix,
-            surname=user.last_name,
-            profession=str(user.get_profession_display()) if user.profession else "",
+            initials=register_initials(initials, first_name),
+            surname_prefix=prefix,
+            surname=last_name,
+            profession=professions[completion.enrollment.user.profession],
             register=register,
             completed_at=completion.completed_at,
-            points=accreditation.points,
-            result=reportability(completion, accreditation, rejections),
+            points=points,
+            # `reportability()` reads no more than the stand-in carries (no query, no instance).
+            result=reportability(completion, accreditation, rejections),  # type: ignore[arg-type]
             reported_at=completion.reported_at,
         )
+
+
+class _ProfessionLabels(dict):
+    """The display name of each profession value, translated once per export (not per row)."""
+
+    def __missing__(self, value: str) -> str:
+        from accounts.models import User
+
+        label = str(dict(User.Profession.choices).get(value, value)) if value else ""
+        self[value] = label
+        return label
+
+
+@dataclass(slots=True)
+class _LightUser:
+    email: str
+    profession: str
+
+
+@dataclass(slots=True)
+class _LightEnrollment:
+    user: _LightUser
+    user_id: int
+
+
+@dataclass(slots=True)
+class _LightNumber:
+    """What the register rules read of a RegisterNumber."""
+
+    pk: int
+    register: str
+    register_name: str
+    number: str
+    needs_confirmation: bool
+
+
+@dataclass(slots=True)
+class _LightCompletion:
+    """A CourseCompletion as `reportability()` reads it from `completions_for_registers()`."""
+
+    pk: int
+    enrollment: _LightEnrollment
+    revoked_at: dt.datetime | None
+    completed_at: dt.datetime
+    score: Decimal | None
+    first_final_passed: bool | None
+    reported_at: dt.datetime | None
+    register_number_rows: list[dict] | None
+    _register_numbers: list[_LightNumber]
+
+
+_LIGHT_COLUMNS = (
+    "pk",
+    "revoked_at",
+    "completed_at",
+    "score",
+    "first_final_passed",
+    "reported_at",
+    "register_number_rows",
+    "enrollment__user_id",
+    "enrollment__user__email",
+    "enrollment__user__profession",
+    "enrollment__user__initials",
+    "enrollment__user__first_name",
+    "enrollment__user__surname_prefix",
+    "enrollment__user__last_name",
+)
+
+
+def _light_completions(completions, chunk_size: int):
+    """(stand-in completion, initials, first name, surname prefix, last name) per row of
+    `completions` (annotated as `completions_for_registers()` and `with_reported_at()` do)."""
+    for (
+        pk,
+        revoked_at,
+        completed_at,
+        score,
+        first_final_passed,
+        reported_at,
+        number_rows,
+        user_id,
+        email,
+        profession,
+        initials,
+        first_name,
+        prefix,
+        last_name,
+    ) in completions.values_list(*_LIGHT_COLUMNS).iterator(chunk_size=chunk_size):
+        completion = _LightCompletion(
+            pk,
+            _LightEnrollment(_LightUser(email, profession), user_id),
+            revoked_at,
+            completed_at,
+            score,
+            first_final_passed,
+            reported_at,
+            number_rows,
+            [_LightNumber(**row) for row in number_rows or ()],
+        )
+        yield completion, initials, first_name, prefix, last_name
 
 
 def split_blocked(
