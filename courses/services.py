@@ -130,12 +130,11 @@ def record_time(
     clock = now
     if credit and last is not None:
         gap = (now - last).total_seconds()
-        if 0 < gap <= HEARTBEAT_MAX_GAP_SECONDS:
-            added = min(int(gap), settings.PLAYER_HEARTBEAT_SECONDS)
-            if gap - added < 1:
-                # Whole seconds are credited; the clock keeps the fraction for the next beat
-                # (anything beyond one interval is dropped: the clock moves to now).
-                clock = last + timedelta(seconds=added)
+        added = heartbeat_credit(gap)
+        if 0 < gap <= HEARTBEAT_MAX_GAP_SECONDS and gap - added < 1:
+            # Whole seconds are credited; the clock keeps the fraction for the next beat
+            # (anything beyond one interval is dropped: the clock moves to now).
+            clock = last + timedelta(seconds=added)
     if last is None or clock > last:
         Enrollment.objects.filter(pk=locked.pk).update(last_activity_at=clock)
     if added:
@@ -149,6 +148,13 @@ def record_time(
         if locked.time_pending_since is not None and locked.completed_at is None:
             maybe_complete_course(locked)
     return added
+
+
+def heartbeat_credit(gap: float) -> int:
+    """Whole seconds a heartbeat `gap` seconds after the previous one credits (`record_time`)."""
+    if 0 < gap <= HEARTBEAT_MAX_GAP_SECONDS:
+        return min(int(gap), settings.PLAYER_HEARTBEAT_SECONDS)
+    return 0
 
 
 def required_seconds(enrollment: Enrollment) -> int:
@@ -279,15 +285,21 @@ def unsaved_reflections(user, reflections: dict) -> dict:
 
 
 def save_reflection(user, block: ReflectionBlock, text: str) -> Reflection:
+    text = clean_reflection(text)
+    reflection, _created = Reflection.objects.update_or_create(
+        user=user, block=block, defaults={"text": text}
+    )
+    return reflection
+
+
+def clean_reflection(text: str) -> str:
+    """The reflection as stored; raises ValidationError when it is empty or too long."""
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Schrijf eerst je reflectie."))
     if len(text) > 10000:
         raise ValidationError(_("Je reflectie is te lang (maximaal 10.000 tekens)."))
-    reflection, _created = Reflection.objects.update_or_create(
-        user=user, block=block, defaults={"text": text}
-    )
-    return reflection
+    return text
 
 
 def attempts_of(enrollment: Enrollment, quiz: Quiz):
@@ -315,11 +327,17 @@ def check_attempt_allowed(enrollment: Enrollment, quiz: Quiz, phase: str = "") -
         passed=Count("pk", filter=Q(passed=True)),
         phase_done=Count("pk", filter=submitted & Q(phase=phase) & ~Q(phase="")),
     )
-    if quiz.max_attempts is not None and counts["used"] >= quiz.max_attempts:
+    refuse_attempt(quiz, **counts)
+
+
+def refuse_attempt(quiz: Quiz, used: int, passed: int, phase_done: int) -> None:
+    """The limit of `check_attempt_allowed` on counts of the learner's attempts at `quiz` (any
+    version): handed in, passed, and handed in for the phase asked."""
+    if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise PermissionDenied(_("Je hebt geen pogingen meer voor deze toets."))
-    if quiz.kind == Quiz.Kind.FINAL and counts["passed"]:
+    if quiz.kind == Quiz.Kind.FINAL and passed:
         raise PermissionDenied(_("Je hebt de eindtoets al gehaald."))
-    if counts["phase_done"]:
+    if phase_done:
         raise PermissionDenied(_("Je hebt deze zelfevaluatie al ingevuld."))
 
 
@@ -504,33 +522,8 @@ def submit_attempt(attempt_id: int, data, user, questions=None) -> SubmitResult:
         check_attempt_allowed(enrollment, attempt.quiz, attempt.phase)
         if questions is None:
             questions = questions_for_grading(attempt.quiz_id)
-        questions = questions_of_attempt(attempt, questions)
-        data = grading_data(attempt, data)
-        answers = []
-        earned = Decimal(0)
-        possible = Decimal(0)
-        for question in questions:
-            response = question.parse_response(data)
-            grade = question.grade(response)
-            answer = Answer(
-                attempt=attempt,
-                question=question,
-                response=response,
-                fraction=Decimal(str(round(grade.fraction, 4))),
-                is_correct=grade.is_correct,
-            )
-            answer.feedback = grade.feedback
-            answers.append(answer)
-            if question.scored:
-                possible += question.points
-                earned += Decimal(question.points) * answer.fraction
+        answers = grade_attempt(attempt, questions, data)
         Answer.objects.bulk_create(answers)
-        attempt.submitted_at = timezone.now()
-        if possible:
-            # Rounded down: a stored score never crosses the pass mark upwards.
-            attempt.score = (earned / possible).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
-        if attempt.quiz.is_scored:
-            attempt.passed = possible > 0 and earned * 100 >= possible * attempt.quiz.pass_mark
         attempt.save(update_fields=["submitted_at", "score", "passed"])
         signals.attempt_submitted.send(sender=QuizAttempt, attempt=attempt, answers=answers)
         if attempt.quiz.kind == Quiz.Kind.FINAL and attempt.passed:
@@ -539,18 +532,56 @@ def submit_attempt(attempt_id: int, data, user, questions=None) -> SubmitResult:
         return SubmitResult(attempt, answers, newly_submitted=True)
 
 
+def grade_attempt(attempt: QuizAttempt, questions, data) -> list[Answer]:
+    """Grade the form `data` handed in for `attempt`; return its unsaved Answers, one per question
+    it asks, and set (not save) its `submitted_at`, `score` and `passed`.
+
+    `questions` are the quiz's `questions_for_grading()`.
+    """
+    data = grading_data(attempt, data)
+    answers = []
+    earned = Decimal(0)
+    possible = Decimal(0)
+    for question in questions_of_attempt(attempt, questions):
+        response = question.parse_response(data)
+        grade = question.grade(response)
+        answer = Answer(
+            attempt=attempt,
+            question=question,
+            response=response,
+            fraction=Decimal(str(round(grade.fraction, 4))),
+            is_correct=grade.is_correct,
+        )
+        answer.feedback = grade.feedback
+        answers.append(answer)
+        if question.scored:
+            possible += question.points
+            earned += Decimal(question.points) * answer.fraction
+    attempt.submitted_at = timezone.now()
+    if possible:
+        # Rounded down: a stored score never crosses the pass mark upwards.
+        attempt.score = (earned / possible).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
+    if attempt.quiz.is_scored:
+        attempt.passed = possible > 0 and earned * 100 >= possible * attempt.quiz.pass_mark
+    return answers
+
+
 def complete_final_test_lessons(enrollment: Enrollment, quiz: Quiz) -> None:
     """Complete the lessons that show the (passed) final test: passing is what they ask.
 
     Needs the enrolment locked. Lessons are matched by the quiz's key in the learner's version.
     """
-    lessons = Lesson.objects.filter(
-        module__version_id=enrollment.version_id,
+    for lesson in final_test_lessons(enrollment.version_id, quiz).distinct():
+        _complete_lesson_locked(enrollment, lesson)
+
+
+def final_test_lessons(version_id: int, quiz: Quiz):
+    """The lessons of a version that show the final test `quiz` (matched by its key)."""
+    return Lesson.objects.filter(
+        module__version_id=version_id,
         blocks__quizblock__quiz__key=quiz.key,
         blocks__quizblock__quiz__kind=Quiz.Kind.FINAL,
-    ).distinct()
-    for lesson in lessons:
-        _complete_lesson_locked(enrollment, lesson)
+    )
 
 
 @transaction.atomic
@@ -582,57 +613,277 @@ def maybe_complete_course(enrollment: Enrollment) -> CourseCompletion | None:
     Must run inside a transaction with the enrolment locked (`lock_enrollment`). Writes a
     CourseCompletion and sends `course_completed` once.
     """
-    existing = CourseCompletion.objects.filter(enrollment=enrollment).first()
-    if existing:
-        return existing
-    required = required_lesson_keys(enrollment.version)
-    done = set(
-        LessonProgress.objects.filter(
-            enrollment=enrollment, completed_at__isnull=False
-        ).values_list("lesson_key", flat=True)
-    )
-    if not required <= done:
-        return None
-    final = enrollment.version.quizzes.filter(kind=Quiz.Kind.FINAL).first()
-    best = None
-    if final is not None:
+    return maybe_complete_courses([enrollment])[enrollment.pk]
+
+
+def maybe_complete_courses(enrollments) -> dict[int, CourseCompletion | None]:
+    """`maybe_complete_course` for many enrolments, each locked by the caller, in at most nine
+    queries (one more per course whose version states a study load); returns each enrolment's
+    completion (new or existing) or None while requirements are open."""
+    result: dict[int, CourseCompletion | None] = {e.pk: None for e in enrollments}
+    for existing in CourseCompletion.objects.filter(enrollment__in=list(result)):
+        result[existing.enrollment_id] = existing
+    waiting = [e for e in enrollments if result[e.pk] is None]
+    if not waiting:
+        return result
+    versions = {e.version_id: e.version for e in waiting}
+    required: dict[int, set[str]] = {pk: set() for pk in versions}
+    for version_id, key in Lesson.objects.filter(
+        module__version__in=list(versions), required=True
+    ).values_list("module__version_id", "key"):
+        required[version_id].add(key)
+    done: dict[int, set[str]] = {e.pk: set() for e in waiting}
+    for enrollment_id, key in LessonProgress.objects.filter(
+        enrollment__in=list(done), completed_at__isnull=False
+    ).values_list("enrollment_id", "lesson_key"):
+        done[enrollment_id].add(key)
+    waiting = [e for e in waiting if required[e.version_id] <= done[e.pk]]
+    if not waiting:
+        return result
+    finals = {
+        quiz.version_id: quiz
+        for quiz in Quiz.objects.filter(
+            version__in={e.version_id for e in waiting}, kind=Quiz.Kind.FINAL
+        )
+    }
+    best: dict[int, Decimal | None] = {}
+    with_final = [e for e in waiting if e.version_id in finals]
+    if with_final:
         # A pass on an earlier version's final test (same key) still counts: learners keep
         # their progress when a new version is published (courses/publishing.py).
-        best = (
+        version_of = {e.pk: e.version_id for e in with_final}
+        for enrollment_id, key, score in (
             QuizAttempt.objects.filter(
-                enrollment=enrollment, quiz__kind=Quiz.Kind.FINAL, quiz__key=final.key, passed=True
+                enrollment__in=list(version_of), quiz__kind=Quiz.Kind.FINAL, passed=True
             )
             .order_by("-score")
-            .first()
+            .values_list("enrollment_id", "quiz__key", "score")
+        ):
+            if key == finals[version_of[enrollment_id]].key:
+                best.setdefault(enrollment_id, score)
+    waiting = [e for e in waiting if e.version_id not in finals or e.pk in best]
+    if not waiting:
+        return result
+    needed: dict[int, int] = {}
+    accredited: dict[int, int] = {}
+    for enrollment in waiting:
+        # required_seconds(), asked once per course.
+        share = study_load_share_seconds(enrollment.version)
+        if share and enrollment.course_id not in accredited:
+            from .publishing import course_is_accredited  # publishing imports this module
+
+            accredited[enrollment.course_id] = course_is_accredited(Course(pk=enrollment.course_id))
+        if share and accredited[enrollment.course_id]:
+            needed[enrollment.pk] = share
+    spent: dict[int, int] = {}
+    if needed:
+        spent = dict(
+            LessonProgress.objects.filter(enrollment__in=list(needed))
+            .values("enrollment_id")
+            .annotate(s=Sum("seconds_spent"))
+            .values_list("enrollment_id", "s")
         )
-        if best is None:
-            return None
     now = timezone.now()
-    needed = required_seconds(enrollment)
-    if needed and time_on_task(enrollment) < needed:
-        # Everything but the time: the next heartbeat (`record_time`) or visit completes.
-        if enrollment.time_pending_since is None:
-            Enrollment.objects.filter(pk=enrollment.pk).update(time_pending_since=now)
-            enrollment.time_pending_since = now
-        return None
-    completion, created = CourseCompletion.objects.get_or_create(
-        enrollment=enrollment,
-        defaults={
-            "version": enrollment.version,
-            "completed_at": now,
-            "score": best.score if best else None,
-            "passed": True,
-        },
-    )
-    if created:
-        Enrollment.objects.filter(pk=enrollment.pk).update(
-            completed_at=now, time_pending_since=None
+    short = [e for e in waiting if (spent.get(e.pk) or 0) < needed.get(e.pk, 0)]
+    # Everything but the time: the next heartbeat (`record_time`) or visit completes.
+    newly_waiting = [e for e in short if e.time_pending_since is None]
+    if newly_waiting:
+        Enrollment.objects.filter(pk__in=[e.pk for e in newly_waiting]).update(
+            time_pending_since=now
         )
+        for enrollment in newly_waiting:
+            enrollment.time_pending_since = now
+    completing = [e for e in waiting if e not in short]
+    if not completing:
+        return result
+    # The enrolments are locked and have no completion: the unique enrolment of a completion
+    # refuses a second one should a caller forget the lock.
+    completions = CourseCompletion.objects.bulk_create(
+        CourseCompletion(
+            enrollment=enrollment,
+            version=enrollment.version,
+            completed_at=now,
+            score=best.get(enrollment.pk),
+            passed=True,
+        )
+        for enrollment in completing
+    )
+    Enrollment.objects.filter(pk__in=[e.pk for e in completing]).update(
+        completed_at=now, time_pending_since=None
+    )
+    for enrollment, completion in zip(completing, completions, strict=True):
         enrollment.completed_at = now
         enrollment.time_pending_since = None
-        signals.course_completed.send(sender=CourseCompletion, completion=completion)
+        result[enrollment.pk] = completion
+    signals.course_completed.send_batch(
+        CourseCompletion, [{"completion": completion} for completion in completions]
+    )
+    for enrollment in completing:
         mail_learner(enrollment.pk, learner_mail.COMPLETED)
-    return completion
+    return result
+
+
+class LearningBatch:
+    """The learning of many new enrolments, kept in memory and written at once by `save()`.
+
+    For callers that work through many learners at a time (`seed_activity`). Each method applies
+    the rule of its one-at-a-time service: `enroll` of `enroll_learner`, `complete_lesson` of
+    `start_lesson` + heartbeats (`record_time`) + `complete_lesson`, `choose` of
+    `record_scenario_choice`, `reflect` of `save_reflection`, `take_attempt` of `start_attempt` +
+    `submit_attempt` (the same limit, layout draw and grading; its result is known at once).
+    `save()` writes the rows with bulk_create, sends the same signals (`send_batch`) and decides
+    the completions under the enrolments' lock with `maybe_complete_courses`, the rule of
+    `maybe_complete_course`.
+
+    Only for enrolments it creates itself: until `save()` commits no other transaction sees
+    them, and the unique (user, course) constraint refuses the whole batch if one already exists.
+    """
+
+    def __init__(self):
+        self.enrollments: list[Enrollment] = []
+        self.lessons: list[tuple[LessonProgress, Lesson]] = []
+        self.decisions: list[ScenarioDecision] = []
+        self.reflections: dict[tuple[int, int], Reflection] = {}
+        self.attempts: dict[int, list[tuple[QuizAttempt, list[Answer]]]] = {}
+        self.questions: dict[int, list] = {}
+        self.final_lessons: dict[tuple[int, str], set[str]] = {}
+
+    def enroll(self, user, course: Course) -> Enrollment:
+        """The learner's new (unsaved) enrolment on the course's published version."""
+        if course.published_version_id is None:
+            raise ValidationError(_("Deze cursus is nog niet gepubliceerd."))
+        enrollment = Enrollment(user=user, course=course, version=course.published_version)
+        self.enrollments.append(enrollment)
+        self.attempts[id(enrollment)] = []
+        return enrollment
+
+    def complete_lesson(
+        self, enrollment: Enrollment, lesson: Lesson, heartbeat_gaps: list[int]
+    ) -> LessonProgress:
+        """Start `lesson` now, send heartbeats `heartbeat_gaps` seconds apart, then complete it
+        (when `save()` writes it)."""
+        progress = LessonProgress(
+            enrollment=enrollment,
+            lesson_key=lesson.key,
+            seconds_spent=sum(heartbeat_credit(gap) for gap in heartbeat_gaps),
+        )
+        self.lessons.append((progress, lesson))
+        enrollment.last_lesson_key = lesson.key
+        enrollment.last_activity_at = timezone.now() + timedelta(seconds=sum(heartbeat_gaps))
+        return progress
+
+    def choose(self, enrollment: Enrollment, choice: ScenarioChoice) -> None:
+        self.decisions.append(ScenarioDecision(enrollment=enrollment, choice=choice))
+
+    def reflect(self, user, block: ReflectionBlock, text: str) -> None:
+        self.reflections[user.pk, block.pk] = Reflection(
+            user=user, block=block, text=clean_reflection(text)
+        )
+
+    def take_attempt(
+        self, enrollment: Enrollment, quiz: Quiz, answer, phase: str = "", rng=None, questions=None
+    ) -> QuizAttempt:
+        """Start an attempt and hand in `answer(attempt)` (form data for the drawn layout) at once.
+
+        Returns the graded, unsaved attempt; raises PermissionDenied as `start_attempt` does.
+        """
+        earlier = [a for a, _answers in self.attempts[id(enrollment)] if a.quiz.key == quiz.key]
+        refuse_attempt(
+            quiz,
+            used=len(earlier),
+            passed=sum(1 for a in earlier if a.passed),
+            phase_done=sum(1 for a in earlier if phase and a.phase == phase),
+        )
+        if questions is None:
+            if quiz.pk not in self.questions:
+                self.questions[quiz.pk] = questions_for_grading(quiz.pk)
+            questions = self.questions[quiz.pk]
+        attempt = QuizAttempt(
+            enrollment=enrollment,
+            quiz=quiz,
+            number=sum(1 for a in earlier if a.quiz_id == quiz.pk) + 1,
+            phase=phase,
+            layout=(
+                draw_layout(quiz, questions, [a.layout for a in earlier], rng)
+                if quiz.is_scored
+                else {}
+            ),
+        )
+        answers = grade_attempt(attempt, questions, answer(attempt))
+        self.attempts[id(enrollment)].append((attempt, answers))
+        return attempt
+
+    @transaction.atomic
+    def save(self) -> None:
+        """Write everything, send the signals, and complete the courses whose requirements are
+        met: a passed final test, or (without one) every required lesson done."""
+        Enrollment.objects.bulk_create(self.enrollments)
+        signals.enrollment_created.send_batch(
+            Enrollment, [{"enrollment": enrollment} for enrollment in self.enrollments]
+        )
+        for enrollment in self.enrollments:
+            mail_learner(enrollment.pk, learner_mail.ENROLLED)
+        progress_rows = [progress for progress, _lesson in self.lessons]
+        LessonProgress.objects.bulk_create(progress_rows)
+        lesson_events = [
+            {"enrollment": progress.enrollment, "lesson": lesson, "progress": progress}
+            for progress, lesson in self.lessons
+        ]
+        signals.lesson_started.send_batch(Enrollment, lesson_events)
+        # Completed after they started (`started_at` is the time of the insert).
+        completed_at = timezone.now()
+        LessonProgress.objects.filter(pk__in=[p.pk for p in progress_rows]).update(
+            completed_at=completed_at
+        )
+        for progress in progress_rows:
+            progress.completed_at = completed_at
+        signals.lesson_completed.send_batch(Enrollment, lesson_events)
+        ScenarioDecision.objects.bulk_create(self.decisions)
+        Reflection.objects.bulk_create(self.reflections.values())
+        attempts = [item for items in self.attempts.values() for item in items]
+        QuizAttempt.objects.bulk_create([attempt for attempt, _answers in attempts])
+        # Handed in after they started (`started_at` is the time of the insert).
+        submitted_at = timezone.now()
+        QuizAttempt.objects.filter(pk__in=[a.pk for a, _answers in attempts]).update(
+            submitted_at=submitted_at
+        )
+        for attempt, _answers in attempts:
+            attempt.submitted_at = submitted_at
+        Answer.objects.bulk_create([answer for _attempt, answers in attempts for answer in answers])
+        signals.attempt_submitted.send_batch(
+            QuizAttempt, [{"attempt": attempt, "answers": answers} for attempt, answers in attempts]
+        )
+        self._complete_courses()
+
+    def _complete_courses(self) -> None:
+        """What submit_attempt and complete_lesson decide after each step, once: the lessons a
+        passed final test completes, then the courses whose requirements are met."""
+        # Locked as lock_enrollment does, in one query (in pk order: no deadlock with another
+        # batch). The instances are this transaction's own rows, as written.
+        list(
+            Enrollment.objects.select_for_update(of=("self",))
+            .filter(pk__in=[e.pk for e in self.enrollments])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        done: dict[int, set[str]] = {id(e): set() for e in self.enrollments}
+        for progress, _lesson in self.lessons:
+            done[id(progress.enrollment)].add(progress.lesson_key)
+        for enrollment in self.enrollments:
+            for attempt, _answers in self.attempts[id(enrollment)]:
+                if attempt.passed and attempt.quiz.kind == Quiz.Kind.FINAL:
+                    if not self._final_lessons(enrollment, attempt.quiz) <= done[id(enrollment)]:
+                        complete_final_test_lessons(enrollment, attempt.quiz)
+        maybe_complete_courses(self.enrollments)
+
+    def _final_lessons(self, enrollment: Enrollment, quiz: Quiz) -> set[str]:
+        """Keys of the lessons that show the final test `quiz` (complete_final_test_lessons)."""
+        key = (enrollment.version_id, quiz.key)
+        if key not in self.final_lessons:
+            self.final_lessons[key] = set(
+                final_test_lessons(enrollment.version_id, quiz).values_list("key", flat=True)
+            )
+        return self.final_lessons[key]
 
 
 def mail_learner(enrollment_id: int, kind: str) -> None:

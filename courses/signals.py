@@ -4,6 +4,12 @@ Sent inside the service's transaction, so a receiver that writes (e.g. an xAPI o
 commits or rolls back together with the event itself. Every signal is sent with
 `sender=<model class>` and the keyword arguments named here.
 
+Services that record many learners at once (`services.LearningBatch`) send a signal for many
+events in one `send_batch(sender, events)` call: receivers connected with `connect_batch` get the
+list in one call (`events`: the keyword arguments of each event), receivers connected with
+`connect` one call per event, as with `send`. A plain `send` reaches batch receivers as a list of
+one, so a receiver is written once, for lists.
+
 Receivers (connected in `records/apps.py`; keep this list in step):
 
 - `enrollment_created` → `records.services.on_enrollment_created`: course "registered" statement
@@ -21,11 +27,40 @@ No receiver listens to saves of content rows: published content cannot change
 
 from django.dispatch import Signal
 
-enrollment_created = Signal()  # enrollment
-lesson_started = Signal()  # enrollment, lesson, progress
-lesson_completed = Signal()  # enrollment, lesson, progress
-attempt_submitted = Signal()  # attempt, answers (list of Answer with .question set)
-course_completed = Signal()  # completion
+
+class BatchSignal(Signal):
+    """A signal that may carry many events in one send (see the module's docstring)."""
+
+    def __init__(self):
+        super().__init__()
+        self.batch_receivers: list = []
+
+    def connect_batch(self, receiver) -> None:
+        """Connect `receiver(sender, events)`; strongly referenced, connected once."""
+        if receiver not in self.batch_receivers:
+            self.batch_receivers.append(receiver)
+
+    def send(self, sender, **named):
+        responses = super().send(sender, **named)
+        for receiver in self.batch_receivers:
+            responses.append((receiver, receiver(sender=sender, events=[named])))
+        return responses
+
+    def send_batch(self, sender, events: list[dict]) -> None:
+        """Send one event per dict of keyword arguments; batch receivers get them in one call."""
+        if not events:
+            return
+        for named in events:
+            super().send(sender, **named)
+        for receiver in self.batch_receivers:
+            receiver(sender=sender, events=events)
+
+
+enrollment_created = BatchSignal()  # enrollment
+lesson_started = BatchSignal()  # enrollment, lesson, progress
+lesson_completed = BatchSignal()  # enrollment, lesson, progress
+attempt_submitted = BatchSignal()  # attempt, answers (list of Answer with .question set)
+course_completed = BatchSignal()  # completion
 # Sent by accounts.services.delete_learner_account inside its transaction, before the user row is
 # pseudonymised: receivers delete or pseudonymise their own rows about `user` (e.g. undelivered
 # xAPI statements). Raising rolls the whole deletion back.

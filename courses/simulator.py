@@ -1,13 +1,12 @@
 """Simulated learners for demos, reports and benchmarks (`manage.py seed_activity`).
 
-Enrolments, quiz attempts and completions go through the same services the views call
-(`courses.services`), so limits hold, signals fire, outbox rows are written and completions follow
-the real rules. What the services only record one row at a time is written in bulk, sending the
-same signals: learners and register numbers per batch, a lesson's heartbeats as one progress row
-with the time they credit (`services.record_time`'s rule), scenario choices and reflections per
-enrolment; the completion service runs once per enrolment at the end. The outcome per learner
-depends only on (seed, learner number), so a run is reproducible; timestamps are the real clock.
-"""
+A learner's path is scripted once (`simulate_course`, `simulate_guesser`) against an object with
+the learning services' steps: `services.LearningBatch` for seed_activity, which applies the
+services' rules (limits, layouts, grading, time credited per heartbeat, completion) in memory and
+writes a batch of learners with bulk inserts, sending the same signals (so the same outbox
+statements); or `OneByOne`, the services one call at a time as the views call them (the demo
+accounts, and the reference the batch is tested against). The outcome per learner depends only
+on (seed, learner number), so a run is reproducible; timestamps are the real clock."""
 
 from __future__ import annotations
 
@@ -15,28 +14,22 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 
 from accounts.models import RegisterNumber, User
 
-from . import services, signals
+from . import services
 from .learner_mail import no_learner_mail
 from .models import (
     Course,
-    Enrollment,
     Lesson,
-    LessonProgress,
     Quiz,
     QuizBlock,
-    Reflection,
     ReflectionBlock,
     ScenarioBlock,
-    ScenarioDecision,
     ScenarioStep,
 )
 
@@ -191,32 +184,72 @@ def guess_data(questions, layout) -> dict:
     return data
 
 
-def simulate_guesser(user, plan: CoursePlan, rng: random.Random) -> str:
-    """Enrol and take the final test straight away, answering by position; return the outcome."""
-    if plan.final is None:
-        return STOP
-    enrollment = services.enroll_learner(user, plan.course)
-    questions = plan.quizzes[plan.final.pk]
-    attempt = services.start_attempt(enrollment, plan.final, rng=rng, questions=questions)
-    data = guess_data(questions, attempt.layout)
-    result = services.submit_attempt(attempt.pk, data, user, questions=questions).attempt
-    return LUCKY_GUESS if result.passed else FAIL
+class OneByOne:
+    """The learning services one call at a time, as the views call them: the reference that
+    `services.LearningBatch` (what seed_activity uses) must match, with the same methods."""
 
+    def enroll(self, user, course):
+        return services.enroll_learner(user, course)
 
-def _submit(enrollment, quiz, questions, user, rng, correct, phase=""):
-    try:
+    def complete_lesson(self, enrollment, lesson, heartbeat_gaps):
+        services.start_lesson(enrollment, lesson)
+        beat = enrollment.last_activity_at
+        for gap in heartbeat_gaps:
+            beat += timedelta(seconds=gap)
+            services.record_time(enrollment, lesson.key, now=beat)
+        return services.complete_lesson(enrollment, lesson)
+
+    def choose(self, enrollment, choice):
+        services.record_scenario_choice(enrollment, choice)
+
+    def reflect(self, user, block, text):
+        services.save_reflection(user, block, text)
+
+    def take_attempt(self, enrollment, quiz, answer, phase="", rng=None, questions=None):
         attempt = services.start_attempt(
             enrollment, quiz, phase=phase, rng=rng, questions=questions
         )
+        return services.submit_attempt(
+            attempt.pk, answer(attempt), enrollment.user, questions=questions
+        ).attempt
+
+    def save(self):
+        pass
+
+
+def simulate_guesser(learning, user, plan: CoursePlan, rng: random.Random) -> str:
+    """Enrol and take the final test straight away, answering by position; return the outcome."""
+    if plan.final is None:
+        return STOP
+    enrollment = learning.enroll(user, plan.course)
+    questions = plan.quizzes[plan.final.pk]
+    result = learning.take_attempt(
+        enrollment,
+        plan.final,
+        lambda attempt: guess_data(questions, attempt.layout),
+        rng=rng,
+        questions=questions,
+    )
+    return LUCKY_GUESS if result.passed else FAIL
+
+
+def _submit(learning, enrollment, quiz, questions, rng, correct, phase=""):
+    """The learner's attempt at `quiz`, answered right (or wrong); None when none is allowed."""
+    try:
+        return learning.take_attempt(
+            enrollment,
+            quiz,
+            lambda attempt: answer_data(questions, rng, correct, attempt.layout),
+            phase=phase,
+            rng=rng,
+            questions=questions,
+        )
     except PermissionDenied:
         return None
-    data = answer_data(questions, rng, correct, attempt.layout)
-    return services.submit_attempt(attempt.pk, data, user, questions=questions).attempt
 
 
-def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random) -> list:
-    """The choices a learner makes in `scenario`, as unsaved ScenarioDecision rows."""
-    decisions: list[ScenarioDecision] = []
+def _walk_scenario(learning, enrollment, scenario: ScenarioBlock, rng: random.Random) -> None:
+    """Make the learner's choices in `scenario`."""
     steps = {s.pk: s for s in scenario.steps.all()}
     step = scenario.first_step
     for _hop in range(len(steps) + 1):  # a loop in authored content cannot trap the simulation
@@ -227,107 +260,68 @@ def _walk_scenario(enrollment, scenario: ScenarioBlock, rng: random.Random) -> l
             break
         recommended = [c for c in choices if c.recommended]
         choice = rng.choice(recommended if recommended and rng.random() < 0.7 else choices)
-        decisions.append(ScenarioDecision(enrollment=enrollment, choice=choice))
+        learning.choose(enrollment, choice)
         step = steps.get(choice.next_step_id)
-    return decisions
 
 
-def _heartbeat_seconds(rng: random.Random, start):
-    """Heartbeats every half minute or so, as the lesson page sends them: the time they credit
-    (the rule of `services.record_time`) and the last beat."""
-    beat, seconds = start, 0
-    for _i in range(rng.randint(2, 8)):
-        gap = rng.randint(25, 80)
-        beat += timedelta(seconds=gap)
-        if gap <= services.HEARTBEAT_MAX_GAP_SECONDS:
-            seconds += min(gap, settings.PLAYER_HEARTBEAT_SECONDS)
-    return seconds, beat
+def _heartbeat_gaps(rng: random.Random) -> list[int]:
+    """Seconds between the heartbeats the lesson page sends, every half minute or so (a gap
+    longer than services.HEARTBEAT_MAX_GAP_SECONDS credits nothing)."""
+    return [rng.randint(25, 80) for _i in range(rng.randint(2, 8))]
 
 
 def simulate_course(
-    user, plan: CoursePlan, rng: random.Random, outcome: str = "", stop_after: int | None = None
+    learning,
+    user,
+    plan: CoursePlan,
+    rng: random.Random,
+    outcome: str = "",
+    stop_after: int | None = None,
 ) -> str:
-    """Enrol `user` and work through `plan`'s course; return the outcome (complete/fail/stop).
+    """Enrol `user` and work through `plan`'s course with `learning` (a services.LearningBatch,
+    or OneByOne); return the outcome (complete/fail/stop).
 
     `outcome` (and for STOP, `stop_after` lessons) may be given instead of drawn at random.
     """
     outcome = outcome or rng.choices([COMPLETE, FAIL, STOP], weights=[55, 20, 25])[0]
     if plan.final is None and outcome == FAIL:
         outcome = COMPLETE
-    enrollment = services.enroll_learner(user, plan.course)
+    enrollment = learning.enroll(user, plan.course)
     if plan.self_assessment:
-        _submit(
-            enrollment,
-            plan.self_assessment,
-            plan.quizzes[plan.self_assessment.pk],
-            user,
-            rng,
-            True,
-            phase="pre",
-        )
+        questions = plan.quizzes[plan.self_assessment.pk]
+        _submit(learning, enrollment, plan.self_assessment, questions, rng, True, phase="pre")
     if stop_after is None and outcome == STOP and plan.lessons:
         stop_after = rng.randrange(len(plan.lessons))
-    decisions: list[ScenarioDecision] = []
-    reflections: list[Reflection] = []
-    last_beat, last_key = None, ""
     for index, lesson in enumerate(plan.lessons):
         if stop_after is not None and index >= stop_after:
             break
-        # What services.start_lesson and the heartbeats (record_time) write, as one row.
-        seconds, last_beat = _heartbeat_seconds(rng, timezone.now())
-        progress = LessonProgress.objects.create(
-            enrollment=enrollment, lesson_key=lesson.key, seconds_spent=seconds
-        )
-        signals.lesson_started.send(
-            sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
-        )
+        gaps = _heartbeat_gaps(rng)
         for block in plan.blocks[lesson.pk]:
             if isinstance(block, ReflectionBlock) and rng.random() < 0.5:
-                reflections.append(Reflection(user=user, block=block, text=rng.choice(REFLECTIONS)))
+                learning.reflect(user, block, rng.choice(REFLECTIONS))
             elif isinstance(block, ScenarioBlock):
-                decisions += _walk_scenario(enrollment, block, rng)
+                _walk_scenario(learning, enrollment, block, rng)
             elif isinstance(block, QuizBlock) and block.quiz_id in plan.quiz_objects:
                 quiz = plan.quiz_objects[block.quiz_id]
                 if quiz.kind not in (Quiz.Kind.FINAL, Quiz.Kind.SELF_ASSESSMENT):
-                    _submit(enrollment, quiz, plan.quizzes[quiz.pk], user, rng, rng.random() < 0.8)
-        # As services.complete_lesson, without deciding the completion after every lesson: that
-        # runs once, below (or in submit_attempt when the final test is passed).
-        progress.completed_at = timezone.now()
-        progress.save(update_fields=["completed_at"])
-        signals.lesson_completed.send(
-            sender=Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
-        )
-        last_key = lesson.key
-    if last_beat is not None:  # the resume point: the last lesson, at its last heartbeat
-        Enrollment.objects.filter(pk=enrollment.pk).update(
-            last_lesson_key=last_key, last_activity_at=last_beat
-        )
-    ScenarioDecision.objects.bulk_create(decisions)
-    Reflection.objects.bulk_create(reflections)
-    if plan.final is None:
-        services.repair_completion(enrollment)  # the completion service, once
+                    correct = rng.random() < 0.8
+                    _submit(learning, enrollment, quiz, plan.quizzes[quiz.pk], rng, correct)
+        learning.complete_lesson(enrollment, lesson, gaps)
     if outcome == STOP or plan.final is None:
         return outcome
     questions = plan.quizzes[plan.final.pk]
     if outcome == COMPLETE:
         if rng.random() < 0.25:  # some pass only at the second try
-            _submit(enrollment, plan.final, questions, user, rng, False)
-        passed = _submit(enrollment, plan.final, questions, user, rng, True)
+            _submit(learning, enrollment, plan.final, questions, rng, False)
+        passed = _submit(learning, enrollment, plan.final, questions, rng, True)
         if passed is None or not passed.passed:
             return FAIL
         if plan.self_assessment:
-            _submit(
-                enrollment,
-                plan.self_assessment,
-                plan.quizzes[plan.self_assessment.pk],
-                user,
-                rng,
-                True,
-                phase="post",
-            )
+            questions = plan.quizzes[plan.self_assessment.pk]
+            _submit(learning, enrollment, plan.self_assessment, questions, rng, True, phase="post")
         return COMPLETE
     for _try in range(rng.randint(1, 2)):
-        if _submit(enrollment, plan.final, questions, user, rng, False) is None:
+        if _submit(learning, enrollment, plan.final, questions, rng, False) is None:
             break  # no attempts left
     return FAIL
 
@@ -347,8 +341,9 @@ def seed_activity(
     `profile` "guesser" makes every learner enrol in every course and take its final test at
     once by position only (outcome "fail", or "guessed-pass" when a test can be passed that way).
 
-    Learners are created in batches of BATCH_SIZE, one transaction each (an error loses that
-    batch, not the run). Learners whose e-mail address already exists are skipped, so a re-run
+    Learners are created in batches of BATCH_SIZE, one transaction each (an error or an
+    interruption loses that batch, never half a learner), written with a few dozen queries per
+    batch. Learners whose e-mail address already exists are skipped, so a re-run
     adds nothing.
     """
     report = SeedReport()
@@ -397,15 +392,17 @@ def seed_activity(
             for register_number in registers:
                 register_number.user_id = register_number.user.pk
             RegisterNumber.objects.bulk_create(registers)
+            learning = services.LearningBatch()
             for _number, user, rng in learners_in_batch:
                 for plan in plans:
                     if profile == "guesser":
-                        guessed = simulate_guesser(user, plan, rng)
+                        guessed = simulate_guesser(learning, user, plan, rng)
                         report.outcomes[guessed] = report.outcomes.get(guessed, 0) + 1
                         report.enrollments += 1
                     elif rng.random() < 0.8:
-                        report.outcomes[simulate_course(user, plan, rng)] += 1
+                        report.outcomes[simulate_course(learning, user, plan, rng)] += 1
                         report.enrollments += 1
+            learning.save()
         report.learners += len(new)
         if progress:
             for number in new:

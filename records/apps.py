@@ -15,21 +15,11 @@ class RecordsConfig(AppConfig):
         # The learning signals are sent inside the service's transaction, so each receiver's
         # outbox rows commit or roll back together with the event they describe.
         # courses/signals.py lists these receivers; keep both in step.
-        signals.enrollment_created.connect(
-            services.on_enrollment_created, dispatch_uid="xapi_enrollment"
-        )
-        signals.lesson_started.connect(
-            services.on_lesson_started, dispatch_uid="xapi_lesson_started"
-        )
-        signals.lesson_completed.connect(
-            services.on_lesson_completed, dispatch_uid="xapi_lesson_completed"
-        )
-        signals.attempt_submitted.connect(
-            services.on_attempt_submitted, dispatch_uid="xapi_attempt"
-        )
-        signals.course_completed.connect(
-            services.on_course_completed, dispatch_uid="xapi_course_completed"
-        )
+        signals.enrollment_created.connect_batch(services.on_enrollment_created)
+        signals.lesson_started.connect_batch(services.on_lesson_started)
+        signals.lesson_completed.connect_batch(services.on_lesson_completed)
+        signals.attempt_submitted.connect_batch(services.on_attempt_submitted)
+        signals.course_completed.connect_batch(services.on_course_completed)
         signals.account_deleting.connect(
             services.on_account_deleting, dispatch_uid="xapi_account_deleting"
         )

@@ -32,6 +32,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -101,40 +102,56 @@ def queue_statements(enrollment, build) -> list[XapiStatement]:
     task fans the rows out. Costs one query when no LRS receives the course (the usual case on a
     laptop), and the same queries and rows for one LRS as for several.
     """
+    return queue_statements_many([(enrollment, build)])
+
+
+def queue_statements_many(events) -> list[XapiStatement]:
+    """`queue_statements` for many events at once: `events` is a list of (enrollment, build).
+
+    The LRSs are looked up once per course and BIG numbers once for all learners, and the rows
+    are written with one INSERT: one query per course when no LRS receives it.
+    """
+    if not events:
+        return []
     if settings.LRS_STORES:
         # Stores removed from the environment are disabled by the sweep and the command.
         sync_stores_from_settings()
-    stores = list(LearningRecordStore.objects.for_course(enrollment.course_id))
-    if not stores:
+    stores = {
+        course_id: list(LearningRecordStore.objects.for_course(course_id))
+        for course_id in sorted({enrollment.course_id for enrollment, _build in events})
+    }
+    events = [(enrollment, build) for enrollment, build in events if stores[enrollment.course_id]]
+    if not events:
         return []
-    user = enrollment.user
-    modes = {store.actor_mode for store in stores}
-    big_number = ""
-    if AccreditationBody.ActorMode.BIG in modes:
-        big_number = (
-            RegisterNumber.objects.filter(user=user, register=RegisterNumber.Register.BIG)
-            .values_list("number", flat=True)
-            .first()
-            or ""
+    big_numbers: dict[int, str] = {}
+    if any(s.actor_mode == AccreditationBody.ActorMode.BIG for ss in stores.values() for s in ss):
+        big_numbers = dict(
+            RegisterNumber.objects.filter(
+                user__in={enrollment.user_id for enrollment, _build in events},
+                register=RegisterNumber.Register.BIG,
+            ).values_list("user_id", "number")
         )
     rows: dict[str, XapiStatement] = {}
-    for mode in sorted(modes):
-        for payload in build(xapi.make_actor(user, mode, big_number)):
-            # A BIG-mode actor without a BIG number falls back to the account: the same statement.
-            rows.setdefault(
-                payload["id"],
-                XapiStatement(
-                    statement_id=payload["id"],
-                    verb=payload["verb"]["display"]["en-US"],
-                    payload=payload,
-                    course_id=enrollment.course_id,
-                    actor_mode=mode,
-                ),
-            )
+    for enrollment, build in events:
+        user = enrollment.user
+        for mode in sorted({store.actor_mode for store in stores[enrollment.course_id]}):
+            for payload in build(xapi.make_actor(user, mode, big_numbers.get(user.pk, ""))):
+                # A BIG-mode actor without a BIG number falls back to the account: the same
+                # statement.
+                rows.setdefault(
+                    payload["id"],
+                    XapiStatement(
+                        statement_id=payload["id"],
+                        verb=payload["verb"]["display"]["en-US"],
+                        payload=payload,
+                        course_id=enrollment.course_id,
+                        actor_mode=mode,
+                    ),
+                )
     # A replayed event writes nothing new: statement ids are unique and deterministic.
     XapiStatement.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    for store in stores:
-        queue_delivery(store.pk)
+    for lrs_id in sorted({store.pk for ss in stores.values() for store in ss}):
+        queue_delivery(lrs_id)
     return list(rows.values())
 
 
@@ -188,53 +205,68 @@ def fan_out_statements(batch_size: int = 500) -> set[int]:
     return lrs_ids
 
 
-# Receivers of courses.signals, connected in RecordsConfig.ready() (listed in courses/signals.py).
+# Receivers of courses.signals, connected in RecordsConfig.ready() (listed in courses/signals.py)
+# with `connect_batch`: each gets the events of one send as a list of their keyword arguments.
 
 
-def on_enrollment_created(sender, enrollment, **kwargs):
-    queue_statements(enrollment, lambda actor: [xapi.course_registered(enrollment, actor)])
-
-
-def on_lesson_started(sender, enrollment, lesson, progress, **kwargs):
-    queue_statements(
-        enrollment, lambda actor: [xapi.lesson_launched(enrollment, lesson, progress, actor)]
+def on_enrollment_created(sender, events, **kwargs):
+    queue_statements_many(
+        [(e["enrollment"], partial(_one, xapi.course_registered, e["enrollment"])) for e in events]
     )
 
 
-def on_lesson_completed(sender, enrollment, lesson, progress, **kwargs):
-    queue_statements(
-        enrollment, lambda actor: [xapi.lesson_completed(enrollment, lesson, progress, actor)]
+def on_lesson_started(sender, events, **kwargs):
+    queue_statements_many(
+        [(e["enrollment"], partial(_lesson, xapi.lesson_launched, e)) for e in events]
     )
 
 
-def on_attempt_submitted(sender, attempt, answers, **kwargs):
+def on_lesson_completed(sender, events, **kwargs):
+    queue_statements_many(
+        [(e["enrollment"], partial(_lesson, xapi.lesson_completed, e)) for e in events]
+    )
+
+
+def _one(make, subject, actor):
+    return [make(subject, actor)]
+
+
+def _lesson(make, event, actor):
+    return [make(event["enrollment"], event["lesson"], event["progress"], actor)]
+
+
+def on_attempt_submitted(sender, events, **kwargs):
+    queue_statements_many(
+        [(e["attempt"].enrollment, partial(_attempt, e["attempt"], e["answers"])) for e in events]
+    )
+
+
+def _attempt(attempt, answers, actor):
     enrollment, quiz = attempt.enrollment, attempt.quiz
+    statements = [
+        xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers
+    ]
+    statements.append(xapi.quiz_result(enrollment, attempt, quiz, answers, actor))
+    return statements
 
-    def build(actor):
-        statements = [
-            xapi.question_answered(enrollment, attempt, quiz, answer, actor) for answer in answers
+
+def on_course_completed(sender, events, **kwargs):
+    queue_statements_many(
+        [
+            (e["completion"].enrollment, partial(_course_completed, e["completion"], []))
+            for e in events
         ]
-        statements.append(xapi.quiz_result(enrollment, attempt, quiz, answers, actor))
-        return statements
-
-    queue_statements(enrollment, build)
+    )
 
 
-def on_course_completed(sender, completion, **kwargs):
+def _course_completed(completion, seconds, actor):
     enrollment = completion.enrollment
-    seconds: list[int] = []
-
-    def build(actor):
-        if not seconds:  # once, and only when some LRS receives the course
-            total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(
-                t=Sum("seconds_spent")
-            )["t"]
-            seconds.append(total or 0)
-        return [
-            xapi.course_completed(completion, enrollment, completion.version, seconds[0], actor)
-        ]
-
-    queue_statements(enrollment, build)
+    if not seconds:  # once, and only when some LRS receives the course
+        total = LessonProgress.objects.filter(enrollment=enrollment).aggregate(
+            t=Sum("seconds_spent")
+        )["t"]
+        seconds.append(total or 0)
+    return [xapi.course_completed(completion, enrollment, completion.version, seconds[0], actor)]
 
 
 # --- Delivering ----------------------------------------------------------------------------------

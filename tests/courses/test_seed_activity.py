@@ -1,3 +1,4 @@
+import random
 from io import StringIO
 
 import pytest
@@ -6,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from courses import signals
+from courses import services, signals
 from courses import simulator as activity
 from courses.models import (
     Answer,
@@ -19,13 +20,15 @@ from courses.models import (
     ScaleQuestion,
     ScenarioDecision,
 )
+from records.models import LearningRecordStore, XapiStatement
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# Pinned: queries (and savepoints) per simulated learner on the `courses` fixture.
-QUERIES_PER_LEARNER = 110
-SAVEPOINTS_PER_LEARNER = 12
+# Pinned: queries (and savepoints) per additional simulated learner on the `courses` fixture
+# (one-by-one through the services it was about 300, a third of them savepoints).
+QUERIES_PER_LEARNER = 16
+SAVEPOINTS_PER_LEARNER = 2
 
 
 @pytest.fixture
@@ -115,20 +118,124 @@ def test_it_creates_learners_who_complete_fail_and_stop(courses):
     assert Reflection.objects.exists() and ScenarioDecision.objects.exists()
 
 
-def test_its_queries_per_learner_are_bounded(courses):
-    """Learners, register numbers, heartbeats, scenario choices and reflections are written in
-    bulk and the completion is decided once per enrolment: on this content a learner took about
-    300 queries (a third of them savepoints) before."""
+def seeded_queries(learners, seed):
     with CaptureQueriesContext(connection) as queries:
-        report = activity.seed_activity(20, seed=3)
-    assert report.learners == 20 and report.enrollments >= 20
+        report = activity.seed_activity(learners, seed=seed)
+    assert report.learners == learners and report.enrollments >= learners
     savepoints = [q for q in queries if q["sql"].startswith("SAVEPOINT")]
-    assert len(queries) <= 20 * QUERIES_PER_LEARNER, (len(queries), len(savepoints))
-    assert len(savepoints) <= 20 * SAVEPOINTS_PER_LEARNER, len(savepoints)
-    # Still the same services: completions, passed and failed attempts and outbox-ready signals.
+    return len(queries), len(savepoints)
+
+
+def test_its_queries_per_learner_are_bounded(courses):
+    """Learners are written in bulk per batch (services.LearningBatch); per learner only the
+    completions are decided one enrolment at a time, under its lock."""
+    LearningRecordStore.objects.create(name="lrs", endpoint="http://127.0.0.1:9/xapi")
+    queries_20, savepoints_20 = seeded_queries(20, seed=3)
+    queries_40, savepoints_40 = seeded_queries(40, seed=4)
+    per_learner = (queries_40 - queries_20) / 20
+    assert per_learner <= QUERIES_PER_LEARNER, (queries_20, queries_40)
+    assert (savepoints_40 - savepoints_20) / 20 <= SAVEPOINTS_PER_LEARNER
+    # Still the same services: completions, passed and failed attempts and outbox statements.
     assert CourseCompletion.objects.exists()
     assert QuizAttempt.objects.filter(passed=True).exists()
     assert QuizAttempt.objects.filter(passed=False).exists()
+    assert XapiStatement.objects.filter(verb="completed").exists()
+
+
+def learned(user):
+    """The meaningful rows of what `user` did, without ids and timestamps."""
+    out = {}
+    for e in Enrollment.objects.filter(user=user).select_related("course", "completion"):
+        completion = getattr(e, "completion", None)
+        statements = XapiStatement.objects.filter(
+            payload__context__registration=str(e.registration)
+        )
+        out[e.course.slug] = {
+            "enrollment": (e.version_id, e.last_lesson_key, e.completed_at is not None),
+            "waits_for_time": e.time_pending_since is not None,
+            "lessons": sorted(
+                (p.lesson_key, p.seconds_spent, p.completed_at is not None)
+                for p in e.lesson_progress.all()
+            ),
+            "attempts": sorted(
+                (
+                    a.quiz.key,
+                    a.phase,
+                    a.number,
+                    a.score,
+                    a.passed,
+                    a.submitted_at is not None,
+                    repr(a.layout),
+                    sorted(
+                        (x.question_id, repr(x.response), x.fraction, x.is_correct)
+                        for x in a.answers.all()
+                    ),
+                )
+                for a in e.attempts.select_related("quiz")
+            ),
+            "choices": sorted(e.scenario_decisions.values_list("choice_id", flat=True)),
+            "completion": completion and (completion.version_id, completion.score),
+            "statements": sorted(
+                (
+                    s.verb,
+                    s.payload["verb"]["id"],
+                    s.payload["object"]["id"],
+                    repr({k: v for k, v in s.payload.get("result", {}).items() if k != "duration"}),
+                )
+                for s in statements
+            ),
+        }
+    return out, sorted(user.reflections.values_list("block_id", "text"))
+
+
+def test_its_batch_writes_what_the_services_write_one_by_one(courses):
+    """The same scripted learner (same random draws) through services.LearningBatch and through
+    the services one call at a time (OneByOne) ends up with the same rows and statements."""
+    LearningRecordStore.objects.create(name="lrs", endpoint="http://127.0.0.1:9/xapi")
+    plans = [activity.load_plan(course) for course in courses]
+    scripts = [
+        (activity.COMPLETE, None, "a"),
+        (activity.COMPLETE, None, "b"),
+        (activity.COMPLETE, None, "c"),
+        (activity.FAIL, None, "d"),
+        (activity.FAIL, None, "e"),
+        (activity.STOP, 1, "f"),
+        ("guess", None, "g"),
+    ]
+    pairs = []
+    batch_users = []
+    batch = services.LearningBatch()
+    for outcome, stop_after, seed in scripts:
+        users = [factories.make_user(), factories.make_user()]
+        results = []
+        for learning, user in zip((activity.OneByOne(), batch), users, strict=True):
+            rng = random.Random(seed)
+            for plan in plans:
+                if outcome == "guess":
+                    results.append(activity.simulate_guesser(learning, user, plan, rng))
+                else:
+                    results.append(
+                        activity.simulate_course(learning, user, plan, rng, outcome, stop_after)
+                    )
+        assert results[: len(plans)] == results[len(plans) :]
+        pairs.append(users)
+        batch_users.append(users[1])
+    batch.save()
+    for one_by_one, batched in pairs:
+        (expected, expected_reflections), (got, got_reflections) = (
+            learned(one_by_one),
+            learned(batched),
+        )
+        assert expected and got.keys() == expected.keys()
+        for slug, rows in expected.items():
+            for kind, value in rows.items():
+                assert got[slug][kind] == value, (slug, kind)
+        assert got_reflections == expected_reflections
+    # The scripts cover completions (after a failed try too), failures, stops and guesses.
+    completed = [hasattr(e, "completion") for e in Enrollment.objects.filter(user__in=batch_users)]
+    assert set(completed) == {True, False}
+    assert QuizAttempt.objects.filter(quiz__kind="final", number=2, passed=True).exists()
+    assert Reflection.objects.exists() and ScenarioDecision.objects.exists()
 
 
 def test_a_guesser_fails_the_final_test(courses):

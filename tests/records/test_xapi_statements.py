@@ -200,7 +200,7 @@ def test_it_gives_a_replayed_event_the_same_statement_id(learner, course, lrs):
     progress = services.complete_lesson(enrollment, lesson)
     before = XapiStatement.objects.count()
     records_services.on_lesson_completed(
-        Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+        Enrollment, events=[{"enrollment": enrollment, "lesson": lesson, "progress": progress}]
     )
     assert XapiStatement.objects.count() == before
     actor = xapi.make_actor(learner)
@@ -319,12 +319,12 @@ def test_it_costs_one_query_per_event_without_an_lrs_and_two_with_one(
     progress = LessonProgress.objects.create(enrollment=enrollment, lesson_key=lesson.key)
     with django_assert_num_queries(1):
         records_services.on_lesson_started(
-            Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+            Enrollment, events=[{"enrollment": enrollment, "lesson": lesson, "progress": progress}]
         )
     LearningRecordStore.objects.create(name="lrs", endpoint=lrs_server.endpoint)
     with django_assert_num_queries(2):  # the stores, one insert of every row
         records_services.on_lesson_started(
-            Enrollment, enrollment=enrollment, lesson=lesson, progress=progress
+            Enrollment, events=[{"enrollment": enrollment, "lesson": lesson, "progress": progress}]
         )
     assert XapiStatement.objects.count() == 1
 

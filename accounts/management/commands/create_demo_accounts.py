@@ -87,4 +87,6 @@ def give_learner_history(user) -> None:
     for course, (outcome, stop_after) in zip(courses, plans, strict=False):
         plan = simulator.load_plan(course)
         with no_learner_mail():  # a demo, not a person: no enrolment or certificate mail
-            simulator.simulate_course(user, plan, rng, outcome=outcome, stop_after=stop_after)
+            simulator.simulate_course(
+                simulator.OneByOne(), user, plan, rng, outcome=outcome, stop_after=stop_after
+            )
