@@ -3,11 +3,17 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from accounts.registers import InvalidRegisterNumber, normalise_register_number, register_info
+from accounts.registers import (
+    InvalidRegisterNumber,
+    normalise_register_number,
+    register_info,
+    register_name_key,
+    stored_normalised_number,
+)
 from lms.lib.typing import StrOrPromise
 
 REMINDERS_OFF_SALT = "accounts.User.reminders_off"
@@ -115,10 +121,38 @@ class User(AbstractUser):
         return salted_hmac(REMINDERS_OFF_SALT, self.email.lower()).hexdigest()[:16]
 
 
+DERIVED_FROM = frozenset({"number", "register", "register_name"})
+
+
+class RegisterNumberQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(): fill the derived columns here too.
+        objs = list(objs)
+        for obj in objs:
+            obj.derive_columns()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if not DERIVED_FROM.intersection(kwargs):
+            return super().update(**kwargs)
+        # An update of what the derived columns are computed from re-derives them row by row.
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            updated = super().update(**kwargs)
+            fresh = list(self.model._base_manager.filter(pk__in=pks))
+            for number in fresh:
+                number.derive_columns()
+            self.model._base_manager.bulk_update(fresh, ["normalised", "register_key"])
+        return updated
+
+
 class RegisterNumber(models.Model):
     """A learner's number in one Dutch quality register, in the shape the register uses.
 
     The registers, their PE-online organisations and number rules: accounts/registers.py.
+    `normalised` and `register_key` are derived from them on every save, so that the staff
+    overview can apply the rules in SQL (records.registers); a change of a number rule needs a
+    data migration that re-saves them (see 0005).
     """
 
     class Register(models.TextChoices):
@@ -141,7 +175,13 @@ class RegisterNumber(models.Model):
     # Set for numbers stored under an earlier rule that padded them with zeros: the learner must
     # look at them again before they are reported (migration 0002).
     needs_confirmation = models.BooleanField(_("nog te bevestigen"), default=False)
+    # The number as PE-online receives it; "" when it does not fit the register's rule.
+    normalised = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # register_name as numbers are matched to an "other" register's accreditation.
+    register_key = models.CharField(max_length=100, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RegisterNumberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("registratienummer")
@@ -155,6 +195,18 @@ class RegisterNumber(models.Model):
 
     def __str__(self):
         return f"{self.get_register_display()}: {self.number}"
+
+    def save(self, *args, **kwargs):
+        self.derive_columns()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "normalised", "register_key"}
+        super().save(*args, **kwargs)
+
+    def derive_columns(self) -> None:
+        """Set `normalised` and `register_key` from the number, register and register name."""
+        self.normalised = stored_normalised_number(self.number, self.register)
+        self.register_key = register_name_key(self.register_name)
 
     def clean(self):
         if self.register == self.Register.OTHER and not self.register_name.strip():

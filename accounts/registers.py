@@ -149,6 +149,22 @@ def normalise_register_number(
     raise InvalidRegisterNumber("length")
 
 
+def stored_normalised_number(raw: str, register: str) -> str:
+    """The number as PE-online receives it, or "" when it does not fit the register's rule (or
+    the register is unknown). What `RegisterNumber.normalised` holds, so SQL can read the rule;
+    a 10-digit BIG number is not restored here: only the learner may confirm the leading zero."""
+    try:
+        return normalise_register_number(raw, register)
+    except (InvalidRegisterNumber, KeyError):
+        return ""
+
+
+def register_name_key(name: str) -> str:
+    """How an "other" register's name is compared: case and surrounding spaces do not count.
+    What `RegisterNumber.register_key` holds, so SQL matches numbers the way Python does."""
+    return (name or "").strip().casefold()
+
+
 def is_valid_register_number(value: str, register: str) -> bool:
     """True when the stored `value` already has the register's exact shape."""
     try:

@@ -11,23 +11,39 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, JSONObject, NullIf
+from django.db.models.lookups import Exact, GreaterThanOrEqual, IsNull, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import RegisterNumber, User
-from accounts.registers import InvalidRegisterNumber, normalise_register_number, professions_for
-from accounts.services import is_deleted_account
+from accounts.registers import professions_for, register_name_key, stored_normalised_number
+from accounts.services import deleted_account_condition, is_deleted_account
 from courses.models import CourseCompletion, LiveSessionRegistration, Quiz, QuizAttempt
 
 from . import pe_online
-from .exports import exportable_completions
+from .exports import day_range, exportable_completions
 from .models import (
     AttendanceReport,
     BlockReason,
@@ -56,8 +72,8 @@ def matching_register_number(numbers: Iterable[RegisterNumber], accreditation: C
         if number.register != accreditation.register:
             continue
         if accreditation.register == Register.OTHER and (
-            number.register_name.strip().casefold()
-            != accreditation.register_name.strip().casefold()
+            register_name_key(number.register_name)
+            != register_name_key(accreditation.register_name)
         ):
             continue
         return number
@@ -71,10 +87,7 @@ def normalised_number(register_number: RegisterNumber) -> str | None:
     NVVPO 3 or 4, ...): a number stored without validation is never sent. A 10-digit BIG number
     is not restored here: only the learner may confirm the leading zero.
     """
-    try:
-        return normalise_register_number(register_number.number, register_number.register)
-    except (InvalidRegisterNumber, KeyError):
-        return None
+    return stored_normalised_number(register_number.number, register_number.register) or None
 
 
 @dataclass(frozen=True)
@@ -101,16 +114,7 @@ def _first_final_attempt_passed(completion) -> bool:
     # Export querysets annotate this; a single call falls back to one query.
     if hasattr(completion, "first_final_passed"):
         return bool(completion.first_final_passed)
-    first = (
-        QuizAttempt.objects.filter(
-            enrollment_id=completion.enrollment_id,
-            quiz__kind=Quiz.Kind.FINAL,
-            submitted_at__isnull=False,
-        )
-        .order_by("submitted_at", "number")
-        .values_list("passed", flat=True)
-        .first()
-    )
+    first = _final_attempts(completion.enrollment_id).values_list("passed", flat=True).first()
     return bool(first)
 
 
@@ -173,6 +177,114 @@ def reportability(
     return Reportability(None, normalised)
 
 
+def reportability_expression(accreditation: CourseAccreditation) -> Case:
+    """`reportability()` in SQL, for a CourseCompletion queryset: the BlockReason value of the
+    first failing rule, or NULL when the completion is reportable under `accreditation`.
+
+    Same rules in the same order; the number rules read `RegisterNumber.normalised` and
+    `register_key`, which accounts derives with the functions `reportability()` uses.
+    tests/records/test_reportability_sql.py holds the two to the same verdict. The learner's
+    number is read in one correlated subquery that decides every rule after it (a CASE stops at
+    the first rule that holds, so later subqueries run only when needed); no number yields
+    NO_NUMBER.
+    """
+    numbers = RegisterNumber.objects.filter(
+        user_id=OuterRef("enrollment__user_id"), register=accreditation.register
+    )
+    if accreditation.register == Register.OTHER:
+        numbers = numbers.filter(register_key=register_name_key(accreditation.register_name))
+    completed_at = OuterRef("completed_at")
+    start, end = day_range(accreditation.valid_from, accreditation.valid_until)
+    rules: list[When] = [
+        When(normalised="", then=Value(BlockReason.INVALID_NUMBER.value)),
+        When(needs_confirmation=True, then=Value(BlockReason.UNCONFIRMED_NUMBER.value)),
+        When(
+            LessThan(completed_at, Value(start, output_field=DateTimeField())),
+            then=Value(BlockReason.OUTSIDE_VALIDITY.value),
+        ),
+    ]
+    if end is not None:
+        rules.append(
+            When(
+                GreaterThanOrEqual(completed_at, Value(end, output_field=DateTimeField())),
+                then=Value(BlockReason.OUTSIDE_VALIDITY.value),
+            )
+        )
+    if accreditation.min_score:
+        score = OuterRef("score")
+        minimum = Value(Decimal(accreditation.min_score) / 100, output_field=DecimalField())
+        rules += [
+            When(IsNull(score, True), then=Value(BlockReason.SCORE_TOO_LOW.value)),
+            When(LessThan(score, minimum), then=Value(BlockReason.SCORE_TOO_LOW.value)),
+        ]
+    if accreditation.first_attempt_only:
+        first_passed = Subquery(
+            _final_attempts(OuterRef(OuterRef("enrollment_id"))).values("passed")[:1]
+        )
+        rules.append(
+            When(
+                Exact(Coalesce(first_passed, Value(False)), Value(False)),
+                then=Value(BlockReason.NOT_FIRST_ATTEMPT.value),
+            )
+        )
+    rejected_number = (
+        PeOnlineSubmissionRow.objects.filter(
+            completion_id=OuterRef(OuterRef("pk")),
+            submission__accreditation_id=accreditation.pk,
+            status__in=[
+                PeOnlineSubmissionRow.Status.ACCEPTED,
+                PeOnlineSubmissionRow.Status.REJECTED,
+            ],
+        )
+        .order_by("-pk")
+        .values(
+            number=Case(
+                When(
+                    status=PeOnlineSubmissionRow.Status.REJECTED,
+                    released_at__isnull=True,
+                    then=F("register_number"),
+                ),
+                default=None,
+            )
+        )[:1]
+    )
+    rules.append(
+        When(
+            Exact(F("normalised"), Subquery(rejected_number)),
+            then=Value(BlockReason.REJECTED_BY_PE_ONLINE.value),
+        )
+    )
+    number_verdict = numbers.order_by("pk").values(
+        verdict=Case(*rules, default=Value(""), output_field=CharField())
+    )[:1]
+    learner_rules = [
+        When(revoked_at__isnull=False, then=Value(BlockReason.REVOKED.value)),
+        When(
+            deleted_account_condition("enrollment__user"),
+            then=Value(BlockReason.ACCOUNT_DELETED.value),
+        ),
+    ]
+    allowed = professions_for(accreditation.register)
+    if allowed is not None:
+        eligible = Q(enrollment__user__profession__in=sorted(allowed)) if allowed else Q(pk=None)
+        learner_rules.append(When(~eligible, then=Value(BlockReason.PROFESSION_NOT_ELIGIBLE.value)))
+    return Case(
+        *learner_rules,
+        # No number row: NO_NUMBER; "" from the number's rules: reportable (NULL).
+        default=NullIf(
+            Coalesce(Subquery(number_verdict), Value(BlockReason.NO_NUMBER.value)), Value("")
+        ),
+        output_field=CharField(),
+    )
+
+
+def _final_attempts(enrollment_id):
+    """The submitted final-test attempts of an enrollment, first one first."""
+    return QuizAttempt.objects.filter(
+        enrollment_id=enrollment_id, quiz__kind=Quiz.Kind.FINAL, submitted_at__isnull=False
+    ).order_by("submitted_at", "number")
+
+
 def completions_for_registers(
     course=None, since: dt.date | None = None, until: dt.date | None = None, *, user=None
 ):
@@ -196,15 +308,7 @@ def completions_for_registers(
             )
         )
     )
-    first_final = (
-        QuizAttempt.objects.filter(
-            enrollment_id=OuterRef("enrollment_id"),
-            quiz__kind=Quiz.Kind.FINAL,
-            submitted_at__isnull=False,
-        )
-        .order_by("submitted_at", "number")
-        .values("passed")[:1]
-    )
+    first_final = _final_attempts(OuterRef("enrollment_id")).values("passed")[:1]
     qs = (
         exportable_completions(
             course, user=user, since=since, until=until, include_revoked=user is None
@@ -323,6 +427,8 @@ def _register_number_label(accreditation: CourseAccreditation) -> str:
 
 # --- Staff overview and reporting --------------------------------------------------------------
 
+REPORTED = "reported"  # a completion's state in the overview once reported, whatever its verdict
+
 
 @dataclass
 class AccreditationCounts:
@@ -342,34 +448,96 @@ class AccreditationCounts:
         ]
 
 
-def accreditation_overview(course, chunk_size: int = 2000) -> list[AccreditationCounts]:
-    """Per accreditation of `course`: completions reportable (not yet reported), reported, blocked.
+def completions_with_verdict(
+    accreditation: CourseAccreditation, since: dt.date | None = None, until: dt.date | None = None
+):
+    """The completions of the accreditation's course in the period (revoked ones included), with
+    `block_reason` (a BlockReason value, None when reportable; `reportability_expression()`)
+    and `reported` (already reported under the accreditation), both decided in SQL. A queryset,
+    oldest first."""
+    reports = AttendanceReport.objects.filter(
+        completion_id=OuterRef("pk"), accreditation_id=accreditation.pk
+    )
+    return exportable_completions(
+        [accreditation.course_id], since=since, until=until, include_revoked=True
+    ).annotate(block_reason=reportability_expression(accreditation), reported=Exists(reports))
 
-    Reads every completion once, through a server-side cursor: 1 query for accreditations, 1 for
-    reported pairs, 1 for PE-online's latest verdicts and 1 for the completions (register numbers
-    included), whatever their number.
+
+def accreditation_overview(course) -> list[AccreditationCounts]:
+    """Per accreditation of `course`: completions reportable (not yet reported), reported, blocked
+    (per reason).
+
+    Counted in SQL (GROUP BY the verdict): one query for the accreditations and one per
+    accreditation, whatever the number of completions.
     """
     counts = [AccreditationCounts(a) for a in CourseAccreditation.objects.for_course(course)]
-    if not counts:
-        return counts
-    reported = set(
-        AttendanceReport.objects.filter(accreditation__course=course).values_list(
-            "completion_id", "accreditation_id"
+    for row in counts:
+        states = (
+            completions_with_verdict(row.accreditation)
+            .annotate(
+                state=Case(
+                    When(reported=True, then=Value(REPORTED)),
+                    default=F("block_reason"),
+                    output_field=CharField(),
+                )
+            )
+            .order_by()
+            .values_list("state")
+            .annotate(count=Count("pk"))
         )
-    )
-    rejections = latest_rejections([row.accreditation.pk for row in counts])
-    for completion in completions_for_registers(course).iterator(chunk_size=chunk_size):
-        for row in counts:
-            if (completion.pk, row.accreditation.pk) in reported:
-                row.reported += 1
-                continue
-            result = reportability(completion, row.accreditation, rejections)
-            if result.reportable:
-                row.reportable += 1
+        for state, number in states:
+            if state == REPORTED:
+                row.reported += number
+            elif state is None:
+                row.reportable += number
             else:
-                row.blocked += 1
-                row.reasons[result.reason] += 1
+                row.blocked += number
+                row.reasons[BlockReason(state)] += number
     return counts
+
+
+def mark_reported(
+    accreditation: CourseAccreditation,
+    since: dt.date | None,
+    until: dt.date | None,
+    file_name: str,
+    user=None,
+    now=None,
+) -> int:
+    """Record every reportable, not yet reported completion of the period as reported in
+    `file_name`; return how many were recorded.
+
+    One INSERT … SELECT of `completions_with_verdict()`: the verdict is decided by the database
+    and no list of ids passes through Python. The unique constraint on (accreditation,
+    completion) makes concurrent calls record each completion once (ON CONFLICT DO NOTHING);
+    each call counts only the rows it wrote.
+    """
+    selected = (
+        completions_with_verdict(accreditation, since, until)
+        .filter(reported=False, block_reason__isnull=True)
+        .order_by()
+        .values(completion=F("pk"))
+    )
+    select_sql, select_params = selected.query.sql_with_params()
+    table = AttendanceReport._meta
+    quote = connection.ops.quote_name
+
+    def column_list(*names: str) -> str:
+        return ", ".join(quote(table.get_field(name).column) for name in names)  # type: ignore[union-attr,arg-type]
+
+    columns = column_list("completion", "accreditation", "reported_at", "file_name", "reported_by")
+    conflict = column_list("accreditation", "completion")
+    # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
+    sql = (
+        f"INSERT INTO {quote(table.db_table)} ({columns}) "  # noqa: S608 - names from the models
+        f"SELECT selected.completion, %s, %s, %s, %s FROM ({select_sql}) selected "
+        f"WHERE 1 = 1 ON CONFLICT ({conflict}) DO NOTHING"
+    )
+    reported_at = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    params = (accreditation.pk, reported_at, file_name, getattr(user, "pk", None), *select_params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def record_attendance_reported(

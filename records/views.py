@@ -51,9 +51,9 @@ from .registers import (
     apply_pe_online_reply,
     edition_pe_online_overview,
     fail_pe_online_submission,
+    mark_reported,
     pe_online_overview,
     prepare_pe_online_submissions,
-    record_attendance_reported,
     release_rejected_row,
     submission_xml,
 )
@@ -215,11 +215,8 @@ def attendance_mark_reported(request, course, pk):
         messages.error(request, _("Controleer de periode."))
         return redirect(reverse("records:attendance_overview", args=[course.slug]))
     since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-    ids = [
-        row.completion_id for row in attendance_rows(accreditation, since, until) if row.reportable
-    ]
     name = export_file_name(accreditation, "pe-xml", since, until)
-    created = record_attendance_reported(accreditation, ids, name, user=request.user)
+    created = mark_reported(accreditation, since, until, name, user=request.user)
     messages.success(
         request,
         ngettext(

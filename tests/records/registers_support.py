@@ -10,7 +10,7 @@ import time_machine
 
 from accounts.models import RegisterNumber
 from courses import services
-from courses.models import Lesson
+from courses.models import CourseCompletion, Enrollment, Lesson, Quiz, QuizAttempt
 from records.models import CourseAccreditation
 from tests import factories
 
@@ -47,6 +47,30 @@ def complete(user, course, when: dt.datetime, *, correct: int = 3, failed_first:
         assert result.attempt.passed, "the helper is meant to produce a completion"
     enrollment.refresh_from_db()
     return enrollment.completion
+
+
+def make_completion(course, user, when, score=Decimal("0.9"), revoked=False, attempts=()):
+    """A completion written directly (no services): for rules and sizes, not for the path.
+    `attempts`: the final test's attempts in number order, (passed, submitted)."""
+    version = course.published_version
+    enrollment = Enrollment.objects.create(user=user, course=course, version=version)
+    final = Quiz.objects.get(version=version, kind=Quiz.Kind.FINAL)
+    for number, (passed, submitted) in enumerate(attempts, start=1):
+        QuizAttempt.objects.create(
+            enrollment=enrollment,
+            quiz=final,
+            number=number,
+            passed=passed,
+            # A tie in time is decided by the attempt number.
+            submitted_at=when if submitted else None,
+        )
+    return CourseCompletion.objects.create(
+        enrollment=enrollment,
+        version=version,
+        completed_at=when,
+        score=score,
+        revoked_at=when if revoked else None,
+    )
 
 
 def add_number(

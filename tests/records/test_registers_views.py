@@ -15,7 +15,13 @@ from courses.models import CourseRole
 from records.models import AttendanceReport, PeOnlineSubmission
 from records.registers import accreditation_overview, registration_warnings
 from tests import factories
-from tests.records.registers_support import FIXTURES, build_export_scenario
+from tests.records.registers_support import (
+    FIXTURES,
+    add_number,
+    at,
+    build_export_scenario,
+    make_completion,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -141,11 +147,17 @@ def test_it_counts_reportable_reported_and_blocked_per_register(client, scenario
 
 
 def test_it_counts_the_overview_in_a_fixed_number_of_queries(scenario, django_assert_num_queries):
-    # accreditations, reported pairs, PE-online verdicts, completions with their register numbers;
-    # chunk_size=2 reads the 8 completions from the same cursor in 4 fetches, not 4 queries.
+    # The accreditations, then one GROUP BY per accreditation, at 8 completions and at 28.
     with django_assert_num_queries(4):
-        rows = accreditation_overview(scenario["course"], chunk_size=2)
+        rows = accreditation_overview(scenario["course"])
     assert sum(r.reportable + r.blocked + r.reported for r in rows) == 3 * 8
+    for n in range(20):
+        learner = factories.make_user(profession="huisarts")
+        add_number(learner, RegisterNumber.Register.BIG, f"{n:011d}")
+        make_completion(scenario["course"], learner, at(2026, 3, 1))
+    with django_assert_num_queries(4):
+        rows = accreditation_overview(scenario["course"])
+    assert [(r.reportable, r.blocked) for r in rows] == [(22, 6), (1, 27), (1, 27)]
 
 
 # --- Downloads ---------------------------------------------------------------------------------
