@@ -16,7 +16,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, JSONObject, NullIf
 from django.db.models.lookups import Exact, GreaterThanOrEqual, IsNull, LessThan
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import RegisterNumber, User
 from accounts.registers import professions_for, register_name_key, stored_normalised_number
@@ -188,11 +189,6 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
     the first rule that holds, so later subqueries run only when needed); no number yields
     NO_NUMBER.
     """
-    numbers = RegisterNumber.objects.filter(
-        user_id=OuterRef("enrollment__user_id"), register=accreditation.register
-    )
-    if accreditation.register == Register.OTHER:
-        numbers = numbers.filter(register_key=register_name_key(accreditation.register_name))
     completed_at = OuterRef("completed_at")
     start, end = day_range(accreditation.valid_from, accreditation.valid_until)
     rules: list[When] = [
@@ -254,7 +250,7 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
             then=Value(BlockReason.REJECTED_BY_PE_ONLINE.value),
         )
     )
-    number_verdict = numbers.order_by("pk").values(
+    number_verdict = _matching_numbers(accreditation).values(
         verdict=Case(*rules, default=Value(""), output_field=CharField())
     )[:1]
     learner_rules = [
@@ -276,6 +272,18 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
         ),
         output_field=CharField(),
     )
+
+
+def _matching_numbers(accreditation: CourseAccreditation):
+    """`matching_register_number()` in SQL: the learner's numbers for the accreditation's
+    register (an "other" register matched by name), the one that counts first; for a
+    subquery of a CourseCompletion queryset."""
+    numbers = RegisterNumber.objects.filter(
+        user_id=OuterRef("enrollment__user_id"), register=accreditation.register
+    )
+    if accreditation.register == Register.OTHER:
+        numbers = numbers.filter(register_key=register_name_key(accreditation.register_name))
+    return numbers.order_by("pk")
 
 
 def _final_attempts(enrollment_id):
@@ -441,8 +449,13 @@ class AccreditationCounts:
     @property
     def blocked_reasons(self) -> list[tuple[str, int]]:
         """(label, count) in the order of BlockReason, for the overview table."""
+        return [(label, count) for _reason, label, count in self.blocked_reason_rows]
+
+    @property
+    def blocked_reason_rows(self) -> list[tuple[str, str, int]]:
+        """(reason, label, count) in the order of BlockReason."""
         return [
-            (str(reason.label), self.reasons[reason])
+            (reason.value, str(reason.label), self.reasons[reason])
             for reason in BlockReason
             if self.reasons[reason]
         ]
@@ -461,6 +474,55 @@ def completions_with_verdict(
     return exportable_completions(
         [accreditation.course_id], since=since, until=until, include_revoked=True
     ).annotate(block_reason=reportability_expression(accreditation), reported=Exists(reports))
+
+
+class ListState(models.TextChoices):
+    """Which completions a staff list shows (`verdict_page()`)."""
+
+    BLOCKED = "blocked", gettext_lazy("Niet rapporteerbaar")
+    REPORTABLE = "reportable", gettext_lazy("Te rapporteren")
+    REPORTED = "reported", gettext_lazy("Gerapporteerd")
+
+
+VERDICT_PAGE_SIZE = 50
+
+
+def verdict_page(
+    accreditation: CourseAccreditation,
+    state: str,
+    reason: str | None = None,
+    after: tuple[dt.datetime, int] | None = None,
+    size: int = VERDICT_PAGE_SIZE,
+):
+    """One page of the accreditation's completions in `state` (a ListState; BLOCKED optionally
+    for one `reason`), newest first: at most `size` + 1 completions (one more tells that a next
+    page exists) with the learner, `block_reason`, `reported_at` and `register_number` (as
+    reported, or as entered when blocked for it). `after` is the (completed_at, pk) of the
+    previous page's last row: keyset paging, no OFFSET and no COUNT. One query."""
+    completions = with_reported_at(completions_with_verdict(accreditation), accreditation)
+    if state == ListState.REPORTED:
+        completions = completions.filter(reported=True)
+    elif state == ListState.REPORTABLE:
+        completions = completions.filter(reported=False, block_reason__isnull=True)
+    else:
+        completions = completions.filter(reported=False, block_reason__isnull=False)
+        if reason:
+            completions = completions.filter(block_reason=reason)
+    if after is not None:
+        completions = completions.filter(
+            Q(completed_at__lt=after[0]) | Q(completed_at=after[0], pk__lt=after[1])
+        )
+    shown_number = _matching_numbers(accreditation).values(
+        shown=Case(
+            When(Q(normalised="") | Q(needs_confirmation=True), then=F("number")),
+            default=F("normalised"),
+        )
+    )[:1]
+    return (
+        completions.annotate(register_number=Subquery(shown_number))
+        .select_related("enrollment__user")
+        .order_by("-completed_at", "-pk")[: size + 1]
+    )
 
 
 def accreditation_overview(course) -> list[AccreditationCounts]:

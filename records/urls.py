@@ -11,6 +11,11 @@ urlpatterns = [
         name="attendance_overview",
     ),
     path(
+        "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/deelnemers/",
+        views.attendance_learners,
+        name="attendance_learners",
+    ),
+    path(
         "beheer/cursus/<slug:slug>/accreditatie/<int:pk>/gerapporteerd/",
         views.attendance_mark_reported,
         name="attendance_mark_reported",

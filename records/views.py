@@ -5,6 +5,7 @@ accreditation overview, attendance downloads and marking as reported (staff who 
 anyone else gets a 404 so that a course's accreditation data does not even reveal that it exists).
 """
 
+import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from functools import wraps
@@ -17,6 +18,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -41,12 +43,15 @@ from .exports import completions_for_export, export_lines
 from .forms import BoundedDateField, CompletionExportForm
 from .models import (
     AccreditationBody,
+    BlockReason,
     CourseAccreditation,
     EditionAccreditation,
     PeOnlineSubmission,
     PeOnlineSubmissionRow,
 )
 from .registers import (
+    VERDICT_PAGE_SIZE,
+    ListState,
     accreditation_overview,
     apply_pe_online_reply,
     edition_pe_online_overview,
@@ -56,6 +61,7 @@ from .registers import (
     prepare_pe_online_submissions,
     release_rejected_row,
     submission_xml,
+    verdict_page,
 )
 from .tasks import send_pe_online_submission_task
 
@@ -201,6 +207,79 @@ def attendance_download(request, course, pk, kind):
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class LearnerListForm(forms.Form):
+    """Which page of an accreditation's learners: state, reason, and where the page starts."""
+
+    state = forms.ChoiceField(
+        label=gettext_lazy("Toon"), choices=ListState.choices, initial=ListState.BLOCKED
+    )
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reden"),
+        choices=[("", gettext_lazy("Alle redenen")), *BlockReason.choices],
+        required=False,
+    )
+    # "<completed_at ISO>~<pk>" of the previous page's last row.
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_after(self):
+        value = self.cleaned_data["after"]
+        if not value:
+            return None
+        moment, _sep, pk = value.rpartition("~")
+        try:
+            completed_at = dt.datetime.fromisoformat(moment)
+            return (completed_at, int(pk)) if completed_at.tzinfo else None
+        except ValueError:
+            return None
+
+
+@require_GET
+@staff_course_view
+def attendance_learners(request, course, pk):
+    """One accreditation's learners, blocked (with the reason), reportable or reported, a page
+    at a time: who is blocked and why, without a download. Names and numbers: accreditation
+    managers only, as the downloads."""
+    if not can_download_learner_records(request.user):
+        raise Http404
+    accreditation = get_object_or_404(CourseAccreditation, pk=pk, course=course)
+    form = LearnerListForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(
+            request,
+            "records/attendance_learners.html",
+            {"course": course, "accreditation": accreditation, "form": form, "rows": []},
+            status=400,
+        )
+    data = form.cleaned_data if form.is_bound else {"state": ListState.BLOCKED}
+    rows = list(verdict_page(accreditation, data["state"], data.get("reason"), data.get("after")))
+    next_query = ""
+    if len(rows) > VERDICT_PAGE_SIZE:
+        rows = rows[:VERDICT_PAGE_SIZE]
+        last = rows[-1]
+        next_query = urlencode(
+            {
+                "state": data["state"],
+                "reason": data.get("reason") or "",
+                "after": f"{last.completed_at.isoformat()}~{last.pk}",
+            }
+        )
+    for row in rows:
+        row.reason_label = BlockReason(row.block_reason).label if row.block_reason else ""
+    return render(
+        request,
+        "records/attendance_learners.html",
+        {
+            "course": course,
+            "accreditation": accreditation,
+            "form": form,
+            "state": ListState(data["state"]),
+            "rows": rows,
+            "next_query": next_query,
+            "first_page": data.get("after") is None,
+        },
+    )
 
 
 @require_POST

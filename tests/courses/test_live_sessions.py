@@ -2,11 +2,11 @@ import datetime as dt
 import io
 import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -19,6 +19,7 @@ from courses.models import (
 )
 from tests import factories
 from tests.courses.live_fixtures import make_edition
+from tests.threads_support import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -76,23 +77,12 @@ def test_it_never_exceeds_the_capacity_under_concurrent_registrations():
     edition = make_edition(capacity=3)
     users = [factories.make_user() for _ in range(12)]
     barrier = threading.Barrier(len(users))
-    errors = []
 
     def worker(user):
-        try:
-            barrier.wait()
-            services.register_for_edition(user, edition)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        services.register_for_edition(user, edition)
 
-    threads = [threading.Thread(target=worker, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    run_in_threads(*[partial(worker, user) for user in users])
     statuses = list(edition.registrations.values_list("status", flat=True))
     assert statuses.count(Status.REGISTERED) == 3 and statuses.count(Status.WAITLISTED) == 9
 
@@ -106,17 +96,10 @@ def test_it_promotes_exactly_one_per_freed_place_under_concurrent_cancellations(
     barrier = threading.Barrier(len(leaving))
 
     def worker(registration):
-        try:
-            barrier.wait()
-            services.cancel_registration(registration)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        services.cancel_registration(registration)
 
-    threads = [threading.Thread(target=worker, args=(r,)) for r in leaving]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(*[partial(worker, registration) for registration in leaving])
     registered = edition.registrations.filter(status=Status.REGISTERED)
     assert registered.count() == 4
     assert set(registered.values_list("pk", flat=True)) == {r.pk for r in registrations[4:8]}

@@ -8,12 +8,13 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 from lxml import etree
 
 from accounts.models import RegisterNumber
 from courses.models import CourseRole
 from records.models import AttendanceReport, PeOnlineSubmission
-from records.registers import accreditation_overview, registration_warnings
+from records.registers import accreditation_overview, registration_warnings, verdict_page
 from tests import factories
 from tests.records.registers_support import (
     FIXTURES,
@@ -417,3 +418,77 @@ def test_it_offers_accreditations_in_the_admin(client, scenario):
     response = client.get(reverse("admin:records_attendancereport_changelist"))
     assert response.status_code == 200
     assert client.get(reverse("admin:records_attendancereport_add")).status_code == 403
+
+
+# --- Learners per status (paged) ---------------------------------------------------------------
+
+
+def learners_url(scenario, register="big", **query):
+    url = reverse(
+        "records:attendance_learners", args=[scenario["course"].slug, scenario[register].pk]
+    )
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def test_it_lists_who_is_blocked_and_why(client, scenario):
+    client.force_login(scenario["author"])
+    response = client.get(learners_url(scenario))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [(r.enrollment.user.last_name, r.block_reason) for r in rows] == [
+        ("Boer", "score_too_low"),
+        ("Yilmaz", "profession_not_eligible"),
+        ("El Amrani", "invalid_number"),
+        ("Smit", "profession_not_eligible"),
+        ("Jansen", "no_number"),
+        ("Visser", "outside_validity"),
+    ]
+    html = response.content.decode()
+    assert "<caption>Niet rapporteerbaar, nieuwste afronding eerst</caption>" in html
+    assert "12AB-345" in html and "Ongeldig registratienummer" in html  # the number as entered
+    response = client.get(learners_url(scenario, state="blocked", reason="no_number"))
+    assert [r.enrollment.user.last_name for r in response.context["rows"]] == ["Jansen"]
+    response = client.get(learners_url(scenario, state="reportable"))
+    assert [(r.enrollment.user.last_name, r.register_number) for r in response.context["rows"]] == [
+        ("Bakker", "12345678901"),
+        ("Vries", "00123456789"),
+    ]
+
+
+def test_it_pages_the_list_without_offsets(client, scenario, monkeypatch):
+    monkeypatch.setattr("records.views.VERDICT_PAGE_SIZE", 4)
+    client.force_login(scenario["author"])
+    first = client.get(learners_url(scenario))
+    assert len(first.context["rows"]) == 4 and first.context["next_query"]
+    second = client.get(learners_url(scenario) + "?" + first.context["next_query"])
+    assert [r.enrollment.user.last_name for r in second.context["rows"]] == ["Jansen", "Visser"]
+    assert not second.context["next_query"]
+    assert "Eerste pagina" in second.content.decode()
+
+
+def test_it_shows_the_reported_ones_after_marking(client, scenario):
+    client.force_login(scenario["author"])
+    mark = reverse(
+        "records:attendance_mark_reported", args=[scenario["course"].slug, scenario["big"].pk]
+    )
+    client.post(mark, {"since": "", "until": ""})
+    response = client.get(learners_url(scenario, state="reported"))
+    assert [r.enrollment.user.last_name for r in response.context["rows"]] == ["Bakker", "Vries"]
+    assert not client.get(learners_url(scenario, state="reportable")).context["rows"]
+
+
+def test_it_shows_the_list_only_to_accreditation_managers(client, scenario):
+    author = factories.make_author(scenario["course"])
+    client.force_login(author)
+    assert client.get(learners_url(scenario)).status_code == 404
+    client.force_login(factories.make_user())
+    assert client.get(learners_url(scenario)).status_code == 404
+    client.force_login(scenario["author"])
+    assert client.get(learners_url(scenario, state="everyone")).status_code == 400
+
+
+def test_it_reads_a_page_in_one_query(scenario, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        rows = list(verdict_page(scenario["big"], "blocked"))
+        names = [row.enrollment.user.display_name for row in rows]
+    assert len(names) == 6
