@@ -139,56 +139,79 @@ def completion_records(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterat
 
 # What a CSV row reads, as plain columns: no model instance per row (CSV at 1M rows).
 _ROW_COLUMNS = (
+    "version_id",
+    "enrollment__course__slug",
+    "version__title",
+    "version__number",
+    "version__study_load_hours",
+    "version__accreditation_reference",
     "enrollment__user__initials",
     "enrollment__user__first_name",
     "enrollment__user__surname_prefix",
     "enrollment__user__last_name",
     "big_number",
     "enrollment__user__profession",
-    "enrollment__course__slug",
-    "version__title",
-    "version__number",
     "completed_at",
     "score",
     "passed",
-    "version__study_load_hours",
-    "version__accreditation_reference",
 )
 
 
-def completion_row_records(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[dict]:
-    """The same records as `completion_records()`, built from value tuples (one server-side
-    cursor, no model instances): what the CSV export streams."""
+def csv_row_lines(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[str]:
+    """What `csv_lines(completion_records(queryset))` writes (tests hold the two equal), from
+    value tuples through one server-side cursor: no model instance and no dict per row, the
+    cells of a course version (course, title, version, study load, reference) and of each score
+    converted once."""
+    writer = csv.writer(_Line())
+    yield writer.writerow(FIELDS)
     utc = datetime.UTC
+    per_version: dict[tuple[int, str], tuple[str, str, str, str, str]] = {}
+    scores: dict[Decimal | None, str] = {}
+    passed_cells = {True: "true", False: "false", None: ""}
     for (
+        version_id,
+        slug,
+        title,
+        number,
+        study_load,
+        reference,
         initials,
         first_name,
         prefix,
         last_name,
         big_number,
         profession,
-        slug,
-        title,
-        number,
         completed_at,
         score,
         passed,
-        study_load,
-        reference,
     ) in queryset.values_list(*_ROW_COLUMNS).iterator(chunk_size=chunk_size):
-        yield {
-            "learner_name": register_name(initials, first_name, prefix, last_name),
-            "big_number": big_number or None,
-            "profession": profession or None,
-            "course": slug,
-            "course_title": title,
-            "version": number,
-            "completed_at": completed_at.astimezone(utc).isoformat(),
-            "score": _score_percent(score),
-            "passed": passed,
-            "study_load_hours": float(study_load),
-            "accreditation_reference": reference or None,
-        }
+        constant = per_version.get((version_id, slug))
+        if constant is None:
+            constant = per_version[(version_id, slug)] = (
+                _csv_cell(slug),
+                _csv_cell(title),
+                _csv_cell(number),
+                _csv_cell(float(study_load)),
+                _csv_cell(reference or None),
+            )
+        score_cell = scores.get(score)
+        if score_cell is None:
+            score_cell = scores[score] = _csv_cell(_score_percent(score))
+        yield writer.writerow(
+            (
+                csv_safe(register_name(initials, first_name, prefix, last_name)),
+                csv_safe(big_number) if big_number else "",
+                csv_safe(profession) if profession else "",
+                constant[0],
+                constant[1],
+                constant[2],
+                completed_at.astimezone(utc).isoformat(),
+                score_cell,
+                passed_cells[passed],
+                constant[3],
+                constant[4],
+            )
+        )
 
 
 class _Line:
@@ -350,7 +373,7 @@ def export_lines(
     queryset, fmt: str, actor_mode: str = "account", chunk_size: int = DEFAULT_CHUNK_SIZE
 ):
     if fmt == "csv":
-        return csv_lines(completion_row_records(queryset, chunk_size))
+        return csv_row_lines(queryset, chunk_size)
     if fmt == "xapi-jsonl":
         return xapi_jsonl_lines(queryset, actor_mode, chunk_size)
     raise ValueError(f"unknown export format {fmt!r}")
