@@ -65,6 +65,9 @@ PATHS = {
     "lesson": "/cursus/{slug}/les/{lesson}/",
     "heartbeat": "/cursus/{slug}/les/{lesson}/tijd/",
     "complete_lesson": "/cursus/{slug}/les/{lesson}/afronden/",
+    "catalog": "/",
+    "course": "/cursus/{slug}/",
+    "dashboard": "/dashboard/",
     "quiz": "/cursus/{slug}/toets/{quiz}/",
     "quiz_start": "/cursus/{slug}/toets/{quiz}/starten/",
     "attempt": "/cursus/{slug}/toets/{quiz}/poging/{attempt}/",
@@ -690,6 +693,101 @@ def bench_complete_lesson(ctx):
     return _progress(ctx, "complete_lesson")
 
 
+# --- Learner pages of a learner with saved state, vs the logged-in baseline ---------------------
+
+SEED_OUTCOMES = {  # seed course -> what the saved-state learner did in it
+    "sgd-basis": ("complete", None),
+    "transgender-huisartsenpraktijk": ("fail", None),
+    "seksediversiteit-intersekse": ("stop", 2),
+}
+
+
+def saved_state_learner(ctx: Context) -> dict:
+    """The seed courses (content/, with their learning track) and a learner who worked in all
+    three through the services seed_activity uses: one completed (certificate), one with failed
+    final-test attempts, one stopped after two lessons. Made once per run; returns the learner,
+    their session and the paths of the pages measured."""
+    if "saved_state" in ctx.fixtures:
+        return ctx.fixtures["saved_state"]
+    import random
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from courses.learner_mail import no_learner_mail
+    from courses.models import Course
+    from courses.simulator import load_plan, simulate_course
+
+    call_command("load_seed_content", verbosity=0)
+    courses = {
+        c.slug: c
+        for c in Course.objects.filter(slug__in=SEED_OUTCOMES).select_related("published_version")
+    }
+    if len(courses) != len(SEED_OUTCOMES):
+        raise Skip(f"the seed courses {sorted(SEED_OUTCOMES)} are not all in content/")
+    user = User.objects.create(
+        email="bench-opgeslagen@example.org",
+        username="bench-opgeslagen@example.org",
+        first_name="Bench",
+        last_name="Opgeslagen",
+        profession="huisarts",
+        password=User.objects.get(pk=ctx.in_process_user.pk).password,  # type: ignore[attr-defined]
+    )
+    rng = random.Random("bench-opgeslagen")  # noqa: S311 - a simulation
+    with no_learner_mail():
+        for slug, (outcome, stop_after) in SEED_OUTCOMES.items():
+            simulate_course(user, load_plan(courses[slug]), rng, outcome, stop_after)
+    failed = courses["transgender-huisartsenpraktijk"]
+    final = failed.published_version.final_test  # type: ignore[union-attr]
+    if final is None:
+        raise Skip("the seed course transgender-huisartsenpraktijk has no final test")
+    paths = {
+        "catalog": ctx.path("catalog"),
+        "course page": ctx.path("course", slug="seksediversiteit-intersekse"),
+        "dashboard": ctx.path("dashboard"),
+        "final-test page": ctx.path("quiz", slug=failed.slug, quiz=final.key),
+    }
+    ctx.fixtures["saved_state"] = {"user": user, "session": session_of(user), "paths": paths}
+    return ctx.fixtures["saved_state"]
+
+
+@benchmark(
+    "learner_pages_interleaved",
+    "Catalog, course page, dashboard, final-test page vs logged-in baseline (interleaved)",
+    "interleaved",
+    [
+        "courses.views.catalog:catalog",
+        "courses.views.catalog:course_detail",
+        "courses.views.catalog:dashboard",
+        "courses.views.quizzes:quiz_detail",
+        "lms.bench_views:logged_in",
+    ],
+    note=INTERLEAVED_NOTE
+    + " The learner has saved state in the three seed courses (content/): one completed, one "
+    "with failed final-test attempts (its final-test page is measured), one stopped after two "
+    "lessons (its course page is measured); the catalog and dashboard show all of them.",
+)
+def bench_learner_pages_interleaved(ctx):
+    learner = saved_state_learner(ctx)
+    baseline = ctx.require_path("logged_in", n=1)
+    rows = []
+    for variant, page in learner["paths"].items():
+        counts = in_process(
+            ctx,
+            lambda c, page=page: Request("GET", page, expect=(200,)),
+            warm_up=True,
+            user=learner["user"],
+        )
+        rows.append(
+            {
+                "variant": variant,
+                **interleaved(ctx, baseline, page, session=learner["session"]),
+                **counts,
+            }
+        )
+    return rows
+
+
 # --- In-process benchmarks (features built by other areas) ---------------------------------------
 
 
@@ -1291,8 +1389,6 @@ def configure_environment(db_url: str, static_root: str) -> dict:
 
 
 def seed(ctx: Context, learners: int, background: int) -> None:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.cache import cache
     from django.core.management import call_command
 
@@ -1361,18 +1457,23 @@ def seed(ctx: Context, learners: int, background: int) -> None:
             services.enroll_learner(user, course)
     ctx.in_process_user = users[0]
 
-    def session_of(user) -> Session:
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "accounts.backends.LoginLimitBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        store.create()
-        return Session(user.pk, str(store.session_key), secrets.token_hex(16))
-
     ctx.sessions = [session_of(user) for user in users[1:-1]]
     ctx.touched_user = touched = users[-1]
     ctx.touched_session = session_of(touched)
     touch_blocks(touched, BENCH_SLUGS[20], courses[20]["lesson"])
+
+
+def session_of(user) -> Session:
+    """A logged-in session of `user`, stored as a login stores it, for the HTTP client."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "accounts.backends.LoginLimitBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return Session(user.pk, str(store.session_key), secrets.token_hex(16))
 
 
 def touch_blocks(user, slug: str, lesson_key: str) -> None:
@@ -1551,6 +1652,7 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
                 touched["queries"] <= 4 and ratio <= 1.5,
             )
         )
+    checks += learner_page_targets(by_key)
     if "staff_pages" in by_key:
         for row in by_key["staff_pages"]["rows"]:
             checks.append(
@@ -1588,6 +1690,24 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
                     f"{row['rows']} rows, {row['queries']} query, "
                     f"{row['rss_growth_mb']} MB RSS growth",
                     row["rss_growth_mb"] <= FLAT_MEMORY_MB,
+                )
+            )
+    return checks
+
+
+def learner_page_targets(by_key: dict) -> list[tuple[str, str, bool]]:
+    """Issue 15: the catalog, a course page, the dashboard and the final-test page of a learner
+    with saved state each ≤ 2× the logged-in 1-query view's CPU."""
+    checks = []
+    for row in by_key.get("learner_pages_interleaved", {}).get("rows", []):
+        if row.get("cpu_ratio") is not None:
+            checks.append(
+                (
+                    f"{row['variant'].capitalize()} (learner with saved state) ≤ 2× the "
+                    "logged-in 1-query view's CPU",
+                    f"{row['cpu_ratio']}× ({row['page_cpu_ms']} vs {row['baseline_cpu_ms']} ms "
+                    f"CPU per request, interleaved medians), {row['queries']} queries",
+                    row["cpu_ratio"] <= 2,
                 )
             )
     return checks
