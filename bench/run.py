@@ -1169,6 +1169,89 @@ def bench_staff_pages(ctx):
     return rows
 
 
+@benchmark(
+    "publish_unfinished",
+    "Publish a new version with --learners unfinished learners (in-process)",
+    "call",
+    ["courses.publishing:publish_draft", "courses.publishing:create_draft"],
+    note="Learners cloned in SQL (generate_series), each enrolled in the published version with "
+    "the first lesson done and a reflection in it; an author publishes a draft of the next "
+    "version (publish_draft: every unfinished learner and their reflection move). CPU is this "
+    "process's plus its PostgreSQL backend's; the longest SQL statement shows no id list grows.",
+)
+def bench_publish_unfinished(ctx):
+    from django.db import connection
+
+    from courses import publishing
+    from courses.models import LessonProgress, Reflection, ReflectionBlock
+    from tests import factories
+
+    slug = "bench-publiceren"
+    course = factories.make_course(slug=slug, lessons=2, publish=False)
+    version = course.versions.get()
+    lesson = version.lessons_in_order().first()
+    factories.add_every_block_kind(lesson, start=1)
+    factories.publish_version(version)
+    block = ReflectionBlock.objects.get(lesson=lesson)
+    count = ctx.learners
+    with connection.cursor() as cursor:
+        first_user = _insert_learners(cursor, count, slug)
+        first_enrollment = _insert_enrollments(
+            cursor, count, course, first_user, completed=False, last_lesson_key=lesson.key
+        )
+        _insert_series(
+            cursor,
+            LessonProgress,
+            count,
+            {
+                "enrollment_id": f"{first_enrollment} + g - 1",
+                "lesson_key": f"'{lesson.key}'",
+                "started_at": "now() - interval '1 day'",
+                "completed_at": "now()",
+                "seconds_spent": "600",
+            },
+        )
+        _insert_series(
+            cursor,
+            Reflection,
+            count,
+            {
+                "user_id": f"{first_user} + g - 1",
+                "block_id": str(block.pk),
+                "text": "'Wat ik meeneem.'",
+                "updated_at": "now()",
+            },
+        )
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    author = factories.make_author(course)
+    draft = publishing.create_draft(course, author)
+    cpu_start = time.process_time() + _cpu_seconds(backend)
+    longest = {"sql": 0}
+
+    def measure_statement(execute, sql, params, many, context):
+        longest["sql"] = max(longest["sql"], len(sql))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(measure_statement):
+        seconds, result, counts = timed(lambda: publishing.publish_draft(draft, author))
+    cpu = time.process_time() + _cpu_seconds(backend) - cpu_start
+    moved = Reflection.objects.filter(block__lesson__module__version=draft).count()
+    if result.moved_enrollments != count or moved != count:
+        raise RuntimeError(f"moved {result.moved_enrollments} learners and {moved} reflections")
+    return [
+        {
+            "variant": "publish_draft",
+            "learners": count,
+            "seconds": round(seconds, 3),
+            "cpu_s": round(cpu, 3),
+            "longest_sql_bytes": longest["sql"],
+            **counts,
+        }
+    ]
+
+
 class RssSampler:
     """Peak growth of this process's resident memory while the block runs (sampled every 50 ms)."""
 
@@ -1198,54 +1281,16 @@ def make_completions(count: int, slug: str = "bench-export"):
     """A published course with `count` learners who completed it, written with set-based SQL."""
     from django.db import connection
 
-    from accounts.models import RegisterNumber, User
-    from courses.models import Course, CourseCompletion, Enrollment
+    from accounts.models import RegisterNumber
+    from courses.models import Course, CourseCompletion
     from tests import factories
 
     course = factories.make_course(slug=slug, lessons=1, final_questions=0)
     version_id = course.published_version_id
-    tables = {m: m._meta.db_table for m in (User, Enrollment, CourseCompletion)}
     n = "g"
-    expressions = {
-        User: {
-            "password": "'!'",
-            "last_login": "NULL",
-            "is_superuser": "false",
-            "username": f"'{slug}-' || {n} || '@example.org'",
-            "email": f"'{slug}-' || {n} || '@example.org'",
-            "first_name": f"'Voornaam' || {n}",
-            "last_name": "'Achternaam'",
-            "is_staff": "false",
-            "is_active": "true",
-            "date_joined": "now()",
-            "profession": "'huisarts'",
-            "initials": "'A.B.'",
-            "surname_prefix": "''",
-            "preferred_language": "'nl'",
-        },
-    }
     with connection.cursor() as cursor:
-        _insert_series(cursor, User, count, expressions[User])
-        cursor.execute(
-            f"SELECT min(id) FROM {tables[User]} WHERE email LIKE %s",  # noqa: S608 - our table
-            [f"{slug}-%"],
-        )
-        first_user = cursor.fetchone()[0]
-        _insert_series(
-            cursor,
-            Enrollment,
-            count,
-            {
-                "user_id": f"{first_user} + {n} - 1",
-                "course_id": str(course.pk),
-                "version_id": str(version_id),
-                "registration": "gen_random_uuid()",
-                "enrolled_at": "now() - interval '30 days'",
-                "last_lesson_key": "''",
-                "last_activity_at": "now()",
-                "completed_at": "now()",
-            },
-        )
+        first_user = _insert_learners(cursor, count, slug)
+        first_enrollment = _insert_enrollments(cursor, count, course, first_user, completed=True)
         # Every generated learner has a BIG number, so the register export has rows to report.
         _insert_series(
             cursor,
@@ -1261,11 +1306,6 @@ def make_completions(count: int, slug: str = "bench-export"):
                 "created_at": "now()",
             },
         )
-        cursor.execute(
-            f"SELECT min(id) FROM {tables[Enrollment]} WHERE course_id = %s",  # noqa: S608 - our table
-            [course.pk],
-        )
-        first_enrollment = cursor.fetchone()[0]
         _insert_series(
             cursor,
             CourseCompletion,
@@ -1282,6 +1322,68 @@ def make_completions(count: int, slug: str = "bench-export"):
         )
         cursor.execute("ANALYZE")
     return Course.objects.get(pk=course.pk), count
+
+
+def _insert_learners(cursor, count: int, slug: str) -> int:
+    """INSERT `count` learners `<slug>-<n>@example.org` (n = 1…count, ids consecutive); return
+    the first one's id."""
+    from accounts.models import User
+
+    _insert_series(
+        cursor,
+        User,
+        count,
+        {
+            "password": "'!'",
+            "last_login": "NULL",
+            "is_superuser": "false",
+            "username": f"'{slug}-' || g || '@example.org'",
+            "email": f"'{slug}-' || g || '@example.org'",
+            "first_name": "'Voornaam' || g",
+            "last_name": "'Achternaam'",
+            "is_staff": "false",
+            "is_active": "true",
+            "date_joined": "now()",
+            "profession": "'huisarts'",
+            "initials": "'A.B.'",
+            "surname_prefix": "''",
+            "preferred_language": "'nl'",
+        },
+    )
+    cursor.execute(
+        f"SELECT min(id) FROM {User._meta.db_table} WHERE email LIKE %s",  # noqa: S608 - our table
+        [f"{slug}-%"],
+    )
+    return cursor.fetchone()[0]
+
+
+def _insert_enrollments(
+    cursor, count: int, course, first_user: int, *, completed: bool, last_lesson_key: str = ""
+) -> int:
+    """INSERT the enrolments of `count` consecutive learners from `first_user` on the course's
+    published version (completed now or not); return the first one's id."""
+    from courses.models import Enrollment
+
+    _insert_series(
+        cursor,
+        Enrollment,
+        count,
+        {
+            "user_id": f"{first_user} + g - 1",
+            "course_id": str(course.pk),
+            "version_id": str(course.published_version_id),
+            "registration": "gen_random_uuid()",
+            "enrolled_at": "now() - interval '30 days'",
+            "last_lesson_key": f"'{last_lesson_key}'",  # a slug
+            "last_activity_at": "now()",
+            "completed_at": "now()" if completed else "NULL",
+        },
+    )
+    cursor.execute(
+        f"SELECT min(id) FROM {Enrollment._meta.db_table} WHERE course_id = %s",  # noqa: S608
+        [course.pk],
+    )
+    return cursor.fetchone()[0]
 
 
 def _insert_series(cursor, model, count: int, expressions: dict):
@@ -1663,6 +1765,15 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
                     row["cpu_s"] <= 0.5 and row["rss_growth_mb"] <= FLAT_MEMORY_MB,
                 )
             )
+    for row in by_key.get("publish_unfinished", {}).get("rows", []):
+        checks.append(
+            (
+                f"Publish with {row['learners']:,} unfinished learners ≤ 1 s CPU, set-based",
+                f"{row['cpu_s']} s CPU ({row['seconds']} s wall), {row['queries']} queries, "
+                f"longest statement {row['longest_sql_bytes']:,} bytes",
+                row["cpu_s"] <= 1 and row["longest_sql_bytes"] < 10_000,
+            )
+        )
     if "quiz_submit" in by_key:
         commits = by_key["quiz_submit"]["rows"][0]["commits"]
         checks.append(("Quiz submit in one transaction", f"{commits} commit(s)", commits == 1))
