@@ -38,6 +38,8 @@ from .models import (
     ReflectionBlock,
     ScenarioChoice,
     ScenarioDecision,
+    TrackCourse,
+    TrackLiveSession,
 )
 
 # A heartbeat gap longer than this means the learner was away: it is not counted.
@@ -308,10 +310,15 @@ def attempts_of(enrollment: Enrollment, quiz: Quiz):
     return QuizAttempt.objects.filter(enrollment=enrollment, quiz__key=quiz.key)
 
 
-def attempts_left(enrollment: Enrollment, quiz: Quiz) -> int | None:
+def attempts_left(enrollment: Enrollment, quiz: Quiz, attempts=None) -> int | None:
+    """Attempts the learner may still hand in (None: no limit). `attempts` may be the learner's
+    `attempts_of(enrollment, quiz)` a caller already read; otherwise one query."""
     if quiz.max_attempts is None:
         return None
-    used = attempts_of(enrollment, quiz).filter(submitted_at__isnull=False).count()
+    if attempts is None:
+        used = attempts_of(enrollment, quiz).filter(submitted_at__isnull=False).count()
+    else:
+        used = sum(1 for attempt in attempts if attempt.submitted_at is not None)
     return max(0, quiz.max_attempts - used)
 
 
@@ -1111,11 +1118,18 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
     """Every leerlijn with its steps (courses and live sessions, in order) and the learner's
     status per step; the first step not done is marked `is_next`. `enrollments` are the
     dashboard's (with `is_completed`), so courses cost no extra query. Queries: tracks and their
-    steps (5 with prefetches, 1 when there are no tracks) and the learner's registrations (1)."""
+    steps (3 with prefetches, 1 when there are no tracks) and, when a track has masterclasses,
+    the learner's registrations (1)."""
     tracks = list(
         LearningTrack.objects.prefetch_related(
-            "entries__course__published_version",
-            "live_entries__session_type",
+            Prefetch(
+                "entries",
+                queryset=TrackCourse.objects.select_related("course__published_version"),
+            ),
+            Prefetch(
+                "live_entries",
+                queryset=TrackLiveSession.objects.select_related("session_type"),
+            ),
         ).order_by("title")
     )
     if not tracks:
@@ -1128,6 +1142,8 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
         .select_related("edition")
         .order_by("edition__starts_at")
     )
+    if not any(track.live_entries.all() for track in tracks):
+        registrations = registrations.none()
     by_type: dict[int, LiveSessionRegistration] = {}
     now = timezone.now()
     for registration in registrations:  # in date order: the first upcoming place wins

@@ -91,12 +91,14 @@ def live_server_quiet_before_flush(request):
 @pytest.fixture(autouse=True)
 def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
-    lesson snapshots starts empty too."""
-    from courses import lesson_pages
+    lesson snapshots and course outlines starts empty too."""
+    from courses import lesson_pages, outlines
 
     lesson_pages.forget_local()
+    outlines.forget_local()
     yield
     lesson_pages.forget_local()
+    outlines.forget_local()
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,12 @@ practice nurse may already know the basics from elsewhere).
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from records.models import CourseAccreditation
-from records.registers import accredited_course_ids, registration_warnings
+from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
@@ -29,13 +31,12 @@ from ..models import (
     Enrollment,
     GlossaryTerm,
     LearningTrack,
-    Lesson,
     LessonProgress,
-    Module,
     Quiz,
     QuizAttempt,
     TrackCourse,
 )
+from ..outlines import OutlineModule, get_outline
 from .access import get_course_for_user
 
 
@@ -92,11 +93,15 @@ def glossary(request):
 
 def catalog(request):
     """Published courses and tracks; `?q=` keeps the courses whose title, summary or learning
-    objectives hold every word searched for (a handful of courses: filtered in Python)."""
+    objectives hold every word searched for (a handful of courses: filtered in Python).
+    Queries: courses (with whether they are accredited), tracks (with their course counts), and
+    for a learner their enrolments with progress."""
     query, words = search_words(request)
     courses = [
         course
-        for course in Course.objects.for_catalog()
+        for course in Course.objects.for_catalog().annotate(
+            is_accredited=Exists(CourseAccreditation.objects.filter(course=OuterRef("pk")))
+        )
         if matches(
             words,
             course.published_version.title,
@@ -104,24 +109,22 @@ def catalog(request):
             *course.published_version.learning_objectives,
         )
     ]
-    tracks = list(
-        LearningTrack.objects.order_by("title").prefetch_related(
-            Prefetch("entries", queryset=TrackCourse.objects.order_by("position"))
+    tracks = []
+    if not query:
+        tracks = list(
+            LearningTrack.objects.order_by("title").annotate(course_count=Count("entries"))
         )
-    )
     enrollments = {}
     if request.user.is_authenticated:
         enrollments = {
             e.course_id: e for e in Enrollment.objects.filter(user=request.user).with_progress()
         }
-    accredited = accredited_course_ids()
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
-        course.is_accredited = course.pk in accredited
     return render(
         request,
         "courses/catalog.html",
-        {"courses": courses, "tracks": [] if query else tracks, "query": query},
+        {"courses": courses, "tracks": tracks, "query": query},
     )
 
 
@@ -186,19 +189,28 @@ def track_detail(request, slug):
 
 
 def missing_prerequisites(user, course) -> list[Course]:
-    """Courses a track puts before `course` that the user has not completed (advisory)."""
+    """Published courses a track puts before `course` that the user has not completed (advisory).
+    One query."""
     required = (
         Course.objects.filter(
             pk__in=TrackCourse.prerequisites.through.objects.filter(
                 trackcourse__course=course
-            ).values("course_id")
+            ).values("course_id"),
+            published_version__isnull=False,
         )
         .exclude(pk=course.pk)
         .select_related("published_version")
         .order_by("slug")
     )
-    done = completed_course_ids(user)
-    return [c for c in required if c.pk not in done and c.published_version_id]
+    if user.is_authenticated:
+        required = required.exclude(
+            Exists(
+                Enrollment.objects.filter(
+                    user=user, course=OuterRef("pk"), completed_at__isnull=False
+                )
+            )
+        )
+    return list(required)
 
 
 def repair_completion_on_visit(enrollment) -> None:
@@ -219,12 +231,23 @@ def repair_completion_on_visit(enrollment) -> None:
 
 
 def course_detail(request, slug):
+    """The course page. The version's modules, lessons and tests come from its outline
+    (`courses.outlines`, no query once read); the learner's own rows are the enrolment (with
+    progress and whether the self-assessment is done and the final test passed), lesson progress,
+    the prerequisites still open and the accreditations."""
     course = get_course_for_user(request.user, slug)
     enrollment = None
     if request.user.is_authenticated:
+        submitted = QuizAttempt.objects.filter(
+            enrollment=OuterRef("pk"), submitted_at__isnull=False
+        )
         enrollment = (
             Enrollment.objects.filter(user=request.user, course=course)
             .with_progress()
+            .annotate(
+                pre_done=Exists(submitted.filter(phase=QuizAttempt.Phase.PRE)),
+                final_passed=Exists(submitted.filter(quiz__kind=Quiz.Kind.FINAL, passed=True)),
+            )
             .select_related("version", "completion")
             .first()
         )
@@ -233,33 +256,30 @@ def course_detail(request, slug):
     version = enrollment.version if enrollment else course.published_version
     if version is None:  # an author looking at a course that was never published
         version = course.versions.order_by("-number").first()
-    modules = list(
-        Module.objects.filter(version=version)
-        .order_by("position")
-        .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("position")))
-    )
-    quizzes = {
-        q.kind: q for q in Quiz.objects.filter(version=version).exclude(kind=Quiz.Kind.PRACTICE)
-    }
+    outline = get_outline(version)
     progress = {}
-    pre_done = False
-    final_passed = False
-    resume_lesson = None
     if enrollment:
-        progress = {p.lesson_key: p for p in LessonProgress.objects.filter(enrollment=enrollment)}
-        attempts = QuizAttempt.objects.filter(enrollment=enrollment, submitted_at__isnull=False)
-        pre_done = attempts.filter(phase=QuizAttempt.Phase.PRE).exists()
-        final_passed = attempts.filter(quiz__kind=Quiz.Kind.FINAL, passed=True).exists()
-    first_lesson = None
-    for module in modules:
-        for lesson_obj in module.lessons.all():
-            first_lesson = first_lesson or lesson_obj
-            row = progress.get(lesson_obj.key)
-            lesson_obj.status = (
-                "done" if row and row.is_completed else ("started" if row else "new")
+        progress = dict(
+            LessonProgress.objects.filter(enrollment=enrollment).values_list(
+                "lesson_key", "completed_at"
             )
-            if enrollment and lesson_obj.key == enrollment.last_lesson_key:
+        )
+    resume_key = enrollment.last_lesson_key if enrollment else None
+    modules = []
+    resume_lesson = None
+    for module in outline.modules:
+        lessons = []
+        for shared in module.lessons:
+            lesson_obj = copy.copy(shared)  # the outline's lessons are shared: never decorate them
+            if lesson_obj.key not in progress:
+                lesson_obj.status = "new"
+            else:
+                lesson_obj.status = "done" if progress[lesson_obj.key] else "started"
+            if lesson_obj.key == resume_key:
                 resume_lesson = lesson_obj
+            lessons.append(lesson_obj)
+        modules.append(OutlineModule(module.title, lessons))
+    lessons_all = outline.lessons
     return render(
         request,
         "courses/course_detail.html",
@@ -268,16 +288,15 @@ def course_detail(request, slug):
             "version": version,
             "modules": modules,
             "enrollment": enrollment,
-            "final_test": quizzes.get(Quiz.Kind.FINAL),
-            "self_assessment": quizzes.get(Quiz.Kind.SELF_ASSESSMENT),
-            "pre_done": pre_done,
-            "final_passed": final_passed,
-            "first_lesson": first_lesson,
+            "final_test": outline.quiz(kind=Quiz.Kind.FINAL),
+            "self_assessment": outline.quiz(kind=Quiz.Kind.SELF_ASSESSMENT),
+            "pre_done": enrollment.pre_done if enrollment else False,
+            "final_passed": enrollment.final_passed if enrollment else False,
+            "first_lesson": lessons_all[0] if lessons_all else None,
             "resume_lesson": resume_lesson,
             # The version's most recent content review (its lessons are reviewed one by one).
             "reviewed_on": max(
-                (item.reviewed_on for m in modules for item in m.lessons.all() if item.reviewed_on),
-                default=None,
+                (item.reviewed_on for item in lessons_all if item.reviewed_on), default=None
             ),
             "missing_prerequisites": missing_prerequisites(request.user, course),
             "profile_url": reverse("profile"),
@@ -320,17 +339,12 @@ def dashboard(request):
         .with_progress()
         .select_related("completion__version")
     )
-    # Lesson keys are only unique within a version, so look titles up by (version, key).
-    resume_titles = {
-        (version_id, key): title
-        for version_id, key, title in Lesson.objects.filter(
-            module__version__in=[e.version_id for e in enrollments],
-            key__in=[e.last_lesson_key for e in enrollments if e.last_lesson_key],
-        ).values_list("module__version_id", "key", "title")
-    }
+    # Lesson keys are only unique within a version: titles come from each version's outline.
     for enrollment in enrollments:
-        enrollment.resume_title = resume_titles.get(
-            (enrollment.version_id, enrollment.last_lesson_key)
+        enrollment.resume_title = (
+            get_outline(enrollment.version).lesson_title(enrollment.last_lesson_key)
+            if enrollment.last_lesson_key
+            else None
         )
     active = [e for e in enrollments if not e.is_completed]
     completed = [e for e in enrollments if e.is_completed]

@@ -23,6 +23,7 @@ from ..models import (
     Quiz,
     QuizAttempt,
 )
+from ..outlines import get_outline
 from ..player import (
     annotate_question,
     questions_prefetch,
@@ -45,19 +46,27 @@ def quiz_questions(quiz) -> list:
 
 @login_required
 def quiz_detail(request, slug, quiz_key):
+    """A test's page: its facts, the learner's attempts and how to go on. The quiz, its question
+    count and the required lessons come from the version's outline (`courses.outlines`); the
+    learner's rows are the enrolment, their attempts and their completed lessons."""
     enrollment, response = enrollment_or_redirect(request, slug)
     if response:
         return response
-    quiz = get_quiz_for_enrollment(enrollment, quiz_key)
+    outline = get_outline(enrollment.version)
+    quiz = outline.quiz(key=quiz_key)
+    if quiz is None:
+        raise Http404
     if quiz.kind == Quiz.Kind.SELF_ASSESSMENT:
         return redirect("courses:self_assessment_results", slug)
     if not quiz.is_scored:
         raise Http404
-    attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).order_by("number"))
+    # Attempts in any version count towards the limit; this version's are listed.
+    all_attempts = list(services.attempts_of(enrollment, quiz).order_by("number"))
+    attempts = [a for a in all_attempts if a.quiz_id == quiz.pk]
     for attempt_obj in attempts:
         attempt_obj.quiz = quiz  # score_percent reads the pass mark
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
-    lessons_open = services.required_lesson_keys(enrollment.version) - set(
+    lessons_open = outline.required_keys - set(
         LessonProgress.objects.filter(
             enrollment=enrollment, completed_at__isnull=False
         ).values_list("lesson_key", flat=True)
@@ -72,10 +81,10 @@ def quiz_detail(request, slug, quiz_key):
             "quiz": quiz,
             "attempts": [a for a in attempts if a.is_submitted],
             "open_attempt": open_attempt,
-            "attempts_left": services.attempts_left(enrollment, quiz),
+            "attempts_left": services.attempts_left(enrollment, quiz, all_attempts),
             "passed": passed,
             "lessons_open": len(lessons_open),
-            "question_count": quiz.questions_per_attempt(quiz.questions.count()),
+            "question_count": quiz.questions_per_attempt(outline.question_counts[quiz.pk]),
             "profile_url": reverse("profile"),
             "registration_warnings": (
                 registration_warnings(request.user, enrollment.course)
