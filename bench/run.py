@@ -704,9 +704,9 @@ SEED_OUTCOMES = {  # seed course -> what the saved-state learner did in it
 
 def saved_state_learner(ctx: Context) -> dict:
     """The seed courses (content/, with their learning track) and a learner who worked in all
-    three through the services seed_activity uses: one completed (certificate), one with failed
-    final-test attempts, one stopped after two lessons. Made once per run; returns the learner,
-    their session and the paths of the pages measured."""
+    three through the services, one call at a time as the views call them (OneByOne): one
+    completed (certificate), one with failed final-test attempts, one stopped after two lessons.
+    Made once per run; returns the learner, their session and the paths of the pages measured."""
     if "saved_state" in ctx.fixtures:
         return ctx.fixtures["saved_state"]
     import random
@@ -716,7 +716,7 @@ def saved_state_learner(ctx: Context) -> dict:
     from accounts.models import User
     from courses.learner_mail import no_learner_mail
     from courses.models import Course
-    from courses.simulator import load_plan, simulate_course
+    from courses.simulator import OneByOne, load_plan, simulate_course
 
     call_command("load_seed_content", verbosity=0)
     courses = {
@@ -736,7 +736,8 @@ def saved_state_learner(ctx: Context) -> dict:
     rng = random.Random("bench-opgeslagen")  # noqa: S311 - a simulation
     with no_learner_mail():
         for slug, (outcome, stop_after) in SEED_OUTCOMES.items():
-            simulate_course(user, load_plan(courses[slug]), rng, outcome, stop_after)
+            plan = load_plan(courses[slug])
+            simulate_course(OneByOne(), user, plan, rng, outcome, stop_after)
     failed = courses["transgender-huisartsenpraktijk"]
     final = failed.published_version.final_test  # type: ignore[union-attr]
     if final is None:
