@@ -84,8 +84,10 @@ def live_server_quiet_before_flush(request):
     yield
     from tests.browser_support import close_open_contexts
 
-    close_open_contexts()
-    gate.close_and_drain(timeout=LIVE_SERVER_DRAIN_SECONDS)
+    try:
+        close_open_contexts()
+    finally:
+        gate.close_and_drain(timeout=LIVE_SERVER_DRAIN_SECONDS)
 
 
 @pytest.fixture(autouse=True)
