@@ -1,4 +1,5 @@
 import random
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -11,7 +12,9 @@ from courses import services, signals
 from courses import simulator as activity
 from courses.models import (
     Answer,
+    Course,
     CourseCompletion,
+    CourseVersion,
     Enrollment,
     LessonProgress,
     Quiz,
@@ -22,6 +25,7 @@ from courses.models import (
 )
 from records.models import LearningRecordStore, XapiStatement
 from tests import factories
+from tests.records.registers_support import accredit
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +196,17 @@ def test_its_batch_writes_what_the_services_write_one_by_one(courses):
     """The same scripted learner (same random draws) through services.LearningBatch and through
     the services one call at a time (OneByOne) ends up with the same rows and statements."""
     LearningRecordStore.objects.create(name="lrs", endpoint="http://127.0.0.1:9/xapi")
-    plans = [activity.load_plan(course) for course in courses]
+    # Accredited, 0.17 h study load: a completion waits for 306 s of time on task.
+    timed = factories.make_course(slug="d-tijd", lessons=2)
+    CourseVersion.objects.filter(course=timed).update(study_load_hours=Decimal("0.17"))
+    accredit(timed, "big")
+    plans = [
+        activity.load_plan(course)
+        for course in Course.objects.published()
+        .filter(pk__in=[c.pk for c in (*courses, timed)])
+        .select_related("published_version")
+        .order_by("slug")
+    ]
     scripts = [
         (activity.COMPLETE, None, "a"),
         (activity.COMPLETE, None, "b"),
@@ -235,6 +249,8 @@ def test_its_batch_writes_what_the_services_write_one_by_one(courses):
     completed = [hasattr(e, "completion") for e in Enrollment.objects.filter(user__in=batch_users)]
     assert set(completed) == {True, False}
     assert QuizAttempt.objects.filter(quiz__kind="final", number=2, passed=True).exists()
+    waiting = Enrollment.objects.filter(user__in=batch_users, time_pending_since__isnull=False)
+    assert waiting.exists() and CourseCompletion.objects.filter(enrollment__course=timed).exists()
     assert Reflection.objects.exists() and ScenarioDecision.objects.exists()
 
 

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import reset_queries
 
 from courses.models import Course
 from courses.simulator import PROFILES, seed_activity
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             raise CommandError("There is no published course to learn from; load content first.")
 
         def progress(done, total):
+            # With DEBUG on, Django keeps the SQL of the last 9,000 queries, bulk inserts of
+            # thousands of rows among them: forgotten after each batch, memory stays flat.
+            reset_queries()
             if verbosity >= 2 or (verbosity >= 1 and (done % 100 == 0 or done == total)):
                 self.stdout.write(f"  {done}/{total} learners")
 
