@@ -1178,7 +1178,9 @@ def bench_staff_pages(ctx):
     note="Learners cloned in SQL (generate_series), each enrolled in the published version with "
     "the first lesson done and a reflection in it; an author publishes a draft of the next "
     "version (publish_draft: every unfinished learner and their reflection move). CPU is this "
-    "process's plus its PostgreSQL backend's; the longest SQL statement shows no id list grows.",
+    "process's plus its PostgreSQL backend's; the longest SQL statement shows no id list grows. "
+    "Celery runs eagerly here, so the lesson-page warm-up queued after commit (a task in "
+    "production) is included: it is most of the cost at 1,000 learners.",
 )
 def bench_publish_unfinished(ctx):
     from django.db import connection
