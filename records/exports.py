@@ -16,7 +16,9 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery, Sum
+from django.db import connection
+from django.db.models import F, Func, OuterRef, Subquery, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import RegisterNumber
@@ -112,6 +114,28 @@ def _score_percent(score: Decimal | None) -> float | None:
     return None if score is None else float((score * 100).quantize(Decimal("0.1")))
 
 
+class _UtcIsoformat(Func):
+    """`value.astimezone(UTC).isoformat()` of a timestamp, written by PostgreSQL: psycopg then
+    reads text instead of parsing a datetime per row (Django's time-zone-aware loader is pure
+    Python). Microseconds only when there are some, as isoformat() does."""
+
+    template = (
+        "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        "CASE WHEN to_char(%(expressions)s, 'US') = '000000' THEN '' "
+        "ELSE '.' || to_char(%(expressions)s, 'US') END || '+00:00'"
+    )
+    output_field = TextField()
+
+
+def _as_text(column: str, expression):
+    """`expression` on PostgreSQL, else the plain column (its value converted per row)."""
+    return expression if connection.vendor == "postgresql" else column
+
+
+def _isoformat(value) -> str:
+    return value if isinstance(value, str) else value.astimezone(datetime.UTC).isoformat()
+
+
 def completion_record(completion) -> dict:
     """One export row as JSON-ready values (needs a row from `completions_for_export()`)."""
     enrollment, version = completion.enrollment, completion.version
@@ -151,10 +175,18 @@ _ROW_COLUMNS = (
     "enrollment__user__last_name",
     "big_number",
     "enrollment__user__profession",
-    "completed_at",
+    "completed_at",  # as UTC isoformat text on PostgreSQL
     "score",
     "passed",
 )
+
+
+def _columns(names: tuple[str, ...]) -> list:
+    text = {
+        "completed_at": _UtcIsoformat(F("completed_at")),
+        "enrollment__registration": Cast("enrollment__registration", TextField()),
+    }
+    return [_as_text(name, text[name]) if name in text else name for name in names]
 
 
 def csv_row_lines(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[str]:
@@ -164,7 +196,6 @@ def csv_row_lines(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[st
     converted once."""
     writer = csv.writer(_Line())
     yield writer.writerow(FIELDS)
-    utc = datetime.UTC
     per_version: dict[tuple[int, str], tuple[str, str, str, str, str]] = {}
     scores: dict[Decimal | None, str] = {}
     passed_cells = {True: "true", False: "false", None: ""}
@@ -184,7 +215,7 @@ def csv_row_lines(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[st
         completed_at,
         score,
         passed,
-    ) in queryset.values_list(*_ROW_COLUMNS).iterator(chunk_size=chunk_size):
+    ) in queryset.values_list(*_columns(_ROW_COLUMNS)).iterator(chunk_size=chunk_size):
         constant = per_version.get((version_id, slug))
         if constant is None:
             constant = per_version[(version_id, slug)] = (
@@ -205,7 +236,7 @@ def csv_row_lines(queryset, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[st
                 constant[0],
                 constant[1],
                 constant[2],
-                completed_at.astimezone(utc).isoformat(),
+                _isoformat(completed_at),
                 score_cell,
                 passed_cells[passed],
                 constant[3],
@@ -239,7 +270,7 @@ def csv_lines(records: Iterable[dict]) -> Iterator[str]:
 
 # What an xAPI line reads, as plain columns (the statement `xapi.course_completed()` builds).
 _STATEMENT_COLUMNS = (
-    "enrollment__registration",
+    "enrollment__registration",  # as text on PostgreSQL
     "enrollment__user_id",
     "enrollment__user__email",
     "enrollment__user__profession",
@@ -306,7 +337,7 @@ def xapi_jsonl_lines(
         passed,
         big_number,
         seconds,
-    ) in queryset.values_list(*_STATEMENT_COLUMNS).iterator(chunk_size=chunk_size):
+    ) in queryset.values_list(*_columns(_STATEMENT_COLUMNS)).iterator(chunk_size=chunk_size):
         fragments = per_version.get(version_id)
         if fragments is None:
             extensions = {
@@ -359,7 +390,7 @@ def xapi_jsonl_lines(
         row_extensions = constant_extensions
         if profession:
             row_extensions += f", {profession_key}: {_dumps(profession)}"
-        timestamp = completed_at.astimezone(datetime.UTC).isoformat()
+        timestamp = _isoformat(completed_at)
         yield (
             f'{{"id": "{sid}", "result": {{{result}"completion": true, "duration": "{duration}"}}, '
             f'"actor": {actor}, "verb": {verb}, "object": {activity}, '
