@@ -574,18 +574,53 @@ def mark_reported(
     completion) makes concurrent calls record each completion once (ON CONFLICT DO NOTHING);
     each call counts only the rows it wrote.
     """
-    selected = (
-        completions_with_verdict(accreditation, since, until)
-        .filter(reported=False, block_reason__isnull=True)
-        .order_by()
-        .values(completion=F("pk"))
+    selected = completions_with_verdict(accreditation, since, until).filter(
+        reported=False, block_reason__isnull=True
     )
-    select_sql, select_params = selected.query.sql_with_params()
+    with transaction.atomic():
+        return _insert_reports(selected, accreditation, file_name, user, now or timezone.now())
+
+
+def record_attendance_reported(
+    accreditation: CourseAccreditation,
+    completion_ids: Iterable[int],
+    file_name: str,
+    user=None,
+    now=None,
+    chunk_size: int = 10_000,
+) -> int:
+    """Record that the given completions were reported in `file_name`; return how many are new.
+
+    For a file already written (`export_attendance --mark-reported`): exactly the completions it
+    holds, not what the period holds by now. In one transaction, one INSERT … SELECT per
+    `chunk_size` ids. Completions of another course, or already recorded for this
+    accreditation, are ignored, so a re-run changes nothing.
+    """
+    now = now or timezone.now()
+    ids = sorted(set(completion_ids))
+    created = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), chunk_size):
+            selected = CourseCompletion.objects.filter(
+                pk__in=ids[start : start + chunk_size], version__course_id=accreditation.course_id
+            )
+            created += _insert_reports(selected, accreditation, file_name, user, now)
+    return created
+
+
+def _insert_reports(completions, accreditation, file_name: str, user, now) -> int:
+    """INSERT an AttendanceReport for each of `completions` (a queryset) not yet reported under
+    `accreditation`, set-based (ON CONFLICT DO NOTHING on the unique constraint); return how
+    many were written."""
+    select_sql, select_params = (
+        completions.order_by().values(completion=F("pk")).query.sql_with_params()
+    )
     table = AttendanceReport._meta
     quote = connection.ops.quote_name
 
     def column_list(*names: str) -> str:
-        return ", ".join(quote(table.get_field(name).column) for name in names)  # type: ignore[union-attr,arg-type]
+        fields = [table.get_field(name) for name in names]
+        return ", ".join(quote(field.column) for field in fields)  # type: ignore[union-attr,arg-type]
 
     columns = column_list("completion", "accreditation", "reported_at", "file_name", "reported_by")
     conflict = column_list("accreditation", "completion")
@@ -595,54 +630,11 @@ def mark_reported(
         f"SELECT selected.completion, %s, %s, %s, %s FROM ({select_sql}) selected "
         f"WHERE 1 = 1 ON CONFLICT ({conflict}) DO NOTHING"
     )
-    reported_at = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    reported_at = connection.ops.adapt_datetimefield_value(now)
     params = (accreditation.pk, reported_at, file_name, getattr(user, "pk", None), *select_params)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
-
-
-def record_attendance_reported(
-    accreditation: CourseAccreditation,
-    completion_ids: Iterable[int],
-    file_name: str,
-    user=None,
-    now=None,
-) -> int:
-    """Record that the given completions were reported in `file_name`; return how many are new.
-
-    Writes AttendanceReport rows in one transaction. Completions of another course, or already
-    recorded for this accreditation, are ignored, so a re-run changes nothing.
-    """
-    now = now or timezone.now()
-    ids = set(completion_ids)
-    with transaction.atomic():
-        valid = CourseCompletion.objects.filter(
-            pk__in=ids, version__course_id=accreditation.course_id
-        )
-        new_ids = list(
-            valid.exclude(
-                Exists(
-                    AttendanceReport.objects.filter(
-                        completion_id=OuterRef("pk"), accreditation=accreditation
-                    )
-                )
-            ).values_list("pk", flat=True)
-        )
-        AttendanceReport.objects.bulk_create(
-            [
-                AttendanceReport(
-                    completion_id=pk,
-                    accreditation=accreditation,
-                    reported_at=now,
-                    file_name=file_name,
-                    reported_by=user,
-                )
-                for pk in sorted(new_ids)
-            ],
-            ignore_conflicts=True,
-        )
-    return len(new_ids)
 
 
 # --- PE-online submissions and replies --------------------------------------------------------

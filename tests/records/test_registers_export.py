@@ -19,8 +19,10 @@ from records.attendance import (
     presence_csv_chunks,
     write_presence_xlsx,
 )
+from records.models import AttendanceReport
 from records.registers import record_attendance_reported
-from tests.records.registers_support import FIXTURES, build_export_scenario
+from tests import factories
+from tests.records.registers_support import FIXTURES, at, build_export_scenario, make_completion
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +166,22 @@ def test_it_leaves_reported_rows_out_of_the_next_export_unless_asked(scenario):
     again = [r for r in attendance_rows(big, include_reported=True) if r.reportable]
     assert [r.completion_id for r in again] == first
     assert all(r.reported_at is not None for r in again)
+
+
+def test_it_records_exactly_the_given_completions_in_chunks(scenario, django_assert_num_queries):
+    big = scenario["big"]
+    blocked, reportable = [], []
+    for row in attendance_rows(big):
+        (reportable if row.reportable else blocked).append(row.completion_id)
+    other = factories.make_course(slug="ander-cursus")
+    stranger = make_completion(other, factories.make_user(), at(2026, 3, 1))
+    assert record_attendance_reported(big, reportable[:1], "a.xml") == 1
+    ids = [*reportable, blocked[0], stranger.pk]  # what a file held, and a stranger
+    # savepoint, one INSERT per chunk of 2 ids, release
+    with django_assert_num_queries(4):
+        assert record_attendance_reported(big, ids, "b.xml", chunk_size=2) == 2
+    recorded = dict(AttendanceReport.objects.values_list("completion_id", "file_name"))
+    assert recorded == {reportable[0]: "a.xml", reportable[1]: "b.xml", blocked[0]: "b.xml"}
 
 
 def test_it_streams_the_xml_lazily_in_one_query(scenario, django_assert_num_queries):
