@@ -530,32 +530,48 @@ def accreditation_overview(course) -> list[AccreditationCounts]:
     (per reason).
 
     Counted in SQL (GROUP BY the verdict): one query for the accreditations and one per
-    accreditation, whatever the number of completions.
+    accreditation, whatever the number of completions (and on PostgreSQL one SET).
     """
     counts = [AccreditationCounts(a) for a in CourseAccreditation.objects.for_course(course)]
-    for row in counts:
-        states = (
-            completions_with_verdict(row.accreditation)
-            .annotate(
-                state=Case(
-                    When(reported=True, then=Value(REPORTED)),
-                    default=F("block_reason"),
-                    output_field=CharField(),
-                )
-            )
-            .order_by()
-            .values_list("state")
-            .annotate(count=Count("pk"))
-        )
-        for state, number in states:
-            if state == REPORTED:
-                row.reported += number
-            elif state is None:
-                row.reportable += number
-            else:
-                row.blocked += number
-                row.reasons[BlockReason(state)] += number
+    with transaction.atomic():
+        _without_jit()
+        for row in counts:
+            _count_states(row)
     return counts
+
+
+def _without_jit() -> None:
+    """Switch PostgreSQL's JIT compilation off for the rest of the transaction: the verdict's
+    CASE and subqueries make the planner expect a costly query, and compiling it cost more CPU
+    than the query itself (0.55 s of 0.8 s for the overview at 100k completions)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
+def _count_states(row: AccreditationCounts) -> None:
+    """Add the accreditation's completions to `row`, counted per state in one query."""
+    states = (
+        completions_with_verdict(row.accreditation)
+        .annotate(
+            state=Case(
+                When(reported=True, then=Value(REPORTED)),
+                default=F("block_reason"),
+                output_field=CharField(),
+            )
+        )
+        .order_by()
+        .values_list("state")
+        .annotate(count=Count("pk"))
+    )
+    for state, number in states:
+        if state == REPORTED:
+            row.reported += number
+        elif state is None:
+            row.reportable += number
+        else:
+            row.blocked += number
+            row.reasons[BlockReason(state)] += number
 
 
 def mark_reported(
@@ -571,13 +587,16 @@ def mark_reported(
 
     One INSERT … SELECT of `completions_with_verdict()`: the verdict is decided by the database
     and no list of ids passes through Python. The unique constraint on (accreditation,
-    completion) makes concurrent calls record each completion once (ON CONFLICT DO NOTHING);
-    each call counts only the rows it wrote.
+    completion) skips the ones already reported and makes concurrent calls record each
+    completion once (ON CONFLICT DO NOTHING); each call counts only the rows it wrote.
     """
+    # Already reported ones are left to ON CONFLICT, not to NOT EXISTS: a scan of the table
+    # being written (the plan for a table that was empty) would reread every new row per row.
     selected = completions_with_verdict(accreditation, since, until).filter(
-        reported=False, block_reason__isnull=True
+        block_reason__isnull=True
     )
     with transaction.atomic():
+        _without_jit()
         return _insert_reports(selected, accreditation, file_name, user, now or timezone.now())
 
 
