@@ -1024,6 +1024,135 @@ def bench_xapi_delivery(ctx):
         server.shutdown()
 
 
+QUIZ_LRS_VARIANTS = (0, 1, 3)
+
+
+def _start_and_submit(client: Client, session: Session, ctx: Context, answers: dict) -> None:
+    """One learner's start + submit of the 20-block course's final test, over HTTP."""
+
+    def send(path):
+        status, headers, _ = client.send(session, Request("POST", path, {}))
+        return status, headers.get("Location", "")
+
+    attempt = _start_attempt_path(ctx, send)
+    status, _headers, _body = client.send(session, Request("POST", attempt, answers))
+    if status != 302:
+        raise RuntimeError(f"submitting {attempt} answered {status}")
+
+
+@benchmark(
+    "quiz_submit_lrs",
+    f"Quiz start + submit ({FINAL_QUESTIONS} questions) with 0, 1 and 3 LRSs (interleaved)",
+    "call",
+    ["courses.views.quizzes:quiz_start", "records.models:LearningRecordStore"],
+    note="A second gunicorn with a Redis broker and no worker: the request writes the outbox rows "
+    "and queues the delivery task, as in production, and nothing is delivered in the request "
+    "path (the LRSs are real loopback HTTP servers). Rounds of --round-requests start + submit "
+    "pairs by one learner, rotating 0, 1, 3 enabled LRSs; CPU is the gunicorn workers' plus "
+    "their PostgreSQL backends' from /proc, per start + submit, medians over the rounds. The "
+    "client runs on the same machine (its CPU is not counted).",
+)
+def bench_quiz_submit_lrs(ctx):
+    import redis
+
+    from records.models import LearningRecordStore, XapiStatement
+
+    course = ctx.fixtures["courses"][20]
+    ctx.require_path("quiz_start", slug=course["slug"], quiz=course["final"])
+    broker = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13")
+    servers = [
+        ThreadingHTTPServer(("127.0.0.1", 0), StubLRS) for _ in range(max(QUIZ_LRS_VARIANTS))
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    stores = [
+        LearningRecordStore.objects.create(
+            name=f"bench-quiz-{n}",
+            endpoint=f"http://127.0.0.1:{server.server_address[1]}/xapi/",
+            enabled=False,
+        )
+        for n, server in enumerate(servers)
+    ]
+    first_statement = XapiStatement.objects.order_by("-id").values_list("id", flat=True).first()
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"spk-bench-gunicorn-lrs-{port}.log"
+    process = start_gunicorn(port, {"CELERY_BROKER_URL": broker}, 2, 2, log_path)
+    cpu = ServerCPU(process.pid, ctx.server_cpu.database)
+    client = Client(port)
+    session = ctx.sessions[0]
+    cpus: dict[int, list[float]] = {n: [] for n in QUIZ_LRS_VARIANTS}
+    walls: dict[int, list[float]] = {n: [] for n in QUIZ_LRS_VARIANTS}
+    try:
+        for _ in range(WARMUP_REQUESTS):
+            _start_and_submit(client, session, ctx, course["wrong_answers"])
+        for _ in range(ctx.rounds):
+            for lrss in QUIZ_LRS_VARIANTS:
+                LearningRecordStore.objects.filter(pk__in=[s.pk for s in stores]).update(
+                    enabled=False
+                )
+                LearningRecordStore.objects.filter(pk__in=[s.pk for s in stores[:lrss]]).update(
+                    enabled=True
+                )
+                before, start = cpu.sample(), time.perf_counter()
+                for _ in range(ctx.round_requests):
+                    _start_and_submit(client, session, ctx, course["wrong_answers"])
+                walls[lrss].append((time.perf_counter() - start) * 1000 / ctx.round_requests)
+                per = cpu_ms_per_request(before, cpu.sample(), ctx.round_requests)
+                if per is not None:
+                    cpus[lrss].append(per)
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=30)
+        for server in servers:
+            server.shutdown()
+        LearningRecordStore.objects.filter(pk__in=[s.pk for s in stores]).delete()
+        written = XapiStatement.objects.filter(id__gt=first_statement or 0)
+        statements = written.count()
+        written.delete()  # undelivered: the other benchmarks start from an empty outbox
+        redis.Redis.from_url(broker).delete("celery")  # the queued delivery tasks, never run
+
+    def median(values):
+        return round(statistics.median(values), 3) if values else None
+
+    zero = median(cpus[0])
+    rows = []
+    for lrss in QUIZ_LRS_VARIANTS:
+        cpu_ms = median(cpus[lrss])
+        rows.append(
+            {
+                "variant": f"{lrss} LRS",
+                "rounds": ctx.rounds,
+                "pairs_per_round": ctx.round_requests,
+                "wall_ms_per_pair": median(walls[lrss]),
+                "cpu_ms_per_pair": cpu_ms,
+                "cpu_vs_0_lrs": round(cpu_ms / zero, 3) if cpu_ms is not None and zero else None,
+            }
+        )
+    rows[-1]["statements_written"] = statements
+    return rows
+
+
+def quiz_lrs_targets(by_key: dict) -> list[tuple[str, str, bool]]:
+    """Issue 15: the cost of extra LRSs on quiz start + submit ≤ +10% CPU over none."""
+    rows = by_key.get("quiz_submit_lrs", {}).get("rows", [])
+    if not rows or any(row.get("cpu_vs_0_lrs") is None for row in rows):
+        return []
+    worst = max(rows[1:], key=lambda row: row["cpu_vs_0_lrs"])
+    return [
+        (
+            "Quiz start + submit with 1 and 3 LRSs ≤ +10% CPU over 0 LRSs",
+            " and ".join(f"{row['cpu_vs_0_lrs']}×" for row in rows[1:])
+            + " ("
+            + " / ".join(f"{row['cpu_ms_per_pair']}" for row in rows)
+            + " ms CPU per start + submit with "
+            + " / ".join(row["variant"] for row in rows)
+            + ", interleaved medians)",
+            worst["cpu_vs_0_lrs"] <= 1.10,
+        )
+    ]
+
+
 @benchmark(
     "completion_export",
     "Completion export (1M completions unless --completions)",
@@ -1785,6 +1914,7 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
         if rates.get("batch 1") and rates.get("batch 100"):
             factor = round(rates["batch 100"] / rates["batch 1"], 1)
             checks.append(("Batched delivery ≥ 10× one-by-one", f"{factor}×", factor >= 10))
+    checks += quiz_lrs_targets(by_key)
     if "completion_export" in by_key:
         for row in by_key["completion_export"]["rows"]:
             if "records_exports" not in row["variant"]:
