@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services import (
+    deliver_new_statements,
     deliver_statements,
     due_store_ids,
     fan_out_statements,
@@ -14,8 +15,13 @@ MAX_BATCHES_PER_RUN = 20
 
 
 @shared_task(name="records.deliver_statements", ignore_result=True)
-def deliver_statements_task(lrs_id: int) -> dict:
-    """Deliver one LRS's due statements; returns the counts."""
+def deliver_statements_task(lrs_id: int | None = None) -> dict:
+    """Deliver one LRS's due statements; returns the counts. Without `lrs_id` (the one task an
+    event's commit queues, however many LRSs there are): fan out the new statements, then
+    deliver to every LRS with due rows; returns the counts by LRS id."""
+    if lrs_id is None:
+        reports = deliver_new_statements(max_batches=MAX_BATCHES_PER_RUN)
+        return {str(pk): report.__dict__ for pk, report in reports.items()}
     report = deliver_statements(lrs_id, max_batches=MAX_BATCHES_PER_RUN)
     return report.__dict__
 

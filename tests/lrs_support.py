@@ -50,6 +50,9 @@ class LRSServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps the connection open, as LRSs do
+            disable_nagle_algorithm = True  # headers and body are two writes: no ACK stall
+
             def log_message(self, *args):
                 pass
 
@@ -70,6 +73,7 @@ class LRSServer:
                             "path": self.path,
                             "headers": {k.lower(): v for k, v in self.headers.items()},
                             "body": raw.decode(),
+                            "client_port": self.client_address[1],
                         }
                     )
                 if server.hang:

@@ -170,6 +170,32 @@ def test_it_submits_with_a_constant_number_of_queries(client, learner, django_as
     assert counts == [13, 13]
 
 
+def test_it_submits_with_the_same_queries_for_one_lrs_as_for_three(client, learner):
+    """The xAPI outbox costs the submit one INSERT of every statement, however many LRSs receive
+    the course: which LRSs, and their delivery rows, are worked out by the delivery task."""
+    from records.models import LearningRecordStore, StatementOutbox, XapiStatement
+
+    counts = {}
+    client.force_login(learner)
+    for lrss in (0, 1, 3):
+        LearningRecordStore.objects.update(enabled=False)
+        for n in range(lrss):
+            # Never contacted: delivery is queued after commit, which this test never reaches.
+            LearningRecordStore.objects.create(name=f"lrs-{lrss}-{n}", endpoint="http://lrs.test/")
+        course = factories.make_course(slug=f"lrs-{lrss}", final_questions=10)
+        enrollment = services.enroll_learner(learner, course)
+        attempt_url = start(client, course)
+        data = wrong_final_answers(enrollment.version.final_test)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.post(attempt_url, data).status_code == 302
+        counts[lrss] = len(ctx)
+        written = XapiStatement.objects.filter(course_id=course.pk).exclude(verb="registered")
+        assert written.count() == (11 if lrss else 0)  # ten answers and the result, once each
+    # No LRS: the one query asking which LRSs receive the course; with any: one INSERT more.
+    assert counts == {0: counts[0], 1: counts[0] + 1, 3: counts[0] + 1}
+    assert not StatementOutbox.objects.exists()  # fan-out happens at delivery, not here
+
+
 def make_self_assessed_course(learner, client):
     course = make_rich_course(slug="zelf")
     enrollment = services.enroll_learner(learner, course)

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,6 +64,47 @@ def test_it_sends_fewer_requests_than_statements(learner, course, lrs, lrs_serve
     assert report.delivered == len(rows) == 5
     assert report.requests == len(lrs_server.requests) == math.ceil(5 / 2)
     assert [len(batch) for batch in lrs_server.batches()] == [2, 2, 1]
+
+
+def statements_run(func):
+    """(What `func` returned, its SQL statements other than the test transaction's savepoints:
+    outside a test, an atomic block is a transaction, not a savepoint.)"""
+    with CaptureQueriesContext(connection) as captured:
+        outcome = func()
+    sql = [q["sql"] for q in captured.captured_queries]
+    return outcome, [q for q in sql if not q.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_it_sends_a_runs_batches_over_one_connection_with_two_queries_each(
+    learner, course, lrs, lrs_server
+):
+    make_statements(learner, course)
+    report, queries = statements_run(lambda: deliver_statements(lrs.pk, batch_size=2))
+    # The LRS, the fan-out (nothing new), then per batch its claim (payloads included) and one
+    # UPDATE, and the claim that finds nothing left.
+    assert len(queries) == 2 + 2 * 3 + 1, queries
+    assert report.delivered == 5 and report.requests == 3
+    assert len({request["client_port"] for request in lrs_server.requests}) == 1  # kept alive
+
+
+def test_it_fans_a_statement_out_to_every_lrs_in_one_insert(learner, course, lrs, lrs_server, body):
+    body.courses.add(course)
+    others = [
+        LearningRecordStore.objects.create(name="tweede", endpoint=lrs.endpoint),
+        LearningRecordStore.objects.create(name="abc1", endpoint=lrs.endpoint, body=body),
+    ]
+    elsewhere = factories.make_course(slug="elders")  # not accredited by the body
+    make_statements(learner, course, fan_out=False)
+    services.enroll_learner(learner, elsewhere)
+    lrs_ids, queries = statements_run(records_services.fan_out_statements)
+    # Claim, one INSERT for every LRS, mark; then the claim that finds nothing left.
+    assert len(queries) == 4, queries
+    assert lrs_ids == {lrs.pk, *(o.pk for o in others)}
+    assert StatementOutbox.objects.filter(lrs=lrs).count() == 6
+    assert StatementOutbox.objects.filter(lrs=others[0]).count() == 6
+    assert StatementOutbox.objects.filter(lrs=others[1]).count() == 5  # its course only
+    assert not XapiStatement.objects.filter(fanned_out=False).exists()
+    assert statements_run(records_services.fan_out_statements) == (set(), queries[:1])
 
 
 def test_it_sends_nothing_twice(learner, course, lrs, lrs_server):

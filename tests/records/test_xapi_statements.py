@@ -17,7 +17,10 @@ from records import xapi
 from records.models import AccreditationBody, LearningRecordStore, StatementOutbox, XapiStatement
 from tests import factories
 from tests.lrs_support import (
+    LRS_PASSWORD,
+    LRS_USER,
     REFLECTION_SECRET,
+    LRSServer,
     correct_answers,
     make_rich_course,
     run_journey,
@@ -297,16 +300,52 @@ def test_it_sends_a_body_only_the_courses_it_accredits(learner, lrs_server, body
     assert objects == [BASE + "courses/geaccrediteerd"]
 
 
-def test_it_queues_delivery_after_commit(
+def test_it_queues_one_delivery_task_per_commit_however_many_lrss_and_events(
     learner, course, lrs, lrs_server, django_capture_on_commit_callbacks
 ):
+    servers = [lrs_server, LRSServer().start(), LRSServer().start()]
+    try:
+        for n, server in enumerate(servers[1:], start=2):
+            LearningRecordStore.objects.create(
+                name=f"lrs-{n}", endpoint=server.endpoint, username=LRS_USER, password=LRS_PASSWORD
+            )
+        lesson = Lesson.objects.filter(module__version__course=course).order_by("position").first()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with transaction.atomic():
+                enrollment = services.enroll_learner(learner, course)
+                services.start_lesson(enrollment, lesson)
+                with pytest.raises(RuntimeError), transaction.atomic():
+                    services.complete_lesson(enrollment, lesson)
+                    raise RuntimeError("rolled back: its statement and callbacks go with it")
+        # Delivery is queued after commit (beside the enrolment mail), never inside the
+        # transaction: one task for the three LRSs and both events.
+        queued = [c for c in callbacks if isinstance(c, records_services.DeliveryAfterCommit)]
+        assert len(queued) == 1, callbacks
+        ids = {str(i) for i in XapiStatement.objects.values_list("statement_id", flat=True)}
+        assert len(ids) == 2
+        for server in servers:
+            assert len(server.requests) == 1 and set(server.stored) == ids
+        assert StatementOutbox.objects.filter(status=StatementOutbox.Status.DELIVERED).count() == 6
+    finally:
+        for server in servers[1:]:
+            server.stop()
+
+
+def test_it_queues_delivery_again_when_the_savepoint_that_queued_it_rolled_back(
+    learner, course, lrs, lrs_server, django_capture_on_commit_callbacks
+):
+    lesson = Lesson.objects.filter(module__version__course=course).order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):  # its own commit, its own task
+        enrollment = services.enroll_learner(learner, course)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.enroll_learner(learner, course)
-    # Delivery is queued after commit (beside the enrolment mail), never inside the transaction.
-    assert [c.__qualname__.split(".")[0] for c in callbacks].count("queue_delivery") == 1
-    row = StatementOutbox.objects.get()
-    assert row.status == StatementOutbox.Status.DELIVERED
-    assert list(lrs_server.stored) == [str(row.statement_id)]
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                services.start_lesson(enrollment, lesson)
+                raise RuntimeError("rolled back")
+            services.start_lesson(enrollment, lesson)
+    queued = [c for c in callbacks if isinstance(c, records_services.DeliveryAfterCommit)]
+    assert len(queued) == 1, callbacks
+    assert StatementOutbox.objects.filter(status=StatementOutbox.Status.DELIVERED).count() == 2
 
 
 def test_it_costs_one_query_per_event_without_an_lrs_and_two_with_one(
