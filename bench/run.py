@@ -934,8 +934,11 @@ def bench_lesson_cold(ctx):
 
 
 class StubLRS(BaseHTTPRequestHandler):
-    """A loopback LRS that accepts statement batches and answers with their ids, as an LRS does."""
+    """A loopback LRS that accepts statement batches and answers with their ids, as an LRS does
+    (keeping the connection open between requests, as LRSs do)."""
 
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no delayed-ACK stall
     received = 0
     lock = threading.Lock()
 
@@ -956,13 +959,25 @@ class StubLRS(BaseHTTPRequestHandler):
         pass
 
 
+def _call_cpu_seconds() -> float:
+    """CPU seconds of this process (every thread: the loopback LRS's too) plus its PostgreSQL
+    backend's: what an in-process call costs, whatever else the machine does."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    backend = connection.connection.info.backend_pid  # type: ignore[union-attr]  # psycopg 3
+    return time.process_time() + _cpu_seconds(backend)
+
+
 @benchmark(
     "xapi_delivery",
     "xAPI delivery to a loopback LRS, batch sizes 1/10/100",
     "call",
     ["records.services:deliver_statements", "records.models:StatementOutbox"],
     note="300 statements written by the real receivers while seed_activity learners worked; each "
-    "batch size delivers the same rows again (reset to pending between runs).",
+    "batch size delivers the same rows again (reset to pending between runs), over one kept-alive "
+    "connection per run. CPU: this process (the delivery and the loopback LRS's thread) plus its "
+    "PostgreSQL backend, from /proc; the target uses statements per CPU second.",
 )
 def bench_xapi_delivery(ctx):
     from django.utils import timezone
@@ -1005,9 +1020,11 @@ def bench_xapi_delivery(ctx):
                 delivered_at=None,
             )
             StubLRS.received = 0
+            cpu_before = _call_cpu_seconds()
             seconds, report, counts = timed(
                 lambda b=batch_size: deliver_statements(lrs.pk, batch_size=b)
             )
+            cpu = _call_cpu_seconds() - cpu_before
             rows.append(
                 {
                     "variant": f"batch {batch_size}",
@@ -1015,6 +1032,8 @@ def bench_xapi_delivery(ctx):
                     "requests": report.requests,
                     "seconds": round(seconds, 3),
                     "statements_per_s": round(report.delivered / seconds, 1),
+                    "cpu_s": round(cpu, 3),
+                    "statements_per_cpu_s": round(report.delivered / cpu, 1) if cpu else None,
                     "lrs_received": StubLRS.received,
                     **counts,
                 }
@@ -1910,10 +1929,21 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
         commits = by_key["quiz_submit"]["rows"][0]["commits"]
         checks.append(("Quiz submit in one transaction", f"{commits} commit(s)", commits == 1))
     if "xapi_delivery" in by_key:
-        rates = {row["variant"]: row["statements_per_s"] for row in by_key["xapi_delivery"]["rows"]}
+        # On CPU (this process with the loopback LRS, and its database backend) when measured:
+        # wall time on a busy machine measures the machine.
+        rates = {
+            row["variant"]: row.get("statements_per_cpu_s") or row["statements_per_s"]
+            for row in by_key["xapi_delivery"]["rows"]
+        }
         if rates.get("batch 1") and rates.get("batch 100"):
             factor = round(rates["batch 100"] / rates["batch 1"], 1)
-            checks.append(("Batched delivery ≥ 10× one-by-one", f"{factor}×", factor >= 10))
+            checks.append(
+                (
+                    "Batched delivery ≥ 10× one-by-one (statements per CPU second)",
+                    f"{factor}× ({rates['batch 1']} vs {rates['batch 100']})",
+                    factor >= 10,
+                )
+            )
     checks += quiz_lrs_targets(by_key)
     if "completion_export" in by_key:
         for row in by_key["completion_export"]["rows"]:
