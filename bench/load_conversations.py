@@ -5,7 +5,8 @@ Creates a fresh database `<DATABASE_URL name>_load`, a statement set, the sessio
 facilitators' logins; serves gunicorn on 127.0.0.1; runs bench/locust_conversations.py headless;
 checks in the database that every answer was counted (and nothing else stored); writes
 bench/results/load-conversations.md and .json with errors (target 0) and the distribution
-latency p50/p95 (last answer stored → distribution on a phone). `--sessions 3` is a smoke run.
+latency p50/p95 (last answer stored → distribution on a phone), throughput, and the logged-in
+1-query baseline measured on the same server just before. `--sessions 3` is a smoke run.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
 import run as bench  # noqa: E402 - bench/run.py: database, environment and gunicorn helpers
-from load import run_locust, step_row  # noqa: E402 - shared with the final-test scenario
+from load import (  # noqa: E402 - shared with the final-test scenario
+    baseline_throughput,
+    run_locust,
+    step_row,
+)
 
 GROUP = 11  # a facilitator and ten participants
 
@@ -105,6 +110,13 @@ def markdown(report: dict) -> str:
         f"{lat['n']} measurements: p50 {lat['p50']} ms, **p95 {lat['p95']} ms**, "
         f"max {lat['max']} ms (target: within 2000 ms).",
         "",
+        f"Throughput: {report['throughput_rps']} requests/s over the run (every request, "
+        "including the participants' polls). Baseline on the same server just before: the "
+        f"logged-in 1-query view at {report['baseline'].get('rps', '–')} requests/s from "
+        f"{report['baseline'].get('concurrency', '–')} client threads "
+        f"(p50 {report['baseline'].get('p50_ms', '–')} ms, "
+        f"{report['baseline'].get('cpu_ms', '–')} ms server CPU per request).",
+        "",
         "| step | requests | failures | p50 | p95 | max |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -132,6 +144,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--out", type=Path, default=bench.RESULTS_DIR)
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=10, help="logged-in baseline run (0: skip)"
+    )
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args(argv)
 
@@ -156,6 +171,11 @@ def main(argv=None) -> int:
     users = args.sessions * GROUP
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
+        # A facilitator's session: the logged-in 1-query view, what the run is compared with.
+        facilitator = {"sessionid": data["sessions"][0]["sessionid"], "csrf": data["csrf"][0]}
+        baseline = baseline_throughput(
+            port, server.pid, db_url, {"sessions": [facilitator]}, args.baseline_seconds
+        )
         t0 = time.monotonic()
         run_locust(
             BENCH_DIR / "locust_conversations.py",
@@ -176,6 +196,8 @@ def main(argv=None) -> int:
     results = json.loads(results_path.read_text())
     failures = results["failures"]
     steps = [step_row(n, t, failures) for n, t in sorted(results["timings_ms"].items())]
+    timed = sum(len(t) for t in results["timings_ms"].values())
+    throughput = round(timed / wall, 1) if wall else 0.0
     connections.close_all()
     check = database_check(data)
     connections.close_all()
@@ -196,6 +218,8 @@ def main(argv=None) -> int:
         "users": users,
         "server": f"{args.workers} workers × {args.threads} threads (gthread)",
         "wall_seconds": wall,
+        "throughput_rps": throughput,
+        "baseline": baseline,
         "errors": errors,
         "distribution_latency_ms": {
             "n": len(latencies),
