@@ -10,13 +10,14 @@ every call (an author's unpublished course).
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count
 
-from .models import CourseVersion, Lesson, Quiz
+from .models import CourseVersion, Lesson, LessonProgress, Quiz
 
 # Bump when the shape of an outline changes; old ones are then never read.
 OUTLINE_FORMAT = 1
@@ -44,9 +45,9 @@ class Outline:
     def lessons(self) -> list[Lesson]:
         return [lesson for module in self.modules for lesson in module.lessons]
 
-    @property
-    def required_keys(self) -> set[str]:
-        return {lesson.key for lesson in self.lessons if lesson.required}
+    @functools.cached_property
+    def required_keys(self) -> frozenset[str]:
+        return frozenset(lesson.key for lesson in self.lessons if lesson.required)
 
     def lesson_title(self, key: str) -> str | None:
         return next((lesson.title for lesson in self.lessons if lesson.key == key), None)
@@ -93,23 +94,53 @@ def build_outline(version_id: int) -> Outline:
     return Outline(version_id, list(modules.values()), quizzes, counts)
 
 
-def get_outline(version: CourseVersion) -> Outline:
-    """The outline of `version`: from this process, the cache, or built (and kept unless it is a
-    draft). No query when this process has it."""
-    outline = _local.get(version.pk)
+def get_outline(version: CourseVersion | int) -> Outline:
+    """The outline of `version` (a version or its id): from this process, the cache, or built
+    (and kept unless it is a draft). No query when this process has it; given an id, a miss
+    also reads the version's status."""
+    version_id = version if isinstance(version, int) else version.pk
+    outline = _local.get(version_id)
     if outline is not None:
         return outline
-    if version.status == CourseVersion.Status.DRAFT:
-        return build_outline(version.pk)
-    outline = cache.get(outline_key(version.pk))
+    if isinstance(version, int):
+        status = CourseVersion.objects.values_list("status", flat=True).get(pk=version_id)
+    else:
+        status = version.status
+    if status == CourseVersion.Status.DRAFT:
+        return build_outline(version_id)
+    outline = cache.get(outline_key(version_id))
     if outline is None:
-        outline = build_outline(version.pk)
-        cache.set(outline_key(version.pk), outline, OUTLINE_TIMEOUT)
+        outline = build_outline(version_id)
+        cache.set(outline_key(version_id), outline, OUTLINE_TIMEOUT)
     with _local_lock:
         if len(_local) >= LOCAL_OUTLINES:
             _local.pop(next(iter(_local)))
-        _local[version.pk] = outline
+        _local[version_id] = outline
     return outline
+
+
+def set_progress(enrollment, completed_keys) -> None:
+    """Set `lessons_required` and `lessons_done` on `enrollment` as `Enrollment.objects.
+    with_progress()` does (the required lessons of its version; done by stable lesson key, so a
+    lesson completed in an earlier version counts), from `completed_keys`, the keys of the
+    lessons it completed. No query once the version's outline is read."""
+    outline = get_outline(enrollment.version_id)
+    required = outline.required_keys
+    enrollment.lessons_required = sum(1 for lesson in outline.lessons if lesson.required)
+    enrollment.lessons_done = len(required.intersection(completed_keys))
+
+
+def attach_progress(enrollments) -> None:
+    """`set_progress()` for each of `enrollments`: one query for their completed lessons."""
+    completed: dict[int, set[str]] = {e.pk: set() for e in enrollments}
+    if completed:
+        rows = LessonProgress.objects.filter(
+            enrollment__in=list(completed), completed_at__isnull=False
+        ).values_list("enrollment_id", "lesson_key")
+        for enrollment_id, key in rows:
+            completed[enrollment_id].add(key)
+    for enrollment in enrollments:
+        set_progress(enrollment, completed[enrollment.pk])
 
 
 def forget_local() -> None:

@@ -36,7 +36,7 @@ from ..models import (
     QuizAttempt,
     TrackCourse,
 )
-from ..outlines import OutlineModule, get_outline
+from ..outlines import OutlineModule, attach_progress, get_outline, set_progress
 from .access import get_course_for_user
 
 
@@ -116,9 +116,8 @@ def catalog(request):
         )
     enrollments = {}
     if request.user.is_authenticated:
-        enrollments = {
-            e.course_id: e for e in Enrollment.objects.filter(user=request.user).with_progress()
-        }
+        enrollments = {e.course_id: e for e in Enrollment.objects.filter(user=request.user)}
+        attach_progress(enrollments.values())
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
     return render(
@@ -243,7 +242,6 @@ def course_detail(request, slug):
         )
         enrollment = (
             Enrollment.objects.filter(user=request.user, course=course)
-            .with_progress()
             .annotate(
                 pre_done=Exists(submitted.filter(phase=QuizAttempt.Phase.PRE)),
                 final_passed=Exists(submitted.filter(quiz__kind=Quiz.Kind.FINAL, passed=True)),
@@ -251,12 +249,6 @@ def course_detail(request, slug):
             .select_related("version", "completion")
             .first()
         )
-    if enrollment and enrollment.completed_at is None:
-        repair_completion_on_visit(enrollment)
-    version = enrollment.version if enrollment else course.published_version
-    if version is None:  # an author looking at a course that was never published
-        version = course.versions.order_by("-number").first()
-    outline = get_outline(version)
     progress = {}
     if enrollment:
         progress = dict(
@@ -264,6 +256,13 @@ def course_detail(request, slug):
                 "lesson_key", "completed_at"
             )
         )
+        set_progress(enrollment, {key for key, completed in progress.items() if completed})
+    if enrollment and enrollment.completed_at is None:
+        repair_completion_on_visit(enrollment)
+    version = enrollment.version if enrollment else course.published_version
+    if version is None:  # an author looking at a course that was never published
+        version = course.versions.order_by("-number").first()
+    outline = get_outline(version)
     resume_key = enrollment.last_lesson_key if enrollment else None
     modules = []
     resume_lesson = None
@@ -335,10 +334,9 @@ def enroll(request, slug):
 @login_required
 def dashboard(request):
     enrollments = list(
-        Enrollment.objects.for_dashboard(request.user)
-        .with_progress()
-        .select_related("completion__version")
+        Enrollment.objects.for_dashboard(request.user).select_related("completion__version")
     )
+    attach_progress(enrollments)
     # Lesson keys are only unique within a version: titles come from each version's outline.
     for enrollment in enrollments:
         enrollment.resume_title = (

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses import services
-from courses.models import LearningTrack, Lesson, TrackCourse
+from courses import outlines, publishing, services
+from courses.models import Enrollment, LearningTrack, Lesson, TrackCourse
 from tests import factories
 from tests.courses.learning_fixtures import correct_final_answers, wrong_final_answers
 
@@ -142,10 +142,33 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
             assert response.status_code == 200
             counts[page, n] = len(queries)
     # Every page: session, user. Catalog: courses (accredited or not), tracks with their course
-    # counts, enrolments with progress. Dashboard: enrolments with progress and completion, tracks,
-    # their courses, their masterclasses (none, so no registrations). Course page: course,
-    # enrolment with progress (self-assessment done, final test passed), lesson progress,
-    # prerequisites still open, accreditations, registration warnings' accreditations. Final-test
-    # page: enrolment, attempts, completed lessons, registration warnings' accreditations.
-    expected = {"catalog": 5, "dashboard": 6, "course page": 8, "final-test page": 6}
+    # counts, enrolments, their completed lessons. Dashboard: enrolments with their completion,
+    # their completed lessons, tracks, their courses, their masterclasses (none, so no
+    # registrations). Course page: course, enrolment (self-assessment done, final test passed),
+    # lesson progress, prerequisites still open, accreditations, registration warnings'
+    # accreditations. Final-test page: enrolment, attempts, completed lessons, registration
+    # warnings' accreditations. Lessons and tests come from the versions' outlines.
+    expected = {"catalog": 6, "dashboard": 7, "course page": 8, "final-test page": 6}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
+
+
+def test_it_counts_progress_from_the_outline_as_with_progress_does(learner):
+    course = factories.make_course(slug="voortgang", lessons=3)
+    enrollment = services.enroll_learner(learner, course)
+    first, _second, third = Lesson.objects.filter(module__version=enrollment.version)
+    services.complete_lesson(enrollment, first)
+    services.complete_lesson(enrollment, third)
+    # Version 2 makes the third lesson optional; the learner moves, their progress by key stays.
+    draft = publishing.create_draft(course, factories.make_author(course))
+    Lesson.objects.filter(module__version=draft, key=third.key).update(required=False)
+    publishing.swap_published_version(draft)
+    counted = [
+        (e.pk, e.version_id, e.lessons_required, e.lessons_done)
+        for e in Enrollment.objects.filter(user=learner).with_progress()
+    ]
+    enrollments = list(Enrollment.objects.filter(user=learner))
+    outlines.attach_progress(enrollments)
+    assert [(e.pk, e.version_id, e.lessons_required, e.lessons_done) for e in enrollments] == (
+        counted
+    )
+    assert counted == [(enrollment.pk, draft.pk, 2, 1)]
