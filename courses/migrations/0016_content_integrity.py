@@ -69,9 +69,11 @@ RULES = [
 ]
 
 
-def create_triggers(apps, schema_editor):
+def create_triggers(apps, schema_editor, only_table=None):
     vendor = schema_editor.connection.vendor
     for name, table, columns, condition in RULES:
+        if only_table is not None and table != only_table:
+            continue
         if vendor == "postgresql":
             schema_editor.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"

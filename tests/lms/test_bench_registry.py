@@ -60,7 +60,8 @@ def test_it_keeps_every_url_path_in_one_table(bench):
     source = RUN_PY.read_text()
     for template in bench.PATHS.values():
         assert template.startswith("/") and template.endswith("/")
-        assert source.count(f'"{template}"') == 1
+        # (the catalog's "/" also appears as the argument of str.lstrip)
+        assert source.count(f'"{template}"') - source.count(f'strip("{template}")') == 1
 
 
 def test_it_computes_nearest_rank_percentiles(bench):
@@ -114,8 +115,13 @@ def test_it_checks_the_issue_targets_against_the_results(bench):
             "kind": "call",
             "status": "ok",
             "rows": [
-                {"variant": "batch 1", "statements_per_s": 300.0},
-                {"variant": "batch 100", "statements_per_s": 6000.0},
+                # On a busy machine wall time flatters batching: the CPU rates decide.
+                {"variant": "batch 1", "statements_per_s": 300.0, "statements_per_cpu_s": 400.0},
+                {
+                    "variant": "batch 100",
+                    "statements_per_s": 6000.0,
+                    "statements_per_cpu_s": 3000.0,
+                },
             ],
         },
     ]
@@ -127,7 +133,7 @@ def test_it_checks_the_issue_targets_against_the_results(bench):
         "Lesson page queries constant in blocks (20 vs 100)": True,
         "Lesson page ≥ 0.5× the 3-query baseline's throughput (20, 100 blocks)": False,
         "Quiz submit in one transaction": True,
-        "Batched delivery ≥ 10× one-by-one": True,
+        "Batched delivery ≥ 10× one-by-one (statements per CPU second)": False,
     }
     results[2]["rows"][0]["rps_ratio_3q"] = 0.5
     results[2]["rows"][0]["queries"] = 3
