@@ -89,9 +89,13 @@ def completions_for_export(courses=None, since=None, until=None):
 
     One query, oldest first.
     """
-    big_numbers = RegisterNumber.objects.filter(
-        user=OuterRef("enrollment__user"), register=RegisterNumber.Register.BIG
-    ).values("number")[:1]
+    big_numbers = (
+        RegisterNumber.objects.filter(
+            user=OuterRef("enrollment__user"), register=RegisterNumber.Register.BIG
+        )
+        .order_by("pk")
+        .values("number")[:1]
+    )  # the first entered, should one have two
     seconds = (
         LessonProgress.objects.filter(enrollment=OuterRef("enrollment"))
         .values("enrollment")
