@@ -1181,21 +1181,21 @@ def quiz_lrs_targets(by_key: dict) -> list[tuple[str, str, bool]]:
         "records.exports:completions_for_export",
     ],
     note="Rows are generated with INSERT … SELECT generate_series. Each export streams its output "
-    "and the bytes are counted, not kept. Peak RSS growth is the whole bench process's.",
+    "and the bytes are counted, not kept. Peak RSS growth is the whole bench process's; CPU is "
+    "this process's and its PostgreSQL backend's together (the targets are judged on it).",
 )
 def bench_completion_export(ctx):
     from records.exports import completions_for_export, export_lines
 
     course, made = make_completions(ctx.completions)
-    jsonl_rows = made  # the target is on the full set (1M by default), not a sample
     exports = {
         "accreditation CSV (records_exports)": (
             made,
             lambda: export_lines(completions_for_export(course), "csv"),
         ),
         "xAPI JSON Lines (records_exports)": (
-            jsonl_rows,
-            lambda: export_lines(completions_for_export(course)[:jsonl_rows], "xapi-jsonl"),
+            made,
+            lambda: export_lines(completions_for_export(course), "xapi-jsonl"),
         ),
     }
     if (
@@ -1228,14 +1228,18 @@ def bench_completion_export(ctx):
                 size += len(part)
             return size
 
+        cpu = _call_cpu_seconds()
         with RssSampler() as rss:
             seconds, size, counts = timed(consume)
+        cpu = _call_cpu_seconds() - cpu
         rows.append(
             {
                 "variant": variant,
                 "rows": count,
                 "seconds": round(seconds, 2),
                 "rows_per_s": round(count / seconds),
+                "cpu_s": round(cpu, 2),
+                "rows_per_cpu_s": round(count / cpu),
                 "mb_out": round(size / 1e6, 1),
                 "rss_growth_mb": rss.growth_mb,
                 **counts,
@@ -1950,12 +1954,15 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
             if "records_exports" not in row["variant"]:
                 continue
             floor = EXPORT_ROWS_PER_S.get(row["variant"])
-            if floor and isinstance(row.get("rows_per_s"), int | float):
+            # Judged on rows per CPU second of this process and its database backend together
+            # (stricter than wall time when both work at once, and not decided by a busy machine).
+            rate = row.get("rows_per_cpu_s", row.get("rows_per_s"))
+            if floor and isinstance(rate, int | float):
                 checks.append(
                     (
-                        f"{row['variant']} ≥ {floor:,} rows/s at {row['rows']:,} rows",
-                        f"{row['rows_per_s']:,} rows/s",
-                        row["rows_per_s"] >= floor,
+                        f"{row['variant']} ≥ {floor:,} rows per CPU second at {row['rows']:,} rows",
+                        f"{rate:,} rows per CPU second ({row['rows_per_s']:,} rows/s wall)",
+                        rate >= floor,
                     )
                 )
             checks.append(

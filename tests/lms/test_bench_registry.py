@@ -214,22 +214,24 @@ def test_it_holds_a_touched_lesson_page_to_four_queries_and_the_untouched_pages_
 
 
 def test_it_checks_the_export_throughput_targets_from_the_measured_rows(bench):
-    def row(variant, rows_per_s):
-        return {"variant": variant, "rows": 1_000_000, "rows_per_s": rows_per_s}
+    def row(variant, rows_per_s, rows_per_cpu_s):
+        return {
+            "variant": variant,
+            "rows": 1_000_000,
+            "rows_per_s": rows_per_s,
+            "rows_per_cpu_s": rows_per_cpu_s,
+        }
 
     rows = [
-        row("accreditation CSV (records_exports)", 61_000),
-        row("xAPI JSON Lines (records_exports)", 19_500),
+        row("accreditation CSV (records_exports)", 40_000, 61_000),
+        # Fast on the wall clock (client and database at once), too slow per CPU second.
+        row("xAPI JSON Lines (records_exports)", 25_000, 19_500),
     ]
     for item in rows:
         item.update(queries=1, rss_growth_mb=0.0)
     results = [{"key": "completion_export", "status": "ok", "rows": rows}]
     met = {name: (value, ok) for name, value, ok in bench.targets(results)}
-    assert met["accreditation CSV (records_exports) ≥ 50,000 rows/s at 1,000,000 rows"] == (
-        "61,000 rows/s",
-        True,
-    )
-    assert met["xAPI JSON Lines (records_exports) ≥ 20,000 rows/s at 1,000,000 rows"] == (
-        "19,500 rows/s",
-        False,
-    )
+    csv = "accreditation CSV (records_exports) ≥ 50,000 rows per CPU second at 1,000,000 rows"
+    assert met[csv] == ("61,000 rows per CPU second (40,000 rows/s wall)", True)
+    jsonl = "xAPI JSON Lines (records_exports) ≥ 20,000 rows per CPU second at 1,000,000 rows"
+    assert met[jsonl] == ("19,500 rows per CPU second (25,000 rows/s wall)", False)
