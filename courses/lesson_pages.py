@@ -27,7 +27,6 @@ import functools
 import hashlib
 import json
 import pickle
-import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -50,6 +49,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from lms.lib.glossary_links import link_terms
+from lms.page_shell import split_slots
 
 from .forms import ReflectionForm
 from .models import (
@@ -226,20 +226,6 @@ def build_snapshot(version: CourseVersion, lesson_key: str) -> dict | None:
         "csrf_placeholder": placeholder,
         "personas": version.personas,
     }
-
-
-def split_slots(html: str, markers: dict[str, str]) -> list[tuple[str, str]]:
-    """Cut `html` at each slot marker: [("text", static html) | ("slot", name), ...]."""
-    pattern = re.compile("|".join(re.escape(m) for m in markers.values()))
-    names = {m: name for name, m in markers.items()}
-    parts: list[tuple[str, str]] = []
-    position = 0
-    for found in pattern.finditer(html):
-        parts.append(("text", html[position : found.start()]))
-        parts.append(("slot", names[found.group()]))
-        position = found.end()
-    parts.append(("text", html[position:]))
-    return parts
 
 
 def is_immutable(version: CourseVersion) -> bool:

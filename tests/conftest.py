@@ -95,12 +95,15 @@ def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
     lesson snapshots and course outlines starts empty too."""
     from courses import lesson_pages, outlines
+    from lms import page_shell
 
     lesson_pages.forget_local()
     outlines.forget_local()
+    page_shell.forget_local()
     yield
     lesson_pages.forget_local()
     outlines.forget_local()
+    page_shell.forget_local()
 
 
 @pytest.fixture(autouse=True)

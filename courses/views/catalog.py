@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lms.page_shell import render_in_shell
 from records.models import CourseAccreditation
 from records.registers import registration_warnings
 
@@ -120,7 +121,7 @@ def catalog(request):
         attach_progress(enrollments.values())
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
-    return render(
+    return render_in_shell(
         request,
         "courses/catalog.html",
         {"courses": courses, "tracks": tracks, "query": query},
@@ -279,7 +280,7 @@ def course_detail(request, slug):
             lessons.append(lesson_obj)
         modules.append(OutlineModule(module.title, lessons))
     lessons_all = outline.lessons
-    return render(
+    return render_in_shell(
         request,
         "courses/course_detail.html",
         {
@@ -346,7 +347,7 @@ def dashboard(request):
         )
     active = [e for e in enrollments if not e.is_completed]
     completed = [e for e in enrollments if e.is_completed]
-    return render(
+    return render_in_shell(
         request,
         "courses/dashboard.html",
         {

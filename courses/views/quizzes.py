@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lms.page_shell import render_in_shell
 from records.registers import registration_warnings
 
 from .. import services
@@ -72,7 +73,7 @@ def quiz_detail(request, slug, quiz_key):
         ).values_list("lesson_key", flat=True)
     )
     passed = any(a.passed for a in attempts)
-    return render(
+    return render_in_shell(
         request,
         "courses/quiz_detail.html",
         {
