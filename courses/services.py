@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -328,13 +328,21 @@ def check_attempt_allowed(enrollment: Enrollment, quiz: Quiz, phase: str = "") -
     Call it with the enrolment locked (`lock_enrollment`): the counts it reads decide a limit.
     One query.
     """
+    counts = attempt_counts(enrollment, quiz, phase)
+    refuse_attempt(quiz, counts["used"], counts["passed"], counts["phase_done"])
+
+
+def attempt_counts(enrollment: Enrollment, quiz: Quiz, phase: str = "", **extra) -> dict:
+    """Counts of the learner's attempts at `quiz` (any version) for `refuse_attempt`: handed in
+    (`used`), passed, and handed in for `phase` (`phase_done`), plus the `extra` aggregates over
+    the same attempts; one query."""
     submitted = Q(submitted_at__isnull=False)
-    counts = attempts_of(enrollment, quiz).aggregate(
+    return attempts_of(enrollment, quiz).aggregate(
         used=Count("pk", filter=submitted),
         passed=Count("pk", filter=Q(passed=True)),
         phase_done=Count("pk", filter=submitted & Q(phase=phase) & ~Q(phase="")),
+        **extra,
     )
-    refuse_attempt(quiz, **counts)
 
 
 def refuse_attempt(quiz: Quiz, used: int, passed: int, phase_done: int) -> None:
@@ -361,23 +369,31 @@ def start_attempt(
     `questions_for_grading()` a caller already read (published content does not change).
     """
     locked = lock_enrollment(enrollment)
-    open_attempt = QuizAttempt.objects.filter(
-        enrollment=locked, quiz=quiz, phase=phase, submitted_at__isnull=True
-    ).first()
-    if open_attempt:
-        return open_attempt
-    check_attempt_allowed(locked, quiz, phase)
-    number = QuizAttempt.objects.filter(enrollment=locked, quiz=quiz).count() + 1
+    this_quiz = Q(quiz=quiz)
+    counts = attempt_counts(
+        locked,
+        quiz,
+        phase,
+        started=Count("pk", filter=this_quiz),
+        open_pk=Min("pk", filter=this_quiz & Q(phase=phase, submitted_at__isnull=True)),
+    )
+    if counts["open_pk"] is not None:
+        return QuizAttempt.objects.get(pk=counts["open_pk"])
+    refuse_attempt(quiz, counts["used"], counts["passed"], counts["phase_done"])
     layout = {}
     if quiz.is_scored:
-        earlier = QuizAttempt.objects.filter(enrollment=locked, quiz__key=quiz.key).values_list(
-            "layout", flat=True
-        )
+        earlier = []
+        if quiz.draw is not None:  # only a draw prefers the questions asked least
+            earlier = list(
+                QuizAttempt.objects.filter(enrollment=locked, quiz__key=quiz.key).values_list(
+                    "layout", flat=True
+                )
+            )
         if questions is None:
             questions = questions_for_grading(quiz.pk)
-        layout = draw_layout(quiz, questions, list(earlier), rng)
+        layout = draw_layout(quiz, questions, earlier, rng)
     return QuizAttempt.objects.create(
-        enrollment=locked, quiz=quiz, number=number, phase=phase, layout=layout
+        enrollment=locked, quiz=quiz, number=counts["started"] + 1, phase=phase, layout=layout
     )
 
 

@@ -93,16 +93,18 @@ def live_server_quiet_before_flush(request):
 @pytest.fixture(autouse=True)
 def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
-    lesson snapshots and course outlines starts empty too."""
-    from courses import lesson_pages, outlines
+    lesson snapshots, course outlines, question pools and page shells starts empty too."""
+    from courses import lesson_pages, outlines, question_pools
     from lms import page_shell
 
     lesson_pages.forget_local()
     outlines.forget_local()
+    question_pools.forget_local()
     page_shell.forget_local()
     yield
     lesson_pages.forget_local()
     outlines.forget_local()
+    question_pools.forget_local()
     page_shell.forget_local()
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from lms.page_shell import render_in_shell
 from records.registers import registration_warnings
 
-from .. import services
+from .. import question_pools, services
 from ..forms import QuizForm
 from ..models import (
     Answer,
@@ -34,15 +34,18 @@ from .access import (
     enrollment_or_redirect,
     get_attempt_for_user,
     get_enrollment_for_user,
-    get_quiz_for_enrollment,
 )
 
 PHASES = {"voor": QuizAttempt.Phase.PRE, "na": QuizAttempt.Phase.POST}
 
 
-def quiz_questions(quiz) -> list:
-    """The quiz's questions resolved, with options: 1 + one query per question type + 1."""
-    return services.questions_for_grading(quiz.pk)
+def quiz_questions(quiz, enrollment) -> list:
+    """The quiz's questions resolved, with options, as fresh instances: no query when this
+    process has read those of the enrolment's (published) version before
+    (`courses.question_pools`); else 1 + one query per question type + 1."""
+    if quiz.version_id == enrollment.version_id:
+        return question_pools.quiz_questions(quiz, enrollment.version)
+    return services.questions_for_grading(quiz.pk)  # an attempt of an earlier version
 
 
 @login_required
@@ -100,11 +103,13 @@ def quiz_detail(request, slug, quiz_key):
 @require_POST
 def quiz_start(request, slug, quiz_key):
     enrollment = get_enrollment_for_user(request.user, slug)
-    quiz = get_quiz_for_enrollment(enrollment, quiz_key)
-    if not quiz.is_scored:
+    quiz = get_outline(enrollment.version).quiz(key=quiz_key)  # shared: read only
+    if quiz is None or not quiz.is_scored:
         raise Http404
     try:
-        attempt = services.start_attempt(enrollment, quiz)
+        attempt = services.start_attempt(
+            enrollment, quiz, questions=quiz_questions(quiz, enrollment)
+        )
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("Je kunt deze toets niet (meer) maken."))
         return redirect("courses:quiz", slug, quiz_key)
@@ -121,7 +126,9 @@ def attempt(request, slug, quiz_key, attempt_id):
         raise Http404
     if attempt_obj.is_submitted:
         return redirect("courses:attempt_result", slug, quiz_key, attempt_obj.pk)
-    questions = services.questions_of_attempt(attempt_obj, quiz_questions(attempt_obj.quiz))
+    questions = services.questions_of_attempt(
+        attempt_obj, quiz_questions(attempt_obj.quiz, attempt_obj.enrollment)
+    )
     data = services.grading_data(attempt_obj, request.POST) if request.method == "POST" else None
     form = QuizForm(questions, data)
     if data is None and attempt_obj.draft:
@@ -180,7 +187,9 @@ def attempt_result(request, slug, quiz_key, attempt_id):
         raise Http404
     if not attempt_obj.is_submitted:
         return redirect("courses:attempt", slug, quiz_key, attempt_obj.pk)
-    questions = services.questions_of_attempt(attempt_obj, quiz_questions(attempt_obj.quiz))
+    questions = services.questions_of_attempt(
+        attempt_obj, quiz_questions(attempt_obj.quiz, attempt_obj.enrollment)
+    )
     answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt_obj)}
     for question in questions:
         answer = answers.get(question.pk)
