@@ -71,7 +71,13 @@ def enrollment_or_redirect(request, slug):
         .first()
     )
     if enrollment is None:
-        course = get_course_for_user(request.user, slug)
-        messages.info(request, _("Schrijf je eerst in voor deze cursus."))
-        return None, redirect(course)
+        return None, not_enrolled(request, slug)
     return enrollment, None
+
+
+def not_enrolled(request, slug):
+    """A redirect to the course page (404 when the user may not see it), with a message to
+    enrol first."""
+    course = get_course_for_user(request.user, slug)
+    messages.info(request, _("Schrijf je eerst in voor deze cursus."))
+    return redirect(course)

@@ -17,10 +17,10 @@ from records.registers import registration_warnings
 
 from .. import question_pools, services
 from ..forms import QuizForm
+from ..learner_rows import quiz_page_rows
 from ..models import (
     Answer,
     CourseCompletion,
-    LessonProgress,
     Quiz,
     QuizAttempt,
 )
@@ -31,9 +31,9 @@ from ..player import (
 )
 from ..summary import self_assessment_rows
 from .access import (
-    enrollment_or_redirect,
     get_attempt_for_user,
     get_enrollment_for_user,
+    not_enrolled,
 )
 
 PHASES = {"voor": QuizAttempt.Phase.PRE, "na": QuizAttempt.Phase.POST}
@@ -52,10 +52,11 @@ def quiz_questions(quiz, enrollment) -> list:
 def quiz_detail(request, slug, quiz_key):
     """A test's page: its facts, the learner's attempts and how to go on. The quiz, its question
     count and the required lessons come from the version's outline (`courses.outlines`); the
-    learner's rows are the enrolment, their attempts and their completed lessons."""
-    enrollment, response = enrollment_or_redirect(request, slug)
-    if response:
-        return response
+    learner's rows (enrolment, attempts, completed lessons) come from one query."""
+    rows = quiz_page_rows(request.user, slug, quiz_key)
+    if rows is None:
+        return not_enrolled(request, slug)
+    enrollment = rows.enrollment
     outline = get_outline(enrollment.version)
     quiz = outline.quiz(key=quiz_key)
     if quiz is None:
@@ -65,16 +66,12 @@ def quiz_detail(request, slug, quiz_key):
     if not quiz.is_scored:
         raise Http404
     # Attempts in any version count towards the limit; this version's are listed.
-    all_attempts = list(services.attempts_of(enrollment, quiz).order_by("number"))
+    all_attempts = rows.attempts
     attempts = [a for a in all_attempts if a.quiz_id == quiz.pk]
     for attempt_obj in attempts:
         attempt_obj.quiz = quiz  # score_percent reads the pass mark
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
-    lessons_open = outline.required_keys - set(
-        LessonProgress.objects.filter(
-            enrollment=enrollment, completed_at__isnull=False
-        ).values_list("lesson_key", flat=True)
-    )
+    lessons_open = outline.required_keys - rows.completed_keys
     passed = any(a.passed for a in attempts)
     return render_in_shell(
         request,

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses import services
+from courses import publishing, services
 from courses.models import (
     Answer,
     CourseCompletion,
@@ -311,3 +311,31 @@ def test_it_scores_one_attempt_when_two_tabs_submit_at_the_same_moment(learner):
     assert statuses == [302, 302]
     assert QuizAttempt.objects.filter(submitted_at__isnull=False).count() == 1
     assert Answer.objects.filter(attempt=attempt).count() == 3
+
+
+def test_its_page_counts_attempts_of_every_version_and_lists_this_versions(client, learner):
+    course = factories.make_course(slug="versies", max_attempts=3)
+    enrollment = services.enroll_learner(learner, course)
+    old = enrollment.version.final_test
+    services.submit_attempt(
+        services.start_attempt(enrollment, old).pk, wrong_final_answers(old), learner
+    )
+    draft = publishing.create_draft(course, factories.make_author(course))
+    publishing.publish_draft(draft, factories.make_author(course))
+    enrollment.refresh_from_db()
+    services.start_attempt(enrollment, draft.final_test)  # open, in the new version
+    client.force_login(learner)
+    html = client.get(quiz_url(course)).content.decode()
+    # Only the new version's attempts are listed (the open one as "go on"); both count.
+    assert "<dt>Pogingen over</dt><dd>2</dd>" in html
+    assert "Jouw pogingen" not in html and "Ga verder met je poging" in html
+    assert f'<a href="/cursus/versies/">{draft.title}</a>' in html
+
+
+def test_its_page_sends_a_learner_who_is_not_enrolled_to_the_course_page(client, learner):
+    course = factories.make_course(slug="niet-ingeschreven")
+    client.force_login(learner)
+    response = client.get(quiz_url(course), follow=True)
+    assert response.redirect_chain == [("/cursus/niet-ingeschreven/", 302)]
+    assert "Schrijf je eerst in voor deze cursus." in response.content.decode()
+    assert client.get("/cursus/bestaat-niet/toets/eindtoets/").status_code == 404

@@ -1,0 +1,109 @@
+"""The learner's own rows for the learner pages around the lessons, one statement per page.
+
+The content of these pages (lessons, tests, question counts) comes from the version's outline
+(`courses.outlines`, no query once read); what is the learner's own is read here in one
+statement, as `courses.lesson_pages.learner_state()` does for the lesson page. Hand-written SQL
+because the ORM's compile time for the equivalent querysets is several times the queries
+themselves; model instances come back holding only the fields read here (the rest load on
+access), and the tests hold the pages to their query counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from .lesson_pages import db_datetime
+from .models import Course, CourseVersion, Enrollment, QuizAttempt
+
+# The enrolment in course `slug` with its course and version, the learner's attempts at tests
+# with key `quiz key` (in any version: attempts follow a quiz by its key), and the keys of the
+# lessons they completed. Columns: (kind, id, number, quiz or course id, version id, timestamp,
+# text, text, text, score, passed); unused ones NULL.
+QUIZ_PAGE_SQL = """
+WITH e AS (
+    SELECT enrollment.id, enrollment.course_id, enrollment.version_id, course.slug,
+           version.title, version.status
+    FROM courses_enrollment enrollment
+    JOIN courses_course course ON course.id = enrollment.course_id
+    JOIN courses_courseversion version ON version.id = enrollment.version_id
+    WHERE enrollment.user_id = %s AND course.slug = %s
+)
+SELECT 'enrollment', e.id, NULL, e.course_id, e.version_id, NULL, e.slug, e.title, e.status,
+       CAST(NULL AS NUMERIC), CAST(NULL AS BOOLEAN)
+FROM e
+UNION ALL
+SELECT 'attempt', attempt.id, attempt.number, attempt.quiz_id, NULL, attempt.submitted_at, NULL,
+       NULL, NULL, attempt.score, attempt.passed
+FROM courses_quizattempt attempt
+JOIN e ON attempt.enrollment_id = e.id
+JOIN courses_quiz quiz ON quiz.id = attempt.quiz_id
+WHERE quiz.key = %s
+UNION ALL
+SELECT 'lesson', NULL, NULL, NULL, NULL, NULL, progress.lesson_key, NULL, NULL, NULL, NULL
+FROM courses_lessonprogress progress
+JOIN e ON progress.enrollment_id = e.id
+WHERE progress.completed_at IS NOT NULL
+"""
+
+
+def from_row(model, **values):
+    """An instance of `model` from a raw row's `values` (by attname), the other fields deferred.
+    (`Model.from_db()` takes the values in the order of the model's fields.)"""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    if len(names) != len(values):
+        raise ValueError(f"not fields of {model.__name__}: {set(values) - set(names)}")
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+@dataclass
+class QuizPageRows:
+    """The learner's rows for a test's page (`quiz_page_rows()`)."""
+
+    enrollment: Enrollment
+    attempts: list[QuizAttempt] = field(default_factory=list)  # by number
+    completed_keys: set[str] = field(default_factory=set)
+
+
+def quiz_page_rows(user, slug: str, quiz_key: str) -> QuizPageRows | None:
+    """The learner's enrolment in course `slug` (with `course` and `version`: their id, slug,
+    title and status), their attempts at tests with key `quiz_key` in any version of it, and
+    the keys of their completed lessons; None when they are not enrolled. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(QUIZ_PAGE_SQL, [user.pk, slug, quiz_key])
+        rows = cursor.fetchall()
+    enrollment = None
+    attempts: list[QuizAttempt] = []
+    completed: set[str] = set()
+    score = QuizAttempt._meta.get_field("score")
+    for kind, pk, number, ref, version_id, moment, text, title, status, value, passed in rows:
+        if kind == "enrollment":
+            enrollment = from_row(
+                Enrollment, id=pk, user_id=user.pk, course_id=ref, version_id=version_id
+            )
+            enrollment.user = user
+            enrollment.course = from_row(Course, id=ref, slug=text)
+            enrollment.version = from_row(
+                CourseVersion, id=version_id, course_id=ref, title=title, status=status
+            )
+        elif kind == "attempt":
+            attempts.append(
+                from_row(
+                    QuizAttempt,
+                    id=pk,
+                    quiz_id=ref,
+                    number=number,
+                    submitted_at=db_datetime(moment),
+                    score=score.to_python(value),
+                    passed=None if passed is None else bool(passed),
+                )
+            )
+        else:
+            completed.add(text)
+    if enrollment is None:
+        return None
+    for attempt in attempts:
+        attempt.enrollment_id = enrollment.pk
+    attempts.sort(key=lambda a: (a.number, a.pk))
+    return QuizPageRows(enrollment, attempts, completed)
