@@ -11,11 +11,12 @@ access), and the tests hold the pages to their query counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 
 from .lesson_pages import db_datetime
-from .models import Course, CourseVersion, Enrollment, QuizAttempt
+from .models import Course, CourseVersion, Enrollment, Quiz, QuizAttempt
 
 # The enrolment in course `slug` with its course and version, the learner's attempts at tests
 # with key `quiz key` (in any version: attempts follow a quiz by its key), and the keys of the
@@ -107,3 +108,65 @@ def quiz_page_rows(user, slug: str, quiz_key: str) -> QuizPageRows | None:
         attempt.enrollment_id = enrollment.pk
     attempts.sort(key=lambda a: (a.number, a.pk))
     return QuizPageRows(enrollment, attempts, completed)
+
+
+# The learner's enrolment in a course, whether they handed in the self-assessment's voormeting
+# and passed a final test, and their lesson progress. Columns: (kind, id, version id, lesson key,
+# timestamp, timestamp, pre done, final passed); unused ones NULL.
+COURSE_PAGE_SQL = """
+WITH e AS (
+    SELECT enrollment.id, enrollment.version_id, enrollment.last_lesson_key,
+           enrollment.completed_at, enrollment.time_pending_since
+    FROM courses_enrollment enrollment
+    WHERE enrollment.user_id = %s AND enrollment.course_id = %s
+)
+SELECT 'enrollment', e.id, e.version_id, e.last_lesson_key, e.completed_at,
+       e.time_pending_since,
+       EXISTS (SELECT 1 FROM courses_quizattempt attempt
+               WHERE attempt.enrollment_id = e.id AND attempt.submitted_at IS NOT NULL
+                 AND attempt.phase = %s),
+       EXISTS (SELECT 1 FROM courses_quizattempt attempt
+               JOIN courses_quiz quiz ON quiz.id = attempt.quiz_id
+               WHERE attempt.enrollment_id = e.id AND attempt.submitted_at IS NOT NULL
+                 AND quiz.kind = %s AND attempt.passed)
+FROM e
+UNION ALL
+SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL, NULL, NULL
+FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
+"""
+
+
+def course_page_rows(user, course) -> tuple[Enrollment | None, dict]:
+    """The learner's enrolment in `course` (None when not enrolled), with `pre_done` (the
+    voormeting handed in) and `final_passed`, and their lesson progress (lesson key ->
+    completed at, or None). The enrolment holds its ids, resume point, completion and time
+    pending; its version is the course's published one when it is enrolled in that. One query.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            COURSE_PAGE_SQL, [user.pk, course.pk, QuizAttempt.Phase.PRE, Quiz.Kind.FINAL]
+        )
+        rows = cursor.fetchall()
+    enrollment = None
+    progress: dict[str, Any] = {}
+    for kind, pk, version_id, key, moment, pending, pre_done, final_passed in rows:
+        if kind == "enrollment":
+            enrollment = from_row(
+                Enrollment,
+                id=pk,
+                user_id=user.pk,
+                course_id=course.pk,
+                version_id=version_id,
+                last_lesson_key=key,
+                completed_at=db_datetime(moment),
+                time_pending_since=db_datetime(pending),
+            )
+            enrollment.user = user
+            enrollment.course = course
+            if version_id == course.published_version_id:
+                enrollment.version = course.published_version
+            enrollment.pre_done = bool(pre_done)  # type: ignore[attr-defined]
+            enrollment.final_passed = bool(final_passed)  # type: ignore[attr-defined]
+        else:
+            progress[key] = db_datetime(moment)
+    return enrollment, progress

@@ -26,13 +26,13 @@ from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
+from ..learner_rows import course_page_rows
 from ..models import (
     Course,
     CourseVersion,
     Enrollment,
     GlossaryTerm,
     LearningTrack,
-    LessonProgress,
     Quiz,
     QuizAttempt,
     TrackCourse,
@@ -233,30 +233,13 @@ def repair_completion_on_visit(enrollment) -> None:
 def course_detail(request, slug):
     """The course page. The version's modules, lessons and tests come from its outline
     (`courses.outlines`, no query once read); the learner's own rows are the enrolment (with
-    progress and whether the self-assessment is done and the final test passed), lesson progress,
-    the prerequisites still open and the accreditations."""
+    whether the self-assessment is done and the final test passed) and its lesson progress in one
+    query (`courses.learner_rows`), the prerequisites still open and the accreditations."""
     course = get_course_for_user(request.user, slug)
-    enrollment = None
+    enrollment, progress = None, {}
     if request.user.is_authenticated:
-        submitted = QuizAttempt.objects.filter(
-            enrollment=OuterRef("pk"), submitted_at__isnull=False
-        )
-        enrollment = (
-            Enrollment.objects.filter(user=request.user, course=course)
-            .annotate(
-                pre_done=Exists(submitted.filter(phase=QuizAttempt.Phase.PRE)),
-                final_passed=Exists(submitted.filter(quiz__kind=Quiz.Kind.FINAL, passed=True)),
-            )
-            .select_related("version", "completion")
-            .first()
-        )
-    progress = {}
+        enrollment, progress = course_page_rows(request.user, course)
     if enrollment:
-        progress = dict(
-            LessonProgress.objects.filter(enrollment=enrollment).values_list(
-                "lesson_key", "completed_at"
-            )
-        )
         set_progress(enrollment, {key for key, completed in progress.items() if completed})
     if enrollment and enrollment.completed_at is None:
         repair_completion_on_visit(enrollment)

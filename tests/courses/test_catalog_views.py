@@ -144,12 +144,12 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
     # Every page: session, user. Catalog: courses (accredited or not), tracks with their course
     # counts, enrolments, their completed lessons. Dashboard: enrolments with their completion,
     # their completed lessons, tracks, their courses, their masterclasses (none, so no
-    # registrations). Course page: course, enrolment (self-assessment done, final test passed),
-    # lesson progress, prerequisites still open, accreditations, registration warnings'
+    # registrations). Course page: course, enrolment (self-assessment done, final test passed)
+    # with its lesson progress, prerequisites still open, accreditations, registration warnings'
     # accreditations. Final-test page: the learner's rows (enrolment, attempts, completed lessons:
     # one query), registration warnings' accreditations. Lessons and tests come from the versions'
     # outlines.
-    expected = {"catalog": 6, "dashboard": 7, "course page": 8, "final-test page": 4}
+    expected = {"catalog": 6, "dashboard": 7, "course page": 7, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
@@ -173,3 +173,18 @@ def test_it_counts_progress_from_the_outline_as_with_progress_does(learner):
         counted
     )
     assert counted == [(enrollment.pk, draft.pk, 2, 1)]
+
+
+def test_its_course_page_shows_a_completed_learner_the_version_they_completed(client, learner):
+    course = factories.make_course(slug="afgerond", title="Versie een")
+    enrollment = complete(learner, course)
+    draft = publishing.create_draft(course, factories.make_author(course))
+    draft.title = "Versie twee"
+    draft.save(update_fields=["title"])
+    publishing.publish_draft(draft, factories.make_author(course))
+    enrollment.refresh_from_db()
+    assert enrollment.version_id != draft.pk  # a completed learner stays on their version
+    client.force_login(learner)
+    html = client.get("/cursus/afgerond/").content.decode()
+    assert "<title>Versie een · Spreekkamer</title>" in html
+    assert '<progress id="course-progress" max="100" value="100">' in html
