@@ -26,7 +26,7 @@ from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
-from ..learner_rows import course_page_rows
+from ..learner_rows import course_page_rows, enrollments_with_progress
 from ..models import (
     Course,
     CourseVersion,
@@ -96,7 +96,7 @@ def catalog(request):
     """Published courses and tracks; `?q=` keeps the courses whose title, summary or learning
     objectives hold every word searched for (a handful of courses: filtered in Python).
     Queries: courses (with whether they are accredited), tracks (with their course counts), and
-    for a learner their enrolments with progress."""
+    for a learner their enrolments with their completed lessons (one)."""
     query, words = search_words(request)
     courses = [
         course
@@ -117,8 +117,7 @@ def catalog(request):
         )
     enrollments = {}
     if request.user.is_authenticated:
-        enrollments = {e.course_id: e for e in Enrollment.objects.filter(user=request.user)}
-        attach_progress(enrollments.values())
+        enrollments = {e.course_id: e for e in enrollments_with_progress(request.user)}
     for course in courses:
         course.my_enrollment = enrollments.get(course.pk)
     return render_in_shell(

@@ -142,14 +142,14 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
             assert response.status_code == 200
             counts[page, n] = len(queries)
     # Every page: session, user. Catalog: courses (accredited or not), tracks with their course
-    # counts, enrolments, their completed lessons. Dashboard: enrolments with their completion,
+    # counts, enrolments with their completed lessons. Dashboard: enrolments with their completion,
     # their completed lessons, tracks, their courses, their masterclasses (none, so no
     # registrations). Course page: course, enrolment (self-assessment done, final test passed)
     # with its lesson progress, prerequisites still open, accreditations, registration warnings'
     # accreditations. Final-test page: the learner's rows (enrolment, attempts, completed lessons:
     # one query), registration warnings' accreditations. Lessons and tests come from the versions'
     # outlines.
-    expected = {"catalog": 6, "dashboard": 7, "course page": 7, "final-test page": 4}
+    expected = {"catalog": 5, "dashboard": 7, "course page": 7, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
