@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -1329,15 +1330,16 @@ def bench_staff_pages(ctx):
     ["courses.publishing:publish_draft", "courses.publishing:create_draft"],
     note="Learners cloned in SQL (generate_series), each enrolled in the published version with "
     "the first lesson done and a reflection in it; an author publishes a draft of the next "
-    "version (publish_draft: every unfinished learner and their reflection move). CPU is this "
-    "process's plus its PostgreSQL backend's; the longest SQL statement shows no id list grows. "
-    "Celery runs eagerly here, so the lesson-page warm-up queued after commit (a task in "
-    "production) is included: it is most of the cost at 1,000 learners.",
+    "version. publish_draft moves no one: it queues the sweep (move_enrollments, chunks of "
+    "MOVE_CHUNK in their own transactions) and the lesson-page warm-up after commit, tasks in "
+    "production; here they are held back from the publish and measured as rows of their own, "
+    "the sweep checked to move every learner and reflection. CPU is this process's plus its "
+    "PostgreSQL backend's; the longest SQL statement shows no id list grows.",
 )
 def bench_publish_unfinished(ctx):
     from django.db import connection
 
-    from courses import publishing
+    from courses import lesson_pages, publishing
     from courses.models import LessonProgress, Reflection, ReflectionBlock
     from tests import factories
 
@@ -1382,29 +1384,49 @@ def bench_publish_unfinished(ctx):
         backend = cursor.fetchone()[0]
     author = factories.make_author(course)
     draft = publishing.create_draft(course, author)
-    cpu_start = time.process_time() + _cpu_seconds(backend)
     longest = {"sql": 0}
 
     def measure_statement(execute, sql, params, many, context):
         longest["sql"] = max(longest["sql"], len(sql))
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(measure_statement):
-        seconds, result, counts = timed(lambda: publishing.publish_draft(draft, author))
-    cpu = time.process_time() + _cpu_seconds(backend) - cpu_start
-    moved = Reflection.objects.filter(block__lesson__module__version=draft).count()
-    if result.moved_enrollments != count or moved != count:
-        raise RuntimeError(f"moved {result.moved_enrollments} learners and {moved} reflections")
-    return [
-        {
-            "variant": "publish_draft",
+    def measured(variant, call):
+        longest["sql"] = 0
+        cpu_start = time.process_time() + _cpu_seconds(backend)
+        with connection.execute_wrapper(measure_statement):
+            seconds, result, counts = timed(call)
+        row = {
+            "variant": variant,
             "learners": count,
             "seconds": round(seconds, 3),
-            "cpu_s": round(cpu, 3),
+            "cpu_s": round(time.process_time() + _cpu_seconds(backend) - cpu_start, 3),
             "longest_sql_bytes": longest["sql"],
             **counts,
         }
-    ]
+        return row, result
+
+    # The tasks queued after commit run below, each measured on its own (in production: workers).
+    queued = []
+    with (
+        mock.patch.object(publishing.move_enrollments_task, "delay", queued.append),
+        mock.patch.object(publishing.warm_lesson_pages_task, "delay", queued.append),
+    ):
+        publish_row, result = measured(
+            "publish_draft", lambda: publishing.publish_draft(draft, author)
+        )
+    if result.to_move != count or queued != [course.pk, draft.pk]:
+        raise RuntimeError(f"{result.to_move} learners to move, tasks queued: {queued}")
+    sweep_row, (moved, left) = measured(
+        "move_enrollments (sweep task)", lambda: publishing.move_enrollments(course.pk)
+    )
+    reflections = Reflection.objects.filter(block__lesson__module__version=draft).count()
+    if moved != count or left or reflections != count:
+        raise RuntimeError(f"moved {moved} learners ({left} left) and {reflections} reflections")
+    sweep_row["rows_per_s"] = round(moved / sweep_row["cpu_s"]) if sweep_row["cpu_s"] else None
+    warm_row, _pages = measured(
+        "warm_lesson_pages (task)", lambda: lesson_pages.warm_snapshots(draft.pk)
+    )
+    return [publish_row, sweep_row, warm_row]
 
 
 class RssSampler:
@@ -1921,6 +1943,8 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
                 )
             )
     for row in by_key.get("publish_unfinished", {}).get("rows", []):
+        if row["variant"] != "publish_draft":
+            continue  # the sweep and warm-up tasks after it are reported, not held to the target
         checks.append(
             (
                 f"Publish with {row['learners']:,} unfinished learners ≤ 1 s CPU, set-based",

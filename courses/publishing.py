@@ -5,7 +5,11 @@ deep-copies the published version (keeping every `key`); `publish_draft` swaps i
 
 The publish rule for learners (tested in tests/courses/test_publishing.py):
 
-- Enrolments that have NOT completed the course move to the new version. Their LessonProgress is
+- Enrolments that have NOT completed the course move to the new version. Publishing itself moves
+  no one (a request that moved 100k learners took seconds): each unfinished learner moves the
+  first time one of their requests touches the course (`keep_on_published_version`, called where
+  the learner views get their enrolment), and a Celery sweep (`move_enrollments`, in short
+  chunks) moves the rest within seconds, so reports and exports converge. Their LessonProgress is
   keyed by lesson key, so finished lessons stay finished; lessons that no longer exist stop
   counting; new required lessons must still be done before the course completes. Their private
   reflections move along to the reflection block with the same lesson and block key.
@@ -32,7 +36,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
-from django.db.models import Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
@@ -43,6 +47,7 @@ from .models import (
     Block,
     ChangeRecord,
     Course,
+    CourseCompletion,
     CourseRole,
     CourseVersion,
     Enrollment,
@@ -63,7 +68,7 @@ from .models import (
     ScenarioChoice,
     ScenarioStep,
 )
-from .tasks import send_review_request_task, warm_lesson_pages_task
+from .tasks import move_enrollments_task, send_review_request_task, warm_lesson_pages_task
 
 # Actions that change a draft's content; an approval must be newer than the last of these.
 CONTENT_ACTIONS = [
@@ -567,7 +572,9 @@ def publish_blockers(version: CourseVersion) -> list[str]:
 class PublishResult:
     version: CourseVersion
     retired: CourseVersion | None
-    moved_enrollments: int
+    # Unfinished learners on an older version at publication: they move on their next request or
+    # by the sweep right after (`move_enrollments`).
+    to_move: int
     kept_enrollments: int
 
 
@@ -591,12 +598,13 @@ def publish_draft(version: CourseVersion, user) -> PublishResult:
 
 @transaction.atomic
 def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
-    """Make `version` the published one and move unfinished learners to it (the publish rule).
+    """Make `version` the published one; unfinished learners follow it (the publish rule).
 
     No permission or review checks: `publish_draft` does those; trusted callers (the course
     file importer) call this directly. Sets the version published (the previous one retired)
-    and `Course.published_version`, moves enrolments that have not completed (with their
-    reflections), and writes a ChangeRecord.
+    and `Course.published_version`, writes a ChangeRecord with the learners to move and to keep,
+    and queues the sweep that moves them (`move_enrollments`) after commit. Moves no one itself:
+    its cost does not grow with the learners.
     """
     course = Course.objects.select_for_update().get(pk=version.course_id)
     version.course = course
@@ -618,13 +626,15 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
     course.published_version = version
     course.save(update_fields=["published_version"])
 
-    # Set-based: the movers stay a subquery, so 100k unfinished learners are no id list in Python.
-    movers = Enrollment.objects.filter(course=course, completion__isnull=True).exclude(
-        version=version
+    counts = (
+        Enrollment.objects.filter(course=course)
+        .exclude(version=version)
+        .aggregate(
+            behind=models.Count("pk"),
+            to_move=models.Count("pk", filter=Q(completed_at__isnull=True)),
+        )
     )
-    _move_reflections(course, version, movers.values("user_id"))
-    moved = movers.update(version=version)
-    kept = Enrollment.objects.filter(course=course).exclude(version=version).count()
+    to_move, kept = counts["to_move"], counts["behind"] - counts["to_move"]
 
     record_change(
         user,
@@ -636,14 +646,101 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
         summary=_("Versie %(n)s gepubliceerd") % {"n": version.number},
         changes={
             "retired_version": retired.number if retired and retired.pk != version.pk else None,
-            "moved_enrollments": moved,
+            "to_move": to_move,
             "kept_enrollments": kept,
         },
     )
+    if to_move:
+        transaction.on_commit(lambda: move_enrollments_task.delay(course.pk), robust=True)
     # The first learners should not wait for the lesson pages to render (courses.lesson_pages);
     # robust: a failed warm-up only means the pages render on first view instead.
     transaction.on_commit(lambda: warm_lesson_pages_task.delay(version.pk), robust=True)
-    return PublishResult(version, retired, moved, kept)
+    return PublishResult(version, retired, to_move, kept)
+
+
+# --- Moving learners to the published version ---------------------------------------------------
+
+# Enrolments one sweep transaction moves: short locks, a bounded statement (no id list grows).
+MOVE_CHUNK = 1000
+
+
+def enrollments_to_move(course_id: int):
+    """Unfinished enrolments of the course on another version than its published one."""
+    return (
+        Enrollment.objects.filter(course_id=course_id, completed_at__isnull=True)
+        .filter(~Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk"))))
+        .exclude(version_id=F("course__published_version_id"))
+    )
+
+
+def _move_locked(course: Course, enrollments, *, skip_locked: bool) -> list[int]:
+    """Lock the unfinished, not yet moved enrolments among `enrollments` (the first MOVE_CHUNK by
+    pk), move them and their reflections to the course's published version; returns their pks.
+
+    Call inside a transaction. A completion locks the same row (services.lock_enrollment) and sets
+    `completed_at` with it, so a completed enrolment is never moved and a moved one completes on
+    the new version: PostgreSQL re-checks `completed_at IS NULL` on a row it waited for."""
+    version_id = course.published_version_id
+    rows = list(
+        enrollments.filter(course=course, completed_at__isnull=True)
+        .exclude(version_id=version_id)
+        .filter(~Exists(CourseCompletion.objects.filter(enrollment=OuterRef("pk"))))
+        .select_for_update(skip_locked=skip_locked)
+        .order_by("pk")
+        .values_list("pk", "user_id")[:MOVE_CHUNK]
+    )
+    if not rows:
+        return []
+    _move_reflections(course, version_id, [user_id for _pk, user_id in rows])
+    pks = [pk for pk, _user_id in rows]
+    Enrollment.objects.filter(pk__in=pks).update(version_id=version_id)
+    return pks
+
+
+def keep_on_published_version(enrollment: Enrollment) -> Enrollment:
+    """Return `enrollment`, moved to its course's published version when publishing left it
+    behind unfinished (the publish rule; the sweep may not have reached it yet).
+
+    No query when it is on the published version or completed (`enrollment.course` loaded, with
+    `published_version` to spare a query after a move); else one locked, idempotent step that
+    moves the enrolment and its reflections and sets `enrollment.version`.
+    """
+    course = enrollment.course
+    if enrollment.completed_at is not None or course.published_version_id in (
+        None,
+        enrollment.version_id,
+    ):
+        return enrollment
+    with transaction.atomic():
+        moved = _move_locked(course, Enrollment.objects.filter(pk=enrollment.pk), skip_locked=False)
+    if not moved:
+        # Moved by the sweep, or completed in the meantime: the row says which.
+        fresh = Enrollment.objects.values("version_id", "completed_at").get(pk=enrollment.pk)
+        enrollment.completed_at = fresh["completed_at"]
+        enrollment.version_id = fresh["version_id"]  # a changed id drops the cached version
+    if moved or enrollment.version_id == course.published_version_id:
+        published = course.published_version
+        if published is not None:  # it is: its id was checked above
+            enrollment.version = published
+    return enrollment
+
+
+def move_enrollments(course_id: int) -> tuple[int, int]:
+    """Move the course's unfinished learners left behind by publishing to its published version,
+    in chunks of MOVE_CHUNK, each its own short transaction that skips enrolments a learner's
+    request holds (that request moves or completes them). Returns (moved, still to move)."""
+    moved = after = 0
+    while True:
+        with transaction.atomic():
+            course = Course.objects.get(pk=course_id)
+            if course.published_version_id is None:
+                return moved, 0
+            # Keyset: each chunk starts after the last one, not at the rows already moved.
+            pks = _move_locked(course, Enrollment.objects.filter(pk__gt=after), skip_locked=True)
+        moved += len(pks)
+        if len(pks) < MOVE_CHUNK:
+            return moved, enrollments_to_move(course_id).count()
+        after = pks[-1]
 
 
 def personas_of(version: CourseVersion):
@@ -665,13 +762,13 @@ def glossary_snapshots(version: CourseVersion) -> dict:
     return {str(t.pk): t.snapshot() for t in GlossaryTerm.objects.filter(courses=version.course_id)}
 
 
-def _move_reflections(course, version, user_ids):
+def _move_reflections(course, version_id, user_ids):
     """Point moved learners' reflections at the new version's block with the same keys.
 
-    `user_ids` is a subquery (or list) of the moving learners. One UPDATE per reflection block
-    of `version`, whatever the number of learners; should older versions hold two reflections of
-    a learner for the same block, the newest moves."""
-    targets = ReflectionBlock.objects.filter(lesson__module__version=version).values_list(
+    `user_ids` is a list (at most MOVE_CHUNK) or subquery of the moving learners. One UPDATE per
+    reflection block of the version, whatever the number of learners; should older versions hold
+    two reflections of a learner for the same block, the newest moves."""
+    targets = ReflectionBlock.objects.filter(lesson__module__version_id=version_id).values_list(
         "pk", "key", "lesson__key"
     )
     for target, key, lesson_key in targets:
@@ -679,7 +776,7 @@ def _move_reflections(course, version, user_ids):
             block__lesson__module__version__course=course,
             block__lesson__key=lesson_key,
             block__key=key,
-        ).exclude(block__lesson__module__version=version)
+        ).exclude(block__lesson__module__version_id=version_id)
         # Portable "newest per learner" (DISTINCT ON is PostgreSQL only; `make run` is SQLite).
         newer = older.filter(user_id=OuterRef("user_id")).filter(
             Q(updated_at__gt=OuterRef("updated_at"))

@@ -223,11 +223,21 @@ def lock_enrollment(enrollment: Enrollment) -> Enrollment:
     the other and each sees what the other wrote.
     """
     # Only the enrolment's row: the version is shared by every learner of the course.
-    return (
+    locked = (
         Enrollment.objects.select_for_update(of=("self",))
-        .select_related("version")
+        .select_related("version", "course")
         .get(pk=enrollment.pk)
     )
+    if locked.completed_at is None and locked.course.published_version_id not in (
+        None,
+        locked.version_id,
+    ):
+        # Publishing left it behind and its sweep has not reached it yet: the publish rule moves
+        # it first, under this lock, so what is decided next is decided on the published version.
+        from .publishing import keep_on_published_version  # publishing imports models, tasks
+
+        locked = keep_on_published_version(locked)
+    return locked
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Celery tasks of the courses app (found by `app.autodiscover_tasks()`)."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import lesson_pages
 
@@ -9,6 +10,26 @@ from . import lesson_pages
 def warm_lesson_pages_task(version_id: int) -> int:
     """Render and cache every lesson page snapshot of a just-published version; returns how many."""
     return lesson_pages.warm_snapshots(version_id)
+
+
+@shared_task(
+    name="courses.move_enrollments",
+    bind=True,
+    ignore_result=True,
+    # A deadlock with a learner's request (PostgreSQL aborts one side) only means: again.
+    autoretry_for=(OperationalError,),
+    max_retries=10,
+    default_retry_delay=5,
+)
+def move_enrollments_task(self, course_id: int) -> int:
+    """Move a course's unfinished learners to its just-published version (publishing queues
+    this); returns how many. Enrolments held by a learner's request are tried again shortly."""
+    from .publishing import move_enrollments  # publishing queues this task
+
+    moved, left = move_enrollments(course_id)
+    if left:
+        raise self.retry(countdown=5)
+    return moved
 
 
 @shared_task(name="courses.send_review_request", ignore_result=True)

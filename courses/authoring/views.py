@@ -1168,7 +1168,7 @@ def publish(request, slug):
         messages.success(
             request,
             _("Versie %(n)s is gepubliceerd. %(moved)s deelnemers gaan verder op deze versie.")
-            % {"n": result.version.number, "moved": result.moved_enrollments},
+            % {"n": result.version.number, "moved": result.to_move},
         )
         return _back(course)
     enrollments = Enrollment.objects.filter(course=course)

@@ -136,7 +136,8 @@ class ChangeRecord(models.Model):
                 "n": self.object_key,
                 **values,
             }
-            moved = self.changes.get("moved_enrollments")
+            # "to_move" since learners move after publication; older records say "moved".
+            moved = self.changes.get("to_move", self.changes.get("moved_enrollments"))
             if moved:
                 text += " " + ngettext(
                     "%(n)s deelnemer ging mee naar deze versie.",

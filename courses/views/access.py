@@ -15,6 +15,7 @@ from ..models import (
     Quiz,
     QuizAttempt,
 )
+from ..publishing import keep_on_published_version
 
 
 def get_course_for_user(user, slug) -> Course:
@@ -28,10 +29,16 @@ def get_course_for_user(user, slug) -> Course:
 
 
 def get_enrollment_for_user(user, slug) -> Enrollment:
-    """The user's own enrolment in the course `slug`, with course and version; 404 otherwise."""
-    return get_object_or_404(
-        Enrollment.objects.select_related("course", "version", "user"), user=user, course__slug=slug
+    """The user's own enrolment in the course `slug`, with course and version; 404 otherwise.
+
+    An unfinished enrolment that publishing left on an older version moves to the published one
+    first (`publishing.keep_on_published_version`: no query when there is nothing to move)."""
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("course__published_version", "version", "user"),
+        user=user,
+        course__slug=slug,
     )
+    return keep_on_published_version(enrollment)
 
 
 def get_lesson_for_enrollment(enrollment, lesson_key) -> Lesson:
@@ -66,13 +73,13 @@ def get_completion_for_user(user, slug) -> CourseCompletion:
 def enrollment_or_redirect(request, slug):
     """The learner's enrolment, or a redirect to the course page when they are not enrolled."""
     enrollment = (
-        Enrollment.objects.select_related("course", "version")
+        Enrollment.objects.select_related("course__published_version", "version")
         .filter(user=request.user, course__slug=slug)
         .first()
     )
     if enrollment is None:
         return None, not_enrolled(request, slug)
-    return enrollment, None
+    return keep_on_published_version(enrollment), None
 
 
 def not_enrolled(request, slug):

@@ -2,10 +2,10 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from courses import publishing, services
+from courses import publishing, reports, services
 from courses.models import (
     Block,
     ChangeRecord,
@@ -145,7 +145,14 @@ def test_it_moves_unfinished_learners_and_keeps_their_progress(rich_course, lear
     RichTextBlock.objects.create(lesson=new_lesson, key="t", html="<p>Nieuw</p>")
     result = publishing.publish_draft(draft, author)
 
-    assert result.moved_enrollments == 1 and result.kept_enrollments == 0
+    assert result.to_move == 1 and result.kept_enrollments == 0
+    record = ChangeRecord.objects.get(action="publish", version=draft)
+    assert record.changes["to_move"] == 1 and "1 deelnemer ging mee" in record.sentence()
+    # Publishing moves no one itself: the sweep queued after commit does.
+    enrollment.refresh_from_db()
+    assert enrollment.version == old
+    assert publishing.move_enrollments(rich_course.pk) == (1, 0)
+    assert publishing.move_enrollments(rich_course.pk) == (0, 0)
     enrollment.refresh_from_db()
     old.refresh_from_db()
     assert enrollment.version == draft and old.status == CourseVersion.Status.RETIRED
@@ -178,8 +185,10 @@ def test_it_leaves_completed_learners_on_the_version_they_completed(rich_course,
     assert CourseCompletion.objects.get(enrollment=enrollment).version == v1
 
     result = publishing.publish_draft(publishing.create_draft(rich_course, author), author)
+    assert result.to_move == 0 and result.kept_enrollments == 1
+    assert publishing.move_enrollments(rich_course.pk) == (0, 0)
+    assert services.lock_enrollment(enrollment).version == v1
     enrollment.refresh_from_db()
-    assert result.moved_enrollments == 0 and result.kept_enrollments == 1
     assert enrollment.version == v1
     assert CourseCompletion.objects.get(enrollment=enrollment).version == v1
 
@@ -358,7 +367,7 @@ def test_it_completes_on_the_new_version_when_an_old_open_attempt_is_passed(rich
 
 
 def test_it_moves_unfinished_learners_when_a_course_file_is_imported_and_published(
-    rich_course, learner, outsider, tmp_path
+    rich_course, learner, outsider, tmp_path, django_capture_on_commit_callbacks
 ):
     from courses.course_files import export_version
     from courses.course_files.importer import import_content
@@ -375,7 +384,9 @@ def test_it_moves_unfinished_learners_when_a_course_file_is_imported_and_publish
 
     path = export_version(v1, tmp_path / "export/")
     path.write_text(path.read_text(encoding="utf-8").replace("Les 2", "Les twee"), encoding="utf-8")
-    import_content([path], publish=True)
+    # After commit, the sweep task (eager here, as on a laptop) moves the unfinished learner.
+    with django_capture_on_commit_callbacks(execute=True):
+        import_content([path], publish=True)
 
     rich_course.refresh_from_db()
     v2 = rich_course.published_version
@@ -387,7 +398,7 @@ def test_it_moves_unfinished_learners_when_a_course_file_is_imported_and_publish
     assert unfinished.version == v2 and finished.version == v1
     v1.refresh_from_db()
     assert v1.status == CourseVersion.Status.RETIRED
-    assert ChangeRecord.objects.get(action="publish", version=v2).changes["moved_enrollments"] == 1
+    assert ChangeRecord.objects.get(action="publish", version=v2).changes["to_move"] == 1
 
 
 def publish_with_more_learners(course, learners):
@@ -403,15 +414,66 @@ def publish_with_more_learners(course, learners):
     draft = publishing.create_draft(course, factories.make_author(course))
     with CaptureQueriesContext(connection) as captured:
         result = publishing.swap_published_version(draft)
+    with CaptureQueriesContext(connection) as swept:
+        moved, left = publishing.move_enrollments(course.pk)
     course.refresh_from_db()
     total = Enrollment.objects.filter(course=course).count()
-    assert result.moved_enrollments == total
+    assert result.to_move == moved == total and left == 0
     assert Reflection.objects.filter(block__lesson__module__version=draft).count() == total
-    return len(captured), max(len(q["sql"]) for q in captured.captured_queries)
+    return len(captured), len(swept), max(len(q["sql"]) for q in captured.captured_queries)
 
 
-def test_it_moves_unfinished_learners_in_set_based_sql(rich_course):
+def test_it_publishes_and_sweeps_in_set_based_sql(rich_course, monkeypatch):
     small = publish_with_more_learners(rich_course, 3)
     large = publish_with_more_learners(rich_course, 30)
-    # The same statements for 3 and 33 learners: no id list grows with them.
+    # The same statements for 3 and 33 learners: publishing moves no one and no id list grows.
     assert small == large
+    # The sweep takes chunks: one more chunk, a fixed number more queries.
+    monkeypatch.setattr(publishing, "MOVE_CHUNK", 20)
+    in_two_chunks = publish_with_more_learners(rich_course, 0)  # 33 learners, chunks of 20
+    monkeypatch.setattr(publishing, "MOVE_CHUNK", 10)
+    in_four_chunks = publish_with_more_learners(rich_course, 0)
+    per_chunk = (in_four_chunks[1] - in_two_chunks[1]) / 2
+    assert in_two_chunks[0] == small[0] and per_chunk == in_two_chunks[1] - small[1]
+
+
+def test_it_moves_a_learner_who_opens_the_course_before_the_sweep(rich_course, client):
+    author = factories.make_author(rich_course)
+    opener, waiter, finisher = (factories.make_user() for _ in range(3))
+    enrollments = [services.enroll_learner(u, rich_course) for u in (opener, waiter, finisher)]
+    v1 = rich_course.published_version
+    for lesson in Lesson.objects.filter(module__version=v1):
+        services.complete_lesson(enrollments[2], lesson)
+    quiz = v1.final_test
+    services.submit_attempt(
+        services.start_attempt(enrollments[2], quiz).pk, passing_answers(quiz), finisher
+    )
+    draft = publishing.create_draft(rich_course, author)
+    new_lesson = Lesson.objects.create(
+        module=draft.modules.get(), key="nieuw", title="Nieuw", position=5
+    )
+    RichTextBlock.objects.create(lesson=new_lesson, key="t", html="<p>Nieuw</p>")
+    assert publishing.publish_draft(draft, author).to_move == 2
+
+    # Before the sweep: the course page and the new lesson (only in v2) show the new version.
+    client.force_login(opener)
+    assert "Nieuw" in client.get(f"/cursus/{rich_course.slug}/").text
+    assert client.get(f"/cursus/{rich_course.slug}/les/nieuw/").status_code == 200
+    client.force_login(finisher)
+    assert client.get(f"/cursus/{rich_course.slug}/les/nieuw/").status_code == 404
+    by_version = dict(
+        Enrollment.objects.filter(course=rich_course)
+        .values_list("version__number")
+        .annotate(n=models.Count("pk"))
+    )
+    assert by_version == {1: 2, 2: 1}
+
+    # The sweep moves the one who did not come back; the finisher stays where they completed.
+    assert publishing.move_enrollments(rich_course.pk) == (1, 0)
+    by_version = dict(
+        Enrollment.objects.filter(course=rich_course)
+        .values_list("version__number")
+        .annotate(n=models.Count("pk"))
+    )
+    assert by_version == {1: 1, 2: 2}
+    assert reports.course_summary(rich_course).enrollments == 3
