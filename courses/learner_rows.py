@@ -18,6 +18,7 @@ from django.db import connection
 from .lesson_pages import db_datetime
 from .models import Course, CourseVersion, Enrollment, Quiz, QuizAttempt
 from .outlines import set_progress
+from .publishing import keep_on_published_version
 
 # The enrolment in course `slug` with its course and version, the learner's attempts at tests
 # with key `quiz key` (in any version: attempts follow a quiz by its key), and the keys of the
@@ -26,13 +27,17 @@ from .outlines import set_progress
 QUIZ_PAGE_SQL = """
 WITH e AS (
     SELECT enrollment.id, enrollment.course_id, enrollment.version_id, course.slug,
-           version.title, version.status
+           version.title, version.status,
+           -- Unfinished and left behind by publishing (publishing.keep_on_published_version).
+           CASE WHEN enrollment.completed_at IS NULL
+                 AND course.published_version_id <> enrollment.version_id
+                THEN 1 ELSE 0 END AS behind
     FROM courses_enrollment enrollment
     JOIN courses_course course ON course.id = enrollment.course_id
     JOIN courses_courseversion version ON version.id = enrollment.version_id
     WHERE enrollment.user_id = %s AND course.slug = %s
 )
-SELECT 'enrollment', e.id, NULL, e.course_id, e.version_id, NULL, e.slug, e.title, e.status,
+SELECT 'enrollment', e.id, e.behind, e.course_id, e.version_id, NULL, e.slug, e.title, e.status,
        CAST(NULL AS NUMERIC), CAST(NULL AS BOOLEAN)
 FROM e
 UNION ALL
@@ -81,6 +86,11 @@ def quiz_page_rows(user, slug: str, quiz_key: str) -> QuizPageRows | None:
     score = QuizAttempt._meta.get_field("score")
     for kind, pk, number, ref, version_id, moment, text, title, status, value, passed in rows:
         if kind == "enrollment":
+            if number:  # "behind": see keep_on_published_version; moved, then read again
+                behind = from_row(Enrollment, id=pk, course_id=ref, version_id=version_id)
+                behind.completed_at = None
+                keep_on_published_version(behind)
+                return quiz_page_rows(user, slug, quiz_key)
             enrollment = from_row(
                 Enrollment, id=pk, user_id=user.pk, course_id=ref, version_id=version_id
             )
@@ -170,6 +180,10 @@ def course_page_rows(user, course) -> tuple[Enrollment | None, dict]:
             enrollment.final_passed = bool(final_passed)  # type: ignore[attr-defined]
         else:
             progress[key] = db_datetime(moment)
+    if enrollment is not None:
+        # Left behind unfinished by publishing: moves now (no query when it was not); its lesson
+        # progress and tests passed count by key, so the rows read stay right.
+        enrollment = keep_on_published_version(enrollment)
     return enrollment, progress
 
 

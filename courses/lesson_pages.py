@@ -303,27 +303,32 @@ class LessonPage:
 LEARNER_STATE_SQL = """
 WITH e AS (
     SELECT enrollment.id, enrollment.course_id, enrollment.version_id,
-           enrollment.last_lesson_key, enrollment.last_activity_at
+           enrollment.last_lesson_key, enrollment.last_activity_at,
+           -- Unfinished and left behind by publishing (publishing.keep_on_published_version).
+           CASE WHEN enrollment.completed_at IS NULL
+                 AND course.published_version_id <> enrollment.version_id
+                THEN 1 ELSE 0 END AS behind
     FROM courses_enrollment enrollment
     JOIN courses_course course ON course.id = enrollment.course_id
     WHERE enrollment.user_id = %s AND course.slug = %s
 )
-SELECT 'enrollment', e.id, e.version_id, e.last_lesson_key, e.last_activity_at, e.course_id
+SELECT 'enrollment', e.id, e.version_id, e.last_lesson_key, e.last_activity_at, e.course_id,
+       e.behind
 FROM e
 UNION ALL
-SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL
+SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL, NULL
 FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
 UNION ALL
-SELECT 'reflection', reflection.block_id, NULL, NULL, NULL, NULL
+SELECT 'reflection', reflection.block_id, NULL, NULL, NULL, NULL, NULL
 FROM courses_reflection reflection WHERE reflection.user_id = %s
 UNION ALL
-SELECT 'scenario', step.scenario_id, NULL, NULL, NULL, NULL
+SELECT 'scenario', step.scenario_id, NULL, NULL, NULL, NULL, NULL
 FROM courses_scenariodecision decision
 JOIN e ON decision.enrollment_id = e.id
 JOIN courses_scenariochoice choice ON choice.id = decision.choice_id
 JOIN courses_scenariostep step ON step.id = choice.step_id
 UNION ALL
-SELECT 'quiz', attempt.quiz_id, NULL, NULL, NULL, NULL
+SELECT 'quiz', attempt.quiz_id, NULL, NULL, NULL, NULL, NULL
 FROM courses_quizattempt attempt JOIN e ON attempt.enrollment_id = e.id
 WHERE attempt.submitted_at IS NOT NULL
 """
@@ -353,7 +358,7 @@ def learner_state(user, slug: str) -> LearnerState | None:
     enrollment = None
     progress: dict[str, bool] = {}
     touched: set[tuple[str, int]] = set()
-    for kind, pk, version_id, key, moment, course_id in rows:
+    for kind, pk, version_id, key, moment, course_id, behind in rows:
         if kind == "enrollment":
             enrollment = Enrollment.from_db(
                 connection.alias,
@@ -361,6 +366,14 @@ def learner_state(user, slug: str) -> LearnerState | None:
                 [pk, user.pk, course_id, version_id, key, db_datetime(moment)],
             )
             enrollment.user = user
+            if behind:
+                # Publishing's sweep has not reached this unfinished enrolment yet: it moves
+                # now, and its rows are read again (its reflections now point at new blocks).
+                from .publishing import keep_on_published_version  # publishing imports us
+
+                enrollment.completed_at = None
+                keep_on_published_version(enrollment)
+                return learner_state(user, slug)
         elif kind == "progress":
             progress[key] = moment is not None
         else:

@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from courses import publishing, reports, services
@@ -439,41 +439,47 @@ def test_it_publishes_and_sweeps_in_set_based_sql(rich_course, monkeypatch):
 
 def test_it_moves_a_learner_who_opens_the_course_before_the_sweep(rich_course, client):
     author = factories.make_author(rich_course)
-    opener, waiter, finisher = (factories.make_user() for _ in range(3))
-    enrollments = [services.enroll_learner(u, rich_course) for u in (opener, waiter, finisher)]
+    users = [factories.make_user() for _ in range(5)]
+    course_opener, lesson_opener, test_opener, waiter, finisher = users
+    enrollments = [services.enroll_learner(u, rich_course) for u in users]
     v1 = rich_course.published_version
+    services.save_reflection(
+        lesson_opener, ReflectionBlock.objects.get(lesson__module__version=v1), "Mijn gedachte"
+    )
     for lesson in Lesson.objects.filter(module__version=v1):
-        services.complete_lesson(enrollments[2], lesson)
+        services.complete_lesson(enrollments[4], lesson)
     quiz = v1.final_test
     services.submit_attempt(
-        services.start_attempt(enrollments[2], quiz).pk, passing_answers(quiz), finisher
+        services.start_attempt(enrollments[4], quiz).pk, passing_answers(quiz), finisher
     )
     draft = publishing.create_draft(rich_course, author)
     new_lesson = Lesson.objects.create(
         module=draft.modules.get(), key="nieuw", title="Nieuw", position=5
     )
     RichTextBlock.objects.create(lesson=new_lesson, key="t", html="<p>Nieuw</p>")
-    assert publishing.publish_draft(draft, author).to_move == 2
+    assert publishing.publish_draft(draft, author).to_move == 4
 
-    # Before the sweep: the course page and the new lesson (only in v2) show the new version.
-    client.force_login(opener)
-    assert "Nieuw" in client.get(f"/cursus/{rich_course.slug}/").text
-    assert client.get(f"/cursus/{rich_course.slug}/les/nieuw/").status_code == 200
+    def versions():
+        return [Enrollment.objects.get(pk=e.pk).version.number for e in enrollments]
+
+    # Before the sweep: the course page, a lesson page and the test page show the new version to
+    # the learner who opens them (moved on the spot), and no one else is moved.
+    course_url = f"/cursus/{rich_course.slug}/"
+    client.force_login(course_opener)
+    assert "Nieuw" in client.get(course_url).text
+    assert versions() == [2, 1, 1, 1, 1]
+    client.force_login(lesson_opener)
+    page = client.get(f"{course_url}les/nieuw/")
+    assert page.status_code == 200 and "<p>Nieuw</p>" in page.text
+    assert "Mijn gedachte" in client.get(f"{course_url}les/les-1/").text
+    assert Reflection.objects.get(user=lesson_opener).block.lesson.module.version == draft
+    client.force_login(test_opener)
+    assert client.get(f"{course_url}toets/{quiz.key}/").status_code == 200
+    assert versions() == [2, 2, 2, 1, 1]
     client.force_login(finisher)
-    assert client.get(f"/cursus/{rich_course.slug}/les/nieuw/").status_code == 404
-    by_version = dict(
-        Enrollment.objects.filter(course=rich_course)
-        .values_list("version__number")
-        .annotate(n=models.Count("pk"))
-    )
-    assert by_version == {1: 2, 2: 1}
+    assert client.get(f"{course_url}les/nieuw/").status_code == 404
 
     # The sweep moves the one who did not come back; the finisher stays where they completed.
     assert publishing.move_enrollments(rich_course.pk) == (1, 0)
-    by_version = dict(
-        Enrollment.objects.filter(course=rich_course)
-        .values_list("version__number")
-        .annotate(n=models.Count("pk"))
-    )
-    assert by_version == {1: 1, 2: 2}
-    assert reports.course_summary(rich_course).enrollments == 3
+    assert versions() == [2, 2, 2, 2, 1]
+    assert reports.course_summary(rich_course).enrollments == 5
