@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 
 from .lesson_pages import db_datetime
-from .models import Course, CourseVersion, Enrollment, Quiz, QuizAttempt
+from .models import Course, CourseCompletion, CourseVersion, Enrollment, Quiz, QuizAttempt
 from .outlines import set_progress
 from .publishing import keep_on_published_version
 
@@ -187,42 +187,81 @@ def course_page_rows(user, course) -> tuple[Enrollment | None, dict]:
     return enrollment, progress
 
 
-# The learner's enrolments and the keys of the lessons each completed. Columns: (kind, enrolment
-# id, course id, version id, completed at, lesson key); unused ones NULL.
+# The learner's enrolments, newest first, with their course, version and completion (and its
+# version), and the keys of the lessons each completed. Columns: (kind, enrolment id, course id,
+# version id, completed at, resume point or lesson key, course slug, version title, version
+# status, completion id, completion version id, completion version title); unused ones NULL.
 ENROLLMENTS_SQL = """
 WITH e AS (
-    SELECT enrollment.id, enrollment.course_id, enrollment.version_id, enrollment.completed_at
+    SELECT enrollment.id, enrollment.course_id, enrollment.version_id, enrollment.completed_at,
+           enrollment.last_lesson_key, enrollment.enrolled_at
     FROM courses_enrollment enrollment WHERE enrollment.user_id = %s
 )
-SELECT 'enrollment', e.id, e.course_id, e.version_id, e.completed_at, NULL FROM e
-UNION ALL
-SELECT 'lesson', progress.enrollment_id, NULL, NULL, NULL, progress.lesson_key
-FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
-WHERE progress.completed_at IS NOT NULL
+SELECT * FROM (
+    SELECT 'enrollment', e.id, e.course_id, e.version_id, e.completed_at, e.last_lesson_key,
+           course.slug, version.title, version.status, completion.id, completion.version_id,
+           completed.title, e.enrolled_at
+    FROM e
+    JOIN courses_course course ON course.id = e.course_id
+    JOIN courses_courseversion version ON version.id = e.version_id
+    LEFT JOIN courses_coursecompletion completion ON completion.enrollment_id = e.id
+    LEFT JOIN courses_courseversion completed ON completed.id = completion.version_id
+    UNION ALL
+    SELECT 'lesson', progress.enrollment_id, NULL, NULL, NULL, progress.lesson_key, NULL, NULL,
+           NULL, NULL, NULL, NULL, NULL
+    FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
+    WHERE progress.completed_at IS NOT NULL
+) AS learner_rows
 """
 
 
 def enrollments_with_progress(user) -> list[Enrollment]:
-    """The learner's enrolments (their ids and completion) with `lessons_required` and
-    `lessons_done` (`courses.outlines.set_progress`). One query, once the versions' outlines
-    are read."""
+    """The learner's enrolments, newest first, as `Enrollment.objects.for_dashboard(user)
+    .select_related("completion__version")` gives them but holding only their ids, completion,
+    resume point, the course's slug, the version's title and status and the completion's
+    version title; with `lessons_required` and `lessons_done` (`courses.outlines.set_progress`).
+    One query, once the versions' outlines are read."""
     with connection.cursor() as cursor:
         cursor.execute(ENROLLMENTS_SQL, [user.pk])
         rows = cursor.fetchall()
-    enrollments: dict[int, Enrollment] = {}
+    found: list[tuple[Any, Enrollment]] = []
     completed: dict[int, set[str]] = {}
-    for kind, pk, course_id, version_id, moment, key in rows:
-        if kind == "enrollment":
-            enrollments[pk] = from_row(
-                Enrollment,
-                id=pk,
-                user_id=user.pk,
-                course_id=course_id,
-                version_id=version_id,
-                completed_at=db_datetime(moment),
-            )
-        else:
+    completion_cache = Enrollment.completion.related  # type: ignore[attr-defined]
+    for row in rows:
+        kind, pk, course_id, version_id, moment, key = row[:6]
+        if kind != "enrollment":
             completed.setdefault(pk, set()).add(key)
-    for pk, enrollment in enrollments.items():
-        set_progress(enrollment, completed.get(pk, set()))
-    return list(enrollments.values())
+            continue
+        slug, title, status, completion_id, completion_version_id, completion_title = row[6:12]
+        enrollment = from_row(
+            Enrollment,
+            id=pk,
+            user_id=user.pk,
+            course_id=course_id,
+            version_id=version_id,
+            last_lesson_key=key,
+            completed_at=db_datetime(moment),
+        )
+        enrollment.course = from_row(Course, id=course_id, slug=slug)
+        enrollment.version = from_row(
+            CourseVersion, id=version_id, course_id=course_id, title=title, status=status
+        )
+        completion = None
+        if completion_id is not None:
+            completion = from_row(
+                CourseCompletion,
+                id=completion_id,
+                enrollment_id=pk,
+                version_id=completion_version_id,
+            )
+            completion.version = from_row(
+                CourseVersion, id=completion_version_id, title=completion_title
+            )
+            completion.enrollment = enrollment
+        completion_cache.set_cached_value(enrollment, completion)
+        found.append((db_datetime(row[12]), enrollment))
+    found.sort(key=lambda item: (item[0], item[1].pk), reverse=True)
+    enrollments = [enrollment for _enrolled_at, enrollment in found]
+    for enrollment in enrollments:
+        set_progress(enrollment, completed.get(enrollment.pk, set()))
+    return enrollments

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count
 
-from .models import CourseVersion, Lesson, LessonProgress, Quiz
+from .models import CourseVersion, Lesson, Quiz
 
 # Bump when the shape of an outline changes; old ones are then never read.
 OUTLINE_FORMAT = 1
@@ -128,19 +128,6 @@ def set_progress(enrollment, completed_keys) -> None:
     required = outline.required_keys
     enrollment.lessons_required = sum(1 for lesson in outline.lessons if lesson.required)
     enrollment.lessons_done = len(required.intersection(completed_keys))
-
-
-def attach_progress(enrollments) -> None:
-    """`set_progress()` for each of `enrollments`: one query for their completed lessons."""
-    completed: dict[int, set[str]] = {e.pk: set() for e in enrollments}
-    if completed:
-        rows = LessonProgress.objects.filter(
-            enrollment__in=list(completed), completed_at__isnull=False
-        ).values_list("enrollment_id", "lesson_key")
-        for enrollment_id, key in rows:
-            completed[enrollment_id].add(key)
-    for enrollment in enrollments:
-        set_progress(enrollment, completed[enrollment.pk])
 
 
 def forget_local() -> None:

@@ -37,7 +37,7 @@ from ..models import (
     QuizAttempt,
     TrackCourse,
 )
-from ..outlines import OutlineModule, attach_progress, get_outline, set_progress
+from ..outlines import OutlineModule, get_outline, set_progress
 from .access import get_course_for_user
 
 
@@ -316,10 +316,7 @@ def enroll(request, slug):
 
 @login_required
 def dashboard(request):
-    enrollments = list(
-        Enrollment.objects.for_dashboard(request.user).select_related("completion__version")
-    )
-    attach_progress(enrollments)
+    enrollments = enrollments_with_progress(request.user)
     # Lesson keys are only unique within a version: titles come from each version's outline.
     for enrollment in enrollments:
         enrollment.resume_title = (

@@ -206,7 +206,7 @@ def test_it_shows_the_whole_leerlijn_on_the_dashboard(client, django_assert_num_
     services.register_for_edition(learner, edition)
     client.force_login(learner)
     client.get(reverse("courses:dashboard"))
-    # Session, user, enrolments (none, so no completed lessons); tracks with their courses and
+    # Session, user, enrolments with their completed lessons (none); tracks with their courses and
     # their masterclasses (3); the learner's registrations (a track has a masterclass).
     with django_assert_num_queries(7):
         html = client.get(reverse("courses:dashboard")).content.decode()
