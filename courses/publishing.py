@@ -725,6 +725,19 @@ def keep_on_published_version(enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
+def courses_with_learners_to_move() -> list[int]:
+    """Ids of the published courses that still have unfinished learners on an older version (a
+    sweep that was never queued or not finished: the broker was down at publication)."""
+    behind = Enrollment.objects.filter(course=OuterRef("pk"), completed_at__isnull=True).exclude(
+        version_id=OuterRef("published_version_id")
+    )
+    return list(
+        Course.objects.filter(published_version__isnull=False)
+        .filter(Exists(behind))
+        .values_list("pk", flat=True)
+    )
+
+
 def move_enrollments(course_id: int) -> tuple[int, int]:
     """Move the course's unfinished learners left behind by publishing to its published version,
     in chunks of MOVE_CHUNK, each its own short transaction that skips enrolments a learner's

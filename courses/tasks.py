@@ -32,6 +32,18 @@ def move_enrollments_task(self, course_id: int) -> int:
     return moved
 
 
+@shared_task(name="courses.move_left_behind", ignore_result=True)
+def move_left_behind_task() -> int:
+    """Periodic (beat): queue the sweep for every course that still has unfinished learners on
+    an older version; returns how many courses."""
+    from .publishing import courses_with_learners_to_move
+
+    course_ids = courses_with_learners_to_move()
+    for course_id in course_ids:
+        move_enrollments_task.delay(course_id)
+    return len(course_ids)
+
+
 @shared_task(name="courses.send_review_request", ignore_result=True)
 def send_review_request_task(review_request_id: int) -> int:
     """E-mail the reviewers of a draft that an author asked to review; returns how many mails."""

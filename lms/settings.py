@@ -428,6 +428,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "courses.send_course_reminders",
         "schedule": 3600.0,
     },
+    # Publishing queues its own sweep; this one catches a sweep that was lost (broker down).
+    "move-learners-left-behind": {
+        "task": "courses.move_left_behind",
+        "schedule": 3600.0,
+    },
     "send-live-session-reminders": {
         "task": "courses.send_edition_reminders",
         "schedule": 900.0,

@@ -483,3 +483,20 @@ def test_it_moves_a_learner_who_opens_the_course_before_the_sweep(rich_course, c
     assert publishing.move_enrollments(rich_course.pk) == (1, 0)
     assert versions() == [2, 2, 2, 2, 1]
     assert reports.course_summary(rich_course).enrollments == 5
+
+
+def test_it_sweeps_learners_a_lost_sweep_left_behind_every_hour(rich_course):
+    from django.conf import settings
+
+    from courses.tasks import move_left_behind_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["move-learners-left-behind"]
+    assert entry["task"] == move_left_behind_task.name and entry["schedule"] == 3600.0
+    enrollment = services.enroll_learner(factories.make_user(), rich_course)
+    author = factories.make_author(rich_course)
+    draft = publishing.create_draft(rich_course, author)
+    publishing.publish_draft(draft, author)  # its sweep, queued after commit, never runs here
+    assert move_left_behind_task.apply().get() == 1  # the sweep runs eagerly here
+    enrollment.refresh_from_db()
+    assert enrollment.version == draft
+    assert move_left_behind_task.apply().get() == 0
