@@ -1268,6 +1268,7 @@ def bench_staff_pages(ctx):
     from records.registers import accreditation_overview, mark_reported, verdict_page
 
     course, made = make_completions(ctx.learners, slug="bench-staff")
+    _block_some_learners(course)
     accreditation = CourseAccreditation.objects.create(
         course=course,
         register="big",
@@ -1321,6 +1322,30 @@ def bench_staff_pages(ctx):
             }
         )
     return rows
+
+
+def _block_some_learners(course) -> None:
+    """Give the staff lists something to show: every 10th learner of `course` loses their
+    register number (blocked: no number), every 50th certificate is revoked."""
+    from django.db import connection
+
+    from accounts.models import RegisterNumber
+    from courses.models import CourseCompletion, CourseVersion, Enrollment
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {RegisterNumber._meta.db_table} WHERE user_id IN "  # noqa: S608
+            f"(SELECT user_id FROM {Enrollment._meta.db_table} WHERE course_id = %s "
+            "AND id %% 10 = 0)",
+            [course.pk],
+        )
+        cursor.execute(
+            f"UPDATE {CourseCompletion._meta.db_table} SET revoked_at = now() "  # noqa: S608
+            f"WHERE id %% 50 = 0 AND version_id IN (SELECT id FROM {CourseVersion._meta.db_table} "
+            "WHERE course_id = %s)",
+            [course.pk],
+        )
+        cursor.execute("ANALYZE")
 
 
 @benchmark(

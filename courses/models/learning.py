@@ -249,6 +249,9 @@ class CourseCompletion(models.Model):
         indexes = [
             # Completion exports filter by course version and completion date.
             models.Index(fields=["version", "completed_at"], name="courses_completion_export_idx"),
+            # Staff lists of an accreditation's learners walk completions newest first
+            # (records.registers.verdict_page).
+            models.Index(fields=["completed_at", "id"], name="courses_completion_recent_idx"),
         ]
 
     def __str__(self):
