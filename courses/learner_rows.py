@@ -122,8 +122,10 @@ def quiz_page_rows(user, slug: str, quiz_key: str) -> QuizPageRows | None:
 
 
 # The learner's enrolment in a course, whether they handed in the self-assessment's voormeting
-# and passed a final test, and their lesson progress. Columns: (kind, id, version id, lesson key,
-# timestamp, timestamp, pre done, final passed); unused ones NULL.
+# and passed a final test, their lesson progress, and the published courses a track puts before
+# this one that they have not completed (`views.catalog.track_prerequisites()`). Columns: (kind,
+# id, version id, lesson key or slug, timestamp, timestamp, pre done, final passed, title);
+# unused ones NULL.
 COURSE_PAGE_SQL = """
 WITH e AS (
     SELECT enrollment.id, enrollment.version_id, enrollment.last_lesson_key,
@@ -139,28 +141,45 @@ SELECT 'enrollment', e.id, e.version_id, e.last_lesson_key, e.completed_at,
        EXISTS (SELECT 1 FROM courses_quizattempt attempt
                JOIN courses_quiz quiz ON quiz.id = attempt.quiz_id
                WHERE attempt.enrollment_id = e.id AND attempt.submitted_at IS NOT NULL
-                 AND quiz.kind = %s AND attempt.passed)
+                 AND quiz.kind = %s AND attempt.passed),
+       NULL
 FROM e
 UNION ALL
-SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL, NULL, NULL
+SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL, NULL, NULL,
+       NULL
 FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
+UNION ALL
+SELECT 'prerequisite', required.id, required.published_version_id, required.slug, NULL, NULL,
+       NULL, NULL, published.title
+FROM courses_course required
+JOIN courses_courseversion published ON published.id = required.published_version_id
+WHERE required.id IN (
+        SELECT prerequisite.course_id FROM courses_trackcourse_prerequisites prerequisite
+        JOIN courses_trackcourse entry ON entry.id = prerequisite.trackcourse_id
+        WHERE entry.course_id = %s)
+  AND required.id <> %s
+  AND NOT EXISTS (SELECT 1 FROM courses_enrollment done
+                  WHERE done.user_id = %s AND done.course_id = required.id
+                    AND done.completed_at IS NOT NULL)
 """
 
 
-def course_page_rows(user, course) -> tuple[Enrollment | None, dict]:
+def course_page_rows(user, course) -> tuple[Enrollment | None, dict, list[Course]]:
     """The learner's enrolment in `course` (None when not enrolled), with `pre_done` (the
-    voormeting handed in) and `final_passed`, and their lesson progress (lesson key ->
-    completed at, or None). The enrolment holds its ids, resume point, completion and time
-    pending; its version is the course's published one when it is enrolled in that. One query.
+    voormeting handed in) and `final_passed`; their lesson progress (lesson key -> completed
+    at, or None); and the published courses a track puts before `course` that they have not
+    completed, by slug (each with its published version's title). The enrolment holds its ids,
+    resume point, completion and time pending; its version is the course's published one when
+    it is enrolled in that. One query.
     """
+    params = [user.pk, course.pk, QuizAttempt.Phase.PRE, Quiz.Kind.FINAL]
     with connection.cursor() as cursor:
-        cursor.execute(
-            COURSE_PAGE_SQL, [user.pk, course.pk, QuizAttempt.Phase.PRE, Quiz.Kind.FINAL]
-        )
+        cursor.execute(COURSE_PAGE_SQL, [*params, course.pk, course.pk, user.pk])
         rows = cursor.fetchall()
     enrollment = None
     progress: dict[str, Any] = {}
-    for kind, pk, version_id, key, moment, pending, pre_done, final_passed in rows:
+    prerequisites: list[Course] = []
+    for kind, pk, version_id, key, moment, pending, pre_done, final_passed, title in rows:
         if kind == "enrollment":
             enrollment = from_row(
                 Enrollment,
@@ -178,13 +197,20 @@ def course_page_rows(user, course) -> tuple[Enrollment | None, dict]:
                 enrollment.version = course.published_version
             enrollment.pre_done = bool(pre_done)  # type: ignore[attr-defined]
             enrollment.final_passed = bool(final_passed)  # type: ignore[attr-defined]
-        else:
+        elif kind == "progress":
             progress[key] = db_datetime(moment)
+        else:
+            required = from_row(Course, id=pk, slug=key, published_version_id=version_id)
+            required.published_version = from_row(
+                CourseVersion, id=version_id, course_id=pk, title=title
+            )
+            prerequisites.append(required)
     if enrollment is not None:
         # Left behind unfinished by publishing: moves now (no query when it was not); its lesson
         # progress and tests passed count by key, so the rows read stay right.
         enrollment = keep_on_published_version(enrollment)
-    return enrollment, progress
+    prerequisites.sort(key=lambda required: required.slug)
+    return enrollment, progress, prerequisites
 
 
 # The learner's enrolments, newest first, with their course, version and completion (and its

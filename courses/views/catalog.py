@@ -187,10 +187,11 @@ def track_detail(request, slug):
     )
 
 
-def missing_prerequisites(user, course) -> list[Course]:
-    """Published courses a track puts before `course` that the user has not completed (advisory).
-    One query."""
-    required = (
+def track_prerequisites(course) -> list[Course]:
+    """Published courses a track puts before `course` (advisory), by slug: what a visitor is
+    shown (a learner's exclude those they completed: `learner_rows.course_page_rows()`). One
+    query."""
+    return list(
         Course.objects.filter(
             pk__in=TrackCourse.prerequisites.through.objects.filter(
                 trackcourse__course=course
@@ -201,15 +202,6 @@ def missing_prerequisites(user, course) -> list[Course]:
         .select_related("published_version")
         .order_by("slug")
     )
-    if user.is_authenticated:
-        required = required.exclude(
-            Exists(
-                Enrollment.objects.filter(
-                    user=user, course=OuterRef("pk"), completed_at__isnull=False
-                )
-            )
-        )
-    return list(required)
 
 
 def repair_completion_on_visit(enrollment) -> None:
@@ -232,12 +224,13 @@ def repair_completion_on_visit(enrollment) -> None:
 def course_detail(request, slug):
     """The course page. The version's modules, lessons and tests come from its outline
     (`courses.outlines`, no query once read); the learner's own rows are the enrolment (with
-    whether the self-assessment is done and the final test passed) and its lesson progress in one
-    query (`courses.learner_rows`), the prerequisites still open and the accreditations."""
+    whether the self-assessment is done and the final test passed), its lesson progress and the
+    prerequisites still open in one query (`courses.learner_rows`); then the accreditations."""
     course = get_course_for_user(request.user, slug)
-    enrollment, progress = None, {}
     if request.user.is_authenticated:
-        enrollment, progress = course_page_rows(request.user, course)
+        enrollment, progress, prerequisites = course_page_rows(request.user, course)
+    else:
+        enrollment, progress, prerequisites = None, {}, track_prerequisites(course)
     if enrollment:
         set_progress(enrollment, {key for key, completed in progress.items() if completed})
     if enrollment and enrollment.completed_at is None:
@@ -280,7 +273,7 @@ def course_detail(request, slug):
             "reviewed_on": max(
                 (item.reviewed_on for item in lessons_all if item.reviewed_on), default=None
             ),
-            "missing_prerequisites": missing_prerequisites(request.user, course),
+            "missing_prerequisites": prerequisites,
             "profile_url": reverse("profile"),
             # Only a real accreditation is shown: never a reference placeholder.
             "accreditations": list(

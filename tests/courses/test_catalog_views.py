@@ -69,6 +69,8 @@ def test_it_advises_the_basics_first_until_they_are_completed(client, learner, t
     assert '<progress id="track-progress" max="2" value="1">' in html
     assert "1 van 2 cursussen afgerond" in html
     assert "Begin eerst met:" not in client.get("/cursus/verdieping/").content.decode()
+    client.logout()  # a visitor is shown every prerequisite
+    assert "Begin eerst met:" in client.get("/cursus/verdieping/").content.decode()
 
 
 def test_it_shows_lesson_status_objectives_and_the_enrol_button_on_the_course_page(
@@ -144,12 +146,12 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
     # Every page: session, user. Catalog: courses (accredited or not), tracks with their course
     # counts, enrolments with their completed lessons. Dashboard: enrolments with their completion
     # and completed lessons, tracks, their courses, their masterclasses (none, so no
-    # registrations). Course page: course, enrolment (self-assessment done, final test passed)
-    # with its lesson progress, prerequisites still open, accreditations, registration warnings'
-    # accreditations. Final-test page: the learner's rows (enrolment, attempts, completed lessons:
-    # one query), registration warnings' accreditations. Lessons and tests come from the versions'
-    # outlines.
-    expected = {"catalog": 5, "dashboard": 6, "course page": 7, "final-test page": 4}
+    # registrations). Course page: course; enrolment (self-assessment done, final test passed)
+    # with its lesson progress and the prerequisites still open (one query); accreditations;
+    # registration warnings' accreditations. Final-test page: the learner's rows (enrolment,
+    # attempts, completed lessons: one query), registration warnings' accreditations. Lessons and
+    # tests come from the versions' outlines.
+    expected = {"catalog": 5, "dashboard": 6, "course page": 6, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
