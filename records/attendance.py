@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -512,39 +511,3 @@ def edition_export_file_name(accreditation, kind: str) -> str:
     extension = "xml" if kind == "pe-xml" else "csv"
     slug = accreditation.edition.session_type.slug
     return f"{stem}-{slug}-{accreditation.register}-{accreditation.pe_edition_id}.{extension}"
-
-
-def record_edition_attendance_reported(
-    accreditation, registration_ids, file_name, user=None
-) -> int:
-    """Record that these presences were reported in `file_name`; returns how many are new.
-    Presences of another edition, absent learners and ones already recorded are ignored."""
-    from courses.models import LiveSessionRegistration
-
-    from .models import EditionAttendanceReport
-
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            LiveSessionRegistration.objects.filter(
-                pk__in=set(registration_ids),
-                edition=accreditation.edition_id,
-                attended_at__isnull=False,
-            )
-            .exclude(attendance_reports__accreditation=accreditation)
-            .values_list("pk", flat=True)
-        )
-        EditionAttendanceReport.objects.bulk_create(
-            [
-                EditionAttendanceReport(
-                    registration_id=pk,
-                    accreditation=accreditation,
-                    reported_at=now,
-                    file_name=file_name,
-                    reported_by=user,
-                )
-                for pk in ids
-            ],
-            ignore_conflicts=True,
-        )
-    return len(ids)

@@ -192,8 +192,6 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
     completed_at = OuterRef("completed_at")
     start, end = day_range(accreditation.valid_from, accreditation.valid_until)
     rules: list[When] = [
-        When(normalised="", then=Value(BlockReason.INVALID_NUMBER.value)),
-        When(needs_confirmation=True, then=Value(BlockReason.UNCONFIRMED_NUMBER.value)),
         When(
             LessThan(completed_at, Value(start, output_field=DateTimeField())),
             then=Value(BlockReason.OUTSIDE_VALIDITY.value),
@@ -223,10 +221,31 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
                 then=Value(BlockReason.NOT_FIRST_ATTEMPT.value),
             )
         )
+    revoked = When(revoked_at__isnull=False, then=Value(BlockReason.REVOKED.value))
+    return _verdict_expression(accreditation, COURSE_TARGET, "enrollment__user", [revoked], rules)
+
+
+def edition_reportability_expression(accreditation: EditionAccreditation) -> Case:
+    """`records.attendance.edition_reportability()` in SQL, for a LiveSessionRegistration
+    queryset: the BlockReason value of the first failing rule, or NULL when the presence is
+    reportable under the edition `accreditation` (tests/records/test_reportability_sql.py)."""
+    return _verdict_expression(accreditation, EDITION_TARGET, "user", [], [])
+
+
+def _verdict_expression(
+    accreditation, target: PeTarget, user: str, first: list[When], number_rules: list[When]
+) -> Case:
+    """The register rules in SQL, in `reportability()`'s order: `first` (the subject's own),
+    the learner's account and profession (at the path `user`), their number for the register,
+    its validity and confirmation, `number_rules` (the subject's rules that only count with a
+    number: period, score, attempt) and PE-online's last rejection of the same number for the
+    same subject (`target` names it)."""
     rejected_number = (
         PeOnlineSubmissionRow.objects.filter(
-            completion_id=OuterRef(OuterRef("pk")),
-            submission__accreditation_id=accreditation.pk,
+            **{
+                f"{target.subject_field}_id": OuterRef(OuterRef("pk")),
+                f"submission__{target.accreditation_field}_id": accreditation.pk,
+            },
             status__in=[
                 PeOnlineSubmissionRow.Status.ACCEPTED,
                 PeOnlineSubmissionRow.Status.REJECTED,
@@ -244,25 +263,25 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
             )
         )[:1]
     )
-    rules.append(
+    rules = [
+        When(normalised="", then=Value(BlockReason.INVALID_NUMBER.value)),
+        When(needs_confirmation=True, then=Value(BlockReason.UNCONFIRMED_NUMBER.value)),
+        *number_rules,
         When(
             Exact(F("normalised"), Subquery(rejected_number)),
             then=Value(BlockReason.REJECTED_BY_PE_ONLINE.value),
-        )
-    )
-    number_verdict = _matching_numbers(accreditation).values(
+        ),
+    ]
+    number_verdict = _matching_numbers(accreditation, f"{user}_id").values(
         verdict=Case(*rules, default=Value(""), output_field=CharField())
     )[:1]
     learner_rules = [
-        When(revoked_at__isnull=False, then=Value(BlockReason.REVOKED.value)),
-        When(
-            deleted_account_condition("enrollment__user"),
-            then=Value(BlockReason.ACCOUNT_DELETED.value),
-        ),
+        *first,
+        When(deleted_account_condition(user), then=Value(BlockReason.ACCOUNT_DELETED.value)),
     ]
     allowed = professions_for(accreditation.register)
     if allowed is not None:
-        eligible = Q(enrollment__user__profession__in=sorted(allowed)) if allowed else Q(pk=None)
+        eligible = Q(**{f"{user}__profession__in": sorted(allowed)}) if allowed else Q(pk=None)
         learner_rules.append(When(~eligible, then=Value(BlockReason.PROFESSION_NOT_ELIGIBLE.value)))
     return Case(
         *learner_rules,
@@ -274,12 +293,12 @@ def reportability_expression(accreditation: CourseAccreditation) -> Case:
     )
 
 
-def _matching_numbers(accreditation: CourseAccreditation):
+def _matching_numbers(accreditation, user_id: str = "enrollment__user_id"):
     """`matching_register_number()` in SQL: the learner's numbers for the accreditation's
     register (an "other" register matched by name), the one that counts first; for a
-    subquery of a CourseCompletion queryset."""
+    subquery of a queryset whose learner's id is at `user_id`."""
     numbers = RegisterNumber.objects.filter(
-        user_id=OuterRef("enrollment__user_id"), register=accreditation.register
+        user_id=OuterRef(user_id), register=accreditation.register
     )
     if accreditation.register == Register.OTHER:
         numbers = numbers.filter(register_key=register_name_key(accreditation.register_name))
@@ -658,26 +677,45 @@ def record_attendance_reported(
     return created
 
 
-def _insert_reports(completions, accreditation, file_name: str, user, now) -> int:
-    """INSERT an AttendanceReport for each of `completions` (a queryset) not yet reported under
-    `accreditation`, set-based (ON CONFLICT DO NOTHING on the unique constraint); return how
-    many were written."""
-    select_sql, select_params = (
-        completions.order_by().values(completion=F("pk")).query.sql_with_params()
-    )
-    table = AttendanceReport._meta
+def mark_edition_reported(
+    accreditation: EditionAccreditation, file_name: str, user=None, now=None
+) -> int:
+    """Record every reportable, not yet reported presence at the accreditation's masterclass
+    edition as reported in `file_name`; return how many were recorded.
+
+    As `mark_reported()`: one INSERT … SELECT with the verdict decided by the database
+    (`edition_reportability_expression()`), no list of ids through Python, each presence
+    recorded once under concurrent calls (ON CONFLICT DO NOTHING on the unique constraint).
+    """
+    selected = LiveSessionRegistration.objects.filter(
+        edition_id=accreditation.edition_id, attended_at__isnull=False
+    ).filter(IsNull(edition_reportability_expression(accreditation), True))
+    with transaction.atomic():
+        _without_jit()
+        return _insert_reports(selected, accreditation, file_name, user, now or timezone.now())
+
+
+def _insert_reports(subjects, accreditation, file_name: str, user, now) -> int:
+    """INSERT a report (AttendanceReport, or EditionAttendanceReport for an edition
+    accreditation: `pe_target()`) for each of `subjects` (a queryset of completions or
+    presences) not yet reported under `accreditation`, set-based (ON CONFLICT DO NOTHING on the
+    unique constraint); return how many were written."""
+    target = pe_target(accreditation)
+    select_sql, select_params = subjects.order_by().values(subject=F("pk")).query.sql_with_params()
+    table = target.report_model._meta
     quote = connection.ops.quote_name
 
     def column_list(*names: str) -> str:
         fields = [table.get_field(name) for name in names]
         return ", ".join(quote(field.column) for field in fields)  # type: ignore[union-attr,arg-type]
 
-    columns = column_list("completion", "accreditation", "reported_at", "file_name", "reported_by")
-    conflict = column_list("accreditation", "completion")
+    subject = target.subject_field
+    columns = column_list(subject, "accreditation", "reported_at", "file_name", "reported_by")
+    conflict = column_list("accreditation", subject)
     # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
     sql = (
         f"INSERT INTO {quote(table.db_table)} ({columns}) "  # noqa: S608 - names from the models
-        f"SELECT selected.completion, %s, %s, %s, %s FROM ({select_sql}) selected "
+        f"SELECT selected.subject, %s, %s, %s, %s FROM ({select_sql}) selected "
         f"WHERE 1 = 1 ON CONFLICT ({conflict}) DO NOTHING"
     )
     reported_at = connection.ops.adapt_datetimefield_value(now)

@@ -36,7 +36,6 @@ from .attendance import (
     export_file_name,
     pe_online_xml_chunks,
     presence_csv_chunks,
-    record_edition_attendance_reported,
     write_presence_xlsx,
 )
 from .exports import completions_for_export, export_lines
@@ -56,6 +55,7 @@ from .registers import (
     apply_pe_online_reply,
     edition_pe_online_overview,
     fail_pe_online_submission,
+    mark_edition_reported,
     mark_reported,
     pe_online_overview,
     prepare_pe_online_submissions,
@@ -386,9 +386,8 @@ def edition_attendance_mark_reported(request, edition_id, pk):
         pk=pk,
         edition_id=edition_id,
     )
-    ids = [row.completion_id for row in edition_attendance_rows(accreditation) if row.reportable]
-    created = record_edition_attendance_reported(
-        accreditation, ids, edition_export_file_name(accreditation, "pe-xml"), user=request.user
+    created = mark_edition_reported(
+        accreditation, edition_export_file_name(accreditation, "pe-xml"), user=request.user
     )
     messages.success(
         request,

@@ -10,14 +10,25 @@ import pytest
 
 from accounts.models import RegisterNumber, User
 from accounts.services import DELETED_EMAIL_DOMAIN
-from records.models import BlockReason, PeOnlineSubmission, PeOnlineSubmissionRow
+from courses import services
+from courses.models import LiveSessionRegistration
+from records.attendance import edition_reportability
+from records.models import (
+    BlockReason,
+    EditionAccreditation,
+    PeOnlineSubmission,
+    PeOnlineSubmissionRow,
+)
 from records.registers import (
+    EDITION_TARGET,
     completions_for_registers,
     completions_with_verdict,
+    edition_reportability_expression,
     latest_rejections,
     reportability,
 )
 from tests import factories
+from tests.courses.live_fixtures import make_edition
 from tests.records.registers_support import accredit, at, make_completion
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +85,23 @@ def reject(accreditation, completion, *verdicts):
         )
 
 
+def random_learner(rng, email):
+    """A learner with a random profession and up to four of NUMBERS."""
+    user = factories.make_user(email=email, profession=rng.choice(PROFESSIONS))
+    for register, name, number in rng.sample(NUMBERS, rng.randint(0, 4)):
+        if RegisterNumber.objects.filter(user=user, register=register, register_name=name).exists():
+            continue
+        # Stored as imported: not through clean(), so invalid numbers exist.
+        RegisterNumber.objects.create(
+            user=user,
+            register=register,
+            register_name=name,
+            number=number,
+            needs_confirmation=rng.random() < 0.15,
+        )
+    return user
+
+
 @pytest.fixture
 def world():
     course = factories.make_course(slug="regels", final_questions=1)
@@ -98,20 +126,7 @@ def world():
     completions = []
     for n in range(160):
         domain = rng.choice(["example.org", DELETED_EMAIL_DOMAIN, DELETED_EMAIL_DOMAIN.upper()])
-        user = factories.make_user(email=f"learner{n}@{domain}", profession=rng.choice(PROFESSIONS))
-        for register, name, number in rng.sample(NUMBERS, rng.randint(0, 4)):
-            if RegisterNumber.objects.filter(
-                user=user, register=register, register_name=name
-            ).exists():
-                continue
-            # Stored as imported: not through clean(), so invalid numbers exist.
-            RegisterNumber.objects.create(
-                user=user,
-                register=register,
-                register_name=name,
-                number=number,
-                needs_confirmation=rng.random() < 0.15,
-            )
+        user = random_learner(rng, f"learner{n}@{domain}")
         completions.append(
             make_completion(
                 course,
@@ -173,3 +188,75 @@ def test_it_follows_a_number_changed_through_a_queryset_update(world):
     RegisterNumber.objects.filter(register=Reg.BIG).update(number="1234-5678-901")
     RegisterNumber.objects.filter(register_name="Register X").update(register_name="ANDER ")
     assert sql_verdicts(accreditations) == python_verdicts(course, accreditations)
+
+
+# --- Masterclass presences --------------------------------------------------------------------
+
+
+def test_it_decides_every_presence_in_sql_as_edition_reportability_does():
+    edition = make_edition(capacity=60)
+    accreditations = [
+        EditionAccreditation.objects.create(
+            edition=edition,
+            register=register,
+            register_name=name,
+            pe_course_id=str(n),
+            pe_edition_id=str(n),
+            points=1,
+        )
+        for n, (register, name) in enumerate(
+            [(Reg.BIG, ""), (Reg.VVN, ""), (Reg.KABIZ, ""), (Reg.OTHER, "register X ")]
+        )
+    ]
+    rng = random.Random(16)
+    registrations = []
+    for n in range(50):
+        domain = rng.choice(["example.org", DELETED_EMAIL_DOMAIN])
+        user = random_learner(rng, f"present{n}@{domain}")
+        registrations.append(services.register_for_edition(user, edition))
+    # Learners who meet every BIG rule, with PE-online's verdicts on their presence.
+    valid = []
+    for _ in range(3):
+        user = factories.make_user(profession="huisarts")
+        RegisterNumber.objects.create(user=user, register=Reg.BIG, number="12345678901")
+        valid.append(services.register_for_edition(user, edition))
+    services.record_attendance(edition, [r.pk for r in registrations[:45] + valid])  # 5 absent
+    for registration, (status, released) in zip(
+        valid, [(Row.REJECTED, False), (Row.REJECTED, True), (Row.ACCEPTED, False)], strict=True
+    ):
+        registration.refresh_from_db()
+        PeOnlineSubmissionRow.objects.create(
+            submission=PeOnlineSubmission.objects.create(edition_accreditation=accreditations[0]),
+            registration=registration,
+            line=1,
+            register_number="12345678901",
+            status=status,
+            released_at=registration.attended_at if released else None,
+        )
+
+    rejections = latest_rejections([a.pk for a in accreditations], EDITION_TARGET)
+    presences = LiveSessionRegistration.objects.filter(edition=edition).select_related("user")
+    expected = {
+        (registration.pk, accreditation.pk): edition_reportability(
+            registration, accreditation, rejections
+        ).reason
+        for registration in presences
+        for accreditation in accreditations
+    }
+    decided = {
+        (pk, accreditation.pk): reason
+        for accreditation in accreditations
+        for pk, reason in presences.annotate(
+            block_reason=edition_reportability_expression(accreditation)
+        ).values_list("pk", "block_reason")
+    }
+    assert decided == expected
+    reasons = set(expected.values())
+    assert {
+        None,
+        BlockReason.ACCOUNT_DELETED,
+        BlockReason.PROFESSION_NOT_ELIGIBLE,
+        BlockReason.NO_NUMBER,
+        BlockReason.INVALID_NUMBER,
+        BlockReason.REJECTED_BY_PE_ONLINE,
+    } <= reasons
