@@ -249,6 +249,12 @@ def complete_lesson(
     `reflections` ({ReflectionBlock: text}) are the learner's reflections typed on the lesson page
     and not yet saved: saved first, in the same transaction (a ValidationError writes nothing).
     """
+    if reflections:
+        # The enrolment's row lock before its reflections, as a publish sweep takes them (it locks
+        # enrolments, then moves their reflections): the other order could deadlock with it.
+        list(
+            Enrollment.objects.select_for_update(of=("self",)).filter(pk=enrollment.pk).values("pk")
+        )
     for block, text in (reflections or {}).items():
         save_reflection(enrollment.user, block, text)
     locked = lock_enrollment(enrollment)
