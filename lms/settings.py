@@ -310,6 +310,11 @@ PE_ONLINE_URL = os.environ.get("PE_ONLINE_URL", "")
 if PE_ONLINE_URL and not PE_ONLINE_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("PE_ONLINE_URL must be an http(s) URL")
 PE_ONLINE_TIMEOUT_SECONDS = env_int("PE_ONLINE_TIMEOUT_SECONDS", 30)
+# A staff list page of an accreditation's learners (records.registers.verdict_page) walks the
+# completions newest first until its page is full: for a state almost no completion is in, that is
+# all of them (about 20 s at 1M). It gives up after this long and says so, well inside a worker's
+# timeout.
+STAFF_LIST_TIMEOUT_MS = env_int("STAFF_LIST_TIMEOUT_MS", 5000)
 PE_ONLINE_MAX_ATTEMPTS = env_int("PE_ONLINE_MAX_ATTEMPTS", 5)
 PE_ONLINE_RETRY_BASE_SECONDS = env_int("PE_ONLINE_RETRY_BASE_SECONDS", 60)
 PE_ONLINE_BATCH_SIZE = env_int("PE_ONLINE_BATCH_SIZE", 100)

@@ -16,7 +16,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -543,9 +543,18 @@ def verdict_page(
         .select_related("enrollment__user")
         .order_by("-completed_at", "-pk")[: size + 1]
     )
-    with transaction.atomic():
-        _walking_newest_first()
-        return list(page)
+    try:
+        with transaction.atomic():
+            _walking_newest_first()
+            return list(page)
+    except OperationalError as error:
+        if type(error.__cause__).__name__ == "QueryCanceled":  # psycopg: statement_timeout
+            raise ListTooSlow from error
+        raise
+
+
+class ListTooSlow(Exception):
+    """A staff list page gave up after settings.STAFF_LIST_TIMEOUT_MS (`verdict_page()`)."""
 
 
 def _walking_newest_first() -> None:
@@ -554,13 +563,15 @@ def _walking_newest_first() -> None:
     page is full, for the rest of the transaction. The planner cannot estimate how many rows
     pass the verdict, so it otherwise joins and decides every completion of the course before
     sorting (0.7 s CPU at 100k completions for any page; walking: a few ms when the state is
-    common). A state that almost no completion is in costs a walk through all of them. JIT is
-    switched off too (`_without_jit()`)."""
+    common). A state that almost no completion is in costs a walk through all of them: the page
+    gives up after settings.STAFF_LIST_TIMEOUT_MS (`ListTooSlow`). JIT is switched off too
+    (`_without_jit()`)."""
     if connection.vendor == "postgresql":
+        timeout = int(settings.STAFF_LIST_TIMEOUT_MS)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SET LOCAL jit = off; SET LOCAL enable_hashjoin = off; "
-                "SET LOCAL enable_mergejoin = off"
+                f"SET LOCAL enable_mergejoin = off; SET LOCAL statement_timeout = {timeout}"
             )
 
 

@@ -51,6 +51,7 @@ from .models import (
 from .registers import (
     VERDICT_PAGE_SIZE,
     ListState,
+    ListTooSlow,
     accreditation_overview,
     apply_pe_online_reply,
     edition_pe_online_overview,
@@ -253,7 +254,23 @@ def attendance_learners(request, course, pk):
             status=400,
         )
     data = form.cleaned_data if form.is_bound else {"state": ListState.BLOCKED}
-    rows = list(verdict_page(accreditation, data["state"], data.get("reason"), data.get("after")))
+    try:
+        rows = verdict_page(accreditation, data["state"], data.get("reason"), data.get("after"))
+    except ListTooSlow:
+        # Almost no completion is in this state: the page gave up rather than walk them all.
+        return render(
+            request,
+            "records/attendance_learners.html",
+            {
+                "course": course,
+                "accreditation": accreditation,
+                "form": form,
+                "state": ListState(data["state"]),
+                "rows": [],
+                "too_slow": True,
+                "first_page": True,
+            },
+        )
     next_query = ""
     if len(rows) > VERDICT_PAGE_SIZE:
         rows = rows[:VERDICT_PAGE_SIZE]

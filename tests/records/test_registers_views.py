@@ -2,10 +2,12 @@
 
 import csv
 import io
+import threading
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,6 +25,7 @@ from tests.records.registers_support import (
     build_export_scenario,
     make_completion,
 )
+from tests.threads_support import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -500,3 +503,38 @@ def test_it_reads_a_page_in_one_query(scenario, django_assert_num_queries):
         "RELEASE",
     ]
     assert len(names) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_up_on_a_list_that_takes_too_long_and_says_so(client, scenario, settings):
+    """A selection almost no completion is in walks them all (about 20 s at 1M): the page stops at
+    STAFF_LIST_TIMEOUT_MS. Here another transaction holds the report table, so the walk waits."""
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    settings.STAFF_LIST_TIMEOUT_MS = 300
+    client.force_login(scenario["author"])
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_table():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE records_attendancereport IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            release.wait(timeout=30)
+
+    def ask_for_the_page():
+        assert locked.wait(timeout=30)
+        try:
+            response = client.get(learners_url(scenario, state="reportable"))
+            pages.append(response)
+        finally:
+            release.set()
+
+    pages = []
+    run_in_threads(hold_the_table, ask_for_the_page)
+    (response,) = pages
+    assert response.status_code == 200
+    assert response.context["rows"] == [] and response.context["too_slow"]
+    assert "Deze selectie duurt te lang om te tonen" in response.content.decode()
+    # Nothing held: the same page shows its learners.
+    response = client.get(learners_url(scenario, state="reportable"))
+    assert [r.enrollment.user.last_name for r in response.context["rows"]] == ["Bakker", "Vries"]
