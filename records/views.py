@@ -254,22 +254,19 @@ def attendance_learners(request, course, pk):
             status=400,
         )
     data = form.cleaned_data if form.is_bound else {"state": ListState.BLOCKED}
+    context = {
+        "course": course,
+        "accreditation": accreditation,
+        "form": form,
+        "state": ListState(data["state"]),
+        "first_page": data.get("after") is None,
+    }
     try:
         rows = verdict_page(accreditation, data["state"], data.get("reason"), data.get("after"))
     except ListTooSlow:
         # Almost no completion is in this state: the page gave up rather than walk them all.
         return render(
-            request,
-            "records/attendance_learners.html",
-            {
-                "course": course,
-                "accreditation": accreditation,
-                "form": form,
-                "state": ListState(data["state"]),
-                "rows": [],
-                "too_slow": True,
-                "first_page": True,
-            },
+            request, "records/attendance_learners.html", context | {"rows": [], "too_slow": True}
         )
     next_query = ""
     if len(rows) > VERDICT_PAGE_SIZE:
@@ -287,15 +284,7 @@ def attendance_learners(request, course, pk):
     return render(
         request,
         "records/attendance_learners.html",
-        {
-            "course": course,
-            "accreditation": accreditation,
-            "form": form,
-            "state": ListState(data["state"]),
-            "rows": rows,
-            "next_query": next_query,
-            "first_page": data.get("after") is None,
-        },
+        context | {"rows": rows, "next_query": next_query},
     )
 
 
