@@ -3,7 +3,9 @@
 (The package exporter owns `services.py`; these live beside it to keep the two areas apart.)
 
 The event's transaction writes one `XapiStatement` row per statement, however many LRSs receive
-it, and queues one delivery task after commit (one per transaction, not per LRS or event).
+it (for a submitted quiz attempt, the hot path, one compact `XapiEvent` row instead, which the
+delivery task turns into those statements), and queues one delivery task after commit (one per
+transaction, not per LRS or event).
 Delivery fans out: `fan_out_statements()` gives each new statement one `StatementOutbox` row per
 LRS receiving its course (in its actor mode), in one INSERT … SELECT per batch of statements, and
 the per-LRS delivery below works on those rows, so retries, backoff and "delivered to A but not
@@ -45,7 +47,13 @@ from accounts.models import RegisterNumber
 from courses.models import LessonProgress
 
 from . import xapi
-from .models import AccreditationBody, LearningRecordStore, StatementOutbox, XapiStatement
+from .models import (
+    AccreditationBody,
+    LearningRecordStore,
+    StatementOutbox,
+    XapiEvent,
+    XapiStatement,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +123,24 @@ def queue_statements_many(events) -> list[XapiStatement]:
     enrolment's user, course and version) and BIG numbers once for all learners, and the rows
     are written with one INSERT: one query per course when no LRS receives it.
     """
+    events, modes, big_numbers = _receiving(events)
     if not events:
         return []
+    rows = _statement_rows(
+        (enrollment, enrollment.user, modes[enrollment.course_id], big_numbers, build)
+        for enrollment, build in events
+    )
+    # A replayed event writes nothing new: statement ids are unique and deterministic.
+    XapiStatement.objects.bulk_create(rows, ignore_conflicts=True)
+    queue_delivery()
+    return rows
+
+
+def _receiving(events):
+    """The events (enrollment first) whose course some LRS receives, the actor modes by course
+    id and the BIG numbers by user id (read only when some mode asks for them)."""
+    if not events:
+        return [], {}, {}
     if settings.LRS_STORES:
         # Stores removed from the environment are disabled by the sweep and the command.
         sync_stores_from_settings()
@@ -126,23 +150,27 @@ def queue_statements_many(events) -> list[XapiStatement]:
     else:
         modes = {
             course_id: {row["mode"] for row in _modes_for_course(course_id)}
-            for course_id in sorted({enrollment.course_id for enrollment, _build in events})
+            for course_id in sorted({event[0].course_id for event in events})
         }
-    events = [(enrollment, build) for enrollment, build in events if modes[enrollment.course_id]]
-    if not events:
-        return []
+    events = [event for event in events if modes[event[0].course_id]]
     big_numbers: dict[int, str] = {}
-    if any(AccreditationBody.ActorMode.BIG in course_modes for course_modes in modes.values()):
+    if events and any(
+        AccreditationBody.ActorMode.BIG in course_modes for course_modes in modes.values()
+    ):
         big_numbers = dict(
             RegisterNumber.objects.filter(
-                user__in={enrollment.user_id for enrollment, _build in events},
+                user__in={event[0].user_id for event in events},
                 register=RegisterNumber.Register.BIG,
             ).values_list("user_id", "number")
         )
+    return events, modes, big_numbers
+
+
+def _statement_rows(events) -> list[XapiStatement]:
+    """The outbox rows of (enrollment, user, modes, big numbers by user id, build) events."""
     rows: dict[str, XapiStatement] = {}
-    for enrollment, build in events:
-        user = enrollment.user
-        for mode in sorted(modes[enrollment.course_id]):
+    for enrollment, user, modes, big_numbers, build in events:
+        for mode in sorted(modes):
             for payload in build(xapi.make_actor(user, mode, big_numbers.get(user.pk, ""))):
                 # A BIG-mode actor without a BIG number falls back to the account: the same
                 # statement.
@@ -156,10 +184,93 @@ def queue_statements_many(events) -> list[XapiStatement]:
                         actor_mode=mode,
                     ),
                 )
-    # A replayed event writes nothing new: statement ids are unique and deterministic.
-    XapiStatement.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    queue_delivery()
     return list(rows.values())
+
+
+def queue_events(kind: str, events) -> list[XapiEvent]:
+    """Write one `XapiEvent` row per learning event (`events`: a list of (enrollment, object
+    id)) whose course some LRS receives, in the event's transaction, and queue the delivery task
+    after commit; the task builds the statements. Costs what `queue_statements` costs (the
+    modes, one INSERT), without building a statement in the request.
+
+    What the statements read that may change before they are built is kept in the row: the
+    actor modes, the learner's e-mail address (e-mail mode), BIG number (BIG mode) and
+    profession.
+    """
+    events, modes, big_numbers = _receiving(events)
+    if not events:
+        return []
+    rows = []
+    for enrollment, object_id in events:
+        user, course_modes = enrollment.user, sorted(modes[enrollment.course_id])
+        learner = {"modes": course_modes, "profession": user.profession}
+        if AccreditationBody.ActorMode.EMAIL in course_modes:
+            learner["email"] = user.email
+        if user.pk in big_numbers and AccreditationBody.ActorMode.BIG in course_modes:
+            learner["big"] = big_numbers[user.pk]
+        rows.append(
+            XapiEvent(kind=kind, object_id=object_id, enrollment_id=enrollment.pk, learner=learner)
+        )
+    XapiEvent.objects.bulk_create(rows)
+    queue_delivery()
+    return rows
+
+
+def build_event_statements(batch_size: int = 500) -> int:
+    """Turn pending `XapiEvent` rows into their `XapiStatement` rows; return how many events.
+
+    Per batch, one transaction: claim the oldest events with SELECT … FOR UPDATE SKIP LOCKED (a
+    second worker takes other events, never the same ones), read what their statements
+    describe, insert the statements and delete the events. A crash rolls back both; statement
+    ids are unique and deterministic, so nothing is ever written twice.
+    """
+    done = 0
+    while True:
+        with transaction.atomic():
+            events = list(
+                XapiEvent.objects.select_for_update(skip_locked=True).order_by("id")[:batch_size]
+            )
+            if not events:
+                return done
+            XapiStatement.objects.bulk_create(_event_statements(events), ignore_conflicts=True)
+            XapiEvent.objects.filter(pk__in=[event.pk for event in events]).delete()
+            done += len(events)
+
+
+def _event_statements(events) -> list[XapiStatement]:
+    from courses.models import Answer, QuizAttempt
+    from courses.services import questions_for_grading
+
+    attempts = QuizAttempt.objects.select_related(
+        "quiz__version", "enrollment__user", "enrollment__course", "enrollment__version"
+    ).in_bulk([e.object_id for e in events if e.kind == XapiEvent.Kind.ATTEMPT])
+    answers: dict[int, list] = {pk: [] for pk in attempts}
+    for answer in Answer.objects.filter(attempt__in=list(attempts)).order_by("id"):
+        answers[answer.attempt_id].append(answer)
+    questions: dict[int, dict] = {}
+    for quiz_id in sorted({attempt.quiz_id for attempt in attempts.values()}):
+        questions[quiz_id] = {q.pk: q for q in questions_for_grading(quiz_id)}
+    built = []
+    for event in events:
+        attempt = attempts.get(event.object_id)
+        if attempt is None:  # gone with its learner's account
+            continue
+        for answer in answers[attempt.pk]:
+            answer.question = questions[attempt.quiz_id][answer.question_id]
+        user = attempt.enrollment.user
+        # As the learner was when it happened.
+        user.profession = event.learner.get("profession", "")
+        user.email = event.learner.get("email", "")
+        built.append(
+            (
+                attempt.enrollment,
+                user,
+                event.learner["modes"],
+                {user.pk: event.learner.get("big", "")},
+                partial(_attempt, attempt, answers[attempt.pk]),
+            )
+        )
+    return _statement_rows(built)
 
 
 STATEMENT_RELATIONS = ("user", "course", "version")
@@ -266,9 +377,11 @@ def fan_out_statements(batch_size: int = 2000) -> set[int]:
     insert all their delivery rows in one INSERT … SELECT, mark them fanned out. A second worker
     waits for the first one's fan-out to commit (and then finds those statements done) instead
     of skipping them, so a delivery task never misses rows another task is creating for it.
-    (lrs, statement_id) is unique, so a fan-out repeated after a crash adds nothing. One query
-    when there is nothing to fan out.
+    (lrs, statement_id) is unique, so a fan-out repeated after a crash adds nothing. First the
+    pending learning events become statements (`build_event_statements`). Two queries when there
+    is nothing to build or fan out.
     """
+    build_event_statements()
     lrs_ids: set[int] = set()
     while True:
         with transaction.atomic():
@@ -327,8 +440,9 @@ def _lesson(make, event, actor):
 
 
 def on_attempt_submitted(sender, events, **kwargs):
-    queue_statements_many(
-        [(e["attempt"].enrollment, partial(_attempt, e["attempt"], e["answers"])) for e in events]
+    # The statements are built by the delivery task from the event row (build_event_statements).
+    queue_events(
+        XapiEvent.Kind.ATTEMPT, [(e["attempt"].enrollment, e["attempt"].pk) for e in events]
     )
 
 
@@ -597,6 +711,7 @@ def on_account_deleting(sender, user, **kwargs) -> None:
     the system; the completions themselves stay, pseudonymised (docs/privacy.md).
     """
     registrations = [str(r) for r in user.enrollments.values_list("registration", flat=True)]
+    XapiEvent.objects.filter(enrollment_id__in=user.enrollments.values("pk")).delete()
     if registrations:
         statements = XapiStatement.objects.filter(payload__context__registration__in=registrations)
         StatementOutbox.objects.exclude(status=StatementOutbox.Status.DELIVERED).filter(

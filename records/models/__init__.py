@@ -12,5 +12,6 @@ from .records import (  # noqa: F401
     AccreditationBody,
     LearningRecordStore,
     StatementOutbox,
+    XapiEvent,
     XapiStatement,
 )

@@ -282,3 +282,28 @@ class StatementOutbox(models.Model):
     @property
     def payload(self) -> dict:
         return self.xapi_statement.payload
+
+
+class XapiEvent(models.Model):
+    """A learning event whose xAPI statements are still to be built (the domain-event outbox).
+
+    Written in the event's transaction instead of the statements themselves: a kind and the ids
+    of what happened, plus what the statements read that may change later (the learner's e-mail
+    address, BIG number and profession, the actor modes of the receiving LRSs). The delivery task
+    (and the sweep, for a lost task) turns it into `XapiStatement` rows and deletes it in one
+    transaction: attempts and answers do not change once submitted, so building later gives the
+    same statements.
+    """
+
+    class Kind(models.TextChoices):
+        ATTEMPT = "attempt", "attempt submitted"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    # For the deletion of a learner's pending events (no foreign key: it describes what happened).
+    enrollment_id = models.BigIntegerField(db_index=True)
+    learner = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}"

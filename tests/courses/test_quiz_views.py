@@ -181,9 +181,11 @@ def test_it_submits_with_a_constant_number_of_queries(client, learner, django_as
 
 
 def test_it_submits_with_the_same_queries_for_one_lrs_as_for_three(client, learner):
-    """The xAPI outbox costs the submit one INSERT of every statement, however many LRSs receive
-    the course: which LRSs, and their delivery rows, are worked out by the delivery task."""
-    from records.models import LearningRecordStore, StatementOutbox, XapiStatement
+    """The xAPI outbox costs the submit one INSERT of one event row, however many LRSs receive
+    the course: its statements, which LRSs and their delivery rows are worked out by the
+    delivery task."""
+    from records.models import LearningRecordStore, StatementOutbox, XapiEvent, XapiStatement
+    from records.services import build_event_statements
 
     counts = {}
     client.force_login(learner)
@@ -200,8 +202,13 @@ def test_it_submits_with_the_same_queries_for_one_lrs_as_for_three(client, learn
             assert client.post(attempt_url, data).status_code == 302
         counts[lrss] = len(ctx)
         written = XapiStatement.objects.filter(course_id=course.pk).exclude(verb="registered")
+        assert not written.exists()  # built off the request path, from one event row
+        assert XapiEvent.objects.count() == (1 if lrss else 0)
+        assert build_event_statements() == (1 if lrss else 0)
         assert written.count() == (11 if lrss else 0)  # ten answers and the result, once each
-    # No LRS: the one query asking which LRSs receive the course; with any: one INSERT more.
+        assert not XapiEvent.objects.exists()
+    # No LRS: the one query asking which LRSs receive the course; with any: one INSERT more (of
+    # the event row).
     assert counts == {0: counts[0], 1: counts[0] + 1, 3: counts[0] + 1}
     assert not StatementOutbox.objects.exists()  # fan-out happens at delivery, not here
 

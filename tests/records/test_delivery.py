@@ -80,9 +80,9 @@ def test_it_sends_a_runs_batches_over_one_connection_with_two_queries_each(
 ):
     make_statements(learner, course)
     report, queries = statements_run(lambda: deliver_statements(lrs.pk, batch_size=2))
-    # The LRS, the fan-out (nothing new), then per batch its claim (payloads included) and one
-    # UPDATE, and the claim that finds nothing left.
-    assert len(queries) == 2 + 2 * 3 + 1, queries
+    # The LRS, the events to build and the fan-out (nothing new), then per batch its claim
+    # (payloads included) and one UPDATE, and the claim that finds nothing left.
+    assert len(queries) == 3 + 2 * 3 + 1, queries
     assert report.delivered == 5 and report.requests == 3
     assert len({request["client_port"] for request in lrs_server.requests}) == 1  # kept alive
 
@@ -97,14 +97,15 @@ def test_it_fans_a_statement_out_to_every_lrs_in_one_insert(learner, course, lrs
     make_statements(learner, course, fan_out=False)
     services.enroll_learner(learner, elsewhere)
     lrs_ids, queries = statements_run(records_services.fan_out_statements)
-    # Claim, one INSERT for every LRS, mark; then the claim that finds nothing left.
-    assert len(queries) == 4, queries
+    # No learning event to build; claim, one INSERT for every LRS, mark; then the claim that
+    # finds nothing left.
+    assert len(queries) == 5, queries
     assert lrs_ids == {lrs.pk, *(o.pk for o in others)}
     assert StatementOutbox.objects.filter(lrs=lrs).count() == 6
     assert StatementOutbox.objects.filter(lrs=others[0]).count() == 6
     assert StatementOutbox.objects.filter(lrs=others[1]).count() == 5  # its course only
     assert not XapiStatement.objects.filter(fanned_out=False).exists()
-    assert statements_run(records_services.fan_out_statements) == (set(), queries[:1])
+    assert statements_run(records_services.fan_out_statements) == (set(), queries[:2])
 
 
 def test_it_sends_nothing_twice(learner, course, lrs, lrs_server):

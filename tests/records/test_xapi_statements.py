@@ -383,6 +383,7 @@ def _final_test_passed(learner, course):
         services.submit_attempt(attempt.pk, correct_answers(final), learner)
     enrollment.refresh_from_db()
     assert enrollment.completed_at is not None
+    records_services.build_event_statements()  # the delivery task's first step
     return len(queries), list(XapiStatement.objects.exclude(pk__in=before))
 
 
