@@ -94,14 +94,16 @@ def live_server_quiet_before_flush(request):
 def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
     lesson snapshots, course outlines, question pools and page shells starts empty too."""
-    from courses import lesson_pages, outlines, question_pools
+    from courses import catalog_content, lesson_pages, outlines, question_pools
     from lms import page_shell
 
+    catalog_content.forget_local()
     lesson_pages.forget_local()
     outlines.forget_local()
     question_pools.forget_local()
     page_shell.forget_local()
     yield
+    catalog_content.forget_local()
     lesson_pages.forget_local()
     outlines.forget_local()
     question_pools.forget_local()

@@ -8,11 +8,12 @@ practice nurse may already know the basics from elsewhere).
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
+from ..catalog_content import catalog_content
 from ..learner_rows import course_page_rows, enrollments_with_progress
 from ..models import (
     Course,
@@ -92,17 +94,27 @@ def glossary(request):
     )
 
 
+@dataclass(frozen=True)
+class CatalogCard:
+    course: Course
+    enrollment: Enrollment | None
+
+
 def catalog(request):
     """Published courses and tracks; `?q=` keeps the courses whose title, summary or learning
     objectives hold every word searched for (a handful of courses: filtered in Python).
-    Queries: courses (with whether they are accredited), tracks (with their course counts), and
-    for a learner their enrolments with their completed lessons (one)."""
+    The courses (with whether they are accredited) and tracks (with their course counts) are
+    the same for everyone and kept in memory (`courses.catalog_content`: one cache read); a
+    learner's enrolments with their completed lessons are one query."""
     query, words = search_words(request)
-    courses = [
-        course
-        for course in Course.objects.for_catalog().annotate(
-            is_accredited=Exists(CourseAccreditation.objects.filter(course=OuterRef("pk")))
-        )
+    content = catalog_content()
+    enrollments = {}
+    if request.user.is_authenticated:
+        enrollments = {e.course_id: e for e in enrollments_with_progress(request.user)}
+    # The courses are shared by every request: the learner's enrolment goes beside each one.
+    cards = [
+        CatalogCard(course, enrollments.get(course.pk))
+        for course in content.courses
         if matches(
             words,
             course.published_version.title,
@@ -110,20 +122,11 @@ def catalog(request):
             *course.published_version.learning_objectives,
         )
     ]
-    tracks = []
-    if not query:
-        tracks = list(
-            LearningTrack.objects.order_by("title").annotate(course_count=Count("entries"))
-        )
-    enrollments = {}
-    if request.user.is_authenticated:
-        enrollments = {e.course_id: e for e in enrollments_with_progress(request.user)}
-    for course in courses:
-        course.my_enrollment = enrollments.get(course.pk)
+    tracks = [] if query else content.tracks
     return render_in_shell(
         request,
         "courses/catalog.html",
-        {"courses": courses, "tracks": tracks, "query": query},
+        {"cards": cards, "tracks": tracks, "query": query},
     )
 
 

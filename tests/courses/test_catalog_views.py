@@ -1,11 +1,16 @@
 """Catalog, tracks, the course page and the dashboard."""
 
+import datetime
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from courses import learner_rows, publishing, services
-from courses.models import Enrollment, LearningTrack, Lesson, TrackCourse
+from accounts.models import RegisterNumber
+from courses import catalog_content, learner_rows, publishing, services
+from courses.models import Course, Enrollment, LearningTrack, Lesson, TrackCourse
+from records.models import CourseAccreditation
 from tests import factories
 from tests.courses.learning_fixtures import correct_final_answers, wrong_final_answers
 
@@ -143,15 +148,16 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
                 response = client.get(path)
             assert response.status_code == 200
             counts[page, n] = len(queries)
-    # Every page: session, user. Catalog: courses (accredited or not), tracks with their course
-    # counts, enrolments with their completed lessons. Dashboard: enrolments with their completion
+    # Every page: session, user. Catalog: the catalog content's generation (a cache read: a query
+    # with the tests' database cache, none with Redis; the courses and tracks are in memory),
+    # enrolments with their completed lessons. Dashboard: enrolments with their completion
     # and completed lessons, tracks, their courses, their masterclasses (none, so no
     # registrations). Course page: course; enrolment (self-assessment done, final test passed)
     # with its lesson progress and the prerequisites still open (one query); accreditations;
     # registration warnings' accreditations. Final-test page: the learner's rows (enrolment,
     # attempts, completed lessons: one query), registration warnings' accreditations. Lessons and
     # tests come from the versions' outlines.
-    expected = {"catalog": 5, "dashboard": 6, "course page": 6, "final-test page": 4}
+    expected = {"catalog": 4, "dashboard": 6, "course page": 6, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
@@ -191,3 +197,83 @@ def test_its_course_page_shows_a_completed_learner_the_version_they_completed(cl
     html = client.get("/cursus/afgerond/").content.decode()
     assert "<title>Versie een · Spreekkamer</title>" in html
     assert '<progress id="course-progress" max="100" value="100">' in html
+
+
+def card_of(html: str, link: str) -> str:
+    """The catalog card holding the link `link` (empty when there is none)."""
+    start = html.find(f'<a href="{link}">')
+    if start < 0:
+        return ""
+    return html[html.rfind("<li", 0, start) : html.find("</li>", start)]
+
+
+def test_its_catalog_shows_each_change_on_the_next_request(client, track, learner):
+    """The courses and tracks are kept in memory between requests (courses.catalog_content):
+    every change to what the catalog shows is on the next page, with no stale copy."""
+    client.force_login(learner)
+    basis = Course.objects.get(slug="basis")
+
+    def catalog() -> str:
+        response = client.get("/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    html = catalog()
+    assert "Basis seksuele diversiteit" in html and "geaccrediteerd" not in card_of(
+        html, "/cursus/basis/"
+    )
+    assert "2 cursussen" in card_of(html, "/leerlijn/leerlijn/")
+
+    draft = publishing.create_draft(basis, factories.make_author(basis))
+    draft.title = "Basis, tweede versie"
+    draft.save(update_fields=["title"])
+    publishing.publish_draft(draft, factories.make_author(basis))
+    html = catalog()
+    assert "Basis, tweede versie" in html and "Basis seksuele diversiteit" not in html
+
+    extra = factories.make_course(slug="extra", title="Extra cursus")
+    assert "Extra cursus" in catalog()
+    TrackCourse.objects.create(track=track, course=extra, position=2)
+    assert "3 cursussen" in card_of(catalog(), "/leerlijn/leerlijn/")
+    TrackCourse.objects.filter(course=extra).get().delete()
+    assert "2 cursussen" in card_of(catalog(), "/leerlijn/leerlijn/")
+
+    accreditation = CourseAccreditation.objects.create(
+        course=basis,
+        register=RegisterNumber.Register.BIG,
+        pe_course_id="123456",
+        points=2,
+        study_load_hours=2,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2030, 12, 31),
+    )
+    assert "geaccrediteerd" in card_of(catalog(), "/cursus/basis/")
+    accreditation.delete()
+    assert "geaccrediteerd" not in card_of(catalog(), "/cursus/basis/")
+
+    LearningTrack.objects.create(slug="tweede", title="Tweede leerlijn")
+    assert "Tweede leerlijn" in catalog()
+    track.title = "Hernoemde leerlijn"
+    track.save(update_fields=["title"])
+    assert "Hernoemde leerlijn" in catalog()
+
+    extra.published_version = None  # retired from the catalog
+    extra.save(update_fields=["published_version"])
+    assert "Extra cursus" not in catalog()
+
+
+def test_its_catalog_content_gets_a_new_generation_after_commit(django_capture_on_commit_callbacks):
+    """Set right away (the writing transaction reads fresh content) and again after commit, so
+    another process that read the old rows between the two keeps them under a stale token."""
+    factories.make_course(slug="eerste")
+    assert [c.slug for c in catalog_content.catalog_content().courses] == ["eerste"]
+    before = cache.get(catalog_content.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        LearningTrack.objects.create(slug="nieuw", title="Nieuw")
+    during = cache.get(catalog_content.GENERATION_KEY)
+    assert during != before
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert cache.get(catalog_content.GENERATION_KEY) not in (before, during)
+    assert [t.slug for t in catalog_content.catalog_content().tracks] == ["nieuw"]
