@@ -1,13 +1,16 @@
-"""The catalog's content that is the same for every learner, kept in process memory.
+"""Learner pages' content that is the same for every learner, kept in process memory.
 
 The catalog lists the published courses (with their live version and whether they are
-accredited) and the learning tracks (with their course counts). None of that depends on the
-learner, and it changes only when a course, a version, a track, a track entry or an
-accreditation is saved or deleted. Each process keeps the last list it read under a generation
-token held in the cache; a save or delete of any of those rows sets a new token (right away, so
-the writing transaction itself reads fresh content, and again after commit, so no other process
-keeps content it read before the commit under the new token). A catalog request then costs one
-cache read instead of two queries.
+accredited) and the learning tracks (with their course counts); the dashboard shows every track
+with its courses and masterclasses; the course page shows the course's accreditations. None of
+that depends on the learner, and it changes only when a course, a version, a track, a track
+entry (course or masterclass), a masterclass type or an accreditation is saved or deleted.
+Each process keeps the last content it read under a generation token held in the cache; a save
+or delete of any of those rows sets a new token (right away, so the writing transaction itself
+reads fresh content, and again after commit, so no other process keeps content it read before
+the commit under the new token). Each part is read on first use after a change; then a catalog
+request costs one cache read instead of two queries, the dashboard's tracks one instead of
+three, the course page's accreditations one instead of a query.
 
 Bulk `QuerySet.update()`/`delete()` send no signals: code that changes these rows in bulk calls
 `bump()` itself (publishing's retiring of stray published versions is followed by a
@@ -22,12 +25,12 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Prefetch
 
 GENERATION_KEY = "courses:catalog-content:generation"
 
 _lock = threading.Lock()
-_local: dict[str, CatalogContent] = {}
+_local: dict[str, dict[str, object]] = {}
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def _generation() -> str:
     return token
 
 
-def _read() -> CatalogContent:
+def _read_catalog() -> CatalogContent:
     from records.models import CourseAccreditation
 
     from .models import Course, LearningTrack
@@ -68,16 +71,62 @@ def _read() -> CatalogContent:
     return CatalogContent(tuple(courses), tuple(tracks))
 
 
-def catalog_content() -> CatalogContent:
-    """The published courses and the tracks: one cache read, plus two queries after a change."""
+def _part(name: str, reader):
     token = _generation()
-    content = _local.get(token)
-    if content is None:
-        content = _read()
+    parts = _local.get(token)
+    if parts is None:
         with _lock:
             _local.clear()  # only the newest generation is ever read again
-            _local[token] = content
-    return content
+            parts = _local.setdefault(token, {})
+    if name not in parts:
+        parts[name] = reader()
+    return parts[name]
+
+
+def catalog_content() -> CatalogContent:
+    """The published courses and the tracks: one cache read, plus two queries after a change."""
+    return _part("catalog", _read_catalog)
+
+
+def _read_tracks_with_steps() -> tuple:
+    from .models import LearningTrack, TrackCourse, TrackLiveSession
+
+    return tuple(
+        LearningTrack.objects.prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=TrackCourse.objects.select_related("course__published_version"),
+            ),
+            Prefetch(
+                "live_entries",
+                queryset=TrackLiveSession.objects.select_related("session_type"),
+            ),
+        ).order_by("title")
+    )
+
+
+def tracks_with_steps() -> tuple:
+    """Every track with its course entries (course, published version) and masterclass entries
+    (session type) prefetched: one cache read, plus three queries after a change. Shared: read
+    `track.entries.all()` and `track.live_entries.all()`, set nothing on them."""
+    return _part("tracks", _read_tracks_with_steps)
+
+
+def _read_accreditations() -> dict:
+    from records.models import CourseAccreditation
+
+    by_course: dict[int, list] = {}
+    for accreditation in CourseAccreditation.objects.order_by(
+        "course_id", "register", "register_name", "pe_edition_id", "pk"
+    ):
+        by_course.setdefault(accreditation.course_id, []).append(accreditation)
+    return by_course
+
+
+def course_accreditations(course_id: int) -> list:
+    """The course's accreditations in `CourseAccreditation.objects.for_course()`'s order: one
+    cache read, plus one query (every course's) after a change. Shared: set nothing on them."""
+    return list(_part("accreditations", _read_accreditations).get(course_id, ()))
 
 
 def forget_local() -> None:
@@ -91,8 +140,23 @@ def connect_signals() -> None:
 
     from records.models import CourseAccreditation
 
-    from .models import Course, CourseVersion, LearningTrack, TrackCourse
+    from .models import (
+        Course,
+        CourseVersion,
+        LearningTrack,
+        LiveSessionType,
+        TrackCourse,
+        TrackLiveSession,
+    )
 
-    for model in (Course, CourseVersion, LearningTrack, TrackCourse, CourseAccreditation):
+    for model in (
+        Course,
+        CourseVersion,
+        LearningTrack,
+        TrackCourse,
+        TrackLiveSession,
+        LiveSessionType,
+        CourseAccreditation,
+    ):
         for signal in (post_save, post_delete):
             signal.connect(bump, sender=model, dispatch_uid=f"catalog-content-{model.__name__}")

@@ -38,8 +38,6 @@ from .models import (
     ReflectionBlock,
     ScenarioChoice,
     ScenarioDecision,
-    TrackCourse,
-    TrackLiveSession,
 )
 
 # A heartbeat gap longer than this means the learner was away: it is not counted.
@@ -1150,20 +1148,11 @@ def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackSte
     """Every leerlijn with its steps (courses and live sessions, in order) and the learner's
     status per step; the first step not done is marked `is_next`. `enrollments` are the
     dashboard's (with `is_completed`), so courses cost no extra query. Queries: tracks and their
-    steps (3 with prefetches, 1 when there are no tracks) and, when a track has masterclasses,
-    the learner's registrations (1)."""
-    tracks = list(
-        LearningTrack.objects.prefetch_related(
-            Prefetch(
-                "entries",
-                queryset=TrackCourse.objects.select_related("course__published_version"),
-            ),
-            Prefetch(
-                "live_entries",
-                queryset=TrackLiveSession.objects.select_related("session_type"),
-            ),
-        ).order_by("title")
-    )
+    steps are kept in memory (`courses.catalog_content`: one cache read) and, when a track has
+    masterclasses, the learner's registrations (1)."""
+    from .catalog_content import tracks_with_steps
+
+    tracks = tracks_with_steps()  # shared by every request: read only
     if not tracks:
         return []
     completed = {e.course_id for e in enrollments if e.is_completed}

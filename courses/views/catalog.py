@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lms.page_shell import render_in_shell
-from records.models import CourseAccreditation
 from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
-from ..catalog_content import catalog_content
+from ..catalog_content import catalog_content, course_accreditations
 from ..learner_rows import course_page_rows, enrollments_with_progress
 from ..models import (
     Course,
@@ -228,7 +227,8 @@ def course_detail(request, slug):
     """The course page. The version's modules, lessons and tests come from its outline
     (`courses.outlines`, no query once read); the learner's own rows are the enrolment (with
     whether the self-assessment is done and the final test passed), its lesson progress and the
-    prerequisites still open in one query (`courses.learner_rows`); then the accreditations."""
+    prerequisites still open in one query (`courses.learner_rows`); the accreditations are kept
+    in memory (`courses.catalog_content`: one cache read)."""
     course = get_course_for_user(request.user, slug)
     if request.user.is_authenticated:
         enrollment, progress, prerequisites = course_page_rows(request.user, course)
@@ -258,6 +258,7 @@ def course_detail(request, slug):
             lessons.append(lesson_obj)
         modules.append(OutlineModule(module.title, lessons))
     lessons_all = outline.lessons
+    today = timezone.localdate()
     return render_in_shell(
         request,
         "courses/course_detail.html",
@@ -279,11 +280,11 @@ def course_detail(request, slug):
             "missing_prerequisites": prerequisites,
             "profile_url": reverse("profile"),
             # Only a real accreditation is shown: never a reference placeholder.
-            "accreditations": list(
-                CourseAccreditation.objects.for_course(course).filter(
-                    Q(valid_until__isnull=True) | Q(valid_until__gte=timezone.localdate())
-                )
-            ),
+            "accreditations": [
+                accreditation
+                for accreditation in course_accreditations(course.pk)
+                if accreditation.valid_until is None or accreditation.valid_until >= today
+            ],
             # Minutes of time on task an accredited course still expects before it completes.
             "time_still_expected": (
                 services.time_still_expected(enrollment) if enrollment is not None else 0

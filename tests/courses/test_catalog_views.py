@@ -1,6 +1,7 @@
 """Catalog, tracks, the course page and the dashboard."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -148,16 +149,17 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
                 response = client.get(path)
             assert response.status_code == 200
             counts[page, n] = len(queries)
-    # Every page: session, user. Catalog: the catalog content's generation (a cache read: a query
-    # with the tests' database cache, none with Redis; the courses and tracks are in memory),
-    # enrolments with their completed lessons. Dashboard: enrolments with their completion
-    # and completed lessons, tracks, their courses, their masterclasses (none, so no
-    # registrations). Course page: course; enrolment (self-assessment done, final test passed)
-    # with its lesson progress and the prerequisites still open (one query); accreditations;
-    # registration warnings' accreditations. Final-test page: the learner's rows (enrolment,
-    # attempts, completed lessons: one query), registration warnings' accreditations. Lessons and
-    # tests come from the versions' outlines.
-    expected = {"catalog": 4, "dashboard": 6, "course page": 6, "final-test page": 4}
+    # Every page: session, user. What is the same for every learner (the catalog's courses and
+    # tracks, the dashboard's tracks with their steps, a course's accreditations) is kept in
+    # memory under a generation token: a cache read, which is a query with the tests' database
+    # cache and none with Redis. Catalog: token, enrolments with their completed lessons.
+    # Dashboard: enrolments with their completion and completed lessons, token (the tracks have
+    # no masterclasses, so no registrations). Course page: course; enrolment (self-assessment
+    # done, final test passed) with its lesson progress and the prerequisites still open (one
+    # query); token (accreditations); registration warnings' accreditations. Final-test page:
+    # the learner's rows (enrolment, attempts, completed lessons: one query), registration
+    # warnings' accreditations. Lessons and tests come from the versions' outlines.
+    expected = {"catalog": 4, "dashboard": 4, "course page": 6, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
@@ -199,6 +201,18 @@ def test_its_course_page_shows_a_completed_learner_the_version_they_completed(cl
     assert '<progress id="course-progress" max="100" value="100">' in html
 
 
+def accredit(course) -> CourseAccreditation:
+    return CourseAccreditation.objects.create(
+        course=course,
+        register=RegisterNumber.Register.BIG,
+        pe_course_id="123456",
+        points=2,
+        study_load_hours=2,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2030, 12, 31),
+    )
+
+
 def card_of(html: str, link: str) -> str:
     """The catalog card holding the link `link` (empty when there is none)."""
     start = html.find(f'<a href="{link}">')
@@ -238,15 +252,7 @@ def test_its_catalog_shows_each_change_on_the_next_request(client, track, learne
     TrackCourse.objects.filter(course=extra).get().delete()
     assert "2 cursussen" in card_of(catalog(), "/leerlijn/leerlijn/")
 
-    accreditation = CourseAccreditation.objects.create(
-        course=basis,
-        register=RegisterNumber.Register.BIG,
-        pe_course_id="123456",
-        points=2,
-        study_load_hours=2,
-        valid_from=datetime.date(2026, 1, 1),
-        valid_until=datetime.date(2030, 12, 31),
-    )
+    accreditation = accredit(basis)
     assert "geaccrediteerd" in card_of(catalog(), "/cursus/basis/")
     accreditation.delete()
     assert "geaccrediteerd" not in card_of(catalog(), "/cursus/basis/")
@@ -277,3 +283,40 @@ def test_its_catalog_content_gets_a_new_generation_after_commit(django_capture_o
         callback()
     assert cache.get(catalog_content.GENERATION_KEY) not in (before, during)
     assert [t.slug for t in catalog_content.catalog_content().tracks] == ["nieuw"]
+
+
+def test_its_dashboard_and_course_page_show_each_change_on_the_next_request(client, track, learner):
+    """The dashboard's tracks and the course page's accreditations are kept in memory too."""
+    client.force_login(learner)
+    basis = Course.objects.get(slug="basis")
+    services.enroll_learner(learner, basis)
+
+    def page(path: str) -> str:
+        response = client.get(path)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "Verdieping trans zorg" in page("/dashboard/")
+    extra = factories.make_course(slug="extra", title="Extra cursus")
+    assert "Extra cursus" not in page("/dashboard/")
+    entry = TrackCourse.objects.create(track=track, course=extra, position=2)
+    assert "Extra cursus" in page("/dashboard/")
+    draft = publishing.create_draft(extra, factories.make_author(extra))
+    draft.title = "Extra, tweede versie"
+    draft.save(update_fields=["title"])
+    publishing.publish_draft(draft, factories.make_author(extra))
+    assert "Extra, tweede versie" in page("/dashboard/")
+    entry.delete()
+    assert "Extra, tweede versie" not in page("/dashboard/")
+
+    shown_points = re.compile(r": (\d+) punten</li>")  # an accreditation on the course page
+    assert shown_points.findall(page("/cursus/basis/")) == []
+    accreditation = accredit(basis)
+    assert shown_points.findall(page("/cursus/basis/")) == ["2"]
+    accreditation.points = 3
+    accreditation.save(update_fields=["points"])
+    assert shown_points.findall(page("/cursus/basis/")) == ["3"]
+    accreditation.valid_until = datetime.date(2020, 12, 31)  # expired: no longer shown
+    accreditation.valid_from = datetime.date(2020, 1, 1)
+    accreditation.save(update_fields=["valid_from", "valid_until"])
+    assert shown_points.findall(page("/cursus/basis/")) == []
