@@ -93,9 +93,11 @@ def completions_for_export(courses=None, since=None, until=None):
         RegisterNumber.objects.filter(
             user=OuterRef("enrollment__user"), register=RegisterNumber.Register.BIG
         )
-        .order_by("pk")
+        # Should a learner have two (under different register names), the first by name: the
+        # order of the unique index, so no sort per row.
+        .order_by("register_name")
         .values("number")[:1]
-    )  # the first entered, should one have two
+    )
     seconds = (
         LessonProgress.objects.filter(enrollment=OuterRef("enrollment"))
         .values("enrollment")
