@@ -46,9 +46,19 @@ def _new_generation() -> None:
 
 
 def bump(**_kwargs) -> None:
-    """Make every process read the catalog's content afresh (a signal receiver too)."""
-    _new_generation()
-    transaction.on_commit(_new_generation)
+    """Make every process read the catalog's content afresh (a signal receiver too).
+
+    This process forgets its copy now, so the writing transaction reads its own writes (other
+    processes keep reading the committed rows meanwhile, as they should); after commit a new
+    generation makes every process read afresh, once per transaction however many rows it saves
+    (an import or a publish saves dozens)."""
+    with _lock:
+        _local.clear()
+    connection = transaction.get_connection()
+    # Django keeps the pending hooks as (savepoint ids, callable, robust); the hook of a savepoint
+    # rolled back is gone, and then this registers it again.
+    if not any(hook[1] is _new_generation for hook in connection.run_on_commit):
+        transaction.on_commit(_new_generation)
 
 
 def _generation() -> str:
