@@ -16,7 +16,15 @@ from typing import Any
 from django.db import connection
 
 from .lesson_pages import db_datetime
-from .models import Course, CourseCompletion, CourseVersion, Enrollment, Quiz, QuizAttempt
+from .models import (
+    ENROLLMENT_BEHIND_SQL,
+    Course,
+    CourseCompletion,
+    CourseVersion,
+    Enrollment,
+    Quiz,
+    QuizAttempt,
+)
 from .outlines import set_progress
 from .publishing import keep_on_published_version
 
@@ -28,10 +36,7 @@ QUIZ_PAGE_SQL = """
 WITH e AS (
     SELECT enrollment.id, enrollment.course_id, enrollment.version_id, course.slug,
            version.title, version.status,
-           -- Unfinished and left behind by publishing (publishing.keep_on_published_version).
-           CASE WHEN enrollment.completed_at IS NULL
-                 AND course.published_version_id <> enrollment.version_id
-                THEN 1 ELSE 0 END AS behind
+           {ENROLLMENT_BEHIND_SQL} AS behind
     FROM courses_enrollment enrollment
     JOIN courses_course course ON course.id = enrollment.course_id
     JOIN courses_courseversion version ON version.id = enrollment.version_id
@@ -52,7 +57,7 @@ SELECT 'lesson', NULL, NULL, NULL, NULL, NULL, progress.lesson_key, NULL, NULL, 
 FROM courses_lessonprogress progress
 JOIN e ON progress.enrollment_id = e.id
 WHERE progress.completed_at IS NOT NULL
-"""
+""".replace("{ENROLLMENT_BEHIND_SQL}", ENROLLMENT_BEHIND_SQL)
 
 
 def from_row(model, **values):

@@ -53,6 +53,7 @@ from lms.page_shell import split_slots
 
 from .forms import ReflectionForm
 from .models import (
+    ENROLLMENT_BEHIND_SQL,
     Answer,
     CourseVersion,
     Enrollment,
@@ -304,10 +305,7 @@ LEARNER_STATE_SQL = """
 WITH e AS (
     SELECT enrollment.id, enrollment.course_id, enrollment.version_id,
            enrollment.last_lesson_key, enrollment.last_activity_at,
-           -- Unfinished and left behind by publishing (publishing.keep_on_published_version).
-           CASE WHEN enrollment.completed_at IS NULL
-                 AND course.published_version_id <> enrollment.version_id
-                THEN 1 ELSE 0 END AS behind
+           {ENROLLMENT_BEHIND_SQL} AS behind
     FROM courses_enrollment enrollment
     JOIN courses_course course ON course.id = enrollment.course_id
     WHERE enrollment.user_id = %s AND course.slug = %s
@@ -331,7 +329,7 @@ UNION ALL
 SELECT 'quiz', attempt.quiz_id, NULL, NULL, NULL, NULL, NULL
 FROM courses_quizattempt attempt JOIN e ON attempt.enrollment_id = e.id
 WHERE attempt.submitted_at IS NOT NULL
-"""
+""".replace("{ENROLLMENT_BEHIND_SQL}", ENROLLMENT_BEHIND_SQL)
 
 
 @dataclass

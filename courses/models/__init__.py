@@ -36,6 +36,7 @@ from .content import (
     use_approved_personas,
 )
 from .learning import (
+    ENROLLMENT_BEHIND_SQL,
     Answer,
     CourseCompletion,
     CourseEvaluation,
@@ -66,6 +67,7 @@ __all__ = [
     "CourseEvaluation",
     "CourseRole",
     "CourseVersion",
+    "ENROLLMENT_BEHIND_SQL",
     "Enrollment",
     "GlossaryTerm",
     "Grade",

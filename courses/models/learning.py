@@ -12,6 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .content import Course, CourseVersion, Lesson, Question, Quiz, ReflectionBlock, ScenarioChoice
 
+# The publish rule's "left behind" test in SQL, for the pages that read a learner's rows in hand-
+# written statements (an `enrollment` joined to its `course`): unfinished, and on another version
+# than the published one (publishing.keep_on_published_version moves such an enrolment).
+ENROLLMENT_BEHIND_SQL = (
+    "CASE WHEN enrollment.completed_at IS NULL"
+    " AND course.published_version_id <> enrollment.version_id THEN 1 ELSE 0 END"
+)
+
 
 class EnrollmentQuerySet(models.QuerySet):
     def for_dashboard(self, user):
