@@ -247,14 +247,7 @@ def complete_lesson(
     `reflections` ({ReflectionBlock: text}) are the learner's reflections typed on the lesson page
     and not yet saved: saved first, in the same transaction (a ValidationError writes nothing).
     """
-    if reflections:
-        # The enrolment's row lock before its reflections, as a publish sweep takes them (it locks
-        # enrolments, then moves their reflections): the other order could deadlock with it.
-        list(
-            Enrollment.objects.select_for_update(of=("self",)).filter(pk=enrollment.pk).values("pk")
-        )
-    for block, text in (reflections or {}).items():
-        save_reflection(enrollment.user, block, text)
+    save_reflections(enrollment, reflections or {})
     locked = lock_enrollment(enrollment)
     progress = _complete_lesson_locked(locked, lesson)
     maybe_complete_course(locked)
@@ -298,6 +291,19 @@ def unsaved_reflections(user, reflections: dict) -> dict:
         )
     )
     return {block: text for block, text in reflections.items() if saved.get(block.pk) != text}
+
+
+@transaction.atomic
+def save_reflections(enrollment: Enrollment, reflections: dict) -> None:
+    """Save the learner's `reflections` ({ReflectionBlock: text}) of one lesson page together:
+    a ValidationError for one writes none of them."""
+    if not reflections:
+        return
+    # The enrolment's row lock before its reflections, as a publish sweep takes them (it locks
+    # enrolments, then moves their reflections): the other order could deadlock with it.
+    list(Enrollment.objects.select_for_update(of=("self",)).filter(pk=enrollment.pk).values("pk"))
+    for block, text in reflections.items():
+        save_reflection(enrollment.user, block, text)
 
 
 def save_reflection(user, block: ReflectionBlock, text: str) -> Reflection:

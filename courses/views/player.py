@@ -79,17 +79,9 @@ def complete_lesson(request, slug, lesson_key):
     is shown again with the error and nothing is written."""
     enrollment = get_enrollment_for_user(request.user, slug)
     lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
-    reflections = {}
-    for block in ReflectionBlock.objects.filter(lesson=lesson_obj):
-        form = ReflectionForm(request.POST, prefix=block.key)
-        if not (request.POST.get(form["text"].html_name) or "").strip():
-            continue  # nothing typed (or already saved): a saved reflection stays as it is
-        if not form.is_valid():
-            return render_lesson(
-                request, slug, lesson_key, forms_by_block={block.pk: form}, status=400
-            )
-        reflections[block] = form.cleaned_data["text"]
-    reflections = services.unsaved_reflections(request.user, reflections)
+    reflections, refused = typed_reflections(request, lesson_obj)
+    if refused is not None:
+        return render_lesson(request, slug, lesson_key, forms_by_block=refused, status=400)
     try:
         services.complete_lesson(enrollment, lesson_obj, reflections=reflections)
     except ValidationError as exc:
@@ -103,6 +95,25 @@ def complete_lesson(request, slug, lesson_key):
     if index + 1 < len(lessons):
         return redirect("courses:lesson", slug, lessons[index + 1].key)
     return redirect(after_last_lesson_url(enrollment))
+
+
+def typed_reflections(request, lesson_obj, required: ReflectionBlock | None = None):
+    """The reflections typed on the lesson page and not yet saved ({ReflectionBlock: text}):
+    every reflection field of the lesson belongs to its completion form, so both "Les afronden"
+    and any "Reflectie opslaan" post them all, also without JavaScript. A field left empty (or a
+    saved text posted unchanged) is skipped, except that `required` must have text.
+
+    Returns (reflections, None), or ({}, {block pk: bound form}) for the first field refused.
+    One query for the blocks and one for the saved texts; writes nothing."""
+    typed = {}
+    for block in ReflectionBlock.objects.filter(lesson=lesson_obj):
+        form = ReflectionForm(request.POST, prefix=block.key)
+        if block != required and not (request.POST.get(form["text"].html_name) or "").strip():
+            continue  # nothing typed (or already saved): a saved reflection stays as it is
+        if not form.is_valid():
+            return {}, {block.pk: form}
+        typed[block] = form.cleaned_data["text"]
+    return services.unsaved_reflections(request.user, typed), None
 
 
 def after_last_lesson_url(enrollment) -> str:
@@ -175,17 +186,23 @@ def scenario(request, slug, lesson_key, block_key):
 @login_required
 @require_POST
 def reflection(request, slug, lesson_key, block_key):
+    """Save this reflection, and the lesson's other reflections typed but not yet saved: the
+    button posts the whole completion form, so without JavaScript the page that comes back would
+    otherwise lose what was typed elsewhere. All or nothing: a refused field writes nothing."""
     enrollment = get_enrollment_for_user(request.user, slug)
     lesson_obj = get_lesson_for_enrollment(enrollment, lesson_key)
     block = get_block_for_lesson(lesson_obj, block_key, ReflectionBlock)
-    form = ReflectionForm(request.POST, prefix=block.key)
-    if form.is_valid():
+    reflections, refused = typed_reflections(request, lesson_obj, required=block)
+    if refused is None:
         try:
-            services.save_reflection(request.user, block, form.cleaned_data["text"])
+            services.save_reflections(enrollment, reflections)
         except ValidationError as exc:
+            form = ReflectionForm(request.POST, prefix=block.key)
+            form.is_valid()
             form.add_error("text", exc.messages[0])
-    if not form.is_valid():
-        return render_lesson(request, slug, lesson_key, forms_by_block={block.pk: form}, status=400)
+            refused = {block.pk: form}
+    if refused is not None:
+        return render_lesson(request, slug, lesson_key, forms_by_block=refused, status=400)
     messages.success(request, _("Je reflectie is opgeslagen. Alleen jij kunt hem lezen."))
     return redirect(reverse("courses:lesson", args=[slug, lesson_key]) + f"#block-{block_key}")
 

@@ -48,7 +48,7 @@
 
   // Reflections: the fields belong to the completion form, so one typed but not saved goes
   // along with "Les afronden" (and "Reflectie opslaan" posts the same form to the reflection's
-  // own URL); leaving the page any other way asks first.
+  // own URL, which saves every reflection typed); leaving the page any other way asks first.
   var leaving = false;
   function unsavedReflections() {
     var boxes = player.querySelectorAll(".reflection-form textarea");

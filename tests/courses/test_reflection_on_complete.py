@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 
 from courses import services
-from courses.models import LessonProgress, Reflection
+from courses.models import Lesson, LessonProgress, Reflection, ReflectionBlock
 from tests import factories
 from tests.courses.learning_fixtures import make_rich_course
 
@@ -88,12 +88,14 @@ def test_it_posts_a_typed_reflection_with_les_afronden_without_javascript(client
     assert "Je reflectie is opgeslagen." in client.get(response["Location"]).content.decode()
 
 
-def test_it_saves_only_its_own_reflection_with_reflectie_opslaan_without_javascript(
-    client, learner
-):
+def save_buttons(page):
+    return lxml.html.fromstring(page).xpath('//button[@form="complete-lesson"][@formaction]')
+
+
+def test_it_saves_its_reflection_with_reflectie_opslaan_without_javascript(client, learner):
     page = client.get(LESSON).content.decode()
     _action, data = form_as_a_browser_posts_it(page, "complete-lesson", {"r0-text": "Gedachte"})
-    save = lxml.html.fromstring(page).xpath('//button[@form="complete-lesson"][@formaction]')
+    save = save_buttons(page)
     assert [button.text_content() for button in save] == ["Reflectie opslaan"]
 
     response = client.post(save[0].get("formaction"), data)
@@ -101,6 +103,59 @@ def test_it_saves_only_its_own_reflection_with_reflectie_opslaan_without_javascr
     assert response.status_code == 302 and response["Location"] == LESSON + "#block-r0"
     assert Reflection.objects.get(user=learner).text == "Gedachte"
     assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
+
+
+@pytest.fixture
+def two_reflections(client):
+    """A learner in a lesson with two reflections (r0 and r1)."""
+    course = factories.make_course(slug="twee", lessons=1, publish=False)
+    lesson = Lesson.objects.get(module__version=course.versions.get(), key="les-1")
+    for position, key in enumerate(["r0", "r1"], start=10):
+        ReflectionBlock.objects.create(
+            lesson=lesson, position=position, key=key, prompt=f"<p>Vraag {key}</p>"
+        )
+    factories.publish_version(course.versions.get())
+    user = factories.make_user()
+    services.enroll_learner(user, course)
+    client.force_login(user)
+    return user
+
+
+def test_it_keeps_what_was_typed_in_another_reflection_when_one_is_saved(client, two_reflections):
+    page = client.get("/cursus/twee/les/les-1/").content.decode()
+    typed = {"r0-text": "Eerst de naam vragen.", "r1-text": "Niet aannemen, maar vragen."}
+    _action, data = form_as_a_browser_posts_it(page, "complete-lesson", typed)
+    first_save = save_buttons(page)[0]
+
+    response = client.post(first_save.get("formaction"), data)
+
+    assert response.status_code == 302
+    saved = dict(Reflection.objects.filter(user=two_reflections).values_list("block__key", "text"))
+    assert saved == {"r0": "Eerst de naam vragen.", "r1": "Niet aannemen, maar vragen."}
+    page = lxml.html.fromstring(client.get(response["Location"]).content.decode())
+    assert page.get_element_by_id("id_r1-text").text_content().strip() == typed["r1-text"]
+
+
+def test_it_saves_no_reflection_when_another_one_typed_is_refused(client, two_reflections):
+    page = client.get("/cursus/twee/les/les-1/").content.decode()
+    typed = {"r0-text": "Eerst de naam vragen.", "r1-text": "x" * 10001}
+    _action, data = form_as_a_browser_posts_it(page, "complete-lesson", typed)
+
+    response = client.post(save_buttons(page)[0].get("formaction"), data)
+
+    assert response.status_code == 400
+    assert "Je reflectie is te lang" in response.content.decode()
+    assert not Reflection.objects.exists()
+
+
+def test_it_asks_for_text_when_its_own_reflection_is_empty(client, two_reflections):
+    response = client.post(
+        "/cursus/twee/les/les-1/reflectie/r0/", {"r0-text": "  ", "r1-text": "Iets anders"}
+    )
+
+    assert response.status_code == 400
+    assert "Schrijf eerst je reflectie." in response.content.decode()
+    assert not Reflection.objects.exists()
 
 
 def test_it_leaves_a_saved_reflection_that_comes_along_unchanged_alone(client, learner):
