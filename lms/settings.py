@@ -149,6 +149,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a Celery-eager task writes.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The engine opens a server-side cursor (`.iterator()`) only to read every row in chunks
+    # (exports of 1M completions). PostgreSQL plans a cursor for its first 10% of rows by
+    # default: nested loops with index lookups per row instead of hash joins, 3x the database
+    # CPU of the 1M-row completion export. Sent at connection start-up: no query per connection.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c cursor_tuple_fraction=1".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
