@@ -224,6 +224,34 @@ def test_it_hides_the_export_from_authors_and_anonymous_users(client, author, re
     assert client.get(url, {"course": "basis", "format": "csv"}).status_code == 404
 
 
+def test_it_exports_the_big_number_the_learner_entered_whatever_its_register_name(records):
+    """The export joins the BIG number stored under register name "" (what the profile form
+    saves) and falls back to the first by name for one saved otherwise."""
+    course = records
+    named_only = factories.make_user(first_name="Noor", last_name="Naam")
+    RegisterNumber.objects.create(
+        user=named_only, register="big", register_name="oud", number="59012345601"
+    )
+    both = factories.make_user(first_name="Bo", last_name="Beide")
+    RegisterNumber.objects.create(
+        user=both, register="big", register_name="a", number="69012345601"
+    )
+    RegisterNumber.objects.create(user=both, register="big", number="79012345601")
+    RegisterNumber.objects.create(user=both, register="kabiz", number="123456")
+    complete(named_only, course, at(11))
+    complete(both, course, at(12))
+    numbers = {
+        row["learner_name"]: row["big_number"]
+        for row in read_csv("".join(export_lines(completions_for_export(course), "csv")))
+    }
+    assert numbers == {
+        "A.M. de Vries": "19012345601",
+        "N. Naam": "59012345601",
+        "B. Beide": "79012345601",
+        "'=SUM(1+1) Bakker": "",
+    }
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
 def test_it_plans_server_side_cursors_for_all_their_rows():
     """Exports read every row of their cursor: planned for the first 10% (PostgreSQL's default),
