@@ -453,6 +453,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "conversations.delete_expired_sessions",
         "schedule": 3600.0,
     },
+    # The staff overview's stored verdicts, compared with a live decision and rebuilt if wrong
+    # (records.registers.check_verdicts; also `manage.py check_verdicts`).
+    "check-stored-verdicts": {
+        "task": "records.check_verdicts",
+        "schedule": 3600.0,
+    },
 }
 
 LOGGING = {

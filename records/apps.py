@@ -8,9 +8,13 @@ class RecordsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from courses import signals
+        from django.db.models.signals import post_delete, post_save
 
-        from . import services, tasks  # noqa: F401 - tasks registers the Celery tasks
+        from accounts.models import RegisterNumber, User
+        from courses import signals
+        from courses.models import CourseCompletion
+
+        from . import registers, services, tasks  # noqa: F401 - tasks registers the Celery tasks
 
         # The learning signals are sent inside the service's transaction, so each receiver's
         # outbox rows commit or roll back together with the event they describe.
@@ -20,6 +24,24 @@ class RecordsConfig(AppConfig):
         signals.lesson_completed.connect_batch(services.on_lesson_completed)
         signals.attempt_submitted.connect_batch(services.on_attempt_submitted)
         signals.course_completed.connect_batch(services.on_course_completed)
+        signals.course_completed.connect_batch(registers.on_course_completed)
         signals.account_deleting.connect(
             services.on_account_deleting, dispatch_uid="xapi_account_deleting"
         )
+
+        # The stored verdicts (records.registers, "The stored verdicts") follow the learner rows
+        # they read, whoever saves them (profile forms, account deletion, the admin); writes
+        # that skip signals (queryset update, bulk_create) are caught by the hourly
+        # check_verdicts.
+        post_save.connect(
+            registers.on_completion_saved,
+            sender=CourseCompletion,
+            dispatch_uid="verdict_completion",
+        )
+        post_save.connect(registers.on_user_saved, sender=User, dispatch_uid="verdict_user")
+        for signal in (post_save, post_delete):
+            signal.connect(
+                registers.on_register_number_changed,
+                sender=RegisterNumber,
+                dispatch_uid=f"verdict_number_{signal is post_save}",
+            )

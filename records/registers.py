@@ -8,6 +8,7 @@ for staff; `record_attendance_reported()` records what was sent. See docs/regist
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,11 +49,14 @@ from .exports import day_range, exportable_completions
 from .models import (
     AttendanceReport,
     BlockReason,
+    CompletionVerdict,
     CourseAccreditation,
     EditionAccreditation,
     PeOnlineSubmission,
     PeOnlineSubmissionRow,
 )
+
+logger = logging.getLogger(__name__)
 
 Register = RegisterNumber.Register
 Profession = User.Profession
@@ -454,7 +458,7 @@ def _register_number_label(accreditation: CourseAccreditation) -> str:
 
 # --- Staff overview and reporting --------------------------------------------------------------
 
-REPORTED = "reported"  # a completion's state in the overview once reported, whatever its verdict
+REPORTED = CompletionVerdict.REPORTED  # a completion's state once reported, whatever its verdict
 
 
 @dataclass
@@ -579,17 +583,50 @@ def accreditation_overview(course) -> list[AccreditationCounts]:
     """Per accreditation of `course`: completions reportable (not yet reported), reported, blocked
     (per reason).
 
-    Counted in SQL in one query for all the accreditations (each completion is read and joined
-    to its learner once, with one state column per accreditation, GROUP BY the states), whatever
-    the number of completions and accreditations: two queries (and on PostgreSQL one SET).
+    Read from the stored verdicts (CompletionVerdict: one GROUP BY over an index, whatever the
+    number of completions); an accreditation whose store is being rebuilt after a change of its
+    rules is counted live instead (`live_overview()`). Two queries when every store is current.
     """
     counts = [AccreditationCounts(a) for a in CourseAccreditation.objects.for_course(course)]
-    if not counts:
-        return counts
+    stored = {row.accreditation.pk: row for row in counts if row.accreditation.verdicts_current}
+    if stored:
+        states = (
+            CompletionVerdict.objects.filter(accreditation_id__in=list(stored))
+            .values_list("accreditation_id", "state")
+            .annotate(count=Count("*"))
+            .order_by()
+        )
+        for accreditation_id, state, number in states:
+            _add_state(stored[accreditation_id], state, number)
+    stale = [row for row in counts if row.accreditation.pk not in stored]
+    if stale:
+        _count_live(stale)
+    return counts
+
+
+def live_overview(course) -> list[AccreditationCounts]:
+    """`accreditation_overview()` decided live for every completion (no stored verdict): what
+    the store must always equal. Two queries (and on PostgreSQL one SET)."""
+    counts = [AccreditationCounts(a) for a in CourseAccreditation.objects.for_course(course)]
+    if counts:
+        _count_live(counts)
+    return counts
+
+
+def _count_live(rows: list[AccreditationCounts]) -> None:
     with transaction.atomic():
         _without_jit()
-        _count_states(counts)
-    return counts
+        _count_states(rows)
+
+
+def _add_state(row: AccreditationCounts, state: str | None, number: int) -> None:
+    if state == REPORTED:
+        row.reported += number
+    elif not state:
+        row.reportable += number
+    else:
+        row.blocked += number
+        row.reasons[BlockReason(state)] += number
 
 
 def _without_jit() -> None:
@@ -626,13 +663,7 @@ def _count_states(rows: list[AccreditationCounts]) -> None:
     )
     for *combination, number in states:
         for row, state in zip(rows, combination, strict=True):
-            if state == REPORTED:
-                row.reported += number
-            elif state is None:
-                row.reportable += number
-            else:
-                row.blocked += number
-                row.reasons[BlockReason(state)] += number
+            _add_state(row, state, number)
 
 
 def mark_reported(
@@ -656,9 +687,12 @@ def mark_reported(
     selected = completions_with_verdict(accreditation, since, until).filter(
         block_reason__isnull=True
     )
+    now = now or timezone.now()
     with transaction.atomic():
         _without_jit()
-        return _insert_reports(selected, accreditation, file_name, user, now or timezone.now())
+        created = _insert_reports(selected, accreditation, file_name, user, now)
+        _store_reported(accreditation, file_name, now)
+    return created
 
 
 def record_attendance_reported(
@@ -685,6 +719,7 @@ def record_attendance_reported(
                 pk__in=ids[start : start + chunk_size], version__course_id=accreditation.course_id
             )
             created += _insert_reports(selected, accreditation, file_name, user, now)
+        _store_reported(accreditation, file_name, now)
     return created
 
 
@@ -712,28 +747,273 @@ def _insert_reports(subjects, accreditation, file_name: str, user, now) -> int:
     presences) not yet reported under `accreditation`, set-based (ON CONFLICT DO NOTHING on the
     unique constraint); return how many were written."""
     target = pe_target(accreditation)
-    select_sql, select_params = subjects.order_by().values(subject=F("pk")).query.sql_with_params()
-    table = target.report_model._meta
+    subject = target.subject_field
+    return _insert_select(
+        target.report_model,
+        subjects.order_by().values(subject=F("pk")),
+        {subject: "subject"},
+        {
+            "accreditation": accreditation.pk,
+            "reported_at": connection.ops.adapt_datetimefield_value(now),
+            "file_name": file_name,
+            "reported_by": getattr(user, "pk", None),
+        },
+        conflict=("accreditation", subject),
+    )
+
+
+def _insert_select(
+    model, selected, columns: dict[str, str], constants: dict, conflict, update: str = ""
+) -> int:
+    """INSERT INTO `model`'s table a row per row of `selected` (a values() queryset; `columns`
+    maps fields to its names) with `constants` for the other fields, in one statement; on a
+    conflict on the unique `conflict` fields DO NOTHING, or with `update` the name of a field,
+    DO UPDATE it to the new value, unless it is unchanged or REPORTED (CompletionVerdict: a
+    reported completion stays reported, so a writer that read before a report committed
+    cannot undo it). Returns how many rows were written."""
+    meta = model._meta
     quote = connection.ops.quote_name
 
-    def column_list(*names: str) -> str:
-        fields = [table.get_field(name) for name in names]
-        return ", ".join(quote(field.column) for field in fields)  # type: ignore[union-attr,arg-type]
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
 
-    subject = target.subject_field
-    columns = column_list(subject, "accreditation", "reported_at", "file_name", "reported_by")
-    conflict = column_list("accreditation", subject)
+    select_sql, select_params = selected.query.sql_with_params()
+    names = ", ".join(column(name) for name in [*columns, *constants])
+    values = ", ".join(
+        [*(f"selected.{quote(alias)}" for alias in columns.values())] + ["%s"] * len(constants)
+    )
+    action = "DO NOTHING"
+    params: list = [*constants.values(), *select_params]
+    if update:
+        field, table = column(update), quote(meta.db_table)
+        action = (
+            f"DO UPDATE SET {field} = EXCLUDED.{field} "
+            f"WHERE {table}.{field} <> EXCLUDED.{field} AND {table}.{field} <> %s"
+        )
+        params.append(REPORTED)
     # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT.
     sql = (
-        f"INSERT INTO {quote(table.db_table)} ({columns}) "  # noqa: S608 - names from the models
-        f"SELECT selected.subject, %s, %s, %s, %s FROM ({select_sql}) selected "
-        f"WHERE 1 = 1 ON CONFLICT ({conflict}) DO NOTHING"
+        f"INSERT INTO {quote(meta.db_table)} ({names}) "  # noqa: S608 - names from the models
+        f"SELECT {values} FROM ({select_sql}) selected "
+        f"WHERE 1 = 1 ON CONFLICT ({', '.join(column(name) for name in conflict)}) {action}"
     )
-    reported_at = connection.ops.adapt_datetimefield_value(now)
-    params = (accreditation.pk, reported_at, file_name, getattr(user, "pk", None), *select_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# --- The stored verdicts -----------------------------------------------------------------------
+#
+# CompletionVerdict keeps `_state()` per completion and accreditation, for the staff overview.
+# Every change of what a verdict reads rewrites the verdicts it touches in its own transaction
+# (`refresh_verdicts()`), so a committed change is always counted; a change of an accreditation's
+# rules rebuilds all of them in a task (`rebuild_verdicts()`), meanwhile the overview counts live.
+#
+# Concurrency (PostgreSQL, READ COMMITTED). A writer decides the verdicts in a statement that
+# starts after it holds transaction-level advisory locks, so it reads every change committed by
+# a writer that held them before: a refresh holds the accreditations' lock shared and its
+# learners' lock exclusive (two changes about one learner are decided one after the other); a
+# rebuild holds the accreditation's lock exclusive. Writing REPORTED takes no learner lock: a
+# report is never undone, and no writer overwrites REPORTED (`_insert_select()`).
+
+_ACCREDITATION_LOCK = 5_318_001  # advisory lock namespaces: a key is (namespace << 32) | id
+_LEARNER_LOCK = 5_318_002
+
+
+def refresh_verdicts(completions, accreditations=None) -> None:
+    """Decide the verdicts of `completions` (a CourseCompletion queryset) under every
+    accreditation of their course (or only those whose id is in `accreditations`, ids or a
+    values queryset) and store them.
+
+    Call it in the transaction of the change, after the change. One query when no accreditation
+    is concerned, else two and one INSERT … SELECT per accreditation.
+    """
+    courses = completions.order_by().values("version__course_id")
+    concerned = CourseAccreditation.objects.filter(course_id__in=courses)
+    if accreditations is not None:
+        concerned = concerned.filter(pk__in=accreditations)
+    if not _lock(concerned, completions):
+        return
+    for accreditation in concerned.order_by("pk"):  # read after the lock: its rules as they are
+        _write_verdicts(
+            accreditation, completions.filter(version__course_id=accreditation.course_id)
+        )
+
+
+def _lock(accreditations, completions) -> int:
+    """Take the refresh's locks (shared on the accreditations, exclusive on the completions'
+    learners, each in id order) in one statement; return how many accreditations there are."""
+    if connection.vendor != "postgresql":  # SQLite runs one writing transaction at a time
+        return accreditations.count()
+    accreditation_sql, accreditation_params = (
+        accreditations.order_by("pk").values(key=F("pk")).query.sql_with_params()
+    )
+    learner_sql, learner_params = (
+        CourseCompletion.objects.filter(pk__in=completions.values("pk"))
+        .order_by("enrollment__user_id")
+        .values(key=F("enrollment__user_id"))
+        .distinct()
+        .query.sql_with_params()
+    )
+    key = "(%s::bigint << 32) | locked_id.key"  # the lock's key: (namespace << 32) | id
+    sql = (
+        f"SELECT accreditations.n, (SELECT count(pg_advisory_xact_lock({key})) "  # noqa: S608
+        f"FROM ({learner_sql}) locked_id WHERE accreditations.n > 0) "
+        f"FROM (SELECT count(pg_advisory_xact_lock_shared({key})) AS n "
+        f"FROM ({accreditation_sql}) locked_id) accreditations"
+    )
+    params = (_LEARNER_LOCK, *learner_params, _ACCREDITATION_LOCK, *accreditation_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _write_verdicts(accreditation: CourseAccreditation, completions) -> int:
+    """Store `_state()` of `completions` (of the accreditation's course) under `accreditation`;
+    return how many verdicts changed."""
+    decided = completions.order_by().values(
+        subject=F("pk"), verdict=Coalesce(_state(accreditation), Value(""))
+    )
+    return _store_verdicts(accreditation.pk, decided)
+
+
+def _store_reported(accreditation, file_name: str, now) -> None:
+    """Store REPORTED for the completions reported under `accreditation` in `file_name` at
+    `now` (no-op for an edition accreditation)."""
+    if not isinstance(accreditation, CourseAccreditation):
+        return
+    _lock_accreditation(accreditation.pk, shared=True)
+    reported = AttendanceReport.objects.filter(
+        accreditation_id=accreditation.pk, file_name=file_name, reported_at=now
+    ).values(subject=F("completion_id"), verdict=Value(REPORTED))
+    _store_verdicts(accreditation.pk, reported)
+
+
+def _store_verdicts(accreditation_id: int, decided) -> int:
+    """Upsert the verdicts `decided` (a values() queryset of `subject`, a completion id, and
+    `verdict`, its state) under the accreditation; return how many changed."""
+    return _insert_select(
+        CompletionVerdict,
+        decided,
+        {"completion": "subject", "state": "verdict"},
+        {"accreditation": accreditation_id},
+        conflict=("accreditation", "completion"),
+        update="state",
+    )
+
+
+def _lock_accreditation(accreditation_id: int, *, shared: bool) -> None:
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {function}((%s::bigint << 32) | %s)",
+                [_ACCREDITATION_LOCK, accreditation_id],
+            )
+
+
+def rebuild_verdicts(accreditation_id: int) -> int:
+    """Decide every completion of the accreditation's course again, store the verdicts and mark
+    the store current for the rules read; return how many verdicts changed (new, different or
+    no longer of the course). In one transaction, which waits for and then holds back every
+    other writer of the accreditation's verdicts."""
+    with transaction.atomic():
+        _lock_accreditation(accreditation_id, shared=False)
+        accreditation = CourseAccreditation.objects.filter(pk=accreditation_id).first()
+        if accreditation is None:
+            return 0
+        _without_jit()
+        course = [accreditation.course_id]
+        changed = _write_verdicts(
+            accreditation, exportable_completions(course, include_revoked=True)
+        )
+        gone, _by_model = (
+            CompletionVerdict.objects.filter(accreditation_id=accreditation_id)
+            .exclude(completion__version__course_id=accreditation.course_id)
+            .delete()
+        )
+        CourseAccreditation.objects.filter(pk=accreditation_id).update(
+            verdicts_built_for=accreditation.verdict_rules_key()
+        )
+    return changed + gone
+
+
+def queue_verdict_rebuild(accreditation_id: int) -> None:
+    from .tasks import rebuild_verdicts_task
+
+    rebuild_verdicts_task.delay(accreditation_id)
+
+
+def verdict_differences(accreditation: CourseAccreditation) -> int:
+    """How many of the accreditation's stored verdicts differ from a live decision: missing,
+    different, or of a completion no longer of its course (0 when the store is right). Two
+    queries, no lock: a change committing meanwhile may show as a difference."""
+    stored = CompletionVerdict.objects.filter(
+        accreditation_id=accreditation.pk, completion_id=OuterRef("pk")
+    ).values("state")[:1]
+    completions = exportable_completions([accreditation.course_id], include_revoked=True)
+    wrong = (
+        completions.annotate(
+            stored=Subquery(stored), live=Coalesce(_state(accreditation), Value(""))
+        )
+        .filter(Q(stored__isnull=True) | ~Q(stored=F("live")))
+        .count()
+    )
+    strays = (
+        CompletionVerdict.objects.filter(accreditation_id=accreditation.pk)
+        .exclude(completion__version__course_id=accreditation.course_id)
+        .count()
+    )
+    return wrong + strays
+
+
+def check_verdicts(fix: bool = True) -> dict[int, int]:
+    """The safety net: per accreditation, how many stored verdicts were found wrong (rebuilt
+    when `fix`); a store not current is rebuilt (or counted as wrong) too."""
+    found = {}
+    for accreditation in CourseAccreditation.objects.order_by("pk"):
+        with transaction.atomic():
+            _without_jit()
+            wrong = verdict_differences(accreditation)
+        if not accreditation.verdicts_current or wrong:
+            found[accreditation.pk] = rebuild_verdicts(accreditation.pk) if fix else wrong
+        if accreditation.verdicts_current and found.get(accreditation.pk):
+            # A current store that was wrong: some writer did not refresh what it changed.
+            logger.warning(
+                "Stored verdicts of accreditation %s: %s wrong",
+                accreditation.pk,
+                found[accreditation.pk],
+            )
+    return found
+
+
+# --- Receivers: what the verdicts read changed ---------------------------------------------------
+
+
+def on_course_completed(sender, events, **kwargs) -> None:
+    """New completions (courses.signals.course_completed): their verdicts."""
+    ids = [event["completion"].pk for event in events]
+    refresh_verdicts(CourseCompletion.objects.filter(pk__in=ids))
+
+
+def on_completion_saved(sender, instance, **kwargs) -> None:
+    """A completion saved or revoked one at a time (post_save)."""
+    refresh_verdicts(CourseCompletion.objects.filter(pk=instance.pk))
+
+
+def on_register_number_changed(sender, instance, **kwargs) -> None:
+    """A learner's number added, changed, confirmed or deleted (post_save, post_delete)."""
+    refresh_verdicts(CourseCompletion.objects.filter(enrollment__user_id=instance.user_id))
+
+
+LEARNER_FIELDS = frozenset({"email", "profession"})  # what the verdicts read of the account
+
+
+def on_user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """A learner's profession or e-mail address (account deletion) changed (post_save)."""
+    if created or (update_fields is not None and not LEARNER_FIELDS & set(update_fields)):
+        return
+    refresh_verdicts(CourseCompletion.objects.filter(enrollment__user_id=instance.pk))
 
 
 # --- PE-online submissions and replies --------------------------------------------------------
@@ -970,6 +1250,11 @@ def apply_pe_online_reply(submission_id: int, reply: bytes | str, user=None) -> 
             ],
             ignore_conflicts=True,
         )
+        if target is COURSE_TARGET:  # accepted: reported; rejected: blocked for the number
+            refresh_verdicts(
+                CourseCompletion.objects.filter(pe_online_rows__submission_id=submission.pk),
+                [submission.target_id],
+            )
         submission.status = PeOnlineSubmission.Status.ANSWERED
         submission.answered_at = now
         submission.reply = reply if isinstance(reply, str) else reply.decode("utf-8", "replace")
@@ -1051,6 +1336,13 @@ def release_rejected_row(row_id: int, user=None) -> PeOnlineSubmissionRow:
         if row.status == PeOnlineSubmissionRow.Status.REJECTED and row.released_at is None:
             row.released_at = timezone.now()
             row.save(update_fields=["released_at"])
+            if row.completion_id is not None:
+                refresh_verdicts(
+                    CourseCompletion.objects.filter(pk=row.completion_id),
+                    PeOnlineSubmission.objects.filter(pk=row.submission_id).values(
+                        "accreditation_id"
+                    ),
+                )
     return row
 
 

@@ -55,3 +55,21 @@ def send_pe_online_submission_task(self, submission_id: int) -> str:
         countdown = settings.PE_ONLINE_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
         raise self.retry(countdown=min(countdown, 6 * 3600), max_retries=None)
     return outcome
+
+
+@shared_task(name="records.rebuild_verdicts", ignore_result=True)
+def rebuild_verdicts_task(accreditation_id: int) -> int:
+    """Rebuild one accreditation's stored verdicts after its rules changed (queued on commit
+    of the change); returns how many changed."""
+    from .registers import rebuild_verdicts
+
+    return rebuild_verdicts(accreditation_id)
+
+
+@shared_task(name="records.check_verdicts", ignore_result=True)
+def check_verdicts_task() -> dict[str, int]:
+    """Periodic (beat): compare every accreditation's stored verdicts with a live decision and
+    rebuild the ones found wrong (logged: a writer that forgot to refresh them)."""
+    from .registers import check_verdicts
+
+    return {str(pk): count for pk, count in check_verdicts().items()}

@@ -3,6 +3,7 @@
 from .accreditation import (  # noqa: F401
     AttendanceReport,
     BlockReason,
+    CompletionVerdict,
     CourseAccreditation,
     PeOnlineSubmission,
     PeOnlineSubmissionRow,

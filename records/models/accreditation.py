@@ -7,14 +7,16 @@ completion is then reportable, or blocked for a reason, per accreditation.
 See docs/registers.md.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RegisterNumber
-from accounts.registers import register_info
+from accounts.registers import register_info, register_name_key
 from courses.models import Course, CourseCompletion, LiveSessionRegistration
 
 # PE-online's attendance XML types PECourseID, PEEditionID and PEModuleID as xs:integer.
@@ -116,6 +118,9 @@ class CourseAccreditation(models.Model):
     )
     first_attempt_only = models.BooleanField(_("alleen de eerste poging telt"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # `verdict_rules_key()` of the rules the stored verdicts (CompletionVerdict) were last
+    # rebuilt under: the store is current only while it equals the rules' key now.
+    verdicts_built_for = models.CharField(max_length=255, blank=True, default="", editable=False)
 
     objects = CourseAccreditationQuerySet.as_manager()
 
@@ -149,6 +154,16 @@ class CourseAccreditation(models.Model):
     def __str__(self):
         edition = f" / {self.pe_edition_id}" if self.pe_edition_id else ""
         return f"{self.course.slug} – {self.register_label} ({self.pe_course_id}{edition})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if not self.verdicts_current:
+            # A new accreditation, or new rules: every completion of the course is decided
+            # again, too many for the edit's request (seconds at 1M); until the task is done the
+            # staff overview counts live (records.registers.accreditation_overview).
+            from records.registers import queue_verdict_rebuild
+
+            transaction.on_commit(partial(queue_verdict_rebuild, self.pk))
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -187,6 +202,69 @@ class CourseAccreditation(models.Model):
 
     def is_valid_on(self, day) -> bool:
         return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def verdict_rules_key(self) -> str:
+        """What a completion's verdict under this accreditation depends on, of the
+        accreditation itself (records.registers.reportability_expression)."""
+        return "|".join(
+            str(value)
+            for value in (
+                self.course_id,
+                self.register,
+                register_name_key(self.register_name),
+                self.valid_from,
+                self.valid_until,
+                self.min_score,
+                self.first_attempt_only,
+            )
+        )
+
+    @property
+    def verdicts_current(self) -> bool:
+        """True when the stored verdicts (CompletionVerdict) follow the rules as they are."""
+        return self.verdicts_built_for == self.verdict_rules_key()
+
+
+class CompletionVerdict(models.Model):
+    """A completion's state under one accreditation of its course, as the staff overview counts
+    it: REPORTED once reported, REPORTABLE, or the BlockReason value of the first rule that
+    blocks it (`records.registers._state()`).
+
+    Written by records.registers in the transaction of every change it depends on (the
+    completion, the learner's account and numbers, PE-online's verdicts, reports) and rebuilt
+    for all the course's completions when the accreditation's rules change
+    (`CourseAccreditation.verdicts_built_for`), so the overview reads counts instead of
+    deciding a million verdicts.
+    """
+
+    REPORTABLE = ""
+    REPORTED = "reported"
+
+    # Both served by the named indexes below.
+    accreditation = models.ForeignKey(
+        CourseAccreditation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    completion = models.ForeignKey(
+        CourseCompletion, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    state = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            # One verdict per completion and accreditation; the upserts' ON CONFLICT target.
+            models.UniqueConstraint(
+                fields=["accreditation", "completion"], name="records_verdict_unique"
+            ),
+        ]
+        indexes = [
+            # The overview's count per accreditation and state: an index-only scan.
+            models.Index(fields=["accreditation", "state"], name="records_verdict_state"),
+            # A completion's verdicts deleted with it (the foreign key's cascade).
+            models.Index(fields=["completion"], name="records_verdict_completion"),
+        ]
+
+    def __str__(self):
+        return f"{self.completion_id} → {self.accreditation_id}: {self.state or 'reportable'}"
 
 
 class AttendanceReport(models.Model):
