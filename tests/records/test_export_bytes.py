@@ -329,7 +329,9 @@ def outputs(course, accreditations) -> dict[str, bytes]:
     periods = {"": (None, None), "-zomer": (dt.date(2026, 3, 29), dt.date(2026, 6, 30))}
     for suffix, (since, until) in periods.items():
         completions = completions_for_export(course, since, until)
-        files[f"afronding{suffix}.csv"] = "".join(export_lines(completions, "csv")).encode()
+        files[f"afronding{suffix}.csv"] = "".join(
+            export_lines(completions, "csv", chunk_size=3)
+        ).encode()
         for actor in ("account", "email", "big"):
             lines = export_lines(completions, FORMATS[1], actor, chunk_size=3)
             files[f"afronding{suffix}-{actor}.jsonl"] = "".join(lines).encode()

@@ -119,6 +119,7 @@ def test_it_filters_by_inclusive_local_dates(records):
 
 def test_it_exports_xapi_json_lines_that_validate(records, tmp_path):
     target = tmp_path / "afrondingen.jsonl"
+    stderr = io.StringIO()
     call_command(
         "export_completions",
         "--course",
@@ -129,8 +130,9 @@ def test_it_exports_xapi_json_lines_that_validate(records, tmp_path):
         "big",
         "-o",
         str(target),
-        stderr=io.StringIO(),
+        stderr=stderr,
     )
+    assert stderr.getvalue().strip() == "2 completion(s) exported."
     statements = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(statements) == 2
     assert {s["verb"]["id"] for s in statements} == {"http://adlnet.gov/expapi/verbs/completed"}
@@ -147,6 +149,7 @@ def test_it_streams_with_a_constant_number_of_queries(
     for _ in range(12):
         complete(factories.make_user(), course, at(15))
     target = tmp_path / "x.csv"
+    stderr = io.StringIO()
     # 14 rows fetched 5 at a time: one course lookup and one cursor, never a query per row or chunk.
     with django_assert_max_num_queries(2):
         call_command(
@@ -157,9 +160,11 @@ def test_it_streams_with_a_constant_number_of_queries(
             "5",
             "-o",
             str(target),
-            stderr=io.StringIO(),
+            stderr=stderr,
         )
     assert len(read_csv(target.read_text())) == 14
+    # Written 5 rows a piece: the count is of rows, not of pieces.
+    assert stderr.getvalue().strip() == "14 completion(s) exported."
 
 
 def test_it_builds_rows_lazily(records, django_assert_num_queries):

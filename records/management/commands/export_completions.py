@@ -59,12 +59,14 @@ class Command(BaseCommand):
             if options["output"] == "-"
             else open(options["output"], "w", encoding="utf-8", newline="")
         )  # noqa: SIM115
-        count = -1 if options["format"] == "csv" else 0  # the CSV header is not a row
         try:
-            for line in lines:
-                out.write(line)
-                count += 1
+            while True:
+                try:
+                    out.write(next(lines))
+                except StopIteration as done:  # a piece holds many rows: the export counts them
+                    count = done.value
+                    break
         finally:
             if out is not sys.stdout:
                 out.close()
-        self.stderr.write(f"{max(count, 0)} completion(s) exported.")
+        self.stderr.write(f"{count} completion(s) exported.")
