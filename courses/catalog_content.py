@@ -9,8 +9,8 @@ Each process keeps the last content it read under a generation token held in the
 or delete of any of those rows sets a new token (right away, so the writing transaction itself
 reads fresh content, and again after commit, so no other process keeps content it read before
 the commit under the new token). Each part is read on first use after a change; then a catalog
-request costs one cache read instead of two queries, the dashboard's tracks one instead of
-three, the course page's accreditations one instead of a query.
+request costs one cache read instead of two queries, the dashboard's tracks with their steps one
+instead of three, the course page's accreditations one instead of a query.
 
 Bulk `QuerySet.update()`/`delete()` send no signals: code that changes these rows in bulk calls
 `bump()` itself (publishing's retiring of stray published versions is followed by a
@@ -19,6 +19,7 @@ Bulk `QuerySet.update()`/`delete()` send no signals: code that changes these row
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ class CatalogContent:
 
     courses: tuple  # published Course rows with published_version and is_accredited
     tracks: tuple  # LearningTrack rows with course_count
+
+    @functools.cached_property
+    def courses_by_slug(self) -> dict:
+        return {course.slug: course for course in self.courses}
 
 
 def _new_generation() -> None:
@@ -98,6 +103,12 @@ def catalog_content() -> CatalogContent:
     return _part("catalog", _read_catalog)
 
 
+def published_course(slug: str):
+    """The published course `slug` (with `published_version`) as the catalog holds it, None when
+    there is none: one cache read, no query. Shared: set nothing on it (copy it first)."""
+    return catalog_content().courses_by_slug.get(slug)
+
+
 def _read_tracks_with_steps() -> tuple:
     from .models import LearningTrack, TrackCourse, TrackLiveSession
 
@@ -115,11 +126,53 @@ def _read_tracks_with_steps() -> tuple:
     )
 
 
-def tracks_with_steps() -> tuple:
-    """Every track with its course entries (course, published version) and masterclass entries
-    (session type) prefetched: one cache read, plus three queries after a change. Shared: read
-    `track.entries.all()` and `track.live_entries.all()`, set nothing on them."""
-    return _part("tracks", _read_tracks_with_steps)
+@dataclass(frozen=True)
+class TrackStepOutline:
+    """A step of a track as every learner sees it: a course (published) or a masterclass type."""
+
+    kind: str  # "course" or "live"
+    target_id: int  # the course's or the masterclass type's id
+    slug: str
+    title: str
+    url: str
+
+
+def _read_track_outlines() -> tuple:
+    outlines = []
+    for track in _read_tracks_with_steps():
+        ordered: list[tuple[int, int, TrackStepOutline]] = []
+        for entry in track.entries.all():
+            course = entry.course
+            if course.published_version is None:
+                continue
+            step = TrackStepOutline(
+                "course",
+                course.pk,
+                course.slug,
+                course.published_version.title,
+                course.get_absolute_url(),
+            )
+            ordered.append((entry.position, 0, step))
+        for live_entry in track.live_entries.all():
+            session_type = live_entry.session_type
+            step = TrackStepOutline(
+                "live",
+                session_type.pk,
+                session_type.slug,
+                session_type.title,
+                session_type.get_absolute_url(),
+            )
+            ordered.append((live_entry.position, 1, step))
+        steps = tuple(step for _position, _kind, step in sorted(ordered, key=lambda t: t[:2]))
+        outlines.append((track, steps))
+    return tuple(outlines)
+
+
+def track_outlines() -> tuple:
+    """Every track, by title, with its steps in order (`TrackStepOutline`: the courses with a
+    published version, then by position the masterclass types): one cache read, plus three
+    queries after a change. Shared: set nothing on the tracks."""
+    return _part("tracks", _read_track_outlines)
 
 
 def _read_accreditations() -> dict:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from .lesson_pages import db_datetime
 from .models import (
@@ -22,6 +23,8 @@ from .models import (
     CourseCompletion,
     CourseVersion,
     Enrollment,
+    LiveSessionEdition,
+    LiveSessionRegistration,
     Quiz,
     QuizAttempt,
 )
@@ -242,8 +245,24 @@ SELECT * FROM (
            NULL, NULL, NULL, NULL, NULL
     FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
     WHERE progress.completed_at IS NOT NULL
+    {REGISTRATIONS}
 ) AS learner_rows
 """
+# The dashboard's leerlijn also shows the learner's masterclass places that count: not cancelled,
+# and attended or not yet over (`courses.services.track_overview()`). Columns: (kind, id, session
+# type id, edition id, attended at, status, NULL × 6, edition starts at).
+DASHBOARD_SQL = ENROLLMENTS_SQL.replace(
+    "{REGISTRATIONS}",
+    """UNION ALL
+    SELECT 'registration', registration.id, edition.session_type_id, registration.edition_id,
+           registration.attended_at, registration.status, NULL, NULL, NULL, NULL, NULL, NULL,
+           edition.starts_at
+    FROM courses_livesessionregistration registration
+    JOIN courses_livesessionedition edition ON edition.id = registration.edition_id
+    WHERE registration.user_id = %s AND registration.status <> %s
+      AND (registration.attended_at IS NOT NULL OR edition.ends_at > %s)""",
+)
+ENROLLMENTS_SQL = ENROLLMENTS_SQL.replace("{REGISTRATIONS}", "")
 
 
 def enrollments_with_progress(user) -> list[Enrollment]:
@@ -255,6 +274,44 @@ def enrollments_with_progress(user) -> list[Enrollment]:
     with connection.cursor() as cursor:
         cursor.execute(ENROLLMENTS_SQL, [user.pk])
         rows = cursor.fetchall()
+    return _enrollments_from_rows(user, rows)
+
+
+def dashboard_rows(user) -> tuple[list[Enrollment], list[LiveSessionRegistration]]:
+    """`enrollments_with_progress(user)`, and the learner's masterclass registrations that are not
+    cancelled and were attended or have not ended yet, by the edition's start, each with its
+    `edition` (id, session type id, start) and holding its status and attendance. One query."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DASHBOARD_SQL, [user.pk, user.pk, LiveSessionRegistration.Status.CANCELLED, now]
+        )
+        rows = cursor.fetchall()
+    registrations: list[tuple[Any, int, LiveSessionRegistration]] = []
+    for kind, pk, type_id, edition_id, attended, status, *_unused, starts in rows:
+        if kind != "registration":
+            continue
+        registration = from_row(
+            LiveSessionRegistration,
+            id=pk,
+            edition_id=edition_id,
+            user_id=user.pk,
+            status=status,
+            attended_at=db_datetime(attended),
+        )
+        registration.edition = from_row(
+            LiveSessionEdition,
+            id=edition_id,
+            session_type_id=type_id,
+            starts_at=db_datetime(starts),
+        )
+        registrations.append((registration.edition.starts_at, pk, registration))
+    registrations.sort(key=lambda item: item[:2])
+    enrollments = _enrollments_from_rows(user, [row for row in rows if row[0] != "registration"])
+    return enrollments, [registration for _start, _pk, registration in registrations]
+
+
+def _enrollments_from_rows(user, rows) -> list[Enrollment]:
     found: list[tuple[Any, Enrollment]] = []
     completed: dict[int, set[str]] = {}
     completion_cache = Enrollment.completion.related  # type: ignore[attr-defined]

@@ -1150,87 +1150,57 @@ class TrackStep:
     certificate_url: str = ""  # an attended masterclass: its attendance certificate
 
 
-def track_overview(user, enrollments) -> list[tuple[LearningTrack, list[TrackStep]]]:
+def track_overview(enrollments, registrations) -> list[tuple[LearningTrack, list[TrackStep]]]:
     """Every leerlijn with its steps (courses and live sessions, in order) and the learner's
-    status per step; the first step not done is marked `is_next`. `enrollments` are the
-    dashboard's (with `is_completed`), so courses cost no extra query. Queries: tracks and their
-    steps are kept in memory (`courses.catalog_content`: one cache read) and, when a track has
-    masterclasses, the learner's registrations (1)."""
-    from .catalog_content import tracks_with_steps
+    status per step; the first step not done is marked `is_next`. `enrollments` and
+    `registrations` are the dashboard's (`courses.learner_rows.dashboard_rows()`: enrolments
+    with `is_completed`, masterclass places that count, by start), so no query: the tracks and
+    their steps are kept in memory (`courses.catalog_content`: one cache read)."""
+    from .catalog_content import track_outlines
 
-    tracks = tracks_with_steps()  # shared by every request: read only
+    tracks = track_outlines()  # shared by every request: read only
     if not tracks:
         return []
     completed = {e.course_id for e in enrollments if e.is_completed}
     enrolled = {e.course_id for e in enrollments}
-    registrations = (
-        LiveSessionRegistration.objects.filter(user=user)
-        .exclude(status=LiveSessionRegistration.Status.CANCELLED)
-        .select_related("edition")
-        .order_by("edition__starts_at")
-    )
-    if not any(track.live_entries.all() for track in tracks):
-        registrations = registrations.none()
     by_type: dict[int, LiveSessionRegistration] = {}
-    now = timezone.now()
     for registration in registrations:  # in date order: the first upcoming place wins
         type_id = registration.edition.session_type_id
-        current = by_type.get(type_id)
         if registration.attended_at:
             by_type[type_id] = registration  # attended once is done, whatever else
-        elif registration.edition.ends_at > now and (current is None):
+        elif type_id not in by_type:
             by_type[type_id] = registration
     overview = []
-    for track in tracks:
-        ordered: list[tuple[int, int, TrackStep]] = []
-        for entry in track.entries.all():
-            course = entry.course
-            if course.published_version is None:
-                continue
-            status = (
-                "done" if course.pk in completed else "active" if course.pk in enrolled else "todo"
-            )
-            ordered.append(
-                (
-                    entry.position,
-                    0,
-                    TrackStep(
-                        "course",
-                        course.published_version.title,
-                        course.get_absolute_url(),
-                        status,
-                    ),
+    for track, outline in tracks:
+        steps = []
+        for step in outline:
+            if step.kind == "course":
+                status = (
+                    "done"
+                    if step.target_id in completed
+                    else "active"
+                    if step.target_id in enrolled
+                    else "todo"
                 )
-            )
-        for live_entry in track.live_entries.all():
-            session_type = live_entry.session_type
-            chosen = by_type.get(session_type.pk)
+                steps.append(TrackStep("course", step.title, step.url, status))
+                continue
+            chosen = by_type.get(step.target_id)
             status, starts_at, certificate_url = "todo", None, ""
             if chosen is not None:
                 starts_at = chosen.edition.starts_at
                 status = "done" if chosen.attended_at else chosen.status
                 if chosen.attended_at:
                     certificate_url = reverse(
-                        "courses:live_certificate", args=[session_type.slug, chosen.edition_id]
+                        "courses:live_certificate", args=[step.slug, chosen.edition_id]
                     )
-            ordered.append(
-                (
-                    live_entry.position,
-                    1,
-                    TrackStep(
-                        "live",
-                        session_type.title,
-                        session_type.get_absolute_url(),
-                        status,
-                        starts_at,
-                        certificate_url=certificate_url,
-                    ),
+            steps.append(
+                TrackStep(
+                    "live", step.title, step.url, status, starts_at, certificate_url=certificate_url
                 )
             )
-        steps = [step for _position, _kind, step in sorted(ordered, key=lambda t: t[:2])]
-        for step in steps:
-            if step.status != "done":
-                step.is_next = True
+        for track_step in steps:
+            if track_step.status != "done":
+                track_step.is_next = True
                 break
         overview.append((track, steps))
     return overview

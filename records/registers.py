@@ -380,14 +380,17 @@ class RegistrationWarning:
         return self.message
 
 
-def registration_warnings(user, course) -> list[RegistrationWarning]:
+def registration_warnings(user, course, accreditations=None) -> list[RegistrationWarning]:
     """Dutch messages: what is missing or invalid for the registers that accredit `course`.
 
     Only registers that accept the learner's profession are mentioned; a learner whose profession
     no accrediting register accepts is told so once. Returns [] when the course has no accreditation
-    or everything is in order. Two queries (accreditations, the learner's numbers).
+    or everything is in order. Two queries (accreditations, the learner's numbers); one, or none
+    for a course without accreditation, when the caller passes the course's `accreditations` in
+    `CourseAccreditation.objects.for_course()`'s order.
     """
-    accreditations = list(CourseAccreditation.objects.for_course(course))
+    if accreditations is None:
+        accreditations = list(CourseAccreditation.objects.for_course(course))
     if not accreditations or not getattr(user, "is_authenticated", False):
         return []
     if not user.profession:

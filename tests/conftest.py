@@ -93,21 +93,24 @@ def live_server_quiet_before_flush(request):
 @pytest.fixture(autouse=True)
 def fresh_lesson_page_memory():
     """Each test starts with an empty cache (its rows roll back), so this process's copy of
-    lesson snapshots, course outlines, question pools and page shells starts empty too."""
+    lesson snapshots, course outlines, question pools, page shells and rendered partials starts
+    empty too."""
     from courses import catalog_content, lesson_pages, outlines, question_pools
-    from lms import page_shell
+    from lms import fragments, page_shell
 
     catalog_content.forget_local()
     lesson_pages.forget_local()
     outlines.forget_local()
     question_pools.forget_local()
     page_shell.forget_local()
+    fragments.forget_local()
     yield
     catalog_content.forget_local()
     lesson_pages.forget_local()
     outlines.forget_local()
     question_pools.forget_local()
     page_shell.forget_local()
+    fragments.forget_local()
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 
+from ..catalog_content import published_course
 from ..models import (
     Course,
     CourseCompletion,
@@ -19,7 +22,13 @@ from ..publishing import keep_on_published_version
 
 
 def get_course_for_user(user, slug) -> Course:
-    """Return a published course (authors may also open their unpublished ones), else 404."""
+    """Return a published course (authors may also open their unpublished ones), else 404.
+
+    A published course, with its published version, is the catalog's (`courses.catalog_content`:
+    one cache read, no query), copied so the caller may set attributes on it."""
+    published = published_course(slug)
+    if published is not None:
+        return copy.copy(published)
     course = get_object_or_404(Course.objects.select_related("published_version"), slug=slug)
     if course.published_version_id is None and not (
         user.is_authenticated and Course.objects.editable_by(user).filter(pk=course.pk).exists()

@@ -7,7 +7,6 @@ practice nurse may already know the basics from elsewhere).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -21,13 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lms.fragments import rendered
 from lms.page_shell import render_in_shell
 from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
 from ..catalog_content import catalog_content, course_accreditations
-from ..learner_rows import course_page_rows, enrollments_with_progress
+from ..course_pages import course_parts
+from ..learner_rows import course_page_rows, dashboard_rows, enrollments_with_progress
 from ..models import (
     Course,
     CourseVersion,
@@ -38,7 +39,7 @@ from ..models import (
     QuizAttempt,
     TrackCourse,
 )
-from ..outlines import OutlineModule, get_outline, set_progress
+from ..outlines import get_outline, set_progress
 from .access import get_course_for_user
 
 
@@ -224,11 +225,13 @@ def repair_completion_on_visit(enrollment) -> None:
 
 
 def course_detail(request, slug):
-    """The course page. The version's modules, lessons and tests come from its outline
-    (`courses.outlines`, no query once read); the learner's own rows are the enrolment (with
-    whether the self-assessment is done and the final test passed), its lesson progress and the
-    prerequisites still open in one query (`courses.learner_rows`); the accreditations are kept
-    in memory (`courses.catalog_content`: one cache read)."""
+    """The course page. The course is the catalog's and its version's modules, lessons and tests
+    come from its outline (`courses.catalog_content`, `courses.outlines`: no query once read);
+    the learner's own rows are the enrolment (with whether the self-assessment is done and the
+    final test passed), its lesson progress and the prerequisites still open in one query
+    (`courses.learner_rows`); the accreditations are kept in memory too. The parts that are the
+    same for every learner in the same state are rendered once per process
+    (`courses.course_pages`)."""
     course = get_course_for_user(request.user, slug)
     if request.user.is_authenticated:
         enrollment, progress, prerequisites = course_page_rows(request.user, course)
@@ -241,58 +244,30 @@ def course_detail(request, slug):
     version = enrollment.version if enrollment else course.published_version
     if version is None:  # an author looking at a course that was never published
         version = course.versions.order_by("-number").first()
-    outline = get_outline(version)
-    resume_key = enrollment.last_lesson_key if enrollment else None
-    modules = []
-    resume_lesson = None
-    for module in outline.modules:
-        lessons = []
-        for shared in module.lessons:
-            lesson_obj = copy.copy(shared)  # the outline's lessons are shared: never decorate them
-            if lesson_obj.key not in progress:
-                lesson_obj.status = "new"
-            else:
-                lesson_obj.status = "done" if progress[lesson_obj.key] else "started"
-            if lesson_obj.key == resume_key:
-                resume_lesson = lesson_obj
-            lessons.append(lesson_obj)
-        modules.append(OutlineModule(module.title, lessons))
-    lessons_all = outline.lessons
-    today = timezone.localdate()
+    accreditations = course_accreditations(course.pk)
+    warnings = (
+        registration_warnings(request.user, course, accreditations)
+        if enrollment and not enrollment.is_completed
+        else []
+    )
     return render_in_shell(
         request,
         "courses/course_detail.html",
         {
             "course": course,
             "version": version,
-            "modules": modules,
             "enrollment": enrollment,
-            "final_test": outline.quiz(kind=Quiz.Kind.FINAL),
-            "self_assessment": outline.quiz(kind=Quiz.Kind.SELF_ASSESSMENT),
-            "pre_done": enrollment.pre_done if enrollment else False,
-            "final_passed": enrollment.final_passed if enrollment else False,
-            "first_lesson": lessons_all[0] if lessons_all else None,
-            "resume_lesson": resume_lesson,
-            # The version's most recent content review (its lessons are reviewed one by one).
-            "reviewed_on": max(
-                (item.reviewed_on for item in lessons_all if item.reviewed_on), default=None
-            ),
             "missing_prerequisites": prerequisites,
-            "profile_url": reverse("profile"),
-            # Only a real accreditation is shown: never a reference placeholder.
-            "accreditations": [
-                accreditation
-                for accreditation in course_accreditations(course.pk)
-                if accreditation.valid_until is None or accreditation.valid_until >= today
-            ],
-            # Minutes of time on task an accredited course still expects before it completes.
-            "time_still_expected": (
-                services.time_still_expected(enrollment) if enrollment is not None else 0
-            ),
-            "registration_warnings": (
-                registration_warnings(request.user, course)
-                if enrollment and not enrollment.is_completed
-                else []
+            "registration_warnings": warnings,
+            "profile_url": reverse("profile") if warnings else "",
+            **course_parts(
+                course.slug,
+                version,
+                get_outline(version),
+                enrollment,
+                progress,
+                accreditations,
+                timezone.localdate(),
             ),
         },
     )
@@ -313,23 +288,64 @@ def enroll(request, slug):
 
 @login_required
 def dashboard(request):
-    enrollments = enrollments_with_progress(request.user)
-    # Lesson keys are only unique within a version: titles come from each version's outline.
+    """The learner's courses in progress, their leerlijnen and their certificates. Each card and
+    each step of a leerlijn is rendered from the few values it shows, once per process for each
+    combination (`lms.fragments`): learners at the same point share them."""
+    enrollments, registrations = dashboard_rows(request.user)
+    active, completed, active_cards, certificate_cards = [], [], [], []
     for enrollment in enrollments:
-        enrollment.resume_title = (
-            get_outline(enrollment.version).lesson_title(enrollment.last_lesson_key)
-            if enrollment.last_lesson_key
-            else None
+        slug = enrollment.course.slug
+        if enrollment.is_completed:
+            completed.append(enrollment)
+            completion = enrollment.completion
+            values = {
+                "slug": slug,
+                "title": (completion.version.title if completion else "")
+                or enrollment.version.title,
+                "version_title": enrollment.version.title,
+                "completed_on": timezone.localdate(enrollment.completed_at),
+            }
+            certificate_cards.append(
+                rendered("courses/_dashboard_certificate.html", tuple(values.values()), values)
+            )
+            continue
+        active.append(enrollment)
+        # Lesson keys are only unique within a version: titles come from each version's outline.
+        values = {
+            "slug": slug,
+            "title": enrollment.version.title,
+            "percent": enrollment.progress_percent,
+            "done": enrollment.lessons_done,
+            "total": enrollment.lessons_required,
+            "resume_title": (
+                get_outline(enrollment.version).lesson_title(enrollment.last_lesson_key)
+                if enrollment.last_lesson_key
+                else None
+            ),
+        }
+        active_cards.append(
+            rendered("courses/_dashboard_course.html", tuple(values.values()), values)
         )
-    active = [e for e in enrollments if not e.is_completed]
-    completed = [e for e in enrollments if e.is_completed]
+    leerlijn = []
+    for track, steps in services.track_overview(enrollments, registrations):
+        rendered_steps = []
+        for step in steps:
+            starts_on = timezone.localdate(step.starts_at) if step.starts_at else None
+            key = (step.kind, step.title, step.url, step.status, starts_on, step.is_next)
+            key += (step.certificate_url,)
+            rendered_steps.append(
+                rendered("courses/_leerlijn_step.html", key, {"step": step, "starts_on": starts_on})
+            )
+        leerlijn.append((track, rendered_steps))
     return render_in_shell(
         request,
         "courses/dashboard.html",
         {
             "active": active,
             "completed": completed,
-            "leerlijn": services.track_overview(request.user, enrollments),
+            "active_cards": active_cards,
+            "certificate_cards": certificate_cards,
+            "leerlijn": leerlijn,
         },
     )
 

@@ -4,8 +4,10 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import RegisterNumber
@@ -153,13 +155,13 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
     # tracks, the dashboard's tracks with their steps, a course's accreditations) is kept in
     # memory under a generation token: a cache read, which is a query with the tests' database
     # cache and none with Redis. Catalog: token, enrolments with their completed lessons.
-    # Dashboard: enrolments with their completion and completed lessons, token (the tracks have
-    # no masterclasses, so no registrations). Course page: course; enrolment (self-assessment
-    # done, final test passed) with its lesson progress and the prerequisites still open (one
-    # query); token (accreditations); registration warnings' accreditations. Final-test page:
-    # the learner's rows (enrolment, attempts, completed lessons: one query), registration
-    # warnings' accreditations. Lessons and tests come from the versions' outlines.
-    expected = {"catalog": 4, "dashboard": 4, "course page": 6, "final-test page": 4}
+    # Dashboard: enrolments with their completion and completed lessons and masterclass places
+    # (one query), token. Course page: token (the course, from the catalog's); enrolment
+    # (self-assessment done, final test passed) with its lesson progress and the prerequisites
+    # still open (one query); token (accreditations, which the registration warnings read too).
+    # Final-test page: the learner's rows (enrolment, attempts, completed lessons: one query),
+    # registration warnings' accreditations. Lessons and tests come from the versions' outlines.
+    expected = {"catalog": 4, "dashboard": 4, "course page": 5, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
@@ -322,3 +324,121 @@ def test_its_dashboard_and_course_page_show_each_change_on_the_next_request(clie
     accreditation.valid_from = datetime.date(2020, 1, 1)
     accreditation.save(update_fields=["valid_from", "valid_until"])
     assert shown_points.findall(page("/cursus/basis/")) == []
+
+
+def lesson_rows(html: str) -> list[str]:
+    """The course page's lesson rows, each as its text (tags dropped, spaces collapsed)."""
+    rows = re.findall(r'<li class="lesson-row.*?</li>', html, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def test_its_course_page_shows_each_learner_their_own_state_in_their_language(course):
+    """The parts of the course page are rendered once per process (courses.course_pages) and
+    shared: each learner still sees their own progress, and each language its own words."""
+    ahead, behind = factories.make_user(), factories.make_user()
+    enrollment = services.enroll_learner(ahead, course)
+    first, second = Lesson.objects.filter(module__version=enrollment.version)
+    services.complete_lesson(enrollment, first)
+    services.start_lesson(enrollment, second)
+    services.enroll_learner(behind, course)
+
+    def page(user=None, language="nl") -> str:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        if user is not None:
+            client.force_login(user)
+        response = client.get("/cursus/basis/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    html = page(ahead)
+    assert lesson_rows(html) == [
+        "Les 1 10 minuten afgerond",
+        "Les 2 10 minuten hier was je gebleven · bezig",
+    ]
+    assert "Verder waar je gebleven was: Les 2" in html
+    assert '<progress id="course-progress" max="100" value="50">' in html
+    html = page(behind)
+    assert lesson_rows(html) == [
+        "Les 1 10 minuten nog niet begonnen",
+        "Les 2 10 minuten nog niet begonnen",
+    ]
+    assert "Begin met de eerste les" in html and "Verder waar je gebleven was" not in html
+    assert '<progress id="course-progress" max="100" value="0">' in html
+    html = page()  # a visitor: no links to the lessons, no status
+    assert lesson_rows(html) == ["Les 1 10 minuten", "Les 2 10 minuten"]
+    assert 'href="/cursus/basis/les/' not in html and "Log in om je in te schrijven" in html
+    html = page(ahead, "en")
+    assert lesson_rows(html) == [
+        "Les 1 10 minutes completed",
+        "Les 2 10 minutes where you left off · in progress",
+    ]
+    assert "Continue where you left off: Les 2" in html and "Study load" in html
+    assert lesson_rows(page(behind)) == [
+        "Les 1 10 minuten nog niet begonnen",
+        "Les 2 10 minuten nog niet begonnen",
+    ]
+    services.complete_lesson(enrollment, second)  # the learner's own change: on the next page
+    assert lesson_rows(page(ahead))[1] == "Les 2 10 minuten hier was je gebleven · afgerond"
+
+
+def test_its_course_page_shows_a_new_version_at_once(course, learner):
+    """Parts are keyed by version: a new version is on the next page of a learner who moves to
+    it, and of a visitor; a learner who completed the old one keeps seeing theirs."""
+    unfinished = services.enroll_learner(learner, course)
+    finished = factories.make_user()
+    complete(finished, course)
+    old_pages = {
+        "learner": Client(),
+        "finished": Client(),
+        "visitor": Client(),
+    }
+    old_pages["learner"].force_login(learner)
+    old_pages["finished"].force_login(finished)
+    for client in old_pages.values():
+        assert "<h1>Testcursus</h1>" in client.get("/cursus/basis/").content.decode()
+
+    draft = publishing.create_draft(course, factories.make_author(course))
+    draft.title = "Testcursus, tweede versie"
+    draft.save(update_fields=["title"])
+    Lesson.objects.filter(module__version=draft, key="les-2").update(title="Les twee")
+    publishing.publish_draft(draft, factories.make_author(course))
+
+    for who in ("learner", "visitor"):
+        html = old_pages[who].get("/cursus/basis/").content.decode()
+        assert "<h1>Testcursus, tweede versie</h1>" in html
+        assert [row.split(" 10 minu")[0] for row in lesson_rows(html)] == ["Les 1", "Les twee"]
+    unfinished.refresh_from_db()
+    assert unfinished.version_id == draft.pk
+    html = old_pages["finished"].get("/cursus/basis/").content.decode()
+    assert "<h1>Testcursus</h1>" in html and "Les twee" not in html
+
+
+def test_its_dashboard_shows_each_learner_their_own_cards(course):
+    """The dashboard's cards are rendered once per process for each state and shared: each
+    learner sees their own progress, resume point and certificates, in their language."""
+    ahead, behind = factories.make_user(), factories.make_user()
+    enrollment = services.enroll_learner(ahead, course)
+    first = Lesson.objects.get(module__version=enrollment.version, key="les-1")
+    services.start_lesson(enrollment, first)
+    services.complete_lesson(enrollment, first)
+    services.enroll_learner(behind, course)
+    done = factories.make_course(slug="afgerond", title="Afgeronde cursus")
+    with time_machine.travel(datetime.datetime(2026, 5, 4, 12, tzinfo=datetime.UTC)):
+        complete(ahead, done)
+
+    def dashboard(user, language="nl") -> str:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        return client.get("/dashboard/").content.decode()
+
+    html = dashboard(ahead)
+    assert '<progress id="progress-basis" max="100" value="50">' in html
+    assert "Verder met: Les 1" in html
+    assert "Afgerond op 4 mei 2026" in html and "/cursus/afgerond/certificaat.pdf" in html
+    html = dashboard(behind)
+    assert '<progress id="progress-basis" max="100" value="0">' in html
+    assert ">Beginnen</a>" in html and "Verder met:" not in html
+    assert "Afgerond op" not in html and "Je hebt nog geen certificaten" in html
+    html = dashboard(ahead, "en")
+    assert "50% – 1 of 2 lessons completed" in html and "Continue with: Les 1" in html
+    assert "Completed on 4 May 2026" in html

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 import threading
 from datetime import timedelta
 from functools import partial
@@ -8,6 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from courses import services
@@ -206,10 +209,10 @@ def test_it_shows_the_whole_leerlijn_on_the_dashboard(client, django_assert_num_
     services.register_for_edition(learner, edition)
     client.force_login(learner)
     client.get(reverse("courses:dashboard"))
-    # Session, user, enrolments with their completed lessons (none); tracks with their courses and
-    # their masterclasses (in memory: the generation token, a query with the tests' database
-    # cache); the learner's registrations (a track has a masterclass).
-    with django_assert_num_queries(5):
+    # Session, user, enrolments with their completed lessons (none) and masterclass places (one
+    # query); tracks with their courses and their masterclasses (in memory: the generation token,
+    # a query with the tests' database cache).
+    with django_assert_num_queries(4):
         html = client.get(reverse("courses:dashboard")).content.decode()
     assert "Mijn leerlijn" in html
     assert "Masterclass bias" in html and "Ingeschreven voor" in html
@@ -241,3 +244,57 @@ def test_it_puts_masterclass_registrations_in_the_learners_data_download():
     data = export_learner_data(learner)
     assert data["masterclass_registrations"][0]["masterclass"] == "masterclass-bias"
     assert data["masterclass_registrations"][0]["status"] == "registered"
+
+
+def test_it_shows_each_learner_their_own_masterclass_steps_on_the_dashboard(client):
+    """The leerlijn's steps come from the dashboard's one query and are rendered once per state:
+    a place booked, on the waiting list, attended (with its certificate), missed or cancelled."""
+    track = LearningTrack.objects.create(slug="lijn", title="Leerlijn")
+    booked = make_edition(capacity=1, slug="geboekt")
+    full = make_edition(capacity=1, slug="vol")
+    attended = make_edition(starts_in=timedelta(days=-30), slug="bijgewoond")
+    later = make_edition(slug="bijgewoond")  # the same masterclass again: attended stays done
+    missed = make_edition(starts_in=timedelta(days=-30), slug="gemist")
+    cancelled = make_edition(slug="afgezegd")
+    for position, edition in enumerate((booked, full, attended, missed, cancelled)):
+        TrackLiveSession.objects.create(
+            track=track, session_type=edition.session_type, position=position
+        )
+    learner, other = factories.make_user(), factories.make_user()
+    services.register_for_edition(other, full)
+    services.register_for_edition(learner, booked)
+    services.register_for_edition(learner, full)  # waiting list
+    services.register_for_edition(learner, later)
+    services.cancel_registration(services.register_for_edition(learner, cancelled))
+    for past in (attended, missed):  # the deadline has passed: placed directly
+        LiveSessionRegistration.objects.create(edition=past, user=learner, status=Status.REGISTERED)
+    services.record_attendance(
+        attended, [LiveSessionRegistration.objects.get(edition=attended, user=learner).pk]
+    )
+
+    def steps(user) -> list[str]:
+        client.force_login(user)
+        html = client.get(reverse("courses:dashboard")).content.decode()
+        found = re.findall(r'<li class="track-step.*?</li>', html, flags=re.S)
+        return [" ".join(re.sub(r"<[^>]+>", " ", step).split()) for step in found]
+
+    def day(edition) -> str:
+        return date_format(timezone.localtime(edition.starts_at), "j F Y")
+
+    certificate = reverse("courses:live_certificate", args=["bijgewoond", attended.pk])
+    assert steps(learner) == [
+        f"Masterclass bias masterclass – Ingeschreven voor {day(booked)} Volgende stap",
+        f"Masterclass bias masterclass – Op de wachtlijst voor {day(full)}",
+        f"Masterclass bias masterclass – Aanwezig op {day(attended)} · Certificaat (pdf) – "
+        "Masterclass bias",
+        "Masterclass bias masterclass – Nog niet begonnen",
+        "Masterclass bias masterclass – Nog niet begonnen",
+    ]
+    assert certificate in client.get(reverse("courses:dashboard")).content.decode()
+    assert steps(other) == [
+        "Masterclass bias masterclass – Nog niet begonnen Volgende stap",
+        f"Masterclass bias masterclass – Ingeschreven voor {day(full)}",
+        "Masterclass bias masterclass – Nog niet begonnen",
+        "Masterclass bias masterclass – Nog niet begonnen",
+        "Masterclass bias masterclass – Nog niet begonnen",
+    ]
