@@ -125,25 +125,37 @@ DERIVED_FROM = frozenset({"number", "register", "register_name"})
 
 
 class RegisterNumberQuerySet(models.QuerySet):
+    # Both skip save() and post_save: they derive the columns themselves and send
+    # accounts.signals.register_numbers_changed, in the write's transaction.
+
     def bulk_create(self, objs, *args, **kwargs):
-        # bulk_create skips save(): fill the derived columns here too.
         objs = list(objs)
         for obj in objs:
             obj.derive_columns()
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            _numbers_changed({obj.user_id for obj in objs})
+        return created
 
     def update(self, **kwargs):
-        if not DERIVED_FROM.intersection(kwargs):
-            return super().update(**kwargs)
-        # An update of what the derived columns are computed from re-derives them row by row.
         with transaction.atomic(using=self.db):
-            pks = list(self.values_list("pk", flat=True))
+            rows = list(self.values_list("pk", "user_id"))
             updated = super().update(**kwargs)
-            fresh = list(self.model._base_manager.filter(pk__in=pks))
-            for number in fresh:
-                number.derive_columns()
-            self.model._base_manager.bulk_update(fresh, ["normalised", "register_key"])
+            if DERIVED_FROM.intersection(kwargs):
+                # What the derived columns are computed from: re-derived row by row.
+                fresh = list(self.model._base_manager.filter(pk__in=[pk for pk, _user in rows]))
+                for number in fresh:
+                    number.derive_columns()
+                self.model._base_manager.bulk_update(fresh, ["normalised", "register_key"])
+            _numbers_changed({user_id for _pk, user_id in rows})
         return updated
+
+
+def _numbers_changed(user_ids: set[int]) -> None:
+    from accounts.signals import register_numbers_changed
+
+    if user_ids:
+        register_numbers_changed.send(sender=RegisterNumber, user_ids=sorted(user_ids))
 
 
 class RegisterNumber(models.Model):

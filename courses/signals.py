@@ -16,7 +16,8 @@ Receivers (connected in `records/apps.py`; keep this list in step):
 - `lesson_started` → `records.services.on_lesson_started`: lesson "launched" statement
 - `lesson_completed` → `records.services.on_lesson_completed`: lesson "completed" statement
 - `attempt_submitted` → `records.services.on_attempt_submitted`: answers and the quiz result
-- `course_completed` → `records.services.on_course_completed`: course "completed" per LRS/body
+- `course_completed` → `records.services.on_course_completed`: course "completed" per LRS/body;
+  `records.registers.on_course_completed`: the staff overview's stored verdicts
 - `account_deleting` → `records.services.on_account_deleting`: deletes undelivered outbox rows;
   `conversations.services.on_account_deleting` (connected in `conversations/apps.py`): deletes
   the user's 'Wat vind jij?' group sessions

@@ -11,6 +11,7 @@ class RecordsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from accounts.models import RegisterNumber, User
+        from accounts.signals import register_numbers_changed
         from courses import signals
         from courses.models import CourseCompletion
 
@@ -31,8 +32,8 @@ class RecordsConfig(AppConfig):
 
         # The stored verdicts (records.registers, "The stored verdicts") follow the learner rows
         # they read, whoever saves them (profile forms, account deletion, the admin); writes
-        # that skip signals (queryset update, bulk_create) are caught by the hourly
-        # check_verdicts.
+        # that skip signals (a queryset update of completions or users, raw SQL) are caught by
+        # the hourly check_verdicts; register numbers written in bulk send their own signal.
         post_save.connect(
             registers.on_completion_saved,
             sender=CourseCompletion,
@@ -45,3 +46,6 @@ class RecordsConfig(AppConfig):
                 sender=RegisterNumber,
                 dispatch_uid=f"verdict_number_{signal is post_save}",
             )
+        register_numbers_changed.connect(
+            registers.on_register_numbers_changed, dispatch_uid="verdict_numbers_bulk"
+        )

@@ -680,22 +680,38 @@ def mark_reported(
     """Record every reportable, not yet reported completion of the period as reported in
     `file_name`; return how many were recorded.
 
-    One INSERT … SELECT of `completions_with_verdict()`: the verdict is decided by the database
-    and no list of ids passes through Python. The unique constraint on (accreditation,
-    completion) skips the ones already reported and makes concurrent calls record each
-    completion once (ON CONFLICT DO NOTHING); each call counts only the rows it wrote.
+    One INSERT … SELECT: the completions the stored verdicts call reportable (decided live by
+    `completions_with_verdict()` while the store is being rebuilt); no list of ids passes
+    through Python. The unique constraint on (accreditation, completion) skips the ones
+    already reported and makes concurrent calls record each completion once (ON CONFLICT DO
+    NOTHING); each call counts only the rows it wrote.
     """
-    # Already reported ones are left to ON CONFLICT, not to NOT EXISTS: a scan of the table
-    # being written (the plan for a table that was empty) would reread every new row per row.
-    selected = completions_with_verdict(accreditation, since, until).filter(
-        block_reason__isnull=True
-    )
     now = now or timezone.now()
     with transaction.atomic():
         _without_jit()
-        created = _insert_reports(selected, accreditation, file_name, user, now)
-        _store_reported(accreditation, file_name, now)
-    return created
+        _lock_accreditation(accreditation.pk, shared=True)
+        if _verdicts_current(accreditation):
+            reportable = CompletionVerdict.objects.filter(
+                accreditation_id=accreditation.pk, state=CompletionVerdict.REPORTABLE
+            )
+            selected = exportable_completions(
+                [accreditation.course_id], since=since, until=until, include_revoked=True
+            ).filter(pk__in=reportable.values("completion_id"))
+        else:
+            # Already reported ones are left to ON CONFLICT, not to NOT EXISTS: a scan of the
+            # table being written (the plan for a table that was empty) would reread every new
+            # row per row.
+            selected = completions_with_verdict(accreditation, since, until).filter(
+                block_reason__isnull=True
+            )
+        return _insert_reports(selected, accreditation, file_name, user, now)
+
+
+def _verdicts_current(accreditation: CourseAccreditation) -> bool:
+    """True when the stored verdicts follow `accreditation`'s rules (read now: one query)."""
+    return CourseAccreditation.objects.filter(
+        pk=accreditation.pk, verdicts_built_for=accreditation.verdict_rules_key()
+    ).exists()
 
 
 def record_attendance_reported(
@@ -717,12 +733,12 @@ def record_attendance_reported(
     ids = sorted(set(completion_ids))
     created = 0
     with transaction.atomic():
+        _lock_accreditation(accreditation.pk, shared=True)
         for start in range(0, len(ids), chunk_size):
             selected = CourseCompletion.objects.filter(
                 pk__in=ids[start : start + chunk_size], version__course_id=accreditation.course_id
             )
             created += _insert_reports(selected, accreditation, file_name, user, now)
-        _store_reported(accreditation, file_name, now)
     return created
 
 
@@ -748,10 +764,12 @@ def _insert_reports(subjects, accreditation, file_name: str, user, now) -> int:
     """INSERT a report (AttendanceReport, or EditionAttendanceReport for an edition
     accreditation: `pe_target()`) for each of `subjects` (a queryset of completions or
     presences) not yet reported under `accreditation`, set-based (ON CONFLICT DO NOTHING on the
-    unique constraint); return how many were written."""
+    unique constraint); return how many were written. A completion's stored verdict becomes
+    REPORTED in the same statement (PostgreSQL; SQLite: a second one): the caller holds the
+    accreditation's lock (`_lock_accreditation()`, shared)."""
     target = pe_target(accreditation)
     subject = target.subject_field
-    return _insert_select(
+    sql, params = _insert_sql(
         target.report_model,
         subjects.order_by().values(subject=F("pk")),
         {subject: "subject"},
@@ -763,24 +781,47 @@ def _insert_reports(subjects, accreditation, file_name: str, user, now) -> int:
         },
         conflict=("accreditation", subject),
     )
+    if target is not COURSE_TARGET:
+        return _execute(sql, params)
+    if connection.vendor != "postgresql":
+        created = _execute(sql, params)
+        reported = AttendanceReport.objects.filter(
+            accreditation_id=accreditation.pk, file_name=file_name, reported_at=now
+        ).values(subject=F("completion_id"), verdict=Value(REPORTED))
+        _execute(*_verdicts_sql(accreditation.pk, reported))
+        return created
+    column = connection.ops.quote_name(AttendanceReport._meta.get_field(subject).column)  # type: ignore[union-attr,arg-type]
+    stored_sql, stored_params = _verdicts_sql(
+        accreditation.pk, ("SELECT reported.subject, %s AS verdict FROM reported", [REPORTED])
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH reported AS ({sql} RETURNING {column} AS subject), "  # noqa: S608
+            f"stored AS ({stored_sql}) SELECT count(*) FROM reported",
+            [*params, *stored_params],
+        )
+        return cursor.fetchone()[0]
 
 
-def _insert_select(
+def _insert_sql(
     model, selected, columns: dict[str, str], constants: dict, conflict, update: str = ""
-) -> int:
-    """INSERT INTO `model`'s table a row per row of `selected` (a values() queryset; `columns`
-    maps fields to its names) with `constants` for the other fields, in one statement; on a
-    conflict on the unique `conflict` fields DO NOTHING, or with `update` the name of a field,
-    DO UPDATE it to the new value, unless it is unchanged or REPORTED (CompletionVerdict: a
-    reported completion stays reported, so a writer that read before a report committed
-    cannot undo it). Returns how many rows were written."""
+) -> tuple[str, list]:
+    """An INSERT INTO `model`'s table of a row per row of `selected` (a values() queryset, or
+    its SQL and parameters; `columns` maps fields to its names) with `constants` for the other
+    fields, in one statement; on a conflict on the unique `conflict` fields DO NOTHING, or
+    with `update` the name of a field, DO UPDATE it to the new value, unless it is unchanged
+    or REPORTED (CompletionVerdict: a reported completion stays reported, so a writer that
+    read before a report committed cannot undo it). Returns the SQL and its parameters."""
     meta = model._meta
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:
         return quote(meta.get_field(name).column)
 
-    select_sql, select_params = selected.query.sql_with_params()
+    if isinstance(selected, tuple):
+        select_sql, select_params = selected
+    else:
+        select_sql, select_params = selected.query.sql_with_params()
     names = ", ".join(column(name) for name in [*columns, *constants])
     values = ", ".join(
         [*(f"selected.{quote(alias)}" for alias in columns.values())] + ["%s"] * len(constants)
@@ -800,6 +841,11 @@ def _insert_select(
         f"SELECT {values} FROM ({select_sql}) selected "
         f"WHERE 1 = 1 ON CONFLICT ({', '.join(column(name) for name in conflict)}) {action}"
     )
+    return sql, params
+
+
+def _execute(sql: str, params) -> int:
+    """Run a writing statement; return how many rows it wrote."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -817,7 +863,7 @@ def _insert_select(
 # a writer that held them before: a refresh holds the accreditations' lock shared and its
 # learners' lock exclusive (two changes about one learner are decided one after the other); a
 # rebuild holds the accreditation's lock exclusive. Writing REPORTED takes no learner lock: a
-# report is never undone, and no writer overwrites REPORTED (`_insert_select()`).
+# report is never undone, and no writer overwrites REPORTED (`_insert_sql()`).
 
 _ACCREDITATION_LOCK = 5_318_001  # advisory lock namespaces: a key is (namespace << 32) | id
 _LEARNER_LOCK = 5_318_002
@@ -880,22 +926,14 @@ def _write_verdicts(accreditation: CourseAccreditation, completions) -> int:
     return _store_verdicts(accreditation.pk, decided)
 
 
-def _store_reported(accreditation, file_name: str, now) -> None:
-    """Store REPORTED for the completions reported under `accreditation` in `file_name` at
-    `now` (no-op for an edition accreditation)."""
-    if not isinstance(accreditation, CourseAccreditation):
-        return
-    _lock_accreditation(accreditation.pk, shared=True)
-    reported = AttendanceReport.objects.filter(
-        accreditation_id=accreditation.pk, file_name=file_name, reported_at=now
-    ).values(subject=F("completion_id"), verdict=Value(REPORTED))
-    _store_verdicts(accreditation.pk, reported)
-
-
 def _store_verdicts(accreditation_id: int, decided) -> int:
     """Upsert the verdicts `decided` (a values() queryset of `subject`, a completion id, and
     `verdict`, its state) under the accreditation; return how many changed."""
-    return _insert_select(
+    return _execute(*_verdicts_sql(accreditation_id, decided))
+
+
+def _verdicts_sql(accreditation_id: int, decided) -> tuple[str, list]:
+    return _insert_sql(
         CompletionVerdict,
         decided,
         {"completion": "subject", "state": "verdict"},
@@ -915,30 +953,52 @@ def _lock_accreditation(accreditation_id: int, *, shared: bool) -> None:
             )
 
 
-def rebuild_verdicts(accreditation_id: int) -> int:
+REBUILD_CHUNK = 50_000  # completions decided per transaction of a rebuild
+
+
+def rebuild_verdicts(accreditation_id: int, chunk_size: int = REBUILD_CHUNK) -> int:
     """Decide every completion of the accreditation's course again, store the verdicts and mark
     the store current for the rules read; return how many verdicts changed (new, different or
-    no longer of the course). In one transaction, which waits for and then holds back every
-    other writer of the accreditation's verdicts."""
-    with transaction.atomic():
-        _lock_accreditation(accreditation_id, shared=False)
-        accreditation = CourseAccreditation.objects.filter(pk=accreditation_id).first()
-        if accreditation is None:
-            return 0
-        _without_jit()
-        course = [accreditation.course_id]
-        changed = _write_verdicts(
-            accreditation, exportable_completions(course, include_revoked=True)
-        )
-        gone, _by_model = (
-            CompletionVerdict.objects.filter(accreditation_id=accreditation_id)
-            .exclude(completion__version__course_id=accreditation.course_id)
-            .delete()
-        )
-        CourseAccreditation.objects.filter(pk=accreditation_id).update(
-            verdicts_built_for=accreditation.verdict_rules_key()
-        )
-    return changed + gone
+    no longer of the course).
+
+    In transactions of `chunk_size` completions (in id order), each waiting for and then
+    holding back the other writers of the accreditation's verdicts only while it runs (about a
+    second: a learner completing the course meanwhile waits that long, not for the whole
+    rebuild). Between chunks those writers decide with the new rules too. Gives up, leaving the
+    store not current, when the rules change again meanwhile: that change queued its own.
+    """
+    rules, after, changed = None, 0, 0
+    while True:
+        with transaction.atomic():
+            _lock_accreditation(accreditation_id, shared=False)
+            accreditation = CourseAccreditation.objects.filter(pk=accreditation_id).first()
+            if accreditation is None or rules not in (None, accreditation.verdict_rules_key()):
+                return changed
+            rules = accreditation.verdict_rules_key()
+            _without_jit()
+            completions = exportable_completions(
+                [accreditation.course_id], include_revoked=True
+            ).filter(pk__gt=after)
+            last = next(
+                iter(
+                    completions.order_by("pk").values_list("pk", flat=True)[
+                        chunk_size - 1 : chunk_size
+                    ]
+                ),
+                None,
+            )
+            if last is not None:
+                changed += _write_verdicts(accreditation, completions.filter(pk__lte=last))
+                after = last
+                continue
+            changed += _write_verdicts(accreditation, completions)
+            gone, _by_model = (
+                CompletionVerdict.objects.filter(accreditation_id=accreditation_id)
+                .exclude(completion__version__course_id=accreditation.course_id)
+                .delete()
+            )
+            CourseAccreditation.objects.filter(pk=accreditation_id).update(verdicts_built_for=rules)
+            return changed + gone
 
 
 def queue_verdict_rebuild(accreditation_id: int) -> None:
@@ -1007,6 +1067,11 @@ def on_completion_saved(sender, instance, **kwargs) -> None:
 def on_register_number_changed(sender, instance, **kwargs) -> None:
     """A learner's number added, changed, confirmed or deleted (post_save, post_delete)."""
     refresh_verdicts(CourseCompletion.objects.filter(enrollment__user_id=instance.user_id))
+
+
+def on_register_numbers_changed(sender, user_ids, **kwargs) -> None:
+    """Numbers written in bulk (accounts.signals.register_numbers_changed)."""
+    refresh_verdicts(CourseCompletion.objects.filter(enrollment__user_id__in=user_ids))
 
 
 LEARNER_FIELDS = frozenset({"email", "profession"})  # what the verdicts read of the account

@@ -11,10 +11,11 @@ from django.db import transaction
 from accounts.models import RegisterNumber, User
 from accounts.services import delete_learner_account
 from courses.models import CourseCompletion
-from records.models import CompletionVerdict, CourseAccreditation
+from records.models import AttendanceReport, CompletionVerdict, CourseAccreditation
 from records.registers import (
     accreditation_overview,
     check_verdicts,
+    completions_with_verdict,
     live_overview,
     mark_reported,
     prepare_pe_online_submissions,
@@ -132,6 +133,16 @@ def test_it_follows_a_number_added_changed_confirmed_and_removed(scenario):
     assert_stored_equals_live(course)
 
 
+def test_it_follows_numbers_written_in_bulk(scenario):
+    course = scenario["course"]
+    RegisterNumber.objects.filter(register=Reg.BIG).update(number="1234")
+    assert "invalid_number" in str(assert_stored_equals_live(course))
+    RegisterNumber.objects.bulk_create(
+        [RegisterNumber(user=learner("Sanne"), register=Reg.BIG, number="12345678903")]
+    )
+    assert_stored_equals_live(course)
+
+
 def test_it_follows_a_change_of_profession(scenario):
     course = scenario["course"]
     for first_name in ("Anna Maria", "Karin", "Fatima"):
@@ -158,6 +169,47 @@ def test_it_counts_marked_and_recorded_reports(scenario):
     assert record_attendance_reported(vvn, ids[:3], "vvn.xml") == 3
     rows = assert_stored_equals_live(course)
     assert [row[2] for row in rows[:2]] != [0, 0]
+
+
+def live_reportable(accreditation) -> set[int]:
+    return set(
+        completions_with_verdict(accreditation)
+        .filter(block_reason__isnull=True, reported=False)
+        .values_list("pk", flat=True)
+    )
+
+
+def reported_ids(accreditation) -> set[int]:
+    return set(
+        AttendanceReport.objects.filter(accreditation=accreditation).values_list(
+            "completion_id", flat=True
+        )
+    )
+
+
+def test_it_marks_what_the_store_calls_reportable_in_one_insert(
+    scenario, django_assert_num_queries
+):
+    big = scenario["big"]
+    expected = live_reportable(big)
+    # savepoint, JIT off, the lock, is the store current?, one INSERT (reports and verdicts),
+    # release
+    with django_assert_num_queries(6):
+        assert mark_reported(big, None, None, "big.xml") == len(expected) == 2
+    assert reported_ids(big) == expected
+    assert_stored_equals_live(scenario["course"])
+
+
+def test_it_marks_by_the_live_verdict_while_the_store_is_rebuilt(
+    scenario, django_capture_on_commit_callbacks
+):
+    big = scenario["big"]
+    big.valid_until = dt.date(2026, 3, 2)
+    with django_capture_on_commit_callbacks():  # the rebuild is not run
+        big.save()
+    expected = live_reportable(big)
+    assert mark_reported(big, None, None, "big.xml") == len(expected) == 1
+    assert reported_ids(big) == expected
 
 
 def test_it_follows_pe_online_verdicts_and_a_released_row(service, db):
@@ -198,6 +250,14 @@ def test_it_rebuilds_after_a_change_of_rules_and_counts_live_meanwhile(
         other = accredit(course, Reg.NVVPO, pe_course_id="55")
     other.refresh_from_db()
     assert other.verdicts_current
+    assert_stored_equals_live(course)
+
+
+def test_it_rebuilds_in_chunks_with_the_rules_of_the_first(scenario):
+    course, big = scenario["course"], scenario["big"]
+    CompletionVerdict.objects.filter(accreditation=big).delete()
+    CourseAccreditation.objects.filter(pk=big.pk).update(min_score=95)
+    assert rebuild_verdicts(big.pk, chunk_size=3) == 8
     assert_stored_equals_live(course)
 
 
