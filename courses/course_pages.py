@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.utils.safestring import SafeString
 
-from lms.fragments import rendered
+from lms.fragments import Fragments
 
 from . import services
 from .models import CourseVersion, Quiz
@@ -26,6 +26,7 @@ def course_parts(slug: str, version, outline: Outline, enrollment, progress, acc
     None when started); `accreditations` are the course's, of which those still valid on `today`
     are shown. Returns the context entries `intro`, `about`, `contents` ((module title, rows),
     …), `actions` (enrolled only) and `contents_end`."""
+    rendered = Fragments()
     # A draft's content changes: its parts are rendered every time.
     keyed = version.status != CourseVersion.Status.DRAFT
     enrolled = enrollment is not None
@@ -87,7 +88,8 @@ def course_parts(slug: str, version, outline: Outline, enrollment, progress, acc
             "courses/_course_about.html", version.pk if keyed else None, {"version": version}
         ),
         "contents": contents,
-        "actions": enrolled and learner_actions(slug, enrollment, self_assessment, lessons),
+        "actions": enrolled
+        and learner_actions(rendered, slug, enrollment, self_assessment, lessons),
         "contents_end": rendered(
             "courses/_course_contents_end.html",
             (version.pk, *end.values()) if keyed else None,
@@ -96,7 +98,9 @@ def course_parts(slug: str, version, outline: Outline, enrollment, progress, acc
     }
 
 
-def learner_actions(slug: str, enrollment, self_assessment, lessons) -> SafeString:
+def learner_actions(
+    rendered: Fragments, slug: str, enrollment, self_assessment, lessons
+) -> SafeString:
     """What the enrolled learner can do next: resume, start, the self-assessment, their
     certificate; with their progress and the time on task still expected."""
     resume = next((lesson for lesson in lessons if lesson.key == enrollment.last_lesson_key), None)

@@ -284,3 +284,21 @@ def spend_study_time(enrollment) -> None:
         enrollment=enrollment, lesson_key=lesson.key
     )
     LessonProgress.objects.filter(pk=progress.pk).update(seconds_spent=seconds)
+
+
+def make_accreditation(course, **fields):
+    """A BIG accreditation of `course` (2 points, valid from 2026), with `fields` changed."""
+    import datetime
+
+    from accounts.models import RegisterNumber
+    from records.models import CourseAccreditation
+
+    values = {
+        "register": RegisterNumber.Register.BIG,
+        "pe_course_id": "123456",
+        "points": 2,
+        "study_load_hours": 2,
+        "valid_from": datetime.date(2026, 1, 1),
+        **fields,
+    }
+    return CourseAccreditation.objects.create(course=course, **values)

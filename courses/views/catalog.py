@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lms.fragments import rendered
+from lms.fragments import Fragments
 from lms.page_shell import render_in_shell
 from records.registers import registration_warnings
 
@@ -292,6 +292,7 @@ def dashboard(request):
     each step of a leerlijn is rendered from the few values it shows, once per process for each
     combination (`lms.fragments`): learners at the same point share them."""
     enrollments, registrations = dashboard_rows(request.user)
+    rendered = Fragments()
     active, completed, active_cards, certificate_cards = [], [], [], []
     for enrollment in enrollments:
         slug = enrollment.course.slug

@@ -16,6 +16,7 @@ from lms.page_shell import render_in_shell
 from records.registers import registration_warnings
 
 from .. import question_pools, services
+from ..catalog_content import course_accreditations
 from ..forms import QuizForm
 from ..learner_rows import quiz_page_rows
 from ..models import (
@@ -73,6 +74,14 @@ def quiz_detail(request, slug, quiz_key):
     open_attempt = next((a for a in attempts if not a.is_submitted), None)
     lessons_open = outline.required_keys - rows.completed_keys
     passed = any(a.passed for a in attempts)
+    warnings = (
+        # The course's accreditations are kept in memory (`courses.catalog_content`).
+        registration_warnings(
+            request.user, enrollment.course, course_accreditations(enrollment.course_id)
+        )
+        if quiz.kind == Quiz.Kind.FINAL and not passed
+        else []
+    )
     return render_in_shell(
         request,
         "courses/quiz_detail.html",
@@ -86,12 +95,8 @@ def quiz_detail(request, slug, quiz_key):
             "passed": passed,
             "lessons_open": len(lessons_open),
             "question_count": quiz.questions_per_attempt(outline.question_counts[quiz.pk]),
-            "profile_url": reverse("profile"),
-            "registration_warnings": (
-                registration_warnings(request.user, enrollment.course)
-                if quiz.kind == Quiz.Kind.FINAL and not passed
-                else []
-            ),
+            "registration_warnings": warnings,
+            "profile_url": reverse("profile") if warnings else "",
         },
     )
 

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import RegisterNumber
 from courses import catalog_content, learner_rows, publishing, services
 from courses.models import Course, Enrollment, LearningTrack, Lesson, TrackCourse
 from records.models import CourseAccreditation
@@ -160,7 +159,8 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
     # (self-assessment done, final test passed) with its lesson progress and the prerequisites
     # still open (one query); token (accreditations, which the registration warnings read too).
     # Final-test page: the learner's rows (enrolment, attempts, completed lessons: one query),
-    # registration warnings' accreditations. Lessons and tests come from the versions' outlines.
+    # token (the accreditations the registration warnings read). Lessons and tests come from the
+    # versions' outlines.
     expected = {"catalog": 4, "dashboard": 4, "course page": 5, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
@@ -204,15 +204,7 @@ def test_its_course_page_shows_a_completed_learner_the_version_they_completed(cl
 
 
 def accredit(course) -> CourseAccreditation:
-    return CourseAccreditation.objects.create(
-        course=course,
-        register=RegisterNumber.Register.BIG,
-        pe_course_id="123456",
-        points=2,
-        study_load_hours=2,
-        valid_from=datetime.date(2026, 1, 1),
-        valid_until=datetime.date(2030, 12, 31),
-    )
+    return factories.make_accreditation(course, valid_until=datetime.date(2030, 12, 31))
 
 
 def card_of(html: str, link: str) -> str:

@@ -52,3 +52,26 @@ def test_it_does_not_warn_when_the_big_number_is_there(client, accredited):
     client.force_login(learner)
     page = client.get(reverse("courses:course_detail", args=[accredited.slug])).content.decode()
     assert "registration-warnings" not in page
+
+
+def test_it_warns_as_soon_as_a_course_is_accredited_and_stops_when_it_is_not(client):
+    """The warnings read the course's accreditations from memory (courses.catalog_content): an
+    accreditation added or deleted is on the next course page and final-test page."""
+    course = factories.make_course(slug="later-geaccrediteerd")
+    learner = factories.make_user(profession=User.Profession.HUISARTS)
+    enrollment = services.enroll_learner(learner, course)
+    client.force_login(learner)
+    urls = (
+        reverse("courses:course_detail", args=[course.slug]),
+        reverse("courses:quiz", args=[course.slug, enrollment.version.final_test.key]),
+    )
+    for url in urls:
+        assert "registration-warnings" not in client.get(url).content.decode(), url
+    accreditation = factories.make_accreditation(course)
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert "registration-warnings" in page and "BIG" in page, url
+        assert 'href="/accounts/profiel/"' in page
+    accreditation.delete()
+    for url in urls:
+        assert "registration-warnings" not in client.get(url).content.decode(), url
