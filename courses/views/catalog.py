@@ -7,8 +7,6 @@ practice nurse may already know the basics from elsewhere).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -94,34 +92,44 @@ def glossary(request):
     )
 
 
-@dataclass(frozen=True)
-class CatalogCard:
-    course: Course
-    enrollment: Enrollment | None
-
-
 def catalog(request):
     """Published courses and tracks; `?q=` keeps the courses whose title, summary or learning
     objectives hold every word searched for (a handful of courses: filtered in Python).
     The courses (with whether they are accredited) and tracks (with their course counts) are
     the same for everyone and kept in memory (`courses.catalog_content`: one cache read); a
-    learner's enrolments with their completed lessons are one query."""
+    learner's enrolments with their completed lessons are one query. Each course's card is
+    rendered once per process for its published version and the learner's state in it
+    (`lms.fragments`)."""
     query, words = search_words(request)
     content = catalog_content()
     enrollments = {}
     if request.user.is_authenticated:
         enrollments = {e.course_id: e for e in enrollments_with_progress(request.user)}
-    # The courses are shared by every request: the learner's enrolment goes beside each one.
-    cards = [
-        CatalogCard(course, enrollments.get(course.pk))
-        for course in content.courses
-        if matches(
-            words,
-            course.published_version.title,
-            course.published_version.summary,
-            *course.published_version.learning_objectives,
+    rendered = Fragments()
+    cards = []
+    for course in content.courses:  # shared by every request: read only
+        version = course.published_version
+        if not matches(words, version.title, version.summary, *version.learning_objectives):
+            continue
+        enrollment = enrollments.get(course.pk)
+        values: dict = {"status": None, "percent": None, "done": None, "total": None}
+        if enrollment is not None and enrollment.is_completed:
+            values["status"] = "done"
+        elif enrollment is not None:
+            values = {
+                "status": "started",
+                "percent": enrollment.progress_percent,
+                "done": enrollment.lessons_done,
+                "total": enrollment.lessons_required,
+            }
+        key = (course.pk, course.slug, version.pk, course.is_accredited, *values.values())
+        cards.append(
+            rendered(
+                "courses/_catalog_card.html",
+                key,
+                {"course": course, "version": version, **values},
+            )
         )
-    ]
     tracks = [] if query else content.tracks
     return render_in_shell(
         request,

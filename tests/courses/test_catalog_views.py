@@ -434,3 +434,24 @@ def test_its_dashboard_shows_each_learner_their_own_cards(course):
     html = dashboard(ahead, "en")
     assert "50% – 1 of 2 lessons completed" in html and "Continue with: Les 1" in html
     assert "Completed on 4 May 2026" in html
+
+
+def test_its_catalog_shows_each_learner_their_own_cards(course):
+    """The catalog's cards are rendered once per process for each state and shared."""
+    ahead, newcomer, finished = (factories.make_user() for _ in range(3))
+    enrollment = services.enroll_learner(ahead, course)
+    services.complete_lesson(
+        enrollment, Lesson.objects.filter(module__version=course.published_version)[0]
+    )
+    complete(finished, course)
+
+    def card(user, language="nl") -> str:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        return " ".join(re.sub(r"<[^>]+>", " ", card_of(html, "/cursus/basis/")).split())
+
+    assert card(ahead).endswith("Ingeschreven Voortgang 50% 50% – 1 van 2 lessen afgerond")
+    assert card(newcomer).endswith("Studiebelasting: 2 uur")
+    assert card(finished).endswith("Afgerond")
+    assert card(ahead, "en").endswith("Progress 50% 50% – 1 of 2 lessons completed")
