@@ -1296,10 +1296,8 @@ def bench_staff_pages(ctx):
         raise RuntimeError(f"rebuild tasks queued: {queued}")
     pages = {
         "author report (courses.reports)": lambda: reports.course_report(course),
-        "accreditation overview, counted live (records.registers)": lambda: live_overview(course),
-        "rebuild stored verdicts (task, after a change of rules)": lambda: rebuild_verdicts(
-            accreditation.pk
-        ),
+        LIVE_OVERVIEW_ROW: lambda: live_overview(course),
+        REBUILD_ROW: lambda: rebuild_verdicts(accreditation.pk),
         "accreditation overview (records.registers)": lambda: accreditation_overview(course),
         "blocked learners, first page (records.registers)": lambda: list(
             verdict_page(accreditation, "blocked")
@@ -1317,7 +1315,7 @@ def bench_staff_pages(ctx):
             accreditation, dt.date(2000, 1, 1), dt.date(2000, 1, 1), "bench.xml"
         ),
         # The first build is the work measured (a second one finds nothing to change).
-        "rebuild stored verdicts (task, after a change of rules)": lambda: None,
+        REBUILD_ROW: lambda: None,
     }
     from django.db import connection
 
@@ -1345,6 +1343,13 @@ def bench_staff_pages(ctx):
             }
         )
     return rows
+
+
+# The staff_pages rows that are not a page: the rebuild task after a change of an
+# accreditation's rules, and the live count the overview falls back to meanwhile.
+LIVE_OVERVIEW_ROW = "accreditation overview, counted live (records.registers)"
+REBUILD_ROW = "rebuild stored verdicts (task, after a change of rules)"
+STAFF_ROWS_WITHOUT_TARGET = (LIVE_OVERVIEW_ROW, REBUILD_ROW)
 
 
 def _block_some_learners(course) -> None:
@@ -1982,6 +1987,8 @@ def targets(results: list[dict]) -> list[tuple[str, str, bool]]:
     checks += learner_page_targets(by_key)
     if "staff_pages" in by_key:
         for row in by_key["staff_pages"]["rows"]:
+            if row["variant"] in STAFF_ROWS_WITHOUT_TARGET:
+                continue  # reported next to the pages, not held to their target
             checks.append(
                 (
                     f"{row['variant']} ≤ 0.5 s CPU with flat memory at {row['learners']} learners",
