@@ -313,3 +313,35 @@ def test_it_keeps_a_report_when_a_number_changes_while_reporting():
     assert newcomer.is_set()
     [counts] = assert_stored_equals_live(course)
     assert counts[1:4] == (1, 5, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_rebuilds_after_a_number_change_that_was_not_yet_committed():
+    course = factories.make_course(slug="herbouw-gelijktijdig", final_questions=1)
+    learners = []
+    for n in range(5):
+        learner = factories.make_user(profession="huisarts")
+        learners.append(add_number(learner, Reg.BIG, f"{n:011d}"))
+        make_completion(course, learner, at(2026, 3, 1))
+    accreditation = accredit(course, Reg.BIG)
+    rebuild_verdicts(accreditation.pk)
+    changed, rebuilt = threading.Event(), threading.Event()
+
+    def change_number():
+        with transaction.atomic():
+            number = learners[0]
+            number.number = "1234"  # invalid
+            number.save()
+            changed.set()
+            # The rebuild now waits for this transaction's lock, then reads the new number.
+            threading.Event().wait(0.5)
+
+    def rebuild():
+        changed.wait(timeout=30)
+        rebuild_verdicts(accreditation.pk)
+        rebuilt.set()
+
+    run_in_threads(change_number, rebuild)
+    assert rebuilt.is_set()
+    [counts] = assert_stored_equals_live(course)
+    assert counts[1:4] == (4, 0, 1)
