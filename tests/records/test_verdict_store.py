@@ -275,16 +275,23 @@ def test_it_finds_and_repairs_what_a_bulk_write_left_stale(scenario, caplog):
 # --- Concurrency: real threads, each with its own PostgreSQL connection -------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_keeps_a_report_when_a_number_changes_while_reporting():
-    course = factories.make_course(slug="gelijktijdig-opslag", final_questions=1)
-    learners = []
+def five_reportable_learners(slug: str):
+    """A BIG-accredited course with its verdicts stored, completed by five learners with a BIG
+    number: (course, their RegisterNumbers, the accreditation)."""
+    course = factories.make_course(slug=slug, final_questions=1)
+    numbers = []
     for n in range(5):
         learner = factories.make_user(profession="huisarts")
-        learners.append(add_number(learner, Reg.BIG, f"{n:011d}"))
+        numbers.append(add_number(learner, Reg.BIG, f"{n:011d}"))
         make_completion(course, learner, at(2026, 3, 1))
     accreditation = accredit(course, Reg.BIG)
     rebuild_verdicts(accreditation.pk)
+    return course, numbers, accreditation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_a_report_when_a_number_changes_while_reporting():
+    course, learners, accreditation = five_reportable_learners("gelijktijdig-opslag")
     marked, changed, newcomer = threading.Event(), threading.Event(), threading.Event()
 
     def report():
@@ -317,14 +324,7 @@ def test_it_keeps_a_report_when_a_number_changes_while_reporting():
 
 @pytest.mark.django_db(transaction=True)
 def test_it_rebuilds_after_a_number_change_that_was_not_yet_committed():
-    course = factories.make_course(slug="herbouw-gelijktijdig", final_questions=1)
-    learners = []
-    for n in range(5):
-        learner = factories.make_user(profession="huisarts")
-        learners.append(add_number(learner, Reg.BIG, f"{n:011d}"))
-        make_completion(course, learner, at(2026, 3, 1))
-    accreditation = accredit(course, Reg.BIG)
-    rebuild_verdicts(accreditation.pk)
+    course, learners, accreditation = five_reportable_learners("herbouw-gelijktijdig")
     changed, rebuilt = threading.Event(), threading.Event()
 
     def change_number():
