@@ -130,9 +130,9 @@ def quiz_page_rows(user, slug: str, quiz_key: str) -> QuizPageRows | None:
 
 
 # The learner's enrolment in a course, whether they handed in the self-assessment's voormeting
-# and passed a final test, their lesson progress, and the published courses a track puts before
-# this one that they have not completed (`views.catalog.track_prerequisites()`). Columns: (kind,
-# id, version id, lesson key or slug, timestamp, timestamp, pre done, final passed, title);
+# and passed a final test, their lesson progress, and the courses they completed (of which the
+# course page shows the prerequisites, `catalog_content.track_prerequisites()`, still open).
+# Columns: (kind, id, version id, lesson key, timestamp, timestamp, pre done, final passed);
 # unused ones NULL.
 COURSE_PAGE_SQL = """
 WITH e AS (
@@ -149,45 +149,33 @@ SELECT 'enrollment', e.id, e.version_id, e.last_lesson_key, e.completed_at,
        EXISTS (SELECT 1 FROM courses_quizattempt attempt
                JOIN courses_quiz quiz ON quiz.id = attempt.quiz_id
                WHERE attempt.enrollment_id = e.id AND attempt.submitted_at IS NOT NULL
-                 AND quiz.kind = %s AND attempt.passed),
-       NULL
+                 AND quiz.kind = %s AND attempt.passed)
 FROM e
 UNION ALL
-SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL, NULL, NULL,
-       NULL
+SELECT 'progress', NULL, NULL, progress.lesson_key, progress.completed_at, NULL, NULL, NULL
 FROM courses_lessonprogress progress JOIN e ON progress.enrollment_id = e.id
 UNION ALL
-SELECT 'prerequisite', required.id, required.published_version_id, required.slug, NULL, NULL,
-       NULL, NULL, published.title
-FROM courses_course required
-JOIN courses_courseversion published ON published.id = required.published_version_id
-WHERE required.id IN (
-        SELECT prerequisite.course_id FROM courses_trackcourse_prerequisites prerequisite
-        JOIN courses_trackcourse entry ON entry.id = prerequisite.trackcourse_id
-        WHERE entry.course_id = %s)
-  AND required.id <> %s
-  AND NOT EXISTS (SELECT 1 FROM courses_enrollment done
-                  WHERE done.user_id = %s AND done.course_id = required.id
-                    AND done.completed_at IS NOT NULL)
+SELECT 'completed', done.course_id, NULL, NULL, NULL, NULL, NULL, NULL
+FROM courses_enrollment done
+WHERE done.user_id = %s AND done.completed_at IS NOT NULL
 """
 
 
-def course_page_rows(user, course) -> tuple[Enrollment | None, dict, list[Course]]:
+def course_page_rows(user, course, prerequisites) -> tuple[Enrollment | None, dict, list[Course]]:
     """The learner's enrolment in `course` (None when not enrolled), with `pre_done` (the
     voormeting handed in) and `final_passed`; their lesson progress (lesson key -> completed
-    at, or None); and the published courses a track puts before `course` that they have not
-    completed, by slug (each with its published version's title). The enrolment holds its ids,
-    resume point, completion and time pending; its version is the course's published one when
-    it is enrolled in that. One query.
+    at, or None); and those of `prerequisites` (courses) they have not completed. The
+    enrolment holds its ids, resume point, completion and time pending; its version is the
+    course's published one when it is enrolled in that. One query.
     """
-    params = [user.pk, course.pk, QuizAttempt.Phase.PRE, Quiz.Kind.FINAL]
+    params = [user.pk, course.pk, QuizAttempt.Phase.PRE, Quiz.Kind.FINAL, user.pk]
     with connection.cursor() as cursor:
-        cursor.execute(COURSE_PAGE_SQL, [*params, course.pk, course.pk, user.pk])
+        cursor.execute(COURSE_PAGE_SQL, params)
         rows = cursor.fetchall()
     enrollment = None
     progress: dict[str, Any] = {}
-    prerequisites: list[Course] = []
-    for kind, pk, version_id, key, moment, pending, pre_done, final_passed, title in rows:
+    completed: set[int] = set()
+    for kind, pk, version_id, key, moment, pending, pre_done, final_passed in rows:
         if kind == "enrollment":
             enrollment = from_row(
                 Enrollment,
@@ -208,17 +196,12 @@ def course_page_rows(user, course) -> tuple[Enrollment | None, dict, list[Course
         elif kind == "progress":
             progress[key] = db_datetime(moment)
         else:
-            required = from_row(Course, id=pk, slug=key, published_version_id=version_id)
-            required.published_version = from_row(
-                CourseVersion, id=version_id, course_id=pk, title=title
-            )
-            prerequisites.append(required)
+            completed.add(pk)
     if enrollment is not None:
         # Left behind unfinished by publishing: moves now (no query when it was not); its lesson
         # progress and tests passed count by key, so the rows read stay right.
         enrollment = keep_on_published_version(enrollment)
-    prerequisites.sort(key=lambda required: required.slug)
-    return enrollment, progress, prerequisites
+    return enrollment, progress, [c for c in prerequisites if c.pk not in completed]
 
 
 # The learner's enrolments, newest first, with their course, version and completion (and its

@@ -24,7 +24,7 @@ from records.registers import registration_warnings
 
 from .. import services
 from ..accountability import course_accountability
-from ..catalog_content import catalog_content, course_accreditations
+from ..catalog_content import catalog_content, course_accreditations, track_prerequisites
 from ..course_pages import course_parts
 from ..learner_rows import course_page_rows, dashboard_rows, enrollments_with_progress
 from ..models import (
@@ -198,23 +198,6 @@ def track_detail(request, slug):
     )
 
 
-def track_prerequisites(course) -> list[Course]:
-    """Published courses a track puts before `course` (advisory), by slug: what a visitor is
-    shown (a learner's exclude those they completed: `learner_rows.course_page_rows()`). One
-    query."""
-    return list(
-        Course.objects.filter(
-            pk__in=TrackCourse.prerequisites.through.objects.filter(
-                trackcourse__course=course
-            ).values("course_id"),
-            published_version__isnull=False,
-        )
-        .exclude(pk=course.pk)
-        .select_related("published_version")
-        .order_by("slug")
-    )
-
-
 def repair_completion_on_visit(enrollment) -> None:
     """A learner who did everything but has no completion (a past fault) gets it now.
 
@@ -236,15 +219,18 @@ def course_detail(request, slug):
     """The course page. The course is the catalog's and its version's modules, lessons and tests
     come from its outline (`courses.catalog_content`, `courses.outlines`: no query once read);
     the learner's own rows are the enrolment (with whether the self-assessment is done and the
-    final test passed), its lesson progress and the prerequisites still open in one query
-    (`courses.learner_rows`); the accreditations are kept in memory too. The parts that are the
-    same for every learner in the same state are rendered once per process
-    (`courses.course_pages`)."""
+    final test passed), its lesson progress and the courses they completed in one query
+    (`courses.learner_rows`); the accreditations and the track's prerequisites are kept in memory
+    too. The parts that are the same for every learner in the same state are rendered once per
+    process (`courses.course_pages`)."""
     course = get_course_for_user(request.user, slug)
+    # The courses a track puts before this one (advisory), by slug: a learner is shown those they
+    # have not completed, a visitor all.
+    prerequisites = list(track_prerequisites(course.pk))
     if request.user.is_authenticated:
-        enrollment, progress, prerequisites = course_page_rows(request.user, course)
+        enrollment, progress, prerequisites = course_page_rows(request.user, course, prerequisites)
     else:
-        enrollment, progress, prerequisites = None, {}, track_prerequisites(course)
+        enrollment, progress = None, {}
     if enrollment:
         set_progress(enrollment, {key for key, completed in progress.items() if completed})
     if enrollment and enrollment.completed_at is None:

@@ -151,17 +151,17 @@ def test_it_serves_the_learner_pages_with_a_constant_number_of_queries(client):
             assert response.status_code == 200
             counts[page, n] = len(queries)
     # Every page: session, user. What is the same for every learner (the catalog's courses and
-    # tracks, the dashboard's tracks with their steps, a course's accreditations) is kept in
-    # memory under a generation token: a cache read, which is a query with the tests' database
-    # cache and none with Redis. Catalog: token, enrolments with their completed lessons.
-    # Dashboard: enrolments with their completion and completed lessons and masterclass places
-    # (one query), token. Course page: token (the course, from the catalog's); enrolment
-    # (self-assessment done, final test passed) with its lesson progress and the prerequisites
-    # still open (one query); token (accreditations, which the registration warnings read too).
-    # Final-test page: the learner's rows (enrolment, attempts, completed lessons: one query),
-    # token (the accreditations the registration warnings read). Lessons and tests come from the
-    # versions' outlines.
-    expected = {"catalog": 4, "dashboard": 4, "course page": 5, "final-test page": 4}
+    # tracks, the dashboard's tracks with their steps, a course's accreditations and the courses
+    # a track puts before it) is kept in memory under a generation token, read once per request:
+    # a cache read, which is a query with the tests' database cache and none with Redis.
+    # Catalog: token, enrolments with their completed lessons. Dashboard: enrolments with their
+    # completion and completed lessons and masterclass places (one query), token. Course page:
+    # token (the course, its prerequisites and accreditations, which the registration warnings
+    # read too); enrolment (self-assessment done, final test passed) with its lesson progress and
+    # the courses completed (one query). Final-test page: the learner's rows (enrolment,
+    # attempts, completed lessons: one query), token. Lessons and tests come from the versions'
+    # outlines.
+    expected = {"catalog": 4, "dashboard": 4, "course page": 4, "final-test page": 4}
     assert counts == {(page, n): expected[page] for page in expected for n in (1, 4)}
 
 
@@ -324,6 +324,33 @@ def lesson_rows(html: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
 
 
+def test_its_course_page_shows_a_prerequisite_added_or_removed_at_once(client, track, learner):
+    """The courses a track puts before another are kept in memory: adding or removing one (no
+    save of the track entry) is on the next course page, for a learner and a visitor."""
+    entry = TrackCourse.objects.get(course__slug="verdieping")
+    extra = factories.make_course(slug="extra", title="Extra cursus")
+    visitor = Client()
+    client.force_login(learner)
+
+    def notice(page_client) -> str:
+        html = page_client.get("/cursus/verdieping/").content.decode()
+        start = html.find("Begin eerst met:")
+        return (
+            ""
+            if start < 0
+            else " ".join(re.sub(r"<[^>]+>", " ", html[start : html.find("</p>", start)]).split())
+        )
+
+    assert notice(client) == notice(visitor) == "Begin eerst met: Basis seksuele diversiteit"
+    entry.prerequisites.add(extra)
+    assert notice(client) == "Begin eerst met: Basis seksuele diversiteit , Extra cursus"
+    assert notice(visitor) == "Begin eerst met: Basis seksuele diversiteit , Extra cursus"
+    complete(learner, extra)
+    assert notice(client) == "Begin eerst met: Basis seksuele diversiteit"
+    entry.prerequisites.clear()
+    assert notice(client) == notice(visitor) == ""
+
+
 def test_its_course_page_shows_each_learner_their_own_state_in_their_language(course):
     """The parts of the course page are rendered once per process (courses.course_pages) and
     shared: each learner still sees their own progress, and each language its own words."""
@@ -455,3 +482,25 @@ def test_its_catalog_shows_each_learner_their_own_cards(course):
     assert card(newcomer).endswith("Studiebelasting: 2 uur")
     assert card(finished).endswith("Afgerond")
     assert card(ahead, "en").endswith("Progress 50% 50% – 1 of 2 lessons completed")
+
+
+def test_its_catalog_content_reads_the_generation_once_per_request(django_assert_num_queries):
+    """A request reads the generation token once (the tests' cache is the database: a query),
+    however many parts it reads; another process's change is seen from the next request on."""
+    factories.make_course(slug="eerste")
+    catalog_content.catalog_content()  # the generation token is set
+    catalog_content.forget_local()
+    catalog_content._request_started()  # as the signals do (these close the test database)
+    # Token; courses, tracks; accreditations; prerequisites (none: their courses are not read).
+    with django_assert_num_queries(1 + 2 + 1 + 1):
+        catalog_content.catalog_content()
+        catalog_content.course_accreditations(0)
+        catalog_content.track_prerequisites(0)
+    cache.set(catalog_content.GENERATION_KEY, "another process's")
+    with django_assert_num_queries(0):
+        assert [c.slug for c in catalog_content.catalog_content().courses] == ["eerste"]
+    catalog_content._request_finished()
+    catalog_content._request_started()
+    with django_assert_num_queries(1 + 2):  # the new token; the catalog read afresh
+        catalog_content.catalog_content()
+    catalog_content._request_finished()
