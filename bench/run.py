@@ -1260,7 +1260,10 @@ def bench_completion_export(ctx):
         "records.registers:accreditation_overview",
         "records.registers:mark_reported",
     ],
-    note="Learners cloned in SQL (make_completions); every 10th has no register number and "
+    note="Learners cloned in SQL (make_completions) in a course of 5 lessons and a 10-question "
+    "final test, each with every lesson done, time on task and a submitted final attempt with "
+    "10 answers (a quarter wrong): what the author report reads. Every 10th has no register "
+    "number and "
     "every 50th certificate is revoked (blocked). Each page's work timed in-process, with its "
     "queries, CPU of this process plus its PostgreSQL backend and this process's RSS growth. The "
     "HTTP layer adds the same as any page. The list pages walk completions newest first until "
@@ -1282,7 +1285,7 @@ def bench_staff_pages(ctx):
         verdict_page,
     )
 
-    course, made = make_completions(ctx.learners, slug="bench-staff")
+    course, made = make_completions(ctx.learners, slug="bench-staff", learned=True)
     _block_some_learners(course)
     queued = []  # the stored verdicts' rebuild, queued on commit: measured below as its own row
     with mock.patch.object(tasks.rebuild_verdicts_task, "delay", queued.append):
@@ -1509,20 +1512,31 @@ class RssSampler:
             return int(statm.read().split()[1]) * resource.getpagesize()
 
 
-def make_completions(count: int, slug: str = "bench-export"):
-    """A published course with `count` learners who completed it, written with set-based SQL."""
+def make_completions(count: int, slug: str = "bench-export", *, learned: bool = False):
+    """A published course with `count` learners who completed it, written with set-based SQL.
+
+    `learned`: the course has STAFF_LESSONS lessons and a FINAL_QUESTIONS-question final test,
+    and every learner has what a real learner leaves behind for the author report (see
+    `_insert_learning`)."""
     from django.db import connection
 
     from accounts.models import RegisterNumber
     from courses.models import Course, CourseCompletion
     from tests import factories
 
-    course = factories.make_course(slug=slug, lessons=1, final_questions=0)
+    if learned:
+        course = factories.make_course(
+            slug=slug, lessons=STAFF_LESSONS, final_questions=FINAL_QUESTIONS
+        )
+    else:
+        course = factories.make_course(slug=slug, lessons=1, final_questions=0)
     version_id = course.published_version_id
     n = "g"
     with connection.cursor() as cursor:
         first_user = _insert_learners(cursor, count, slug)
         first_enrollment = _insert_enrollments(cursor, count, course, first_user, completed=True)
+        if learned:
+            _insert_learning(cursor, course, first_enrollment, count)
         # Every generated learner has a BIG number, so the register export has rows to report.
         _insert_series(
             cursor,
@@ -1554,6 +1568,77 @@ def make_completions(count: int, slug: str = "bench-export"):
         )
         cursor.execute("ANALYZE")
     return Course.objects.get(pk=course.pk), count
+
+
+STAFF_LESSONS = 5
+
+
+def _insert_learning(cursor, course, first_enrollment: int, count: int) -> None:
+    """What `count` consecutive enrolments from `first_enrollment` leave behind in `course`:
+    every lesson done with time on task, and a submitted final-test attempt with an answer to
+    every question (a quarter of them wrong, varying per learner), so the author report's
+    funnel, summary and item analysis read as many rows as for real learners."""
+    from courses.models import Answer, LessonProgress, Quiz, QuizAttempt
+
+    version = course.published_version
+    enrollment = f"{first_enrollment} + g - 1"
+    for lesson in version.lessons_in_order():
+        _insert_series(
+            cursor,
+            LessonProgress,
+            count,
+            {
+                "enrollment_id": enrollment,
+                "lesson_key": f"'{lesson.key}'",
+                "started_at": "now() - interval '2 days'",
+                "completed_at": "now() - interval '1 day'",
+                "seconds_spent": "300 + g %% 900",
+            },
+        )
+    final = Quiz.objects.get(version=version, kind=Quiz.Kind.FINAL)
+    questions = list(final.questions.order_by("position"))
+    _insert_series(
+        cursor,
+        QuizAttempt,
+        count,
+        {
+            "enrollment_id": enrollment,
+            "quiz_id": str(final.pk),
+            "number": "1",
+            "started_at": "now() - interval '1 day'",
+            "submitted_at": "now() - interval '1 day'",
+            # The share of the answers below that are right: question p is wrong when
+            # (g + p) is a multiple of 4, i.e. for the multiples of 4 in g … g + questions - 1.
+            "score": f"({len(questions)} - ((g + {len(questions) - 1}) / 4 - (g - 1) / 4))"
+            f"::numeric / {len(questions)}",
+            "passed": "true",
+            "layout": "'{}'::jsonb",
+            "draft": "'{}'::jsonb",
+        },
+    )
+    cursor.execute(
+        f"SELECT min(id) FROM {QuizAttempt._meta.db_table} WHERE quiz_id = %s",  # noqa: S608
+        [final.pk],
+    )
+    first_attempt = cursor.fetchone()[0]
+    for position, question in enumerate(questions):
+        options = [o.pk for o in question.options_in_order()]
+        right = next(o.pk for o in question.options_in_order() if o.is_correct)
+        wrong = next(pk for pk in options if pk != right)
+        correct = f"(g + {position}) %% 4 <> 0"
+        _insert_series(
+            cursor,
+            Answer,
+            count,
+            {
+                "attempt_id": f"{first_attempt} + g - 1",
+                "question_id": str(question.pk),
+                "response": f"jsonb_build_object('option', CASE WHEN {correct} "
+                f"THEN {right} ELSE {wrong} END)",
+                "fraction": f"CASE WHEN {correct} THEN 1 ELSE 0 END",
+                "is_correct": correct,
+            },
+        )
 
 
 def _insert_learners(cursor, count: int, slug: str) -> int:
