@@ -68,6 +68,7 @@ from .models import (
     ScenarioChoice,
     ScenarioStep,
 )
+from .reports import queue_report_refresh
 from .tasks import move_enrollments_task, send_review_request_task, warm_lesson_pages_task
 
 # Actions that change a draft's content; an approval must be newer than the last of these.
@@ -655,6 +656,8 @@ def swap_published_version(version: CourseVersion, user=None) -> PublishResult:
     # The first learners should not wait for the lesson pages to render (courses.lesson_pages);
     # robust: a failed warm-up only means the pages render on first view instead.
     transaction.on_commit(lambda: warm_lesson_pages_task.delay(version.pk), robust=True)
+    # The author report follows the published version's lessons and questions.
+    queue_report_refresh([course.pk])
     return PublishResult(version, retired, to_move, kept)
 
 

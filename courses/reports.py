@@ -8,23 +8,28 @@ they never name a learner and never read reflections.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import partial
 from statistics import mean, median
 from typing import Any
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import strip_tags
 
 from .models import (
     Answer,
     Course,
     CourseCompletion,
+    CourseReportSnapshot,
     CourseVersion,
     Enrollment,
     LessonProgress,
@@ -661,6 +666,130 @@ def course_report(course: Course) -> CourseReport:
         questions=question_stats(course),
         shifts=self_assessment_shifts(course),
     )
+
+
+# --- The stored report -------------------------------------------------------------------------
+#
+# Computing the report reads every answer of the course (seconds at 100k learners), so the page
+# and its CSVs read the report as last computed (`CourseReportSnapshot`), refreshed by a task
+# that learning events queue after commit, once per course per REFRESH_DELAY_SECONDS.
+
+# The stored JSON's shape; a snapshot of another shape is computed again.
+SNAPSHOT_FORMAT = 1
+# Learning events within this many seconds of the first one share one refresh, which runs at
+# the end of the window (so it sees them all).
+REFRESH_DELAY_SECONDS = 60
+
+
+def report_to_json(report: CourseReport) -> dict:
+    """The report as JSON-ready data (numbers, texts and booleans only)."""
+    return {"format": SNAPSHOT_FORMAT, **asdict(report)}
+
+
+def report_from_json(data: dict) -> CourseReport | None:
+    """The report stored by `report_to_json`; None when it has another shape."""
+    if data.get("format") != SNAPSHOT_FORMAT:
+        return None
+    try:
+        return CourseReport(
+            summary=CourseSummary(**data["summary"]),
+            funnel=[FunnelRow(**row) for row in data["funnel"]],
+            questions=[
+                QuestionRow(
+                    **{
+                        **row,
+                        "options": [OptionRow(**o) for o in row["options"]],
+                        "positions": [OptionRow(**p) for p in row["positions"]],
+                    }
+                )
+                for row in data["questions"]
+            ],
+            shifts=[ShiftRow(**row) for row in data["shifts"]],
+        )
+    except (KeyError, TypeError):  # a field added or removed since it was stored
+        return None
+
+
+def store_report(course: Course) -> CourseReportSnapshot:
+    """Compute the course's report and store it, unless a computation that started later has
+    stored its own meanwhile; returns the stored snapshot. Writes one row."""
+    started = timezone.now()
+    data = report_to_json(course_report(course))
+    snapshot, created = CourseReportSnapshot.objects.get_or_create(
+        course=course, defaults={"computed_at": started, "data": data}
+    )
+    if not created and snapshot.computed_at < started:
+        # One statement: of two computations running at once, the later one's figures stay.
+        CourseReportSnapshot.objects.filter(pk=snapshot.pk, computed_at__lt=started).update(
+            computed_at=started, data=data
+        )
+        snapshot.computed_at, snapshot.data = started, data
+    return snapshot
+
+
+@dataclass
+class StoredReport:
+    report: CourseReport
+    computed_at: datetime.datetime
+    # Learning events happened after `computed_at` and a refresh is queued.
+    updating: bool
+
+
+def _queued_key(course_id: int) -> str:
+    return f"courses:report-refresh-queued:{course_id}"
+
+
+def read_report(course: Course) -> StoredReport:
+    """The course's stored report, its time and whether a refresh is waiting: two reads (the
+    snapshot and the cache), whatever the number of learners. Without a snapshot (or with one
+    of an older shape) the report is computed here once and stored."""
+    snapshot = CourseReportSnapshot.objects.filter(course=course).first()
+    report = report_from_json(snapshot.data) if snapshot else None
+    if snapshot is None or report is None:
+        snapshot = store_report(course)
+        report = report_from_json(snapshot.data)
+        assert report is not None  # just written in the current shape
+    queued_at = cache.get(_queued_key(course.pk))
+    return StoredReport(
+        report=report,
+        computed_at=snapshot.computed_at,
+        updating=queued_at is not None and queued_at > snapshot.computed_at,
+    )
+
+
+def queue_report_refresh(course_ids, *, now: bool = False) -> None:
+    """After the current transaction commits, queue `refresh_course_report` for each course
+    unless one is already queued within REFRESH_DELAY_SECONDS (a cache key per course). With
+    `now` (an author's request) the refresh runs at once, at most once per window."""
+    for course_id in set(course_ids):
+        transaction.on_commit(partial(_queue_refresh, course_id, now), robust=True)
+
+
+def _queue_refresh(course_id: int, now: bool) -> None:
+    from .tasks import refresh_course_report  # the task calls store_report()
+
+    if now:
+        if cache.add(f"courses:report-refresh-asked:{course_id}", True, REFRESH_DELAY_SECONDS):
+            refresh_course_report.delay(course_id)
+        return
+    # The key expires a second before the task is due, so an event after the task has read the
+    # data always queues a new one.
+    if cache.add(_queued_key(course_id), timezone.now(), REFRESH_DELAY_SECONDS - 1):
+        refresh_course_report.apply_async((course_id,), countdown=REFRESH_DELAY_SECONDS)
+
+
+def on_learning_events(sender, events, **kwargs) -> None:
+    """Batch receiver of the learning signals the report counts (connected in courses/apps.py):
+    queue a refresh of each course the events are about."""
+    course_ids = []
+    for event in events:
+        if "enrollment" in event:
+            course_ids.append(event["enrollment"].course_id)
+        elif "attempt" in event:
+            course_ids.append(event["attempt"].enrollment.course_id)
+        elif "completion" in event:
+            course_ids.append(event["completion"].enrollment.course_id)
+    queue_report_refresh(course_ids)
 
 
 # --- CSV ---------------------------------------------------------------------------------------

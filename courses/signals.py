@@ -10,7 +10,7 @@ list in one call (`events`: the keyword arguments of each event), receivers conn
 `connect` one call per event, as with `send`. A plain `send` reaches batch receivers as a list of
 one, so a receiver is written once, for lists.
 
-Receivers (connected in `records/apps.py`; keep this list in step):
+Receivers (connected in `records/apps.py` unless said; keep this list in step):
 
 - `enrollment_created` → `records.services.on_enrollment_created`: course "registered" statement
 - `lesson_started` → `records.services.on_lesson_started`: lesson "launched" statement
@@ -18,6 +18,9 @@ Receivers (connected in `records/apps.py`; keep this list in step):
 - `attempt_submitted` → `records.services.on_attempt_submitted`: answers and the quiz result
 - `course_completed` → `records.services.on_course_completed`: course "completed" per LRS/body;
   `records.registers.on_course_completed`: the staff overview's stored verdicts
+- `enrollment_created`, `lesson_started`, `lesson_completed`, `attempt_submitted`,
+  `course_completed` → `courses.reports.on_learning_events` (connected in `courses/apps.py`):
+  queues a refresh of the course's stored author report
 - `account_deleting` → `records.services.on_account_deleting`: deletes undelivered outbox rows;
   `conversations.services.on_account_deleting` (connected in `conversations/apps.py`): deletes
   the user's 'Wat vind jij?' group sessions

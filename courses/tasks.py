@@ -12,6 +12,18 @@ def warm_lesson_pages_task(version_id: int) -> int:
     return lesson_pages.warm_snapshots(version_id)
 
 
+@shared_task(name="courses.refresh_course_report", ignore_result=True)
+def refresh_course_report(course_id: int) -> None:
+    """Compute a course's author report and store it (queued by learning events and authors,
+    see `reports.queue_report_refresh`)."""
+    from .models import Course
+    from .reports import store_report
+
+    course = Course.objects.filter(pk=course_id).first()
+    if course is not None:
+        store_report(course)
+
+
 @shared_task(
     name="courses.move_enrollments",
     bind=True,

@@ -81,5 +81,6 @@ urlpatterns = [
     path("<slug:slug>/exporteren.zip", views.export_zip, name="export_zip"),
     path("<slug:slug>/rollen/", views.roles, name="roles"),
     path("<slug:slug>/rapport/", views.report, name="report"),
+    path("<slug:slug>/rapport/bijwerken/", views.report_refresh, name="report_refresh"),
     path("<slug:slug>/rapport/<slug:table>.csv", views.report_csv, name="report_csv"),
 ]

@@ -1256,13 +1256,15 @@ def _bars(rows, value, label, text):
 @login_required
 def report(request, slug):
     course = get_course_for_author(request.user, slug)
-    data = reports.course_report(course)
+    stored = reports.read_report(course)
+    data = stored.report
     return render(
         request,
         "authoring/report.html",
         {
             "course": course,
             "report": data,
+            "stored": stored,
             "funnel_bars": _bars(
                 data.funnel, lambda r: r.completed_rate, lambda r: r.title, lambda r: r.pct
             ),
@@ -1278,6 +1280,18 @@ def report(request, slug):
 
 
 @login_required
+@require_POST
+def report_refresh(request, slug):
+    """Queue a fresh computation of the course's report (at most one per refresh window)."""
+    course = get_course_for_author(request.user, slug)
+    reports.queue_report_refresh([course.pk], now=True)
+    messages.info(
+        request, _("De rapportage wordt bijgewerkt. Laad de pagina over een minuut opnieuw.")
+    )
+    return redirect("authoring:report", slug=course.slug)
+
+
+@login_required
 def report_csv(request, slug, table):
     """One report table as CSV; `?formaat=excel` in Dutch Excel's dialect: semicolons, decimal
     commas, Dutch headers and a byte-order mark so Excel reads the accents."""
@@ -1288,7 +1302,7 @@ def report_csv(request, slug, table):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     suffix = "-excel" if excel else ""
     response["Content-Disposition"] = f'attachment; filename="{course.slug}-{table}{suffix}.csv"'
-    rows = reports.csv_rows(reports.course_report(course), table)
+    rows = reports.csv_rows(reports.read_report(course).report, table)
     if excel:
         response.write("\ufeff")
         rows = reports.excel_nl_rows(rows)

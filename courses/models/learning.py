@@ -318,3 +318,18 @@ class CourseEvaluation(models.Model):
 
     def __str__(self):
         return f"{self.version} – {self.pk}"
+
+
+class CourseReportSnapshot(models.Model):
+    """A course's author report as last computed (`courses.reports.course_report`), so the report
+    page and its CSVs read it in one query whatever the number of learners. Refreshed by a
+    debounced task after learning events (`courses.reports.queue_report_refresh`). Figures
+    about groups only: no learner is named and no reflection is read."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="report_snapshot")
+    # When the computation started: the report shows everything committed before it.
+    computed_at = models.DateTimeField()
+    data = models.JSONField()
+
+    def __str__(self):
+        return f"{self.course} report {self.computed_at:%Y-%m-%d %H:%M}"
