@@ -1208,16 +1208,8 @@ def bench_completion_export(ctx):
         is None
     ):
         from records.attendance import attendance_rows, presence_csv_chunks
-        from records.models import CourseAccreditation
 
-        accreditation = CourseAccreditation.objects.create(
-            course=course,
-            register="big",
-            pe_course_id="123456",
-            points=2,
-            study_load_hours=2,
-            valid_from=dt.date(2020, 1, 1),
-        )
+        accreditation = big_accreditation(course, "123456")
         exports["register presence list CSV (attendance)"] = (
             made,
             lambda: presence_csv_chunks(attendance_rows(accreditation)),
@@ -1279,7 +1271,6 @@ def bench_completion_export(ctx):
 def bench_staff_pages(ctx):
     from courses import reports
     from records import tasks
-    from records.models import CourseAccreditation
     from records.registers import (
         accreditation_overview,
         live_overview,
@@ -1292,14 +1283,7 @@ def bench_staff_pages(ctx):
     _block_some_learners(course)
     queued = []  # the stored verdicts' rebuild, queued on commit: measured below as its own row
     with mock.patch.object(tasks.rebuild_verdicts_task, "delay", queued.append):
-        accreditation = CourseAccreditation.objects.create(
-            course=course,
-            register="big",
-            pe_course_id="654321",
-            points=2,
-            study_load_hours=2,
-            valid_from=dt.date(2020, 1, 1),
-        )
+        accreditation = big_accreditation(course, "654321")
     if queued != [accreditation.pk]:
         raise RuntimeError(f"rebuild tasks queued: {queued}")
     pages = {
@@ -1527,6 +1511,21 @@ class RssSampler:
     def _rss() -> int:
         with open("/proc/self/statm") as statm:
             return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def big_accreditation(course, pe_course_id: str):
+    """A BIG accreditation of `course`, valid since 2020, as the export and staff-page benches
+    use it."""
+    from records.models import CourseAccreditation
+
+    return CourseAccreditation.objects.create(
+        course=course,
+        register="big",
+        pe_course_id=pe_course_id,
+        points=2,
+        study_load_hours=2,
+        valid_from=dt.date(2020, 1, 1),
+    )
 
 
 def make_completions(count: int, slug: str = "bench-export", *, learned: bool = False):
