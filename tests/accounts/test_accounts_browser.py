@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from accounts.models import RegisterNumber, User
 from tests.browser_support import shared_browser
@@ -55,20 +56,20 @@ def test_it_takes_a_learner_from_sign_up_to_deletion(live_server, tab):
     page.goto(live_server.url + confirmation_path(mail.outbox[-1]))
     page.get_by_role("button", name="Account bevestigen").click()
     page.wait_for_url("**/accounts/profiel/")
-    assert page.get_by_text("Welkom, Robin").is_visible()
+    expect(page.get_by_text("Welkom, Robin")).to_be_visible()
 
     # A BIG number with a dropped leading zero: asked, nothing stored until confirmed.
     new = page.get_by_role("group", name="Nieuw registratienummer")
     new.get_by_label(re.compile(r"^Register:?$")).select_option("big")
     new.get_by_label(re.compile(r"^Registratienummer:?$")).fill("0123-4567-89")
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Bedoel je 00123456789 (met een 0 vooraan)?").is_visible()
+    expect(page.get_by_text("Bedoel je 00123456789 (met een 0 vooraan)?")).to_be_visible()
     assert not RegisterNumber.objects.exists()
 
     new = page.get_by_role("group", name="Nieuw registratienummer")
     new.get_by_label("Ja, met een 0 vooraan / dit nummer klopt").check()
     page.get_by_role("button", name="Opslaan").click()
-    assert page.get_by_text("Je gegevens zijn opgeslagen.").is_visible()
+    expect(page.get_by_text("Je gegevens zijn opgeslagen.")).to_be_visible()
     assert (
         page.get_by_role("group", name="Registratienummer 1")
         .get_by_label(re.compile(r"^Registratienummer:?$"))
@@ -87,12 +88,12 @@ def test_it_takes_a_learner_from_sign_up_to_deletion(live_server, tab):
 
     page.get_by_label("Je wachtwoord, ter bevestiging").fill("fout")
     page.get_by_role("button", name="Verwijder mijn account definitief").click()
-    assert page.get_by_text(
-        "Dit wachtwoord klopt niet. Je account is niet verwijderd."
-    ).is_visible()
+    expect(
+        page.get_by_text("Dit wachtwoord klopt niet. Je account is niet verwijderd.")
+    ).to_be_visible()
     page.get_by_label("Je wachtwoord, ter bevestiging").fill(PASSWORD)
     page.get_by_role("button", name="Verwijder mijn account definitief").click()
-    assert page.get_by_role("heading", name="Je account is verwijderd").is_visible()
+    expect(page.get_by_role("heading", name="Je account is verwijderd")).to_be_visible()
     assert not User.objects.filter(email="robin@example.org").exists()
 
     # The old login no longer works.
@@ -100,7 +101,7 @@ def test_it_takes_a_learner_from_sign_up_to_deletion(live_server, tab):
     page.get_by_label("E-mailadres").fill("robin@example.org")
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
-    assert page.get_by_text("Dit e-mailadres en wachtwoord horen niet bij elkaar.").is_visible()
+    expect(page.get_by_text("Dit e-mailadres en wachtwoord horen niet bij elkaar.")).to_be_visible()
 
 
 def test_it_tells_a_locked_out_learner_how_long_to_wait(live_server, tab, settings):
